@@ -1,0 +1,107 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One folder per module (DESIGN.md §6). Protocol modules (TN3270, SDLC) import NIOCore
+// only; sockets live in the server, client and simulator modules.
+let package = Package(
+    name: "netmgr",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "netmgr", targets: ["netmgr"]),
+        .executable(name: "netmgrd", targets: ["netmgrd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libpcap through pkg-config; Debian's libpcap-dev provides it.
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+
+        // Definitions: model, YAML parser with source positions, validator, promises.
+        .target(
+            name: "NetMgrCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+
+        // Telnet, TN3270 and TN3270E: codecs and client/server state machines.
+        .target(
+            name: "TN3270",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+
+        // HDLC framing, SDLC stations, SNA FID2/RH/RU and the PU 2 state machine.
+        .target(
+            name: "SDLC",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+
+        // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
+        .target(
+            name: "PacketCapture",
+            dependencies: ["CPcap"]
+        ),
+
+        // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
+        // primary with SSCP/PLU) and the line switch device. Product code never imports it.
+        .target(
+            name: "NetMgrSimulators",
+            dependencies: [
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .target(
+            name: "NetMgrTestSupport",
+            dependencies: [],
+            path: "Tests/NetMgrTestSupport"
+        ),
+
+        .executableTarget(
+            name: "netmgr",
+            dependencies: [
+                "NetMgrCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "netmgrd",
+            dependencies: [
+                "NetMgrCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
+        .testTarget(name: "TN3270Tests", dependencies: [
+            "TN3270", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "SDLCTests", dependencies: [
+            "SDLC", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
+        .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
+            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)
