@@ -1,0 +1,78 @@
+/// What a failover promises the host will see: the seed's ○ and △ (§1.3.2).
+public enum FailoverPromise: String, Sendable, Codable {
+    /// ○ — the host sees the same terminal address after a failover.
+    case same
+    /// △ — the host sees a different terminal and the session continues as that terminal.
+    case different
+
+    public var symbol: String { self == .same ? "○" : "△" }
+}
+
+/// A resource's promise with the addresses the host will see from each node.
+public struct ResourcePromise: Sendable {
+    public var resource: String
+    public var procedure: Procedure
+    public var promise: FailoverPromise
+    /// The terminal address the host sees when each node is active, by node name.
+    public var addressByNode: [(node: String, address: String)]
+    /// One sentence saying why.
+    public var reason: String
+}
+
+extension Definitions {
+    /// The source address a TnETOS resource uses when `node` is active.
+    public func sourceAddress(of resource: Resource, on node: ClusterNode) -> IPAddress? {
+        switch resource.ownAddress {
+        case .vip(let name)?: return vip(named: name)?.vip.address
+        case .nodeAddress?: return node.address
+        case nil: return nil
+        }
+    }
+
+    public func promise(for resource: Resource) -> ResourcePromise {
+        let line = self.line(named: resource.line)
+        let procedure = line?.procedure ?? .tnetos
+        let nodes = cluster.nodes
+        func perNode(_ address: (ClusterNode) -> String) -> [(node: String, address: String)] { nodes.map { ($0.name, address($0)) } }
+
+        switch procedure {
+        case .tnetos:
+            let addresses = perNode { sourceAddress(of: resource, on: $0)?.text ?? "?" }
+            if case .vip(let name)? = resource.ownAddress {
+                return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: addresses,
+                                       reason: "source address is VIP \(name), which moves with the group")
+            }
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different, addressByNode: addresses,
+                                   reason: "own address none: each node connects from its real address")
+        case .hdlcLeased:
+            var parts: [String] = []
+            if let station = line?.stationAddress { parts.append("station \(hex(station))") }
+            if let id = line?.nodeID { parts.append("XID \(id)") }
+            parts.append("LUs \(lus(of: resource.name).map { String($0.address) }.joined(separator: ","))")
+            let terminal = parts.joined(separator: ", ")
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: perNode { _ in terminal },
+                                   reason: "\(line?.switchUnit?.description ?? "the line switch") moves the line to the active node")
+        case .hdlcPacket:
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same,
+                                   addressByNode: perNode { _ in "calling DTE of \(resource.line)" },
+                                   reason: "\(line?.switchUnit?.description ?? "the line switch") moves the access line, so the calling DTE address stays")
+        case .hdlcPublic:
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same,
+                                   addressByNode: perNode { _ in "calling line of \(resource.line)" },
+                                   reason: "\(line?.switchUnit?.description ?? "the line switch") moves the line, so the calling number stays")
+        case .hdlcISDN:
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different,
+                                   addressByNode: perNode { line?.perNode[$0.name]?.isdnNumber.map { "tel:\($0)" } ?? "?" },
+                                   reason: "each node calls from its own ISDN terminal adapter and number")
+        case .bdlc:
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different,
+                                   addressByNode: perNode { line?.perNode[$0.name]?.bdlcAddress.map { "station \(hex($0))" } ?? "?" },
+                                   reason: "basic-mode addresses are per node")
+        }
+    }
+}
+
+func hex(_ value: UInt8) -> String {
+    let text = String(value, radix: 16, uppercase: true)
+    return "0x" + (text.count < 2 ? "0" + text : text)
+}
