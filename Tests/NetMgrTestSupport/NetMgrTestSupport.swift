@@ -1,2 +1,0 @@
-/// Helpers the test targets share: locating built products, running them, temp dirs.
-public enum NetMgrTestSupport {}
