@@ -46,6 +46,12 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // The LAN protocol between NetMgrClient and netmgrd: messages and codec.
+        .target(
+            name: "NetMgrProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
         .target(
             name: "PacketCapture",
@@ -87,6 +93,9 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "NetMgrProtocolTests", dependencies: [
+            "NetMgrProtocol", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
         // Runs the built executables as an operator would; depending on them makes sure they are built.
         .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrTestSupport", "netmgr"]),
