@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "netmgr", targets: ["netmgr"]),
         .executable(name: "netmgrd", targets: ["netmgrd"]),
+        .library(name: "NetMgrClient", targets: ["NetMgrClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,6 +53,30 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // netmgrd: resources and their state machines, host connectors, LAN and admin service.
+        .target(
+            name: "NetMgrServer",
+            dependencies: [
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The library applications link: server selection, sessions, failover and replay.
+        .target(
+            name: "NetMgrClient",
+            dependencies: [
+                "NetMgrProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
         .target(
             name: "PacketCapture",
@@ -79,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "netmgr",
             dependencies: [
-                "NetMgrCore",
+                "NetMgrCore", "NetMgrProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,9 +112,12 @@ let package = Package(
         .executableTarget(
             name: "netmgrd",
             dependencies: [
-                "NetMgrCore",
+                "NetMgrCore", "NetMgrServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

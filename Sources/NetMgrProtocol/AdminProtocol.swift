@@ -1,0 +1,78 @@
+import Foundation
+
+/// The admin socket protocol between `netmgr` (and cluster engines' scripts) and netmgrd:
+/// one JSON object per line each way, over a Unix socket only root (or the socket's
+/// group) can open.
+public struct AdminRequest: Codable, Sendable, Equatable {
+    public enum Command: String, Codable, Sendable {
+        case status, activate, deactivate, metrics
+    }
+
+    public var command: Command
+    /// Resource or failover group names; empty means every resource (status only).
+    public var targets: [String]
+    /// The activation epoch the cluster engine chose; nil lets netmgrd take the next one.
+    public var epoch: UInt64?
+    /// How long activate/deactivate may wait for the state to be reached.
+    public var timeoutSeconds: Double?
+
+    public init(command: Command, targets: [String] = [], epoch: UInt64? = nil, timeoutSeconds: Double? = nil) {
+        self.command = command
+        self.targets = targets
+        self.epoch = epoch
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+public struct AdminResponse: Codable, Sendable {
+    public struct LUStatus: Codable, Sendable {
+        public var name: String
+        public var address: Int
+        public var state: String
+        public var detail: String
+        public var owner: String?
+
+        public init(name: String, address: Int, state: String, detail: String, owner: String?) {
+            self.name = name
+            self.address = address
+            self.state = state
+            self.detail = detail
+            self.owner = owner
+        }
+    }
+
+    public struct ResourceStatus: Codable, Sendable {
+        public var name: String
+        public var group: String
+        public var procedure: String
+        public var state: String
+        public var epoch: UInt64
+        public var hostAddress: String
+        public var lus: [LUStatus]
+
+        public init(name: String, group: String, procedure: String, state: String, epoch: UInt64, hostAddress: String, lus: [LUStatus]) {
+            self.name = name
+            self.group = group
+            self.procedure = procedure
+            self.state = state
+            self.epoch = epoch
+            self.hostAddress = hostAddress
+            self.lus = lus
+        }
+    }
+
+    public var ok: Bool
+    public var error: String?
+    public var node: String
+    public var resources: [ResourceStatus]
+    /// Prometheus text for `metrics`.
+    public var metrics: String?
+
+    public init(ok: Bool, error: String? = nil, node: String, resources: [ResourceStatus] = [], metrics: String? = nil) {
+        self.ok = ok
+        self.error = error
+        self.node = node
+        self.resources = resources
+        self.metrics = metrics
+    }
+}

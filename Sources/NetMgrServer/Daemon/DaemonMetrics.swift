@@ -1,0 +1,46 @@
+import Metrics
+import NetMgrProtocol
+
+/// netmgrd's metrics, through swift-metrics: the executable bootstraps the Prometheus
+/// backend and the admin socket's `metrics` command prints them. Confined to the router's loop.
+final class DaemonMetrics {
+    private let received = Counter(label: "netmgr_messages_received_total")
+    private let accepted = Counter(label: "netmgr_messages_accepted_total")
+    private let rejected = Counter(label: "netmgr_messages_rejected_total")
+    private let protocolErrors = Counter(label: "netmgr_lan_protocol_errors_total")
+    private let connectionsGauge = Gauge(label: "netmgr_client_connections")
+    private let sessionsGauge = Gauge(label: "netmgr_sessions")
+    private var sessionCount = 0
+    private var bound: [String: Set<String>] = [:]
+    private var boundGauges: [String: Gauge] = [:]
+    private var stateGauges: [String: Gauge] = [:]
+
+    init() {}
+
+    func messageReceived() { received.increment() }
+    func messageAccepted() { accepted.increment() }
+    func messageRejected() { rejected.increment() }
+    func protocolError() { protocolErrors.increment() }
+    func clientConnections(_ count: Int) { connectionsGauge.record(count) }
+
+    func sessions(delta: Int) {
+        sessionCount += delta
+        sessionsGauge.record(sessionCount)
+    }
+
+    /// 0 standby, 1 activating, 2 active, 3 deactivating.
+    func resourceState(_ resource: String, _ state: ResourceState) {
+        let gauge = stateGauges[resource] ?? Gauge(label: "netmgr_resource_state", dimensions: [("resource", resource)])
+        stateGauges[resource] = gauge
+        gauge.record(Int(state.rawValue))
+    }
+
+    func luState(_ resource: String, lu: String, bound isBound: Bool) {
+        if isBound { bound[resource, default: []].insert(lu) } else { bound[resource]?.remove(lu) }
+        let gauge = boundGauges[resource] ?? Gauge(label: "netmgr_lus_bound", dimensions: [("resource", resource)])
+        boundGauges[resource] = gauge
+        gauge.record(bound[resource]?.count ?? 0)
+    }
+
+    func boundCount(_ resource: String) -> Int { bound[resource]?.count ?? 0 }
+}

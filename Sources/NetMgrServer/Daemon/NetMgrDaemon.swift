@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NetMgrCore
+import NetMgrProtocol
+import ServiceLifecycle
+
+/// netmgrd as a service: the LAN listener for clients, the admin socket for operators and
+/// cluster engines, and the router with its resources. On graceful shutdown (SIGTERM) it
+/// deactivates its active resources, closing host sessions cleanly, says GOODBYE to
+/// clients so they move at once, and removes its admin socket.
+public struct NetMgrDaemon: Service {
+    public let configuration: DaemonConfiguration
+    public let logger: Logger
+    let metricsText: @Sendable () -> String
+    let attachments: AttachmentFactory
+
+    public init(configuration: DaemonConfiguration, logger: Logger, metricsText: @escaping @Sendable () -> String = { "" }) {
+        self.configuration = configuration
+        self.logger = logger
+        self.metricsText = metricsText
+        self.attachments = AttachmentFactory(configuration: configuration, logger: logger)
+    }
+
+    /// Reports where the daemon listens once it does (for tests and the demo).
+    public struct Listening: Sendable {
+        public var lan: SocketAddress
+        public var adminSocket: String
+    }
+
+    public func run() async throws {
+        try await run(onListening: { _ in })
+    }
+
+    public func run(onListening: @Sendable (Listening) -> Void) async throws {
+        let definitions = configuration.definitions
+        guard let node = definitions.node(named: configuration.nodeName) else {
+            throw DaemonError("node \"\(configuration.nodeName)\" is not in the definitions (nodes: \(definitions.cluster.nodes.map(\.name).joined(separator: ", ")))")
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let epochs = configuration.stateDirectory.map { EpochStore(stateDirectory: $0) }
+        let logger = self.logger
+        let attachments = self.attachments
+        let router = try await loop.submit {
+            NIOLoopBound(Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
+                                makeAttachment: { runtime, epoch in try attachments.make(for: runtime, epoch: epoch, node: node, loop: loop) }),
+                         eventLoop: loop)
+        }.get()
+
+        let lanEndpoint = configuration.lanEndpoint ?? node.lan
+        let lan: Channel
+        do {
+            lan = try await ServerBootstrap(group: loop)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(LANServerHandler(router: router.value))
+                    }
+                }
+                .bind(host: lanEndpoint.host, port: lanEndpoint.port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw DaemonError("cannot listen for clients on \(lanEndpoint): \(error)")
+        }
+
+        let socketPath = configuration.adminSocket
+        let admin: Channel
+        do {
+            try Self.prepareSocketPath(socketPath)
+            let metricsText = self.metricsText
+            admin = try await ServerBootstrap(group: loop)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router.value, metricsText: metricsText))
+                    }
+                }
+                .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true).get()
+            // Only the daemon's user may drive activation.
+            guard chmod(socketPath, 0o600) == 0 else { throw DaemonError("cannot restrict \(socketPath) to mode 0600") }
+        } catch {
+            try? await lan.close()
+            try? await group.shutdownGracefully()
+            throw DaemonError("cannot create the admin socket \(socketPath): \(error)")
+        }
+
+        logger.info("netmgrd \(node.name) of cluster \(definitions.cluster.name) serving clients on \(lan.localAddress?.description ?? "?"), admin socket \(socketPath)")
+        if let address = lan.localAddress { onListening(Listening(lan: address, adminSocket: socketPath)) }
+
+        try? await gracefulShutdown()
+
+        logger.info("netmgrd \(node.name) shutting down: deactivating resources")
+        let timeout = TimeAmount.milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
+        try? await loop.flatSubmit { () -> EventLoopFuture<Void> in router.value.shutdown(timeout: timeout) }.get()
+        try? await admin.close()
+        try? await lan.close()
+        unlink(socketPath)
+        try? await group.shutdownGracefully()
+        logger.info("netmgrd \(node.name) stopped")
+    }
+
+    /// Makes the socket's directory (mode 0700 if new) and refuses a path that exists as
+    /// something other than a socket, so nothing else is overwritten.
+    static func prepareSocketPath(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        var info = stat()
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFSOCK {
+            throw DaemonError("\(path) exists and is not a socket; refusing to replace it")
+        }
+    }
+}
+
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Router {
+    /// Deactivates everything active here, tells clients to move, closes their connections.
+    func shutdown(timeout: TimeAmount) -> EventLoopFuture<Void> {
+        isShuttingDown = true
+        var waits: [EventLoopFuture<Void>] = []
+        for name in resourceOrder {
+            let runtime = resources[name]!
+            let actions = runtime.machine.deactivate()
+            if runtime.machine.state != .standby {
+                let promise = loop.makePromise(of: Void.self)
+                runtime.deactivationWaiters.append(promise)
+                waits.append(promise.futureResult)
+            }
+            perform(actions, on: runtime)
+        }
+        let done = loop.makePromise(of: Void.self)
+        let timer = loop.scheduleTask(in: timeout) { done.succeed() }
+        EventLoopFuture.andAllComplete(waits, on: loop).whenComplete { _ in
+            timer.cancel()
+            done.succeed()
+        }
+        return done.futureResult.map { [self] in
+            for connection in connections.values { connection.close(after: .goodbye(reason: "netmgrd on \(node.name) is shutting down")) }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

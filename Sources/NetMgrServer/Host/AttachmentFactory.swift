@@ -1,0 +1,20 @@
+import Logging
+import NIOCore
+import NetMgrCore
+
+/// Builds the host side that fits a resource's line procedure.
+struct AttachmentFactory: Sendable {
+    let configuration: DaemonConfiguration
+    let logger: Logger
+
+    func make(for runtime: ResourceRuntime, epoch: UInt64, node: ClusterNode, loop: EventLoop) throws -> HostAttachment {
+        let definitions = configuration.definitions
+        guard let line = definitions.line(named: runtime.resource.line) else {
+            throw AdminFailure("line \(runtime.resource.line) is not defined")
+        }
+        switch line.procedure {
+        default:
+            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines yet")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import NIOCore
+import NetMgrProtocol
+
+/// The host side of one active resource: for TnETOS one TN3270(E) connection per LU, for
+/// an SDLC line one link carrying the PU and all LUs. Runs on the daemon's event loop;
+/// reports through its delegate on that loop.
+///
+/// Messages are at-least-once: the attachment keeps each message until the host accepted
+/// it, and sends it again after re-binding an LU whose connection or link was lost.
+protocol HostAttachment: AnyObject {
+    var delegate: HostAttachmentDelegate? { get set }
+    /// The resource this attachment serves.
+    var resourceName: String { get }
+    /// Connect to the host and bind every LU, retrying until `stop()`.
+    func start()
+    /// Close the host side cleanly; reports `attachmentStopped` when done.
+    func stop()
+    /// Queue a message for the host on an LU; `tag` comes back in `accepted`/`rejected`.
+    func send(lu: String, tag: MessageTag, payload: ByteBuffer)
+    /// Forget the LU's messages that were not sent yet (a new session starts afresh).
+    func discardUnsent(lu: String)
+    /// The address the host sees for this resource on this node.
+    var hostVisibleAddress: String { get }
+}
+
+protocol HostAttachmentDelegate: AnyObject {
+    /// The host side is up as far as it can be without the host (e.g. the line is switched).
+    func attachmentStarted(_ attachment: HostAttachment)
+    /// The host side cannot start at all; the resource goes back to standby.
+    func attachment(_ attachment: HostAttachment, failed reason: String)
+    func attachmentStopped(_ attachment: HostAttachment)
+    func attachment(_ attachment: HostAttachment, lu: String, state: SessionState, detail: String)
+    /// The host accepted the LU's message `tag` (and every earlier one).
+    func attachment(_ attachment: HostAttachment, lu: String, accepted tag: MessageTag)
+    /// The host refused message `tag`; it will not be sent again.
+    func attachment(_ attachment: HostAttachment, lu: String, rejected tag: MessageTag, reason: String)
+    func attachment(_ attachment: HostAttachment, lu: String, hostData: ByteBuffer)
+}

@@ -1,0 +1,116 @@
+import NIOCore
+import NetMgrProtocol
+
+extension Router {
+    /// Carries out an admin request; completes when the requested state is reached,
+    /// fails, or the timeout passes.
+    func handle(_ request: AdminRequest, metricsText: @escaping () -> String) -> EventLoopFuture<AdminResponse> {
+        loop.assertInEventLoop()
+        let targets: [ResourceRuntime]
+        if request.targets.isEmpty {
+            guard request.command == .status || request.command == .metrics else {
+                return loop.makeSucceededFuture(failure("\(request.command.rawValue) needs a resource or group name"))
+            }
+            targets = resourceOrder.compactMap { resources[$0] }
+        } else {
+            var found: [ResourceRuntime] = []
+            for name in request.targets {
+                guard let runtimes = resolve(name) else {
+                    let known = resourceOrder + definitions.cluster.groups.map(\.name)
+                    return loop.makeSucceededFuture(failure("no resource or group \"\(name)\"; known: \(known.joined(separator: ", "))"))
+                }
+                found += runtimes.filter { candidate in !found.contains { $0 === candidate } }
+            }
+            targets = found
+        }
+        let timeout = TimeAmount.milliseconds(Int64((request.timeoutSeconds ?? 30) * 1000))
+
+        switch request.command {
+        case .status:
+            return loop.makeSucceededFuture(status(of: targets))
+        case .metrics:
+            return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
+        case .activate:
+            guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
+            let epoch: UInt64
+            do {
+                if let given = request.epoch {
+                    try epochs?.observe(given)
+                    epoch = given
+                } else if let epochs {
+                    epoch = try epochs.next(atLeast: targets.map(\.machine.newestSeenEpoch).max().map { $0 + 1 } ?? 1)
+                } else {
+                    epoch = (targets.map(\.machine.newestSeenEpoch).max() ?? 0) + 1
+                }
+            } catch {
+                return loop.makeSucceededFuture(failure("\(error)"))
+            }
+            var waits: [EventLoopFuture<Void>] = []
+            for runtime in targets {
+                do {
+                    let actions = try runtime.machine.activate(epoch: epoch)
+                    if runtime.machine.state != .active {
+                        let promise = loop.makePromise(of: Void.self)
+                        runtime.activationWaiters.append(promise)
+                        waits.append(promise.futureResult)
+                    }
+                    perform(actions, on: runtime)
+                } catch {
+                    return loop.makeSucceededFuture(failure("\(runtime.name): \(error)"))
+                }
+            }
+            return settle(waits, timeout: timeout, targets: targets, what: "activate")
+        case .deactivate:
+            var waits: [EventLoopFuture<Void>] = []
+            for runtime in targets {
+                let actions = runtime.machine.deactivate()
+                if runtime.machine.state != .standby {
+                    let promise = loop.makePromise(of: Void.self)
+                    runtime.deactivationWaiters.append(promise)
+                    waits.append(promise.futureResult)
+                }
+                perform(actions, on: runtime)
+            }
+            return settle(waits, timeout: timeout, targets: targets, what: "deactivate")
+        }
+    }
+
+    private func settle(_ waits: [EventLoopFuture<Void>], timeout: TimeAmount, targets: [ResourceRuntime], what: String) -> EventLoopFuture<AdminResponse> {
+        let all = EventLoopFuture.andAllSucceed(waits, on: loop)
+        let deadline = loop.makePromise(of: Void.self)
+        let timer = loop.scheduleTask(in: timeout) {
+            deadline.fail(AdminFailure("\(what) did not finish within \(timeout.nanoseconds / 1_000_000) ms"))
+        }
+        all.cascade(to: deadline)
+        return deadline.futureResult.map { [self] in
+            timer.cancel()
+            return status(of: targets)
+        }.flatMapErrorThrowing { [self] error in
+            timer.cancel()
+            var response = status(of: targets)
+            response.ok = false
+            response.error = "\(error)"
+            return response
+        }
+    }
+
+    private func failure(_ text: String) -> AdminResponse {
+        AdminResponse(ok: false, error: text, node: node.name)
+    }
+
+    func status(of targets: [ResourceRuntime]) -> AdminResponse {
+        let resources = targets.map { runtime in
+            AdminResponse.ResourceStatus(
+                name: runtime.name, group: runtime.group,
+                procedure: definitions.line(named: runtime.resource.line)?.procedure.rawValue ?? "?",
+                state: runtime.machine.state.description, epoch: runtime.machine.epoch,
+                hostAddress: runtime.attachment?.hostVisibleAddress ?? "",
+                lus: runtime.luOrder.map { name in
+                    let lu = runtime.lus[name]!
+                    return AdminResponse.LUStatus(name: name, address: Int(lu.lu.address), state: lu.hostState.description,
+                                                  detail: lu.hostDetail, owner: lu.owner?.connection.clientName)
+                })
+        }
+        return AdminResponse(ok: true, node: node.name, resources: resources)
+    }
+}

@@ -1,0 +1,81 @@
+import NIOCore
+import NetMgrProtocol
+
+extension Router: HostAttachmentDelegate {
+    /// The resource an attachment serves, if it is still that resource's current one.
+    private func runtime(of attachment: HostAttachment) -> ResourceRuntime? {
+        guard let runtime = resources[attachment.resourceName], runtime.attachment === attachment else { return nil }
+        return runtime
+    }
+
+    func attachmentStarted(_ attachment: HostAttachment) {
+        guard let runtime = runtime(of: attachment) else { return }
+        perform(runtime.machine.attachmentStarted(), on: runtime)
+    }
+
+    func attachment(_ attachment: HostAttachment, failed reason: String) {
+        guard let runtime = runtime(of: attachment) else { return }
+        logger.error("resource \(runtime.name): cannot activate: \(reason)")
+        runtime.activationWaiters.forEach { $0.fail(AdminFailure("\(runtime.name): \(reason)")) }
+        runtime.activationWaiters.removeAll()
+        perform(runtime.machine.attachmentFailed(), on: runtime)
+    }
+
+    func attachmentStopped(_ attachment: HostAttachment) {
+        guard let runtime = runtime(of: attachment) else { return }
+        runtime.attachment = nil
+        // Sessions on a resource that left this node end here; clients move them.
+        for name in runtime.luOrder {
+            let lu = runtime.lus[name]!
+            if let owner = lu.owner {
+                owner.connection.sessions[owner.session] = nil
+                owner.connection.send(.error(session: owner.session, code: .deactivated, sequence: 0, message: "\(runtime.name) was deactivated on \(node.name)"))
+                owner.connection.send(.closed(session: owner.session))
+                metrics.sessions(delta: -1)
+                lu.owner = nil
+            }
+            lu.reset()
+        }
+        perform(runtime.machine.attachmentStopped(), on: runtime)
+    }
+
+    func attachment(_ attachment: HostAttachment, lu name: String, state: SessionState, detail: String) {
+        guard let runtime = runtime(of: attachment), let lu = runtime.lus[name] else { return }
+        let changed = lu.hostState != state
+        lu.hostState = state
+        lu.hostDetail = detail
+        if changed { logger.info("LU \(name) of \(runtime.name): \(state) \(detail)") }
+        metrics.luState(runtime.name, lu: name, bound: state == .bound)
+        if let owner = lu.owner { owner.connection.send(.session(session: owner.session, state: state, detail: detail)) }
+    }
+
+    func attachment(_ attachment: HostAttachment, lu name: String, accepted tag: MessageTag) {
+        guard let runtime = runtime(of: attachment), let lu = runtime.lus[name] else { return }
+        let sequence = tag.sequence
+        guard tag.generation == lu.generation, sequence > lu.acked else { return }
+        lu.acked = sequence
+        metrics.messageAccepted()
+        if let owner = lu.owner { owner.connection.send(.ack(session: owner.session, sequence: sequence)) }
+    }
+
+    func attachment(_ attachment: HostAttachment, lu name: String, rejected tag: MessageTag, reason: String) {
+        guard let runtime = runtime(of: attachment), let lu = runtime.lus[name], tag.generation == lu.generation else { return }
+        let sequence = tag.sequence
+        lu.acked = max(lu.acked, sequence)
+        metrics.messageRejected()
+        if let owner = lu.owner {
+            owner.connection.send(.error(session: owner.session, code: .hostRejected, sequence: sequence, message: reason))
+        }
+    }
+
+    func attachment(_ attachment: HostAttachment, lu name: String, hostData: ByteBuffer) {
+        guard let runtime = runtime(of: attachment), let lu = runtime.lus[name] else { return }
+        if let owner = lu.owner {
+            lu.hostSequence += 1
+            owner.connection.send(.hostData(session: owner.session, sequence: lu.hostSequence, payload: hostData))
+        } else {
+            if lu.undelivered.count >= LURuntime.undeliveredLimit { lu.undelivered.removeFirst() }
+            lu.undelivered.append(hostData)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Logging
+import NIOCore
+import NetMgrCore
+import NetMgrProtocol
+
+/// netmgrd's state: resources, their LUs and host sides, and the client connections.
+/// Confined to one event loop: every method runs there, so nothing needs a lock, and
+/// at tens of thousands of sessions the work is socket I/O, not coordination.
+final class Router {
+    let loop: EventLoop
+    let definitions: Definitions
+    let node: ClusterNode
+    var logger: Logger
+    let epochs: EpochStore?
+    let metrics: DaemonMetrics
+    /// Builds the host side for a resource (throws why it cannot); tests replace it.
+    let makeAttachment: (ResourceRuntime, UInt64) throws -> HostAttachment
+
+    var resources: [String: ResourceRuntime] = [:]
+    var resourceOrder: [String] = []
+    var connections: [ObjectIdentifier: ClientConnection] = [:]
+    var isShuttingDown = false
+
+    init(loop: EventLoop, definitions: Definitions, node: ClusterNode, epochs: EpochStore?, logger: Logger,
+         metrics: DaemonMetrics, makeAttachment: @escaping (ResourceRuntime, UInt64) throws -> HostAttachment) {
+        self.loop = loop
+        self.definitions = definitions
+        self.node = node
+        self.epochs = epochs
+        self.logger = logger
+        self.metrics = metrics
+        self.makeAttachment = makeAttachment
+        for resource in definitions.resources {
+            let group = definitions.group(carrying: resource.name)?.name ?? "-"
+            resources[resource.name] = ResourceRuntime(resource: resource, group: group, lus: definitions.lus(of: resource.name))
+            resourceOrder.append(resource.name)
+        }
+    }
+
+    // MARK: - Resource state
+
+    /// Carries out what a resource's state machine asked for.
+    func perform(_ actions: [ResourceStateMachine.Action], on runtime: ResourceRuntime) {
+        for action in actions {
+            switch action {
+            case .announce(let state, let epoch):
+                logger.info("resource \(runtime.name) \(state) (epoch \(epoch))")
+                metrics.resourceState(runtime.name, state)
+                broadcast(.resource(name: runtime.name, state: state, epoch: epoch, node: node.name))
+                settleWaiters(of: runtime)
+            case .startAttachment(let epoch):
+                runtime.activatingSince = .now()
+                let attachment: HostAttachment
+                do {
+                    attachment = try makeAttachment(runtime, epoch)
+                } catch {
+                    logger.error("resource \(runtime.name): cannot activate: \(error)")
+                    runtime.activationWaiters.forEach { $0.fail(AdminFailure("\(runtime.name): \(error)")) }
+                    runtime.activationWaiters.removeAll()
+                    perform(runtime.machine.attachmentFailed(), on: runtime)
+                    continue
+                }
+                attachment.delegate = self
+                runtime.attachment = attachment
+                attachment.start()
+            case .stopAttachment:
+                if let attachment = runtime.attachment {
+                    attachment.stop()
+                } else {
+                    perform(runtime.machine.attachmentStopped(), on: runtime)
+                }
+            case .none:
+                break
+            }
+        }
+    }
+
+    private func settleWaiters(of runtime: ResourceRuntime) {
+        switch runtime.machine.state {
+        case .active:
+            runtime.activeSince = .now()
+            runtime.activationWaiters.forEach { $0.succeed() }
+            runtime.activationWaiters.removeAll()
+        case .standby:
+            runtime.activationWaiters.forEach { $0.fail(AdminFailure("\(runtime.name) went back to standby")) }
+            runtime.activationWaiters.removeAll()
+            runtime.deactivationWaiters.forEach { $0.succeed() }
+            runtime.deactivationWaiters.removeAll()
+        case .activating, .deactivating:
+            break
+        }
+    }
+
+    func broadcast(_ message: ServerMessage) {
+        for connection in connections.values where connection.hasSaidHello { connection.send(message) }
+    }
+
+    /// The resources a name stands for: a resource, or every resource of a group.
+    func resolve(_ target: String) -> [ResourceRuntime]? {
+        if let runtime = resources[target] { return [runtime] }
+        if let group = definitions.cluster.groups.first(where: { $0.name == target }) {
+            return group.resources.compactMap { resources[$0] }
+        }
+        return nil
+    }
+}
+
+struct AdminFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

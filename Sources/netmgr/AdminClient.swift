@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import NetMgrCore
+import NetMgrProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `netmgr` finds a node's admin socket.
+struct AdminOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The netmgrd admin socket (default: $NETMGR_SOCKET, or the node's from the definitions).", valueName: "path"))
+    var socket: String?
+
+    @Option(help: "The node whose netmgrd to talk to; its admin socket comes from the definitions.")
+    var node: String?
+
+    @Option(help: ArgumentHelp("The definitions directory, to find --node's socket.", valueName: "dir"))
+    var definitions: String = ProcessEnvironment.definitionsDirectory
+
+    func socketPath() throws -> String {
+        if let socket { return socket }
+        if node == nil, let environment = ProcessInfo.processInfo.environment["NETMGR_SOCKET"] { return environment }
+        guard let node else {
+            throw ValidationError("say which netmgrd: --socket PATH, --node NAME, or NETMGR_SOCKET")
+        }
+        let loaded: LoadedDefinitions
+        do {
+            loaded = try DefinitionsLoader.load(directory: definitions)
+        } catch {
+            printError("error: \(error)")
+            throw Exit.unreadable
+        }
+        guard let entry = loaded.definitions.node(named: node) else {
+            printError("error: node \"\(node)\" is not defined in \(definitions)")
+            throw Exit.failed
+        }
+        return entry.adminSocket ?? "/run/netmgr/\(node).sock"
+    }
+}
+
+/// One request/response exchange on a netmgrd admin socket.
+enum AdminClient {
+    struct Unreachable: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func exchange(_ request: AdminRequest, socket path: String) throws -> AdminResponse {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Unreachable(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw Unreachable(description: "\(path): socket path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            let reason = errno == EACCES ? "permission denied (the admin socket is for the daemon's user)" :
+                errno == ENOENT ? "no such socket: is netmgrd running on this node?" : String(cString: strerror(errno))
+            throw Unreachable(description: "\(path): \(reason)")
+        }
+        var line = try JSONEncoder().encode(request)
+        line.append(UInt8(ascii: "\n"))
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count else { throw Unreachable(description: "\(path): cannot send the request") }
+        var reply = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while !reply.contains(UInt8(ascii: "\n")) {
+            let count = read(fd, &chunk, chunk.count)
+            guard count > 0 else { throw Unreachable(description: "\(path): netmgrd closed the connection without answering") }
+            reply += chunk.prefix(count)
+        }
+        do {
+            return try JSONDecoder().decode(AdminResponse.self, from: Data(reply))
+        } catch {
+            throw Unreachable(description: "\(path): unreadable answer from netmgrd: \(error)")
+        }
+    }
+
+    /// Sends a request, prints the outcome, and maps it to the command's exit code.
+    static func run(_ request: AdminRequest, options: AdminOptions, json: Bool) throws {
+        let path = try options.socketPath()
+        let response: AdminResponse
+        do {
+            response = try exchange(request, socket: path)
+        } catch {
+            printError("error: \(error)")
+            throw Exit.unreadable
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(response), as: UTF8.self))
+        } else if let metrics = response.metrics {
+            print(metrics, terminator: "")
+        } else if !response.resources.isEmpty {
+            print(render(response))
+        }
+        if !response.ok {
+            printError("error: \(response.error ?? "request failed")")
+            throw Exit.failed
+        }
+    }
+
+    static func render(_ response: AdminResponse) -> String {
+        var table = TextTable(["RESOURCE", "GROUP", "PROCEDURE", "STATE", "EPOCH", "HOST SEES", "LUS BOUND"])
+        for resource in response.resources {
+            let bound = resource.lus.filter { $0.state == "bound" }.count
+            table.add([resource.name, resource.group, resource.procedure, resource.state, String(resource.epoch),
+                       resource.hostAddress.isEmpty ? "-" : resource.hostAddress, "\(bound)/\(resource.lus.count)"])
+        }
+        return "node \(response.node)\n" + table.render()
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show a node's resources, their state, epoch and bound LUs.",
+        discussion: "Exit codes: 0 shown, 1 the daemon refused, 2 the daemon cannot be reached.")
+    @OptionGroup var admin: AdminOptions
+    @Flag(help: "Print the full status as JSON, with every LU.") var json = false
+    @Flag(help: "Print the daemon's metrics in Prometheus text format.") var metrics = false
+    @Argument(help: "Resources or groups (default: all).") var targets: [String] = []
+
+    func run() throws {
+        try AdminClient.run(AdminRequest(command: metrics ? .metrics : .status, targets: targets), options: admin, json: json)
+    }
+}
+
+struct ActivateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activate", abstract: "Activate resources or failover groups on a node, as a cluster engine does.",
+        discussion: "Waits until the resources are active. Exit codes: 0 active, 1 refused or failed (e.g. a stale epoch), 2 the daemon cannot be reached.")
+    @OptionGroup var admin: AdminOptions
+    @Option(help: "The activation epoch, when the cluster engine provides one (default: the next in the state directory).") var epoch: UInt64?
+    @Option(help: "Seconds to wait for the resources to become active.") var timeout: Double = 30
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Argument(help: "Resource or failover group names.") var targets: [String]
+
+    func run() throws {
+        try AdminClient.run(AdminRequest(command: .activate, targets: targets, epoch: epoch, timeoutSeconds: timeout), options: admin, json: json)
+    }
+}
+
+struct DeactivateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deactivate", abstract: "Deactivate resources or failover groups on a node, closing host sessions cleanly.",
+        discussion: "Waits until the resources are standby. Exit codes: 0 standby, 1 refused or failed, 2 the daemon cannot be reached.")
+    @OptionGroup var admin: AdminOptions
+    @Option(help: "Seconds to wait for the resources to reach standby.") var timeout: Double = 30
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Argument(help: "Resource or failover group names.") var targets: [String]
+
+    func run() throws {
+        try AdminClient.run(AdminRequest(command: .deactivate, targets: targets, timeoutSeconds: timeout), options: admin, json: json)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import NetMgrCore
+import NetMgrServer
+import Prometheus
+import ServiceLifecycle
+
+@main
+struct NetMgrDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netmgrd",
+        abstract: "The netmgr server: runs this node's communication resources and serves NetMgrClient.",
+        discussion: """
+            Resources start in standby. A cluster engine activates them through the admin \
+            socket (netmgr activate, netmgr cluster-event, the keepalived notify script or the \
+            OCF agent). SIGTERM or SIGINT deactivates everything cleanly and exits.
+            Exit codes: 0 stopped cleanly, 1 invalid definitions or start-up failure, \
+            2 definitions unreadable, 64 bad command line.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The definitions directory.", valueName: "dir"))
+    var definitions: String = ProcessInfo.processInfo.environment["NETMGR_DEFINITIONS"] ?? "/etc/netmgr"
+
+    @Option(help: "This node's name in the definitions.")
+    var node: String
+
+    @Option(help: ArgumentHelp("Directory for the cluster-wide activation epoch; put it on the switched or a shared partition.", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(help: ArgumentHelp("The admin socket (default: the node's admin-socket, else /run/netmgr/NODE.sock).", valueName: "path"))
+    var adminSocket: String?
+
+    @Option(help: ArgumentHelp("Serve clients here instead of the node's lan address.", valueName: "host:port"))
+    var lan: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical") }
+        if let lan, case .failure(let error) = Endpoint.parse(lan) { throw ValidationError("--lan \(lan): \(error)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        let nodeName = node
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            handler.metadata["node"] = "\(nodeName)"
+            return handler
+        }
+        let logger = Logger(label: "netmgrd")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let loaded: LoadedDefinitions
+        do {
+            loaded = try DefinitionsLoader.load(directory: definitions)
+        } catch {
+            logger.critical("definitions unreadable: \(error)")
+            throw ExitCode(2)
+        }
+        guard loaded.isValid else {
+            for diagnostic in loaded.diagnostics { logger.critical("\(diagnostic)") }
+            logger.critical("\(loaded.diagnostics.count) error(s) in the definitions; run `netmgr check \(definitions)`")
+            throw ExitCode(1)
+        }
+        guard let me = loaded.definitions.node(named: node) else {
+            logger.critical("node \"\(node)\" is not defined in \(definitions) (nodes: \(loaded.definitions.cluster.nodes.map(\.name).joined(separator: ", ")))")
+            throw ExitCode(1)
+        }
+        let socket = adminSocket ?? me.adminSocket ?? "/run/netmgr/\(node).sock"
+        var configuration = DaemonConfiguration(definitions: loaded.definitions, nodeName: node, stateDirectory: stateDir, adminSocket: socket)
+        if let lan { configuration.lanEndpoint = try Endpoint.parse(lan).get() }
+        if let stateDir {
+            try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+
+        let daemon = NetMgrDaemon(configuration: configuration, logger: logger, metricsText: {
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        })
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
