@@ -124,6 +124,18 @@ let package = Package(
         .testTarget(name: "NetMgrProtocolTests", dependencies: [
             "NetMgrProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        .testTarget(name: "NetMgrServerTests", dependencies: [
+            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "NetMgrClientTests", dependencies: [
+            "NetMgrClient", "NetMgrProtocol", "NetMgrTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
         // Runs the built executables as an operator would; depending on them makes sure they are built.
         .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrTestSupport", "netmgr"]),

@@ -277,6 +277,7 @@ final class ClientCore {
     private func move(_ session: ClientSession, to target: ServerLink?) {
         if let old = session.server, let channel = old.channel {
             write(.close(session: session.id), on: channel)
+            channel.flush()
         }
         session.server = target
         guard let target, let channel = target.channel else { return }

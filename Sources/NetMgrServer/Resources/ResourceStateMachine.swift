@@ -44,9 +44,7 @@ public struct ResourceStateMachine: Sendable, Equatable {
         newestSeenEpoch = max(newestSeenEpoch, epoch)
         switch state {
         case .standby:
-            self.epoch = epoch
-            state = .activating
-            return [.announce(.activating, epoch: epoch), .startAttachment(epoch: epoch)]
+            return begin(epoch: epoch)
         case .activating, .active:
             // Already here: a re-activation only raises the epoch clients compare.
             guard epoch != self.epoch else { return [] }
@@ -56,6 +54,12 @@ public struct ResourceStateMachine: Sendable, Equatable {
             queuedActivation = epoch
             return []
         }
+    }
+
+    private mutating func begin(epoch: UInt64) -> [Action] {
+        self.epoch = epoch
+        state = .activating
+        return [.announce(.activating, epoch: epoch), .startAttachment(epoch: epoch)]
     }
 
     /// The host side is up (connections started, line switched here).
@@ -88,8 +92,9 @@ public struct ResourceStateMachine: Sendable, Equatable {
         state = .standby
         var actions: [Action] = [.announce(.standby, epoch: epoch)]
         if let queued = queuedActivation {
+            // Checked against newer epochs when it was requested.
             queuedActivation = nil
-            if let more = try? activate(epoch: queued) { actions += more }
+            if queued >= newestSeenEpoch { actions += begin(epoch: queued) }
         }
         return actions
     }

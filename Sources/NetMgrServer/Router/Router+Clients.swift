@@ -95,8 +95,9 @@ extension Router {
             owner.connection.send(.closed(session: owner.session))
             metrics.sessions(delta: -1)
         }
-        if lu.lastOwnerName != client {
-            // A different application: its sequence numbers are its own.
+        if let last = lu.lastOwnerName, last != client {
+            // A different application: its sequence numbers are its own. (After a CLOSE
+            // the generation is already fresh; the same client resumes where it was.)
             lu.startGeneration()
             runtime.attachment?.discardUnsent(lu: luName)
         }
