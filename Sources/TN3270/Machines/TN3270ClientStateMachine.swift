@@ -235,6 +235,8 @@ public struct TN3270ClientStateMachine: Sendable {
             deviceType: self.configuration.deviceType
         )
         self.state = .bound(binding)
+        // Unterminated bytes from before the bind are NVT text (a banner), not a record.
+        _ = self.endpoint.record.take()
         reports.append(.bound(binding))
     }
 
@@ -338,6 +340,8 @@ public struct TN3270ClientStateMachine: Sendable {
             functions: Set(functions)
         )
         self.state = .bound(binding)
+        // Unterminated bytes from before the bind are NVT text (a banner), not a record.
+        _ = self.endpoint.record.take()
         reports.append(.bound(binding))
     }
 

@@ -262,6 +262,8 @@ public struct TN3270ServerStateMachine: Sendable {
             deviceType: granted.request.deviceType
         )
         self.state = .bound(binding)
+        // Unterminated bytes from before the bind are NVT text (a banner), not a record.
+        _ = self.endpoint.record.take()
         reports.append(.bound(binding))
     }
 
@@ -338,6 +340,8 @@ public struct TN3270ServerStateMachine: Sendable {
             functions: Set(functions)
         )
         self.state = .bound(binding)
+        // Unterminated bytes from before the bind are NVT text (a banner), not a record.
+        _ = self.endpoint.record.take()
         reports.append(.bound(binding))
     }
 
