@@ -206,12 +206,12 @@ struct ClientScriptedHostTests {
             Issue.record("no close")
             return
         }
-        #expect(error.description == "TN3270E sub-negotiation: REJECT followed by 7, not REASON (5) at payload byte 2 (stream offset 11)")
+        #expect(error.description == "TN3270E sub-negotiation: REJECT followed by 7, not REASON (5) at payload byte 2 (stream offset 3)")
     }
 
     @Test func oversizedRecordIsAnError() {
         var client = TN3270ClientStateMachine(configuration: TN3270ClientConfiguration(luName: nil, maximumRecordLength: 8))
         let actions = client.receive(buffer(Array(repeating: 0x40, count: 9)))
-        #expect(reports(actions) == [.close(.protocolError(TN3270ProtocolError(.recordTooLong(limit: 8), streamOffset: 9)))])
+        #expect(reports(actions) == [.close(.protocolError(TN3270ProtocolError(.recordTooLong(limit: 8), streamOffset: 0)))])
     }
 }

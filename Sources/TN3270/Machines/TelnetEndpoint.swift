@@ -12,8 +12,6 @@ struct TelnetEndpoint: Sendable {
         self.record = RecordAssembler(maximumLength: maximumRecordLength)
     }
 
-    var streamOffset: Int { self.parser.streamOffset }
-
     mutating func send(_ verb: TelnetVerb?, _ option: TelnetOption) {
         guard let verb else { return }
         self.output.writeTelnetNegotiation(verb, option)
@@ -44,7 +42,11 @@ struct TelnetEndpoint: Sendable {
         return [send(bytes)] + reports
     }
 
+    /// An error located at the start of the event being handled.
     func error(_ kind: TN3270ProtocolError.Kind) -> TN3270ProtocolError {
-        TN3270ProtocolError(kind, streamOffset: self.parser.streamOffset)
+        if case .telnet(let telnet) = kind {
+            return TN3270ProtocolError(kind, streamOffset: telnet.streamOffset)
+        }
+        return TN3270ProtocolError(kind, streamOffset: self.parser.eventOffset)
     }
 }

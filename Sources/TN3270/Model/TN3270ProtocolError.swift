@@ -20,7 +20,7 @@ public struct TN3270ProtocolError: Error, Hashable, Sendable, CustomStringConver
     }
 
     public var kind: Kind
-    /// Offset in the received stream (bytes decoded before the offending event).
+    /// Offset in the received stream where the offending event starts.
     public var streamOffset: Int
 
     public init(_ kind: Kind, streamOffset: Int) {
@@ -35,9 +35,9 @@ public struct TN3270ProtocolError: Error, Hashable, Sendable, CustomStringConver
         case .subnegotiation(let error):
             return "\(error) (stream offset \(self.streamOffset))"
         case .header(let error):
-            return "\(error) (record ending at stream offset \(self.streamOffset))"
+            return "\(error) (IAC EOR at stream offset \(self.streamOffset))"
         case .recordTooLong(let limit):
-            return "record longer than \(limit) bytes without IAC EOR at stream offset \(self.streamOffset)"
+            return "record longer than \(limit) bytes without IAC EOR (data from stream offset \(self.streamOffset))"
         case .optionRefused(let option):
             return "peer refused \(option) at stream offset \(self.streamOffset)"
         case .optionDisabled(let option):

@@ -13,6 +13,9 @@ struct TelnetStreamParser: Sendable {
 
     var streamOffset: Int { self.decoder.streamOffset }
 
+    /// Where the event last returned by `next()` started in the stream.
+    private(set) var eventOffset = 0
+
     mutating func append(_ bytes: ByteBuffer) {
         if var existing = self.buffer, existing.readableBytes > 0 {
             self.buffer = nil  // keep `existing` uniquely referenced
@@ -34,6 +37,7 @@ struct TelnetStreamParser: Sendable {
                 self.buffer = buffer
             }
         }
+        self.eventOffset = self.decoder.streamOffset
         do {
             return try self.decoder.decode(buffer: &buffer)
         } catch let error as TelnetDecodingError {
