@@ -4,26 +4,10 @@ import NIOCore
 // end, negotiation or sub-negotiation, never per data byte.
 extension TN3270CaptureFacts {
     mutating func recordEnded(_ direction: TN3270CaptureDirection, _ scanner: TelnetScanner, offset: Int) {
-        var counts = self.counts(direction)
-        counts.records += 1
-        let header = scanner.header
-        // RFC 2355 §8.1: DATA-TYPE 0...8, REQUEST-FLAG 0...1, RESPONSE-FLAG 0...2.
-        if scanner.headerCount == 5, header.0 <= 8, header.1 <= 1, header.2 <= 2 {
-            counts.headerShapedRecords += 1
-            counts.recordsByDataType[Int(header.0)] += 1
-            if header.0 == TN3270EDataType.response.rawValue {
-                if header.2 == TN3270EResponseFlag.positiveResponse {
-                    counts.positiveResponses += 1
-                } else {
-                    counts.negativeResponses += 1
-                }
-            }
-        } else if scanner.headerCount == 5 {
-            counts.recordsByDataType[9] += 1
-        }
+        // In place: copying Counts out and back would copy its array per record.
         switch direction {
-        case .fromClient: self.fromClient = counts
-        case .fromServer: self.fromServer = counts
+        case .fromClient: Self.count(&self.fromClient, scanner)
+        case .fromServer: Self.count(&self.fromServer, scanner)
         }
 
         // Basic TN3270 names the LU only in TERMINAL-TYPE IS; records flowing
@@ -41,6 +25,26 @@ extension TN3270CaptureFacts {
             )
             self.grant = grant
             self.events.append(.granted(grant))
+        }
+    }
+
+    private static func count(_ counts: inout Counts, _ scanner: TelnetScanner) {
+        counts.records += 1
+        guard scanner.headerCount == 5 else { return }
+        let header = scanner.header
+        // RFC 2355 §8.1: DATA-TYPE 0...8, REQUEST-FLAG 0...1, RESPONSE-FLAG 0...2.
+        guard header.0 <= 8, header.1 <= 1, header.2 <= 2 else {
+            counts.recordsByDataType[9] += 1
+            return
+        }
+        counts.headerShapedRecords += 1
+        counts.recordsByDataType[Int(header.0)] += 1
+        if header.0 == TN3270EDataType.response.rawValue {
+            if header.2 == TN3270EResponseFlag.positiveResponse {
+                counts.positiveResponses += 1
+            } else {
+                counts.negativeResponses += 1
+            }
         }
     }
 
