@@ -1,5 +1,6 @@
-// Every byte value this module puts on or reads from the wire, in one place
-// (DESIGN.md §4). The typed wrappers elsewhere refer to these.
+// Telnet command bytes, option codes and TN3270E command / flag / sense
+// values in one place (DESIGN.md §4). Typed wrappers (TelnetOption,
+// TN3270EFunction, TN3270EDataType, TN3270ERejectReason) name the rest.
 
 /// Telnet command bytes (RFC 854 "TELNET COMMAND STRUCTURE"; EOR from RFC 885).
 public enum TelnetByte {
@@ -51,4 +52,38 @@ public enum TN3270ECode {
     public static let reject: UInt8 = 6
     public static let request: UInt8 = 7
     public static let send: UInt8 = 8
+}
+
+/// RESPONSE-FLAG values (RFC 2355 §8.1.3). For 3270-DATA and SCS-DATA the
+/// sender asks for a response; for RESPONSE it says positive or negative.
+public enum TN3270EResponseFlag {
+    public static let noResponse: UInt8 = 0x00
+    public static let errorResponse: UInt8 = 0x01
+    public static let alwaysResponse: UInt8 = 0x02
+    public static let positiveResponse: UInt8 = 0x00
+    public static let negativeResponse: UInt8 = 0x01
+}
+
+/// REQUEST-FLAG values (RFC 2355 §8.1.2); only used with data-type REQUEST.
+public enum TN3270ERequestFlag {
+    public static let errorConditionCleared: UInt8 = 0x00
+}
+
+/// The data byte of a RESPONSE message (RFC 2355 §10.4).
+public enum TN3270ESense {
+    public static let deviceEnd: UInt8 = 0x00
+    public static let commandReject: UInt8 = 0x00
+    public static let interventionRequired: UInt8 = 0x01
+    public static let operationCheck: UInt8 = 0x02
+    public static let componentDisconnected: UInt8 = 0x03
+
+    static func name(_ sense: UInt8) -> String {
+        switch sense {
+        case 0x00: "COMMAND-REJECT"
+        case 0x01: "INTERVENTION-REQUIRED"
+        case 0x02: "OPERATION-CHECK"
+        case 0x03: "COMPONENT-DISCONNECTED"
+        default: "0x\(String(sense, radix: 16))"
+        }
+    }
 }

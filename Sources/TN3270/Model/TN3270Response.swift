@@ -25,22 +25,3 @@ public struct TN3270Response: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-/// The data byte of a RESPONSE message (RFC 2355 §10.4).
-public enum TN3270ESense {
-    public static let deviceEnd: UInt8 = 0x00
-    public static let commandReject: UInt8 = 0x00
-    public static let interventionRequired: UInt8 = 0x01
-    public static let operationCheck: UInt8 = 0x02
-    public static let componentDisconnected: UInt8 = 0x03
-
-    static func name(_ sense: UInt8) -> String {
-        switch sense {
-        case 0x00: "COMMAND-REJECT"
-        case 0x01: "INTERVENTION-REQUIRED"
-        case 0x02: "OPERATION-CHECK"
-        case 0x03: "COMPONENT-DISCONNECTED"
-        default: "0x\(String(sense, radix: 16))"
-        }
-    }
-}

@@ -32,18 +32,3 @@ public struct TN3270EDataType: RawRepresentable, Hashable, Sendable, CustomStrin
         }
     }
 }
-
-/// RESPONSE-FLAG values (RFC 2355 §8.1.3). For 3270-DATA and SCS-DATA the
-/// sender asks for a response; for RESPONSE it says positive or negative.
-public enum TN3270EResponseFlag {
-    public static let noResponse: UInt8 = 0x00
-    public static let errorResponse: UInt8 = 0x01
-    public static let alwaysResponse: UInt8 = 0x02
-    public static let positiveResponse: UInt8 = 0x00
-    public static let negativeResponse: UInt8 = 0x01
-}
-
-/// REQUEST-FLAG values (RFC 2355 §8.1.2); only used with data-type REQUEST.
-public enum TN3270ERequestFlag {
-    public static let errorConditionCleared: UInt8 = 0x00
-}

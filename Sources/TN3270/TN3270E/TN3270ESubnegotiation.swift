@@ -17,40 +17,6 @@ public enum TN3270ESubnegotiation: Hashable, Sendable {
     case functionsIs([TN3270EFunction])
 }
 
-/// What a DEVICE-TYPE REQUEST asks for beyond the device type.
-public enum TN3270ELUTarget: Hashable, Sendable {
-    /// No CONNECT: any LU (the server picks from its pool).
-    case any
-    /// CONNECT <name>: a specific LU, or a pool name.
-    case connect(String)
-    /// ASSOCIATE <name>: the printer associated with terminal <name>.
-    case associate(String)
-
-    public var connectName: String? {
-        if case .connect(let name) = self { return name }
-        return nil
-    }
-}
-
-/// A malformed TN3270E or TERMINAL-TYPE sub-negotiation, naming the byte
-/// that broke it.
-public struct SubnegotiationParseError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var option: TelnetOption
-    /// Offset inside the sub-negotiation payload (after the option byte).
-    public var offset: Int
-    public var reason: String
-
-    public init(option: TelnetOption, offset: Int, reason: String) {
-        self.option = option
-        self.offset = offset
-        self.reason = reason
-    }
-
-    public var description: String {
-        "\(self.option) sub-negotiation: \(self.reason) at payload byte \(self.offset)"
-    }
-}
-
 extension TN3270ESubnegotiation {
     /// Parses the payload that follows IAC SB TN3270E (IAC IAC already undone).
     public init(payload: ByteBuffer) throws(SubnegotiationParseError) {
