@@ -71,6 +71,21 @@ struct CaptureObserverTests {
         #expect(facts.fromServer.dataRecords(in: facts.dialect) == 2)
     }
 
+    @Test func feedingOrderOfTheTwoDirectionsDoesNotMatter() throws {
+        for talk in [try Self.tn3270eTranscript(), try Self.basicTranscript()] {
+            let clientFirst = Self.observe(talk)
+            var serverFirst = TN3270CaptureObserver()
+            serverFirst.feed(fromServer: talk.fromServer)
+            serverFirst.feed(fromClient: talk.fromClient)
+            #expect(serverFirst.facts.dialect == clientFirst.dialect)
+            #expect(serverFirst.facts.luRequested == clientFirst.luRequested)
+            #expect(serverFirst.facts.luGranted == clientFirst.luGranted)
+            #expect(serverFirst.facts.serverSide == .fromServer)
+            #expect(serverFirst.facts.fromClient == clientFirst.fromClient)
+            #expect(serverFirst.facts.fromServer == clientFirst.fromServer)
+        }
+    }
+
     @Test func swappedLabelsAreDetected() throws {
         let talk = try Self.tn3270eTranscript()
         var observer = TN3270CaptureObserver()

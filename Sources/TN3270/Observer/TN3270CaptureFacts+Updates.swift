@@ -53,19 +53,19 @@ extension TN3270CaptureFacts {
         case (.do, .tn3270e):
             self.sawNegotiationStart = true
             self.serverSide = self.serverSide ?? direction
-            if self.tn3270e == .none { self.tn3270e = .offered }
+            self.tn3270eOffered = true
         case (.will, .tn3270e):
-            if self.tn3270e == .offered { self.tn3270e = .agreed }
+            self.tn3270eAccepted = true
         case (.wont, .tn3270e), (.dont, .tn3270e):
-            if self.tn3270e != .refused {
-                self.tn3270e = .refused
+            if !self.tn3270eRefused {
+                self.tn3270eRefused = true
                 self.events.append(.tn3270eRefused(direction: direction, offset: offset))
             }
         case (.do, .terminalType):
             self.sawNegotiationStart = true
             self.serverSide = self.serverSide ?? direction
         case (.will, .binary), (.do, .binary), (.will, .endOfRecord), (.do, .endOfRecord):
-            if self.tn3270e != .agreed { self.basicOptionsSeen = true }
+            self.basicOptionsSeen = true
         default:
             break
         }
@@ -105,7 +105,7 @@ extension TN3270CaptureFacts {
     private mutating func tn3270eSubnegotiation(_ message: TN3270ESubnegotiation, _ direction: TN3270CaptureDirection, offset: Int) {
         // Seeing TN3270E sub-negotiations at all means TN3270E was agreed,
         // even if the capture missed DO/WILL.
-        if self.tn3270e == .none || self.tn3270e == .offered { self.tn3270e = .agreed }
+        self.tn3270eSubnegotiated = true
         switch message {
         case .sendDeviceType:
             self.serverSide = self.serverSide ?? direction

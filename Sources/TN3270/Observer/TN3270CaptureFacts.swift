@@ -104,12 +104,13 @@ public struct TN3270CaptureFacts: Hashable, Sendable {
     /// malformed sub-negotiations): expected when a capture starts mid-stream.
     public internal(set) var anomalies = 0
 
-    var tn3270e: TN3270EState = .none
-    var basicOptionsSeen = false
-
-    enum TN3270EState: Hashable, Sendable {
-        case none, offered, agreed, refused
-    }
+    // Kept as independent flags so the result does not depend on how the
+    // two directions were interleaved when fed.
+    var tn3270eOffered = false  // DO TN3270E
+    var tn3270eAccepted = false  // WILL TN3270E
+    var tn3270eSubnegotiated = false  // any SB TN3270E
+    var tn3270eRefused = false  // WONT or DONT TN3270E
+    var basicOptionsSeen = false  // WILL/DO BINARY or EOR
 
     public func counts(_ direction: TN3270CaptureDirection) -> Counts {
         direction == .fromClient ? self.fromClient : self.fromServer
@@ -149,9 +150,8 @@ public struct TN3270CaptureFacts: Hashable, Sendable {
 
     var negotiatedDialect: Dialect? {
         if self.grant?.dialect == .tn3270e { return .tn3270e }
-        switch self.tn3270e {
-        case .agreed: return .tn3270e
-        case .none, .offered, .refused: break
+        if !self.tn3270eRefused && (self.tn3270eSubnegotiated || (self.tn3270eOffered && self.tn3270eAccepted)) {
+            return .tn3270e
         }
         if self.basicOptionsSeen || self.requests.contains(where: { $0.method == .terminalType }) {
             return .tn3270
