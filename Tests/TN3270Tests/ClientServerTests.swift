@@ -133,7 +133,7 @@ struct ClientServerTests {
         talk.clientSends(first.bytes)
         let header = TN3270EHeader(dataType: .data3270, responseFlag: TN3270EResponseFlag.alwaysResponse, sequenceNumber: 0)
         #expect(talk.takeServerReports() == [.record(TN3270Record(header: header, data: buffer([0x7D, 0x40, 0x40])))])
-        talk.serverSends(try talk.server.respond(TN3270Response(sequenceNumber: 0, outcome: .positive)))
+        talk.serverSends(try talk.server.respond(to: TN3270Record(header: header, data: ByteBuffer()), .positive))
         #expect(talk.takeClientReports() == [.response(TN3270Response(sequenceNumber: 0, outcome: .positive))])
 
         let second = try talk.client.sendRecord(buffer([0x7D]))

@@ -405,6 +405,14 @@ public struct TN3270ClientStateMachine: Sendable {
         return TN3270OutboundRecord(bytes: bytes, sequenceNumber: sequence, expectsResponse: binding.responsesEnabled)
     }
 
+    /// Answers `record` with its own sequence number.
+    public func respond(to record: TN3270Record, _ outcome: TN3270Response.Outcome) throws(TN3270UsageError) -> ByteBuffer {
+        guard let header = record.header else {
+            throw TN3270UsageError("a record without a TN3270E header cannot be answered")
+        }
+        return try self.respond(TN3270Response(sequenceNumber: header.sequenceNumber, outcome: outcome))
+    }
+
     /// Answers a host record that asked for a response (when
     /// `acknowledgesHostRequests` is off, or to send a negative one).
     public func respond(_ response: TN3270Response) throws(TN3270UsageError) -> ByteBuffer {

@@ -437,6 +437,14 @@ public struct TN3270ServerStateMachine: Sendable {
         return TN3270OutboundRecord(bytes: bytes, sequenceNumber: sequence, expectsResponse: expectsResponse)
     }
 
+    /// Answers `record` with its own sequence number.
+    public func respond(to record: TN3270Record, _ outcome: TN3270Response.Outcome) throws(TN3270UsageError) -> ByteBuffer {
+        guard let header = record.header else {
+            throw TN3270UsageError("a record without a TN3270E header cannot be answered")
+        }
+        return try self.respond(TN3270Response(sequenceNumber: header.sequenceNumber, outcome: outcome))
+    }
+
     /// A POSITIVE or NEGATIVE RESPONSE to the client record with the same
     /// sequence number (TN3270E with RESPONSES only).
     public func respond(_ response: TN3270Response) throws(TN3270UsageError) -> ByteBuffer {
