@@ -155,6 +155,16 @@ struct ClientScriptedHostTests {
         #expect(client.connectionClosed() == [.closed(.closedAfter(.protocolError(error)))])
     }
 
+    @Test func hostPromptingAgainAfterARejectIsTolerated() throws {
+        var client = TN3270ClientStateMachine(configuration: Self.configuration)
+        let prompt: [UInt8] = [IAC, SB, TN3270E, 0x08, 0x02, IAC, SE]
+        _ = client.receive(buffer([IAC, DO, TN3270E] + prompt))
+        let actions = client.receive(buffer(TN3270ECodecTests.rejectInUse + prompt))
+        #expect(actions == [.rejected(.deviceInUse)])
+        let retry = try client.retry(luName: "LU0002")
+        #expect(sent(retry) == [IAC, SB, TN3270E, 0x02, 0x07] + ascii("IBM-3278-2") + [0x01] + ascii("LU0002") + [IAC, SE])
+    }
+
     @Test func functionsIsAddingFunctionsIsAnError() {
         var client = TN3270ClientStateMachine(configuration: Self.configuration)
         let script = [IAC, DO, TN3270E, IAC, SB, TN3270E, 0x08, 0x02, IAC, SE] + TN3270ECodecTests.isConnect

@@ -272,6 +272,9 @@ public struct TN3270ClientStateMachine: Sendable {
         case (.sendDeviceType, .tn3270e(.awaitingSendDeviceType)):
             self.requestDevice(self.configuration.luName, deviceType: self.configuration.deviceType)
 
+        case (.sendDeviceType, .tn3270e):
+            break  // a host prompting again (e.g. after REJECT): the owner decides what to ask
+
         case (.deviceTypeIs(let deviceType, let name), .tn3270e(.awaitingDeviceType(let requested))):
             // RFC 2355 §7.1: the client takes the type and name the server gives.
             let granted = Granted(deviceType: deviceType, luName: name, requested: requested)
