@@ -5,7 +5,8 @@ import NIOCore
 /// reply timer T1 and retried up to N2 times), then polls it at `pollInterval`, sending queued
 /// I-frames with window 7 and the poll bit on the last. After N2 polls without a final
 /// response it declares the link down and contacts again, so a newly connected station
-/// (after a line switch) is found. A value-type state machine: time is an input.
+/// (after a line switch) is found. A value-type state machine: time is an input; the owner
+/// calls `tick(now:)` whenever `nextDeadline` has come (and after its other events).
 public struct SDLCPrimaryStation: Sendable {
     public struct Configuration: Hashable, Sendable {
         /// The secondary's station address.
@@ -132,17 +133,17 @@ public struct SDLCPrimaryStation: Sendable {
         return [sendCommand(.disconnect, now: now)]
     }
 
-    /// Queues an I-field; it goes out with the next poll (at once when no poll is out).
-    public mutating func enqueue(_ information: ByteBuffer, now: NIODeadline) throws(EnqueueError) -> [Action] {
+    /// Queues an I-field for the next poll. When no poll is out, one is due at `now`: call
+    /// `tick(now:)` after queueing (several I-fields then share one poll).
+    public mutating func enqueue(_ information: ByteBuffer, now: NIODeadline) throws(EnqueueError) {
         guard isLinkUp else { throw .linkDown }
         guard information.readableBytes <= configuration.maximumInformationLength else {
             throw .tooLong(length: information.readableBytes, limit: configuration.maximumInformationLength)
         }
         sendWindow.enqueue(information)
-        guard !isAwaitingFinal, !isRemoteBusy else { return [] }
-        var actions: [Action] = []
-        poll(now: now, into: &actions)
-        return actions
+        if !isAwaitingFinal, !isRemoteBusy, let deadline = nextDeadline, deadline > now {
+            nextDeadline = now
+        }
     }
 
     /// Time passed: T1 expiries (retry or give up) and poll timer.
@@ -303,7 +304,9 @@ extension SDLCPrimaryStation {
         let more = receivedInformationThisCycle || rejectToSend || (sendWindow.hasFrameToSend && !isRemoteBusy)
         receivedInformationThisCycle = false
         if more {
-            poll(now: now, into: &actions)
+            // Poll again at once, but from `tick`: the owner first queues what the delivered
+            // I-fields cause, so it rides on that poll.
+            nextDeadline = now
         } else {
             nextDeadline = now + configuration.pollInterval
         }

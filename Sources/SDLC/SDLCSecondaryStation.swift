@@ -97,6 +97,7 @@ public struct SDLCSecondaryStation: Sendable {
     private var rejectToSend = false
     private var deferredResponse: SDLCUnnumberedFunction?  // UA/DM for a command without P
     private var frameReject: SDLCFrameReject?
+    private var deferPoll = false
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -141,8 +142,17 @@ public struct SDLCSecondaryStation: Sendable {
         return [.linkDown(.local)]
     }
 
+    /// A poll was received with `deferringPollResponse` and awaits `answerPoll()`.
+    public private(set) var isPollPending = false
+
     /// A frame from the line. Frames for other stations are ignored and never answered.
-    public mutating func receive(_ frame: SDLCFrame, now: NIODeadline) -> [Action] {
+    ///
+    /// With `deferringPollResponse`, a poll on an I- or S-frame is not answered at once:
+    /// the owner first handles the delivered I-fields (queueing what they cause, e.g. SNA
+    /// responses) and then calls `answerPoll()`, so the answer goes out in the same cycle.
+    public mutating func receive(_ frame: SDLCFrame, now: NIODeadline, deferringPollResponse: Bool = false) -> [Action] {
+        deferPoll = deferringPollResponse
+        defer { deferPoll = false }
         guard frame.address == configuration.address || frame.address == SDLCFrame.broadcastAddress else {
             return []
         }
@@ -259,7 +269,11 @@ extension SDLCSecondaryStation {
         case .normalResponse:
             return true
         case .disconnected:
-            if poll { actions.append(.send(unnumbered(.disconnectedMode))) }
+            if poll {
+                // A DISC that came without P is answered (UA) at the next poll.
+                actions.append(.send(unnumbered(deferredResponse ?? .disconnectedMode)))
+                deferredResponse = nil
+            }
             return false
         case .frameReject:
             if poll, let frameReject { actions.append(.send(unnumbered(.frameReject, information: frameReject.information))) }
@@ -267,8 +281,22 @@ extension SDLCSecondaryStation {
         }
     }
 
+    /// Answers a poll deferred by `receive(_:now:deferringPollResponse:)`.
+    public mutating func answerPoll() -> [Action] {
+        guard isPollPending else { return [] }
+        isPollPending = false
+        guard mode == .normalResponse else { return [] }
+        var actions: [Action] = []
+        respondToPoll(into: &actions)
+        return actions
+    }
+
     /// Answers a poll: everything the window allows, final bit on the last frame.
     private mutating func respondToPoll(into actions: inout [Action]) {
+        if deferPoll {
+            isPollPending = true
+            return
+        }
         if let response = deferredResponse {
             deferredResponse = nil
             actions.append(.send(unnumbered(response)))
@@ -329,6 +357,7 @@ extension SDLCSecondaryStation {
         rejectToSend = false
         deferredResponse = nil
         frameReject = nil
+        isPollPending = false
     }
 
     private func unnumbered(_ function: SDLCUnnumberedFunction, information: ByteBuffer = ByteBuffer()) -> SDLCFrame {

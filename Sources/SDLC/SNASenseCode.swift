@@ -12,6 +12,8 @@ public struct SNASenseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let sessionLimitExceeded = Self(rawValue: 0x0805_0000)
     /// 1003: function not supported (a request code this PU does not implement).
     public static let functionNotSupported = Self(rawValue: 0x1003_0000)
+    /// 8004: unrecognized DAF (a request for a local address the PU does not have).
+    public static let unrecognizedDestination = Self(rawValue: 0x8004_0000)
     /// 8005: no session (LU-LU data without BIND).
     public static let noSession = Self(rawValue: 0x8005_0000)
     /// 8008: PU not active (SSCP-PU session absent and the request is not ACTPU/DACTPU).
