@@ -106,6 +106,7 @@ public struct SDLCPrimaryStation: Sendable {
     private var rejectToSend = false
     private var rejectCondition = false
     private var receivedInformationThisCycle = false
+    private var disconnectingFromLinkUp = false
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -128,6 +129,7 @@ public struct SDLCPrimaryStation: Sendable {
     /// Sends DISC; the link goes down when UA or DM comes back, or after N2 tries.
     public mutating func disconnect(now: NIODeadline) -> [Action] {
         guard state != .idle else { return [] }
+        disconnectingFromLinkUp = isLinkUp
         state = .disconnecting
         retries = 0
         return [sendCommand(.disconnect, now: now)]
@@ -183,7 +185,7 @@ public struct SDLCPrimaryStation: Sendable {
                 state = .idle
                 nextDeadline = nil
                 resetSequence()
-                actions.append(.linkDown(.local))
+                if disconnectingFromLinkUp { actions.append(.linkDown(.local)) }
             } else {
                 actions.append(sendCommand(.disconnect, now: now))
             }
@@ -220,7 +222,7 @@ public struct SDLCPrimaryStation: Sendable {
                 state = .idle
                 nextDeadline = nil
                 resetSequence()
-                actions.append(.linkDown(.local))
+                if disconnectingFromLinkUp { actions.append(.linkDown(.local)) }
             default:
                 break
             }
