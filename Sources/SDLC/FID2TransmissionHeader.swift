@@ -46,24 +46,25 @@ public struct FID2TransmissionHeader: Hashable, Sendable {
 
     /// Decodes the TH at the reader index of `buffer` (which is not moved).
     public init(parsing buffer: ByteBuffer) throws(SNAParseError) {
-        let start = buffer.readerIndex
-        guard buffer.readableBytes >= Self.length,
-            let first = buffer.getInteger(at: start, as: UInt8.self),
-            let daf = buffer.getInteger(at: start + 2, as: UInt8.self),
-            let oaf = buffer.getInteger(at: start + 3, as: UInt8.self),
-            let snf = buffer.getInteger(at: start + 4, as: UInt16.self)
-        else {
-            throw SNAParseError(field: "FID2 TH", offset: 0, reason: .truncated(needed: Self.length, available: buffer.readableBytes))
+        try self.init(parsing: buffer.readableBytesView)
+    }
+
+    /// Decodes the TH at the start of raw bytes (e.g. a capture record), without copying.
+    public init<Bytes: RandomAccessCollection>(parsing bytes: Bytes) throws(SNAParseError) where Bytes.Element == UInt8 {
+        guard bytes.count >= Self.length else {
+            throw SNAParseError(field: "FID2 TH", offset: 0, reason: .truncated(needed: Self.length, available: bytes.count))
         }
+        func byte(_ offset: Int) -> UInt8 { bytes[bytes.index(bytes.startIndex, offsetBy: offset)] }
+        let first = byte(0)
         guard first >> 4 == Self.formatIdentifier else {
             throw SNAParseError(field: "FID2 TH", offset: 0, reason: .unsupportedFID(first >> 4))
         }
         self.mappingField = MappingField(rawValue: (first >> 2) & 0x03)!  // 2 bits, all cases exist
         self.odai = first & 0x02 != 0
         self.expeditedFlow = first & 0x01 != 0
-        self.destinationAddress = daf
-        self.originAddress = oaf
-        self.sequenceNumber = snf
+        self.destinationAddress = byte(2)
+        self.originAddress = byte(3)
+        self.sequenceNumber = UInt16(byte(4)) << 8 | UInt16(byte(5))
     }
 
     public func write(into buffer: inout ByteBuffer) {

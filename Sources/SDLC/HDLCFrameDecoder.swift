@@ -11,7 +11,7 @@ public enum HDLCDecoderOutput: Hashable, Sendable {
 /// 0x7D with XOR 0x20, CRC-16/X.25 FCS). It keeps its state between calls, so any split of
 /// the stream decodes the same. Several flags between frames are idle fill; one flag may
 /// close a frame and open the next.
-public struct HDLCFrameDecoder: NIOSingleStepByteToMessageDecoder {
+public struct HDLCFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     public typealias InboundOut = HDLCDecoderOutput
 
     public static let flag: UInt8 = 0x7E

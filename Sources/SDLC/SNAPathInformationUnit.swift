@@ -21,19 +21,34 @@ public struct SNAPathInformationUnit: Hashable, Sendable {
     /// Decodes a PIU from an I-frame's information field. A negative response must carry
     /// its 4 bytes of sense data.
     public init(parsing buffer: ByteBuffer) throws(SNAParseError) {
-        let header = try FID2TransmissionHeader(parsing: buffer)
-        guard header.mappingField == .wholeBIU || header.mappingField == .firstSegment else {
-            throw SNAParseError(field: "RH", offset: FID2TransmissionHeader.length, reason: .segmentWithoutHeader(mappingField: header.mappingField.rawValue))
+        let headers = try Self.parseHeaders(buffer.readableBytesView)
+        self.transmissionHeader = headers.transmissionHeader
+        self.requestResponseHeader = headers.requestResponseHeader
+        self.requestResponseUnit = buffer.getSlice(at: buffer.readerIndex + headers.requestResponseUnitOffset, length: headers.requestResponseUnitLength)!
+    }
+
+    /// TH and RH of a PIU and where its RU lies, decoded from raw bytes (a capture record's
+    /// I-field) without copying or allocating: what a capture verifier needs per frame.
+    public struct Headers: Hashable, Sendable {
+        public var transmissionHeader: FID2TransmissionHeader
+        public var requestResponseHeader: SNARequestResponseHeader
+        public var requestResponseUnitOffset: Int
+        public var requestResponseUnitLength: Int
+    }
+
+    public static func parseHeaders<Bytes: RandomAccessCollection>(_ bytes: Bytes) throws(SNAParseError) -> Headers
+    where Bytes.Element == UInt8 {
+        let th = try FID2TransmissionHeader(parsing: bytes)
+        guard th.mappingField == .wholeBIU || th.mappingField == .firstSegment else {
+            throw SNAParseError(field: "RH", offset: FID2TransmissionHeader.length, reason: .segmentWithoutHeader(mappingField: th.mappingField.rawValue))
         }
-        let rh = try SNARequestResponseHeader(parsing: buffer, offset: FID2TransmissionHeader.length)
+        let rh = try SNARequestResponseHeader(parsing: bytes, offset: FID2TransmissionHeader.length)
         let ruOffset = FID2TransmissionHeader.length + SNARequestResponseHeader.length
-        let ruLength = buffer.readableBytes - ruOffset
+        let ruLength = bytes.count - ruOffset
         if rh.senseDataIncluded, ruLength < 4 {
             throw SNAParseError(field: "sense data", offset: ruOffset, reason: .truncated(needed: 4, available: ruLength))
         }
-        self.transmissionHeader = header
-        self.requestResponseHeader = rh
-        self.requestResponseUnit = buffer.getSlice(at: buffer.readerIndex + ruOffset, length: ruLength)!
+        return Headers(transmissionHeader: th, requestResponseHeader: rh, requestResponseUnitOffset: ruOffset, requestResponseUnitLength: ruLength)
     }
 
     public func write(into buffer: inout ByteBuffer) {

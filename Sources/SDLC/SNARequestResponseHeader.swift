@@ -20,12 +20,18 @@ public struct SNARequestResponseHeader: Hashable, Sendable {
 
     /// Decodes the RH at `offset` bytes past the reader index of `buffer`.
     public init(parsing buffer: ByteBuffer, offset: Int = 0) throws(SNAParseError) {
-        guard buffer.readableBytes - offset >= Self.length,
-            let bytes = buffer.getBytes(at: buffer.readerIndex + offset, length: Self.length)
-        else {
-            throw SNAParseError(field: "RH", offset: offset, reason: .truncated(needed: Self.length, available: max(0, buffer.readableBytes - offset)))
+        try self.init(parsing: buffer.readableBytesView, offset: offset)
+    }
+
+    /// Decodes the RH at `offset` in raw bytes (e.g. a capture record), without copying.
+    public init<Bytes: RandomAccessCollection>(parsing bytes: Bytes, offset: Int = 0) throws(SNAParseError)
+    where Bytes.Element == UInt8 {
+        guard offset >= 0, bytes.count - offset >= Self.length else {
+            throw SNAParseError(field: "RH", offset: offset, reason: .truncated(needed: Self.length, available: max(0, bytes.count - offset)))
         }
-        self.init(byte0: bytes[0], byte1: bytes[1], byte2: bytes[2])
+        let start = bytes.index(bytes.startIndex, offsetBy: offset)
+        self.init(
+            byte0: bytes[start], byte1: bytes[bytes.index(start, offsetBy: 1)], byte2: bytes[bytes.index(start, offsetBy: 2)])
     }
 
     public func write(into buffer: inout ByteBuffer) {

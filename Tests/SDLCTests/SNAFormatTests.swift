@@ -160,6 +160,23 @@ struct SNAFormatTests {
         #expect(ruBase == inputBase + 9)
     }
 
+    @Test func headersFromRawCaptureBytes() throws {
+        // An SDLC record as pcap stores it: address, control, then the PIU.
+        let record: [UInt8] = [0xC1, 0x10, 0x2C, 0x00, 0x01, 0x02, 0x00, 0x07, 0x03, 0x80, 0x00, 0xC8, 0xC9]
+        let headers = try record.withUnsafeBytes { raw throws(SNAParseError) in
+            try SNAPathInformationUnit.parseHeaders(UnsafeRawBufferPointer(rebasing: raw[2...]))
+        }
+        #expect(headers.transmissionHeader.originAddress == 2)
+        #expect(headers.transmissionHeader.sequenceNumber == 7)
+        #expect(headers.requestResponseHeader.category == .functionManagementData)
+        #expect(headers.requestResponseUnitOffset == 9)
+        #expect(headers.requestResponseUnitLength == 2)
+        #expect(try SNAPathInformationUnit.parseHeaders(record.dropFirst(2)) == headers)
+        #expect(throws: SNAParseError(field: "RH", offset: 6, reason: .truncated(needed: 3, available: 2))) {
+            try SNAPathInformationUnit.parseHeaders(record[2..<10])
+        }
+    }
+
     @Test func xidFormat0() throws {
         let nodeID = try #require(XIDNodeID(idBlock: 0x017, idNumber: 0x00001))
         #expect(nodeID.rawValue == 0x0170_0001)
