@@ -42,10 +42,12 @@ extension TCPReassembler {
     public struct Statistics: Equatable, Sendable {
         public var packets = 0
         public var tcpSegments = 0
-        /// Not TCP over IP (ARP, UDP, SDLC, undecodable...).
+        /// Not TCP over IP (ARP, UDP, SDLC, undecodable link or IP headers).
         public var notTCP = 0
         /// IP fragments (not reassembled; their bytes become gaps).
         public var fragmentsSkipped = 0
+        /// TCP packets whose header was cut short or malformed.
+        public var unreadableTCPHeaders = 0
         public var connectionsOpened = 0
         public var connectionsClosed = 0
         public var bytesDelivered: UInt64 = 0

@@ -42,7 +42,15 @@ public final class TCPReassembler {
         packetsSinceSweep += 1
         if packetsSinceSweep >= 65_536 { sweepTombstones(now: time) }
         guard let ip = packet.ip, let tcp = packet.tcp else {
-            statistics.notTCP += 1
+            if let ip = packet.ip, ip.transportProtocol == 6 {
+                if ip.isFragment {
+                    statistics.fragmentsSkipped += 1
+                } else {
+                    statistics.unreadableTCPHeaders += 1  // cut short or malformed: its bytes become a gap
+                }
+            } else {
+                statistics.notTCP += 1
+            }
             return
         }
         if ip.isFragment {

@@ -201,8 +201,10 @@ import Testing
     @Test func nonTCPAndFragmentsAreCountedNotDelivered() {
         let udp = Build.ipv4(source: "127.0.0.1", destination: "127.0.0.2", protocol: 17, payload: [0, 1, 0, 2, 0, 8, 0, 0])
         let fragment = Build.ipv4(source: "127.0.0.11", destination: "127.0.0.100", payload: Array(f.c(101, "abcdef").dropFirst(20).prefix(24)), moreFragments: true)
-        let (r, stats) = reassemble([udp, fragment])
+        let later = Build.ipv4(source: "127.0.0.11", destination: "127.0.0.100", payload: [1, 2, 3], fragmentOffset: 24)
+        let cutHeader = Feed(f.c(101, "abc"), captured: 30)
+        let (r, stats) = reassemble([Feed(udp), Feed(fragment), Feed(later), cutHeader])
         #expect(r.events.isEmpty)
-        #expect(stats.notTCP == 1 && stats.fragmentsSkipped == 1)
+        #expect(stats.notTCP == 1 && stats.fragmentsSkipped == 2 && stats.unreadableTCPHeaders == 1)
     }
 }
