@@ -60,6 +60,23 @@ import Testing
         #expect(packets == [Copy(time: times[0], bytes: bytes, originalLength: bytes.count), Copy(time: times[1], bytes: bytes + [0], originalLength: bytes.count + 1)])
     }
 
+    @Test func streamsFromAPipe() throws {
+        // tcpdump -w - | netmgr verify -: a FIFO has no size and cannot seek.
+        let source = dir.file("source.pcap")
+        let packets = (0..<50).map { i in Self.samples[0].1 + [UInt8(i)] }
+        _ = try write(.ethernet, packets, to: source)
+        let fifo = dir.file("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let cat = Process()
+        cat.executableURL = URL(fileURLWithPath: "/bin/sh")
+        cat.arguments = ["-c", "cat \"$0\" > \"$1\"", source, fifo]
+        try cat.run()
+        defer { cat.waitUntilExit() }
+        let (linkType, read) = try readAll(fifo)
+        #expect(linkType == .ethernet)
+        #expect(read.map(\.bytes) == packets)
+    }
+
     @Test func linktypeRawIsReadBackAsDLTRaw() throws {
         // LINKTYPE_RAW 101 in the file is DLT_RAW 12 to libpcap on Linux.
         let path = dir.file("raw101.pcap")
