@@ -141,9 +141,9 @@ public final class CaptureReader {
         {
             return .mixedLinkTypes(path: path, packetNumber: failing, first: linkType, other: LinkType(rawValue: other))
         }
-        if message.contains("capture length") || message.contains("bigger than") || message.contains("too large")
-            || message.contains("block size") || message.contains("total length")
-        {
+        // libpcap's words for impossible lengths in pcap records and pcapng blocks.
+        let corrupt = ["capture length", "bigger than", "too large", "too short", "block size", "total length", "invalid", "bogus"]
+        if corrupt.contains(where: { message.contains($0) }) {
             return .corruptRecord(path: path, packetNumber: failing, byteOffset: offset, detail: message)
         }
         return .readFailed(path: path, packetNumber: failing, byteOffset: offset, detail: message)

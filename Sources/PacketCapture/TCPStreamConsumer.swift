@@ -14,7 +14,9 @@ public struct TCPStreamChunk {
 /// Receives reassembly events. Generic (inout) so calls are specialised and inlined.
 /// Within one direction, data and gap events are in stream order and never overlap.
 public protocol TCPStreamConsumer {
-    /// A new connection. Returns which directions' payload bytes are wanted.
+    /// A new connection. `sawHandshake`: its SYN or SYN-ACK was captured, so stream
+    /// offsets count from the true first byte (otherwise from the first byte seen).
+    /// Returns which directions' payload bytes are wanted.
     mutating func connectionOpened(_ connection: TCPConnection, at time: CaptureTime, sawHandshake: Bool) -> TCPPayloadInterest
     /// In-order bytes; `time` is when the segment carrying them was captured. Return
     /// false to stop receiving payload bytes in this direction (lengths still come).

@@ -176,6 +176,29 @@ import Testing
         #expect(error?.description.contains("1 (EN10MB, Ethernet) and 268 (SDLC") == true)
     }
 
+    @Test func pcapngCorruptAndTruncatedBlocks() throws {
+        let start = CaptureFileBytes.pcapngSectionHeader() + CaptureFileBytes.pcapngInterface(linkType: 1) + CaptureFileBytes.pcapngPacket(interface: 0, frame)
+        var huge = CaptureFileBytes.pcapngPacket(interface: 0, frame)
+        huge.replaceSubrange(4..<8, with: Build.le32(0x7FFF_FFF0))
+        let hugePath = dir.file("huge-block.pcapng")
+        try CaptureFileBytes.write(start + huge, to: hugePath)
+        let (hugeError, _) = try readError(hugePath)
+        guard case .corruptRecord(hugePath, 2, _, let detail)? = hugeError else {
+            Issue.record("expected corruptRecord, got \(String(describing: hugeError))")
+            return
+        }
+        #expect(detail.contains("2147483632"))
+
+        let cutPath = dir.file("cut.pcapng")
+        try CaptureFileBytes.write(start + CaptureFileBytes.pcapngPacket(interface: 0, frame).prefix(40), to: cutPath)
+        let (cutError, good) = try readError(cutPath)
+        #expect(good == 1)
+        guard case .truncatedFile(cutPath, 2, _, _, _)? = cutError else {
+            Issue.record("expected truncatedFile, got \(String(describing: cutError))")
+            return
+        }
+    }
+
     @Test func pcapngSingleLinkTypeReads() throws {
         let path = dir.file("ok.pcapng")
         let bytes = CaptureFileBytes.pcapngSectionHeader() + CaptureFileBytes.pcapngInterface(linkType: 1)
