@@ -8,7 +8,7 @@ struct CheckCommandTests {
     let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path
 
     func copyOfPhonebook() throws -> TemporaryDirectory {
-        let directory = try TemporaryDirectory("netmgr-check")
+        let directory = try TemporaryDirectory(prefix: "netmgr-check")
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: "\(directory.path)/\(name)")
         }
@@ -16,24 +16,23 @@ struct CheckCommandTests {
     }
 
     @Test("a missing directory exits 2 and names it")
-    func missingDirectory() throws {
-        let result = try runProcess(netmgr, ["check", "/nonexistent/netmgr-definitions"])
+    func missingDirectory() async throws {
+        let result = try await runProcess(netmgr, ["check", "/nonexistent/netmgr-definitions"])
         #expect(result.status == 2)
         #expect(result.standardError.contains("/nonexistent/netmgr-definitions: no such directory"))
     }
 
     @Test("a file given as the directory exits 2")
-    func fileInsteadOfDirectory() throws {
-        let result = try runProcess(netmgr, ["check", "\(phonebook)/lus.yaml"])
+    func fileInsteadOfDirectory() async throws {
+        let result = try await runProcess(netmgr, ["check", "\(phonebook)/lus.yaml"])
         #expect(result.status == 2)
         #expect(result.standardError.contains("is a file, not a directory"))
     }
 
     @Test("a directory without definitions exits 2")
-    func emptyDirectory() throws {
+    func emptyDirectory() async throws {
         let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let result = try runProcess(netmgr, ["check", directory.path])
+        let result = try await runProcess(netmgr, ["check", directory.path])
         #expect(result.status == 2)
         #expect(result.standardError.contains("holds no *.yaml definitions files"))
     }
@@ -42,33 +41,34 @@ struct CheckCommandTests {
         ([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x00, 0x00] as [UInt8], "is not text"),
         ([0x6C, 0x75, 0x73, 0x3A, 0x20, 0xFF, 0xFE, 0x0A] as [UInt8], "is not UTF-8 text"),
     ])
-    func notText(bytes: [UInt8], message: String) throws {
+    func notText(bytes: [UInt8], message: String) async throws {
         let directory = try copyOfPhonebook()
-        defer { directory.remove() }
         try Data(bytes).write(to: directory.url.appendingPathComponent("lus.yaml"))
-        let result = try runProcess(netmgr, ["check", directory.path])
+        let result = try await runProcess(netmgr, ["check", directory.path])
         #expect(result.status == 2)
         #expect(result.standardError.contains("\(directory.path)/lus.yaml: \(message)"), "\(result.standardError)")
     }
 
     @Test("an unreadable file exits 2 (run as an unprivileged user when root)")
-    func permissionDenied() throws {
+    func permissionDenied() async throws {
         let directory = try copyOfPhonebook()
-        defer { directory.remove() }
         let file = directory.url.appendingPathComponent("lus.yaml").path
         #expect(chmod(file, 0) == 0)
         #expect(chmod(directory.path, 0o755) == 0)
         // Root reads anything, so drop to nobody with util-linux's setpriv, as an operator would be.
-        let result = getuid() == 0
-            ? try runProcess("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", netmgr, "check", directory.path])
-            : try runProcess(netmgr, ["check", directory.path])
+        let result: ProcessResult
+        if getuid() == 0 {
+            result = try await runProcess("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", netmgr, "check", directory.path])
+        } else {
+            result = try await runProcess(netmgr, ["check", directory.path])
+        }
         #expect(result.status == 2, "\(result.standardError)")
         #expect(result.standardError.contains("\(file): permission denied"))
     }
 
     @Test("--explain shows ○ or △ for every resource with the address each node presents")
-    func explain() throws {
-        let result = try runProcess(netmgr, ["check", "--explain", phonebook])
+    func explain() async throws {
+        let result = try await runProcess(netmgr, ["check", "--explain", phonebook])
         #expect(result.status == 0)
         let rows = result.standardOutput.split(separator: "\n").map(String.init)
         let vip = try #require(rows.first { $0.contains(" TNVIP ") })
@@ -80,9 +80,8 @@ struct CheckCommandTests {
     }
 
     @Test("--against lists every difference the seed requires to be identical")
-    func against() throws {
+    func against() async throws {
         let other = try copyOfPhonebook()
-        defer { other.remove() }
         func edit(_ file: String, _ old: String, _ new: String) throws {
             let url = other.url.appendingPathComponent(file)
             let text = try String(contentsOf: url, encoding: .utf8)
@@ -95,10 +94,10 @@ struct CheckCommandTests {
         try edit("lines.yaml", "    station-address: 0xC1           # the address the host polls\n", "")
         try edit("lines.yaml", "    node-id: 05D00001               # XID format 0: IDBLK 05D, IDNUM 00001\n", "")
 
-        let same = try runProcess(netmgr, ["check", phonebook, "--against", phonebook])
+        let same = try await runProcess(netmgr, ["check", phonebook, "--against", phonebook])
         #expect(same.status == 0)
 
-        let result = try runProcess(netmgr, ["check", phonebook, "--against", other.path])
+        let result = try await runProcess(netmgr, ["check", phonebook, "--against", other.path])
         #expect(result.status == 1)
         let differences = result.standardError.split(separator: "\n").filter { $0.hasPrefix("difference: ") }
         for key in ["lus[VIPLU03].address", "lus[REALLU02]", "lus[REALLU22]", "resources[TNREAL].host", "lines[LEASED1].procedure"] {

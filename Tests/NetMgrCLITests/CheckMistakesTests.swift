@@ -157,8 +157,8 @@ func lineNumber(of fragment: String, in text: String) -> Int? {
 @Suite("netmgr check reports each mistake with file, line and key")
 struct CheckMistakesTests {
     @Test("the example Phonebook is valid")
-    func phonebookIsValid() throws {
-        let result = try runProcess(BuiltProducts.path("netmgr"), ["check", BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path])
+    func phonebookIsValid() async throws {
+        let result = try await runProcess(BuiltProducts.path("netmgr"), ["check", BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path])
         #expect(result.status == 0, "\(result.standardError)")
     }
 
@@ -168,11 +168,10 @@ struct CheckMistakesTests {
     }
 
     @Test("mistake", arguments: mistakes)
-    func mistake(_ mistake: Mistake) throws {
-        let directory = try TemporaryDirectory("netmgr-check")
-        defer { directory.remove() }
+    func mistake(_ mistake: Mistake) async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-check")
         let (path, text) = try definitionsWith(mistake, in: directory)
-        let result = try runProcess(BuiltProducts.path("netmgr"), ["check", directory.path])
+        let result = try await runProcess(BuiltProducts.path("netmgr"), ["check", directory.path])
         #expect(result.status == 1, "exit \(result.status): \(result.standardError)")
         let line = try #require(lineNumber(of: mistake.lineContaining, in: text), "fragment not in edited file")
         let expectedPrefix = "\(path):\(line):"

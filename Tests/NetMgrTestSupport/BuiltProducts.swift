@@ -25,43 +25,6 @@ public enum BuiltProducts {
     }
 }
 
-/// The result of a finished process.
-public struct ProcessResult: Sendable {
-    public var status: Int32
-    public var standardOutput: String
-    public var standardError: String
-}
-
-/// Runs a program to completion, collecting its output; kills it at the deadline.
-public func runProcess(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60),
-                       environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
-    try process.run()
-    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-    let outData = LockedBox(Data()), errData = LockedBox(Data())
-    let group = DispatchGroup()
-    for (pipe, box) in [(out, outData), (err, errData)] {
-        DispatchQueue.global().async(group: group) { box.set(pipe.fileHandleForReading.readDataToEndOfFile()) }
-    }
-    let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-    if finished.wait(timeout: .now() + seconds) == .timedOut {
-        process.terminate()
-        finished.wait()
-    }
-    group.wait()
-    return ProcessResult(status: process.terminationStatus,
-                         standardOutput: String(decoding: outData.get(), as: UTF8.self),
-                         standardError: String(decoding: errData.get(), as: UTF8.self))
-}
-
 /// A value shared between threads behind a lock.
 public final class LockedBox<T>: @unchecked Sendable {
     private var value: T
@@ -72,15 +35,3 @@ public final class LockedBox<T>: @unchecked Sendable {
     public func update<R>(_ body: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return body(&value) }
 }
 
-/// A fresh directory under the system temp dir, removed by `remove()`.
-public struct TemporaryDirectory: Sendable {
-    public let url: URL
-    public var path: String { url.path }
-
-    public init(_ prefix: String = "netmgr-test") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    public func remove() { try? FileManager.default.removeItem(at: url) }
-}
