@@ -83,12 +83,19 @@ let package = Package(
             dependencies: ["CPcap"]
         ),
 
+        // The capture verifier: terminal facts, failover boundaries, promises, reports.
+        .target(
+            name: "NetMgrVerify",
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
         // primary with SSCP/PLU) and the line switch device. Product code never imports it.
         .target(
             name: "NetMgrSimulators",
             dependencies: [
                 "NetMgrCore", "TN3270", "SDLC", "PacketCapture",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,12 +108,17 @@ let package = Package(
             path: "Tests/NetMgrTestSupport"
         ),
 
+        // The operator's command. It also carries the simulators (`netmgr sim ...`) and the
+        // demo as subcommands; the product modules themselves never import the simulators.
         .executableTarget(
             name: "netmgr",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol",
+                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "PacketCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -148,6 +160,10 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
+        .testTarget(name: "NetMgrVerifyTests", dependencies: [
+            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
             "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+extension SimCommand {
+    /// The simulators, one subcommand each (`netmgr sim host`, `netmgr sim line-switch`).
+    static let equipment: [ParsableCommand.Type] = []
+}
