@@ -133,6 +133,20 @@ let package = Package(
             ]
         ),
 
+        // Performance figures (release build): `swift run -c release netmgr-bench`.
+        .executableTarget(
+            name: "netmgr-bench",
+            dependencies: [
+                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrServer", "NetMgrSimulators", "NetMgrVerify",
+                "PacketCapture", "TN3270", "SDLC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/NetMgrBench"
+        ),
+
         .testTarget(name: "NetMgrProtocolTests", dependencies: [
             "NetMgrProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+extension NetMgrBench {
+    /// Every benchmark, one subcommand each.
+    static let benchmarks: [ParsableCommand.Type] = []
+}
