@@ -89,6 +89,13 @@ let package = Package(
             dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // Runs netmgr's processes for the demo, the integration tests and the benchmarks:
+        // starts the simulators and two netmgrd on loopback, waits for readiness, kills by pid.
+        .target(
+            name: "NetMgrHarness",
+            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrSimulators"]
+        ),
+
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
         // primary with SSCP/PLU) and the line switch device. Product code never imports it.
         .target(
@@ -113,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "netmgr",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "PacketCapture",
+                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness", "PacketCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -85,8 +85,10 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
             registry.emit(into: &bytes)
             return String(decoding: bytes, as: UTF8.self)
         })
+        // Orchestrators (the demo, tests, systemd's notify wrappers) wait for this line.
+        let announcing = AnnouncingDaemon(daemon: daemon, node: node)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon)],
+            services: [.init(service: announcing)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
@@ -94,6 +96,18 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
+        }
+    }
+}
+
+/// Runs the daemon and prints `ready: netmgrd NODE LAN-ADDRESS ADMIN-SOCKET` once it listens.
+struct AnnouncingDaemon: Service {
+    let daemon: NetMgrDaemon
+    let node: String
+
+    func run() async throws {
+        try await daemon.run { listening in
+            FileHandle.standardOutput.write(Data("ready: netmgrd \(node) \(listening.lan) \(listening.adminSocket)\n".utf8))
         }
     }
 }

@@ -13,6 +13,15 @@ struct AttachmentFactory: Sendable {
             throw AdminFailure("line \(runtime.resource.line) is not defined")
         }
         switch line.procedure {
+        case .tnetos:
+            guard case .tcp(let host) = runtime.resource.host else {
+                throw AdminFailure("\(runtime.name) has no TCP host address")
+            }
+            guard let source = definitions.sourceAddress(of: runtime.resource, on: node) else {
+                throw AdminFailure("\(runtime.name) has no own-address")
+            }
+            return TN3270Attachment(resource: runtime.resource, lus: definitions.lus(of: runtime.name), host: host, sourceAddress: source,
+                                    retry: configuration.retry, loop: loop, logger: logger)
         default:
             throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines yet")
         }

@@ -1,0 +1,180 @@
+import Foundation
+import NetMgrCore
+import NetMgrProtocol
+import NetMgrSimulators
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the harness finds netmgr's executables.
+public struct HarnessBinaries: Sendable {
+    public var netmgr: String
+    public var netmgrd: String
+
+    public init(netmgr: String, netmgrd: String) {
+        self.netmgr = netmgr
+        self.netmgrd = netmgrd
+    }
+
+    /// The executables in `directory` (a build's bin path).
+    public init(directory: String) {
+        self.init(netmgr: directory + "/netmgr", netmgrd: directory + "/netmgrd")
+    }
+}
+
+/// How the simulated host behaves.
+public struct HostBehaviour: Sendable {
+    /// Speak basic TN3270 only (LU from the terminal type's @LU suffix).
+    public var basicOnly = false
+    /// Keep an LU busy this long after its connection closed (DEVICE-IN-USE meanwhile).
+    public var holdAfterCloseSeconds: Double = 0
+    /// Probe idle connections and free the LU of one that does not answer.
+    public var probeIntervalMilliseconds = 200
+    public var probeTimeoutMilliseconds = 600
+
+    public init() {}
+}
+
+/// A whole netmgr world on loopback, as DESIGN.md §5 lays it out: the host simulator,
+/// the line switch device (when a line is switched), and netmgrd for each node, all
+/// driven from one definitions directory, with logs, journal, sockets and the epoch
+/// state in `workDirectory`. Every process is stopped by `stopAll()`.
+public final class LoopbackCluster: @unchecked Sendable {
+    public let definitionsDirectory: String
+    public let workDirectory: String
+    public let definitions: Definitions
+    public let binaries: HarnessBinaries
+    public let behaviour: HostBehaviour
+    public private(set) var host: ChildProcess?
+    public private(set) var lineSwitch: ChildProcess?
+    public private(set) var nodes: [String: ChildProcess] = [:]
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(definitionsDirectory: String, workDirectory: String, binaries: HarnessBinaries, behaviour: HostBehaviour = HostBehaviour()) throws {
+        let loaded = try DefinitionsLoader.load(directory: definitionsDirectory)
+        guard loaded.isValid else {
+            throw Failure(description: "definitions in \(definitionsDirectory) are invalid:\n" + loaded.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        self.definitionsDirectory = definitionsDirectory
+        self.workDirectory = workDirectory
+        self.definitions = loaded.definitions
+        self.binaries = binaries
+        self.behaviour = behaviour
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+    }
+
+    public var journalPath: String { workDirectory + "/host-journal.jsonl" }
+    public var lineCapturePath: String { workDirectory + "/line.pcap" }
+    /// Shared by both nodes, as a state directory on the group's switched partition would be.
+    public var stateDirectory: String { workDirectory + "/state" }
+    public func adminSocket(_ node: String) -> String { workDirectory + "/\(node).sock" }
+    public func logPath(_ name: String) -> String { workDirectory + "/\(name).log" }
+
+    /// The host's TN3270 endpoint: the host of the first TnETOS resource.
+    public var hostEndpoint: Endpoint? {
+        for resource in definitions.resources { if case .tcp(let endpoint) = resource.host { return endpoint } }
+        return nil
+    }
+
+    /// Switched lines and the host-side port the line switch gives each (control port + 10 + 10 × index).
+    public var switchedLines: [(line: Line, hostSide: Endpoint)] {
+        guard let control = definitions.cluster.lineSwitch else { return [] }
+        return definitions.lines.filter { $0.switchUnit != nil && $0.procedure.isSDLC }.enumerated().map { index, line in
+            (line, Endpoint(host: control.host, port: control.port + 10 + 10 * index))
+        }
+    }
+
+    // MARK: - Starting
+
+    public func startHost() async throws {
+        guard let endpoint = hostEndpoint else { return }
+        var arguments = ["sim", "host", "--listen", endpoint.description, "--definitions", definitionsDirectory,
+                         "--journal", journalPath,
+                         "--probe-interval", String(behaviour.probeIntervalMilliseconds),
+                         "--probe-timeout", String(behaviour.probeTimeoutMilliseconds)]
+        if behaviour.basicOnly { arguments.append("--basic-only") }
+        if behaviour.holdAfterCloseSeconds > 0 { arguments += ["--hold-after-close", String(behaviour.holdAfterCloseSeconds)] }
+        for (line, hostSide) in switchedLines {
+            arguments += ["--sdlc-line", "\(line.switchUnit!)=tcp:\(hostSide)"]
+        }
+        let process = try ChildProcess(name: "host", executable: binaries.netmgr, arguments: arguments, logPath: logPath("host"))
+        host = process
+        _ = try await process.waitUntilReady()
+    }
+
+    public func startLineSwitch() async throws {
+        guard !switchedLines.isEmpty else { return }
+        var arguments = ["sim", "line-switch", "--definitions", definitionsDirectory, "--capture", lineCapturePath]
+        for (line, hostSide) in switchedLines { arguments += ["--host-port", "\(line.switchUnit!)=\(hostSide)"] }
+        let process = try ChildProcess(name: "line-switch", executable: binaries.netmgr, arguments: arguments, logPath: logPath("line-switch"))
+        lineSwitch = process
+        _ = try await process.waitUntilReady()
+    }
+
+    /// Starts netmgrd for `node` (again, after a kill) and waits until it serves.
+    public func startNode(_ node: String, logLevel: String = "info") async throws {
+        if let running = nodes[node], running.isRunning { return }
+        let process = try ChildProcess(
+            name: "netmgrd-\(node)", executable: binaries.netmgrd,
+            arguments: ["--definitions", definitionsDirectory, "--node", node, "--admin-socket", adminSocket(node),
+                        "--state-dir", stateDirectory, "--log-level", logLevel],
+            logPath: logPath("netmgrd-\(node)"))
+        nodes[node] = process
+        _ = try await process.waitUntilReady()
+    }
+
+    /// Host, line switch, then every node.
+    public func startAll() async throws {
+        try await startLineSwitch()
+        try await startHost()
+        for node in definitions.cluster.nodes { try await startNode(node.name) }
+    }
+
+    // MARK: - Driving
+
+    @discardableResult
+    public func activate(_ targets: [String], on node: String, epoch: UInt64? = nil, timeoutSeconds: Double = 30) throws -> AdminResponse {
+        try admin(AdminRequest(command: .activate, targets: targets, epoch: epoch, timeoutSeconds: timeoutSeconds), node: node)
+    }
+
+    @discardableResult
+    public func deactivate(_ targets: [String], on node: String) throws -> AdminResponse {
+        try admin(AdminRequest(command: .deactivate, targets: targets), node: node)
+    }
+
+    public func status(of node: String) throws -> AdminResponse {
+        try AdminConnection.exchange(AdminRequest(command: .status), socket: adminSocket(node))
+    }
+
+    private func admin(_ request: AdminRequest, node: String) throws -> AdminResponse {
+        let response = try AdminConnection.exchange(request, socket: adminSocket(node))
+        guard response.ok else {
+            throw Failure(description: "\(request.command.rawValue) \(request.targets.joined(separator: " ")) on \(node): \(response.error ?? "failed")")
+        }
+        return response
+    }
+
+    /// SIGKILLs a node's netmgrd, as a node failure would; returns when it is gone.
+    public func kill(_ node: String) async {
+        guard let process = nodes[node] else { return }
+        process.signal(SIGKILL)
+        _ = await process.waitForExit()
+    }
+
+    /// What the host journaled so far.
+    public func journal() throws -> [HostJournalEntry] {
+        guard FileManager.default.fileExists(atPath: journalPath) else { return [] }
+        return try HostJournal.read(path: journalPath)
+    }
+
+    /// Stops every process (SIGTERM, then SIGKILL after the grace period).
+    public func stopAll() async {
+        for process in nodes.values { await process.stop() }
+        if let host { await host.stop() }
+        if let lineSwitch { await lineSwitch.stop() }
+    }
+}

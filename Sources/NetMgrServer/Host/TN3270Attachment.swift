@@ -1,0 +1,121 @@
+import Logging
+import NIOCore
+import NetMgrCore
+import NetMgrProtocol
+import TN3270
+
+/// The host side of a TnETOS resource: one TN3270(E) connection per LU, all from the
+/// resource's source address — the VIP when own-address names one, so the host sees the
+/// same terminal after a failover, or this node's real address when it is `none`.
+final class TN3270Attachment: HostAttachment {
+    weak var delegate: HostAttachmentDelegate?
+    let resourceName: String
+    let loop: EventLoop
+    let logger: Logger
+    let host: Endpoint
+    let sourceAddress: IPAddress
+    let resource: Resource
+    let retry: RetryPolicy
+    /// A host that sends no first screen leaves the keyboard locked; unlock after this.
+    let keyboardUnlockGrace: TimeAmount = .milliseconds(300)
+    /// At most this many connects at once, so activating thousands of LUs does not
+    /// overflow the host's accept queue.
+    static let maximumConcurrentConnects = 128
+
+    private var links: [String: TN3270LULink] = [:]
+    private var order: [String] = []
+    private var connecting = 0
+    private var waiting = CircularBuffer<TN3270LULink>()
+    private var stopping = false
+    private var stoppedLinks: Set<String> = []
+
+    init(resource: Resource, lus: [LU], host: Endpoint, sourceAddress: IPAddress, retry: RetryPolicy, loop: EventLoop, logger: Logger) {
+        self.resource = resource
+        self.resourceName = resource.name
+        self.host = host
+        self.sourceAddress = sourceAddress
+        self.retry = retry
+        self.loop = loop
+        var logger = logger
+        logger[metadataKey: "resource"] = "\(resource.name)"
+        self.logger = logger
+        for lu in lus {
+            links[lu.name] = TN3270LULink(lu: lu, owner: self)
+            order.append(lu.name)
+        }
+    }
+
+    var hostVisibleAddress: String { sourceAddress.text }
+
+    func clientConfiguration(for lu: LU) -> TN3270ClientConfiguration {
+        // Printers are 3287s; terminals use the resource's type. TN3270E device types
+        // carry -E; basic TN3270 sends the plain type with @LU (RFC 1646).
+        let base = lu.kind == .printer ? "IBM-3287-1" : resource.terminalType
+        let deviceType = resource.dialect == .tn3270e && !base.hasSuffix("-E") && lu.kind == .terminal ? base + "-E" : base
+        return TN3270ClientConfiguration(luName: lu.hostLUName, deviceType: deviceType, allowsTN3270E: resource.dialect == .tn3270e)
+    }
+
+    func start() {
+        logger.info("connecting \(order.count) LU(s) to \(host) from \(sourceAddress)")
+        for name in order { links[name]!.start() }
+        delegate?.attachmentStarted(self)
+    }
+
+    func stop() {
+        stopping = true
+        waiting.removeAll()
+        for name in order { links[name]!.stop() }
+    }
+
+    func send(lu: String, tag: MessageTag, payload: ByteBuffer) {
+        links[lu]?.enqueue(tag, payload)
+    }
+
+    func discardUnsent(lu: String) {
+        links[lu]?.discardUnsent()
+    }
+
+    // MARK: - From the links
+
+    func requestConnectSlot(for link: TN3270LULink) {
+        guard !stopping else { return }
+        if connecting < Self.maximumConcurrentConnects {
+            connecting += 1
+            link.connect()
+        } else {
+            waiting.append(link)
+        }
+    }
+
+    func releaseConnectSlot() {
+        connecting -= 1
+        if let next = waiting.popFirst(), !stopping {
+            connecting += 1
+            next.connect()
+        }
+    }
+
+    func linkStopped(_ link: TN3270LULink) {
+        guard stopping, stoppedLinks.insert(link.lu.name).inserted else { return }
+        if stoppedLinks.count == links.count {
+            logger.info("all LU connections closed")
+            delegate?.attachmentStopped(self)
+        }
+    }
+
+    func linkState(_ link: TN3270LULink, _ state: SessionState, _ detail: String) {
+        delegate?.attachment(self, lu: link.lu.name, state: state, detail: detail)
+    }
+
+    func linkAccepted(_ link: TN3270LULink, _ tag: MessageTag) {
+        delegate?.attachment(self, lu: link.lu.name, accepted: tag)
+    }
+
+    func linkRejected(_ link: TN3270LULink, _ tag: MessageTag, _ reason: String) {
+        delegate?.attachment(self, lu: link.lu.name, rejected: tag, reason: reason)
+    }
+
+    func linkHostData(_ link: TN3270LULink, _ data: ByteBuffer) {
+        delegate?.attachment(self, lu: link.lu.name, hostData: data)
+    }
+}
