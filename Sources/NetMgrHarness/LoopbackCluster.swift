@@ -51,6 +51,7 @@ public final class LoopbackCluster: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(definitionsDirectory: String, workDirectory: String, binaries: HarnessBinaries, behaviour: HostBehaviour = HostBehaviour()) throws {

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NetMgrClient
+import NetMgrCore
+import NetMgrHarness
+import NetMgrSimulators
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The whole story on loopback: two nodes, a host, a client streaming on every LU, a node killed mid-stream.",
+        discussion: """
+            Starts the host simulator, the line switch device and netmgrd for each node, activates \
+            the failover group on the first node, streams messages on every terminal LU through \
+            NetMgrClient, SIGKILLs the first node and activates the second as a cluster engine \
+            would. Then it prints what the host saw (from its journal) against what the \
+            definitions promise, the message counts and the failover times.
+            Exit codes: 0 every promise kept and no message lost, 1 a promise broken or a \
+            message lost, 2 the demo could not run (ports in use, a process failed to start).
+            """
+    )
+
+    @Option(help: ArgumentHelp("The definitions directory.", valueName: "dir"))
+    var definitions: String = "Phonebook"
+
+    @Option(help: ArgumentHelp("Where logs, the host journal, the line capture and sockets go (default: a new temporary directory).", valueName: "dir"))
+    var workDir: String?
+
+    @Option(help: "Seconds of streaming before the failover.") var before: Double = 3
+    @Option(help: "Seconds of streaming after the failover.") var after: Double = 4
+    @Option(help: "Milliseconds between messages on each LU.") var intervalMs: Int = 50
+    @Option(help: "Milliseconds between the kill and the activation on the other node (a cluster engine's detection time).")
+    var engineDelayMs: Int = 0
+
+    func validate() throws {
+        guard before > 0, after > 0 else { throw ValidationError("--before and --after must be positive") }
+        guard intervalMs >= 1 else { throw ValidationError("--interval-ms must be at least 1") }
+        guard engineDelayMs >= 0 else { throw ValidationError("--engine-delay-ms cannot be negative") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let work = try workDir ?? Self.makeTemporaryDirectory()
+        let binaries = HarnessBinaries(directory: Self.executableDirectory())
+        let cluster: LoopbackCluster
+        do {
+            cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: work, binaries: binaries)
+        } catch {
+            printError("error: \(error)")
+            throw Exit.unreadable
+        }
+        var story = DemoStory(cluster: cluster)
+        let outcome: DemoOutcome
+        do {
+            outcome = try await DemoRun(command: self, cluster: cluster).run(story: &story)
+        } catch {
+            await cluster.stopAll()
+            printError("error: the demo could not run: \(error)")
+            printError("logs are in \(work)")
+            throw Exit.unreadable
+        }
+        await cluster.stopAll()
+        print(story.render(outcome))
+        print("Logs, the host journal and the line capture are in \(work)")
+        if !outcome.succeeded { throw Exit.failed }
+    }
+
+    static func makeTemporaryDirectory() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/netmgr-demo.XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        return String(cString: made)
+    }
+
+    /// netmgrd and the simulators are started from the directory netmgr runs from.
+    static func executableDirectory() -> String {
+        let path = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        return (URL(fileURLWithPath: path).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import NetMgrClient
+import NetMgrCore
+import NetMgrHarness
+import NetMgrSimulators
+
+/// Carries out the demo's steps, narrating progress on standard output.
+struct DemoRun {
+    let command: DemoCommand
+    let cluster: LoopbackCluster
+    let start = Date().timeIntervalSince1970
+
+    private func say(_ text: String) {
+        let elapsed = Date().timeIntervalSince1970 - start
+        FileHandle.standardOutput.write(Data((String(format: "[%6.2fs] ", elapsed) + text + "\n").utf8))
+    }
+
+    func run(story: inout DemoStory) async throws -> DemoOutcome {
+        let definitions = cluster.definitions
+        let nodes = definitions.cluster.nodes
+        let (first, second) = (nodes[0].name, nodes[1].name)  // the definitions require two nodes
+        let groups = definitions.cluster.groups.map(\.name)
+        story.start = start
+
+        say("netmgr demo: cluster \(definitions.cluster.name) on loopback, work directory \(cluster.workDirectory)")
+        say("starting the line switch device, the host simulator and netmgrd on \(nodes.map(\.name).joined(separator: " and "))")
+        try await cluster.startAll()
+
+        for group in groups {
+            let response = try await blocking { try cluster.activate([group], on: first) }
+            let epoch = response.resources.first?.epoch ?? 0
+            say("cluster engine: activate \(group) on \(first) (epoch \(epoch))")
+            story.note("\(first): activate \(group), epoch \(epoch)")
+        }
+
+        // The application: NetMgrClient knows every server and finds the active one.
+        let client = NetMgrClient(configuration: NetMgrClientConfiguration(
+            servers: nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "netmgr-demo"))
+        client.start()
+        let traffic = DemoTraffic()
+        let events = Task { await Self.consume(client.events, traffic: traffic, since: start) }
+
+        var sessions: [LUSession] = []
+        for resource in definitions.resources where definitions.group(carrying: resource.name) != nil {
+            _ = try await withDeadline(.seconds(20), what: "\(resource.name) to be active") { try await client.waitUntilActive(resource.name) }
+            for lu in definitions.lus(of: resource.name) {
+                let session = try await withDeadline(.seconds(20), what: "a session on \(lu.name)") {
+                    try await client.openSession(resource: resource.name, lu: lu.name)
+                }
+                sessions.append(session)
+                if lu.kind == .terminal { await traffic.register(resource.name, lu.name) }
+            }
+        }
+        let terminals = sessions.filter { session in definitions.lus.first { $0.name == session.lu }?.kind == .terminal }
+        say("client: \(sessions.count) sessions open (\(terminals.count) terminals streaming a message every \(command.intervalMs) ms, \(sessions.count - terminals.count) waiting for host data)")
+
+        let streaming = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for session in terminals {
+                    group.addTask { await Self.stream(session, traffic: traffic, interval: command.intervalMs) }
+                }
+            }
+        }
+        let progress = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let totals = await traffic.totals
+                say("  sent \(totals.sent), accepted by the host \(totals.acked)")
+            }
+        }
+
+        try await Task.sleep(for: .seconds(command.before))
+        let killPid = cluster.nodes[first]?.pid ?? 0
+        await cluster.kill(first)
+        let killTime = Date().timeIntervalSince1970
+        story.killTime = killTime
+        say("SIGKILL netmgrd \(first) (pid \(killPid)) in mid-stream")
+        story.note("\(first): killed with SIGKILL")
+
+        if command.engineDelayMs > 0 { try await Task.sleep(for: .milliseconds(command.engineDelayMs)) }
+        for group in groups {
+            say("cluster engine: activate \(group) on \(second)")
+            story.note("\(second): activate \(group) requested")
+            let response = try await blocking { try cluster.activate([group], on: second) }
+            story.note("\(second): \(group) active, epoch \(response.resources.first?.epoch ?? 0)")
+            say("\(second): \(group) active (epoch \(response.resources.first?.epoch ?? 0))")
+        }
+
+        try await Task.sleep(for: .seconds(command.after))
+        streaming.cancel()
+        await streaming.value
+        say("stream stopped; waiting until the host has accepted every message")
+        try await waitUntil(.seconds(30), what: "every message to be accepted") {
+            for session in terminals where (try? await session.unacknowledged()) ?? 1 > 0 { return false }
+            return true
+        }
+        progress.cancel()
+        let totals = await traffic.totals
+        say("all \(totals.sent) messages accepted")
+
+        await client.shutdown()
+        events.cancel()
+        story.traffic = await traffic.traffic
+        story.clientEvents = await traffic.events
+        story.journal = try cluster.journal()
+        return story.evaluate()
+    }
+
+    private static func stream(_ session: LUSession, traffic: DemoTraffic, interval: Int) async {
+        var serial = 0
+        while !Task.isCancelled {
+            serial += 1
+            let record = demoRecord(lu: session.lu, serial: serial)
+            do {
+                try await session.submit(record)
+                await traffic.sent(session.lu, digest: journalDigest(record))
+            } catch {
+                await traffic.note("\(session.lu): submit failed: \(error)")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(interval))  // pacing the stream
+        }
+    }
+
+    private static func consume(_ events: AsyncStream<NetMgrClientEvent>, traffic: DemoTraffic, since start: Double) async {
+        for await event in events {
+            switch event {
+            case .messageAcked(let lu, _):
+                await traffic.acked(lu)
+            case .resourceMoved(let resource, let from, let to, let epoch):
+                await traffic.note("client: \(resource) moved \(from ?? "-") → \(to ?? "(none active)")\(to == nil ? "" : " (epoch \(epoch))")")
+            case .sessionResumed(let lu, let node, let address, let replayed):
+                await traffic.note("client: \(lu) resumed on \(node) as \(address), \(replayed) message(s) sent again")
+            case .serverLost(let server, let reason):
+                await traffic.note("client: lost \(server): \(reason)")
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// Runs blocking work (the admin socket exchange) off the cooperative pool.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}
