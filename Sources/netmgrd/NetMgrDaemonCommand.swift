@@ -54,6 +54,7 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "netmgrd")
+        let openFiles = ProcessLimits.raiseOpenFiles()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
@@ -68,6 +69,10 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
             for diagnostic in loaded.diagnostics { logger.critical("\(diagnostic)") }
             logger.critical("\(loaded.diagnostics.count) error(s) in the definitions; run `netmgr check \(definitions)`")
             throw ExitCode(1)
+        }
+        let sessions = loaded.definitions.lus.count
+        if UInt64(sessions) + 64 > openFiles {
+            logger.warning("the open-file limit \(openFiles) is below the \(sessions) LU connections this node may hold; raise it (ulimit -n / LimitNOFILE=)")
         }
         guard let me = loaded.definitions.node(named: node) else {
             logger.critical("node \"\(node)\" is not defined in \(definitions) (nodes: \(loaded.definitions.cluster.nodes.map(\.name).joined(separator: ", ")))")
