@@ -185,6 +185,10 @@ let package = Package(
             "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // Real processes on loopback; depending on the executables makes sure they are built.
+        .testTarget(name: "NetMgrIntegrationTests", dependencies: [
+            "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrSimulators", "NetMgrTestSupport", "netmgr", "netmgrd",
+        ]),
         .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
             "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
