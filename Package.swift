@@ -145,7 +145,7 @@ let package = Package(
             name: "netmgr-bench",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrServer", "NetMgrSimulators", "NetMgrVerify",
-                "PacketCapture", "TN3270", "SDLC",
+                "NetMgrHarness", "PacketCapture", "TN3270", "SDLC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -4,6 +4,10 @@ import Foundation
 struct Samples {
     var values: [Double] = []
 
+    init(values: [Double] = []) {
+        self.values = values
+    }
+
     mutating func add(_ value: Double) { values.append(value) }
 
     func percentile(_ p: Double) -> Double {
@@ -31,3 +35,8 @@ func timeRuns(_ runs: Int, _ body: () throws -> Void) rethrows -> Samples {
 }
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+/// A progress line on standard output, written at once (not buffered behind the results).
+func progress(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
