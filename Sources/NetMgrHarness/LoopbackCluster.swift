@@ -179,3 +179,17 @@ public final class LoopbackCluster: @unchecked Sendable {
         if let lineSwitch { await lineSwitch.stop() }
     }
 }
+
+extension LoopbackCluster {
+    /// Copies a definitions directory whose addresses are in 127.0.0.0/24 into `target`,
+    /// moved to 127.0.BLOCK.0/24, so that several worlds can run side by side.
+    public static func relocateDefinitions(from source: String, to target: String, block: Int,
+                                           edit: (_ file: String, _ text: String) -> String = { _, text in text }) throws {
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let text = try String(contentsOfFile: "\(source)/\(name)", encoding: .utf8)
+                .replacingOccurrences(of: "127.0.0.", with: "127.0.\(block).")
+            try edit(name, text).write(toFile: "\(target)/\(name)", atomically: true, encoding: .utf8)
+        }
+    }
+}

@@ -19,13 +19,8 @@ final class IntegrationWorld: @unchecked Sendable {
         self.block = block
         directory = try TemporaryDirectory(prefix: "netmgr-it\(block)")
         let definitions = directory.path + "/definitions"
-        try FileManager.default.createDirectory(atPath: definitions, withIntermediateDirectories: true)
-        let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path
-        for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
-            let text = try String(contentsOfFile: "\(phonebook)/\(name)", encoding: .utf8)
-                .replacingOccurrences(of: "127.0.0.", with: "127.0.\(block).")
-            try edit(name, text).write(toFile: "\(definitions)/\(name)", atomically: true, encoding: .utf8)
-        }
+        try LoopbackCluster.relocateDefinitions(from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path,
+                                                to: definitions, block: block, edit: edit)
         cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                       binaries: HarnessBinaries(directory: BuiltProducts.directory.path), behaviour: behaviour)
         client = NetMgrClient(configuration: NetMgrClientConfiguration(

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import NetMgrClient
+import NetMgrCore
+import NetMgrHarness
+import NetMgrSimulators
+
+/// Failover time over many runs on the example cluster: kill the active netmgrd in the
+/// middle of a stream, activate the other node at once (the cluster engine's part is
+/// left out on loopback), and time each step from the host's journal.
+struct FailoverBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Kill → resource active on the other node → first message the host accepts on the same LU, as p50/p99.")
+
+    @Option(help: "Number of failovers.") var runs: Int = 20
+    @Option(help: ArgumentHelp("The definitions (addresses in 127.0.0.0/24).", valueName: "dir")) var definitions: String = "Phonebook"
+    @Option(help: "Milliseconds between messages on each LU.") var intervalMs: Int = 20
+    @Option(help: ArgumentHelp("Where netmgr and netmgrd are (default: beside this program).", valueName: "dir")) var binaries: String?
+
+    func run() async throws {
+        let bin = binaries ?? URL(fileURLWithPath: Bundle.main.executablePath!).deletingLastPathComponent().path
+        let work = NSTemporaryDirectory() + "netmgr-bench-failover-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try LoopbackCluster.relocateDefinitions(from: definitions, to: work + "/definitions", block: 96)
+        let cluster = try LoopbackCluster(definitionsDirectory: work + "/definitions", workDirectory: work + "/run",
+                                          binaries: HarnessBinaries(directory: bin))
+        do {
+            try await measure(cluster)
+        } catch {
+            await cluster.stopAll()
+            throw error
+        }
+        await cluster.stopAll()
+    }
+
+    private func measure(_ cluster: LoopbackCluster) async throws {
+        let defs = cluster.definitions
+        let nodes = defs.cluster.nodes.map(\.name)
+        let groups = defs.cluster.groups.map(\.name)
+        try await cluster.startAll()
+        for group in groups { try cluster.activate([group], on: nodes[0]) }
+        let client = NetMgrClient(configuration: NetMgrClientConfiguration(
+            servers: defs.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "bench-failover"))
+        client.start()
+        var opened: [(resource: String, session: LUSession)] = []
+        for lu in defs.lus where lu.kind == .terminal {
+            opened.append((lu.resource, try await client.openSession(resource: lu.resource, lu: lu.name)))
+        }
+        let sessions = opened
+        let interval = intervalMs
+        let streams = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (_, session) in sessions {
+                    group.addTask {
+                        var serial = 0
+                        while !Task.isCancelled {
+                            serial += 1
+                            _ = try? await session.submit(Array("\(session.lu) \(serial)".utf8))
+                            try? await Task.sleep(for: .milliseconds(interval))  // pacing
+                        }
+                    }
+                }
+            }
+        }
+
+        var activation = Samples()
+        var firstAccepted: [String: Samples] = [:]
+        var active = 0
+        for run in 1...runs {
+            try await Task.sleep(for: .milliseconds(500))  // let the stream settle between cuts
+            let killed = Date().timeIntervalSince1970
+            await cluster.kill(nodes[active])
+            for group in groups { try cluster.activate([group], on: nodes[1 - active]) }
+            activation.add(Date().timeIntervalSince1970 - killed)
+            // Every LU's first message accepted after the kill, from the host's journal.
+            let lus = sessions.map { defs.lus.first(where: { lu in lu.name == $0.session.lu })! }
+            try await waitUntil(.seconds(30), what: "every LU to have a message accepted after failover \(run)") {
+                Self.firstAccepted(in: (try? cluster.journal()) ?? [], after: killed, lus: lus, definitions: defs).count == lus.count
+            }
+            let times = Self.firstAccepted(in: try cluster.journal(), after: killed, lus: lus, definitions: defs)
+            for (resource, session) in sessions { firstAccepted[resource, default: Samples()].add(times[session.lu]!) }
+            try await cluster.startNode(nodes[active], logLevel: "warning")
+            progress("failover \(run)/\(runs): active on \(nodes[1 - active]) after \(format(activation.values.last! * 1000, 0)) ms")
+            active = 1 - active
+        }
+        streams.cancel()
+        await client.shutdown()
+
+        var table = TextTable(["STEP", "RUNS", "P50", "P99", "MAX"])
+        table.add(["kill → group active on the other node", "\(runs)", ms(activation.median), ms(activation.p99), ms(activation.percentile(100))])
+        for (resource, samples) in firstAccepted.sorted(by: { $0.key < $1.key }) {
+            table.add(["kill → first message accepted, \(resource)", "\(samples.values.count)", ms(samples.median), ms(samples.p99), ms(samples.percentile(100))])
+        }
+        print(table.render())
+    }
+
+    /// Seconds from `killed` to each LU's first message in the journal after it.
+    static func firstAccepted(in journal: [HostJournalEntry], after killed: Double, lus: [LU], definitions: Definitions) -> [String: Double] {
+        var times: [String: Double] = [:]
+        for lu in lus {
+            let sdlc = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }?.procedure == .hdlcLeased
+            let first = journal.first { entry in
+                entry.event == .message && entry.time > killed
+                    && (sdlc ? entry.path == "sdlc" && entry.luAddress == Int(lu.address) : entry.path == "tn3270" && entry.lu == lu.hostLUName)
+            }
+            if let first { times[lu.name] = first.time - killed }
+        }
+        return times
+    }
+
+    private func ms(_ seconds: Double) -> String { format(seconds * 1000, 0) + " ms" }
+}
