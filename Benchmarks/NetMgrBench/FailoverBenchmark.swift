@@ -74,7 +74,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             for group in groups { try cluster.activate([group], on: nodes[1 - active]) }
             activation.add(Date().timeIntervalSince1970 - killed)
             // Every LU's first message accepted after the kill, from the host's journal.
-            let lus = sessions.map { defs.lus.first(where: { lu in lu.name == $0.session.lu })! }
+            let lus = sessions.map { entry in defs.lus.first { $0.name == entry.session.lu }! }
             try await waitUntil(.seconds(30), what: "every LU to have a message accepted after failover \(run)") {
                 Self.firstAccepted(in: (try? cluster.journal()) ?? [], after: killed, lus: lus, definitions: defs).count == lus.count
             }
