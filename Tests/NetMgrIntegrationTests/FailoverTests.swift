@@ -140,3 +140,37 @@ struct FailoverTests {
         await world.stop()
     }
 }
+
+@Suite("Split brain", .serialized)
+struct SplitBrainTests {
+    @Test("both nodes activated: the older owner steps down and clients end up on the newer one only")
+    func bothActivated() async throws {
+        let world = try IntegrationWorld(block: 36)
+        do {
+            try await world.start()
+            let session = try await world.client.openSession(resource: "TNVIP", lu: "VIPLU01")
+            let stream = Stream(session)
+            try await world.waitForJournal("messages through node-a") { $0.contains { $0.event == .message && $0.lu == "VIPLU01" } }
+            // node-a is alive and still active; the engine activates node-b anyway (a partition).
+            let newer = try world.cluster.activate(["hostlink"], on: "node-b")
+            let newerEpoch = try #require(newer.resources.first?.epoch)
+            try await waitUntil(.seconds(10), what: "node-a to step down") {
+                (try? world.cluster.status(of: "node-a"))?.resources.allSatisfy { $0.state == "standby" } ?? false
+            }
+            try await waitUntil(.seconds(20), what: "the session to be served by node-b") {
+                (try? world.cluster.status(of: "node-b"))?.resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" }?.owner != nil
+            }
+            await stream.stop()
+            try await stream.drain()
+            let statusA = try world.cluster.status(of: "node-a")
+            #expect(statusA.resources.flatMap(\.lus).allSatisfy { $0.owner == nil }, "no session stays on the older owner")
+            #expect(try world.cluster.status(of: "node-b").resources.allSatisfy { $0.epoch == newerEpoch && $0.state == "active" })
+            let delivered = Set(try world.entries("VIPLU01").messageDigests)
+            #expect(stream.sent.allSatisfy(delivered.contains))
+        } catch {
+            await world.stop()
+            throw error
+        }
+        await world.stop()
+    }
+}

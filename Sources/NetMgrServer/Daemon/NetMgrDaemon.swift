@@ -88,6 +88,13 @@ public struct NetMgrDaemon: Service {
             throw DaemonError("cannot create the admin socket \(socketPath): \(error)")
         }
 
+        let peers = definitions.cluster.nodes.filter { $0.name != node.name }
+        let watcher = try await loop.submit {
+            let watcher = PeerWatcher(router: router.value, peers: peers)
+            watcher.start()
+            return NIOLoopBound(watcher, eventLoop: loop)
+        }.get()
+
         logger.info("netmgrd \(node.name) of cluster \(definitions.cluster.name) serving clients on \(lan.localAddress?.description ?? "?"), admin socket \(socketPath)")
         if let address = lan.localAddress { onListening(Listening(lan: address, adminSocket: socketPath)) }
 
@@ -95,7 +102,10 @@ public struct NetMgrDaemon: Service {
 
         logger.info("netmgrd \(node.name) shutting down: deactivating resources")
         let timeout = TimeAmount.milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
-        try? await loop.flatSubmit { () -> EventLoopFuture<Void> in router.value.shutdown(timeout: timeout) }.get()
+        try? await loop.flatSubmit { () -> EventLoopFuture<Void> in
+            watcher.value.stop()
+            return router.value.shutdown(timeout: timeout)
+        }.get()
         try? await admin.close()
         try? await lan.close()
         unlink(socketPath)

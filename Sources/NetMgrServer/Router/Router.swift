@@ -109,3 +109,18 @@ struct AdminFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+extension Router {
+    /// A peer's resource table entry. A newer active epoch elsewhere makes this node step
+    /// down (the split brain is over) and is remembered so no older activation follows.
+    func peerReported(resource name: String, state: ResourceState, epoch: UInt64, peer: String) {
+        guard let runtime = resources[name], state == .active || state == .activating else { return }
+        try? epochs?.observe(epoch)
+        let wasActive = runtime.machine.state == .active || runtime.machine.state == .activating
+        let actions = runtime.machine.peerReported(activeEpoch: epoch)
+        if wasActive, !actions.isEmpty {
+            logger.warning("\(peer) has \(name) \(state) with epoch \(epoch), newer than ours (\(runtime.machine.epoch)): stepping down")
+        }
+        perform(actions, on: runtime)
+    }
+}
