@@ -83,9 +83,27 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var admin: AdminOptions
     @Flag(help: "Print the full status as JSON, with every LU.") var json = false
     @Flag(help: "Print the daemon's metrics in Prometheus text format.") var metrics = false
+    @Flag(help: "Print one word for the targets together: active, standby, activating, deactivating or mixed (for scripts and resource agents).")
+    var summary = false
     @Argument(help: "Resources or groups (default: all).") var targets: [String] = []
 
     func run() throws {
+        if summary {
+            let path = try admin.socketPath()
+            do {
+                let response = try AdminConnection.exchange(AdminRequest(command: .status, targets: targets), socket: path)
+                guard response.ok else {
+                    printError("error: \(response.error ?? "status failed")")
+                    throw Exit.failed
+                }
+                let states = Set(response.resources.map(\.state))
+                print(states.count == 1 ? states.first! : "mixed")
+            } catch let error as AdminConnection.Unreachable {
+                printError("error: \(error)")
+                throw Exit.unreadable
+            }
+            return
+        }
         try AdminClient.run(AdminRequest(command: metrics ? .metrics : .status, targets: targets), options: admin, json: json)
     }
 }
