@@ -59,7 +59,8 @@ public final class TN3270HostService: Service, Sendable {
             throw TN3270HostError.cannotListen(host: configuration.host, port: configuration.port, underlying: error)
         }
         let address = server.localAddress
-        logger.info("TN3270 host listening on \(address.map { "\($0)" } ?? "?"): \(configuration.luMap.entries.count) LU(s), \(configuration.offersTN3270E ? "offering TN3270E" : "basic TN3270 only")")
+        let shown = address.map { "\($0.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"):\($0.port ?? 0)" } ?? "?"
+        logger.info("TN3270 host listening on \(shown): \(configuration.luMap.entries.count) LU(s), \(configuration.offersTN3270E ? "offering TN3270E" : "basic TN3270 only")")
         if let address { onListening?(address) }
 
         // Cancellation ends the wait as well; either way close down in order.
