@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NetMgrTestSupport
 import TN3270
 
 /// A terminal for the host tests: a real NIO connection from a chosen loopback source
@@ -35,12 +36,12 @@ final class TN3270HostTestClient: Sendable {
     let port: Int
     private let handler: NIOLoopBound<Handler>
 
-    private init(channel: any Channel, handler: NIOLoopBound<Handler>, events: TN3270HostTestLog<Event>) {
+    private init(channel: any Channel, handler: NIOLoopBound<Handler>, events: TN3270HostTestLog<Event>, local: SocketAddress?) {
         self.channel = channel
         self.handler = handler
         self.events = events
-        self.source = channel.localAddress?.ipAddress ?? "?"
-        self.port = channel.localAddress?.port ?? 0
+        self.source = local?.ipAddress ?? "?"
+        self.port = local?.port ?? 0
     }
 
     /// Connects from `source` (any 127.x address on Linux loopback). `raw` connections
@@ -49,19 +50,24 @@ final class TN3270HostTestClient: Sendable {
         to host: SocketAddress, from source: String, configuration: TN3270ClientConfiguration, raw: Bool = false
     ) async throws -> TN3270HostTestClient {
         let events = TN3270HostTestLog<Event>()
+        // Kept from the initializer: a host that refuses at once may have closed the
+        // connection (and NIO torn down the pipeline) before `connect` returns.
+        let made = LockedBox<NIOLoopBound<Handler>?>(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(to: try SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Handler(configuration: configuration, events: events, raw: raw))
+                    let handler = Handler(configuration: configuration, events: events, raw: raw)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    made.set(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                 }
             }
             .connect(to: host)
             .get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: Handler.self), eventLoop: channel.eventLoop)
-        }.get()
-        return TN3270HostTestClient(channel: channel, handler: handler, events: events)
+        let handler = made.get()!
+        // The address as seen when the connection came up (NIO forgets it on close).
+        let local = try await channel.eventLoop.submit { handler.value.localAddress }.get()
+        return TN3270HostTestClient(channel: channel, handler: handler, events: events, local: local)
     }
 
     // MARK: - Waiting
@@ -176,6 +182,7 @@ extension TN3270HostTestClient {
         private let raw: Bool
         private var context: ChannelHandlerContext?
         var silent = false
+        private(set) var localAddress: SocketAddress?
 
         init(configuration: TN3270ClientConfiguration, events: TN3270HostTestLog<Event>, raw: Bool) {
             self.machine = TN3270ClientStateMachine(configuration: configuration)
@@ -183,7 +190,15 @@ extension TN3270HostTestClient {
             self.raw = raw
         }
 
-        func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+        func handlerAdded(context: ChannelHandlerContext) {
+            self.context = context
+            localAddress = context.channel.localAddress
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            localAddress = context.channel.localAddress
+            context.fireChannelActive()
+        }
         func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
