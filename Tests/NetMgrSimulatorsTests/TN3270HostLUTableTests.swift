@@ -75,7 +75,7 @@ struct TN3270HostLUTableTests {
         #expect(TN3270HostClientAddress.normalize("::ffff:127.0.0.10") == "127.0.0.10")
         #expect(TN3270HostClientAddress.normalize("0:0::1") == "::1")
         #expect(TN3270HostClientAddress.normalize("host.example") == nil)
-        #expect(Self.map["VIPLU01"]!.permits("::ffff:127.0.0.10"))
+        #expect(Self.map["VIPLU01"]!.permits(TN3270HostClientAddress.normalize("::ffff:127.0.0.10")!))
     }
 
     // MARK: - Requests
@@ -162,6 +162,21 @@ struct TN3270HostLUTableTests {
         #expect(refused == .reject(.invalidName, explanation: "no LU is permitted for client 127.0.0.11"))
         let noPrinter = table.request(.any, deviceType: "IBM-3287-1", holder: Self.holder(1), now: Self.t0)
         #expect(noPrinter == .reject(.invalidDeviceType, explanation: "no printer LU is permitted for client 127.0.0.10 (device type IBM-3287-1)"))
+    }
+
+    @Test func thirtyThousandLUsAreGrantedAndReleasedQuickly() {
+        // SNA Server's published limit per server; the table must not be quadratic in it.
+        let names = (0..<30_000).map { "LU\($0)" }
+        var table = TN3270HostLUTable(map: TN3270HostLUMap(entries: names.map { .init(name: $0, permittedClients: [Self.vip]) }))
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            for (index, name) in names.enumerated() {
+                _ = table.request(.connect(name), deviceType: "IBM-3278-2", holder: Self.holder(index), now: Self.t0)
+            }
+            for index in names.indices { table.release(connection: index, hold: false, now: Self.t0) }
+        }
+        #expect(table.lu(heldBy: 0) == nil && table.state(of: "LU29999") == .free)
+        #expect(elapsed < .seconds(5))
     }
 
     @Test func associateIsRefused() {

@@ -18,9 +18,11 @@ public struct TN3270HostLUMap: Sendable, Hashable {
             self.kind = kind
         }
 
+        /// Whether `client`, in canonical form (`TN3270HostClientAddress.normalize`), may
+        /// hold the LU. Canonical on the way in keeps the generic pool's scan cheap.
         public func permits(_ client: String) -> Bool {
             guard let permittedClients else { return true }
-            return permittedClients.contains(TN3270HostClientAddress.normalize(client) ?? client)
+            return permittedClients.contains(client)
         }
 
         /// Whether the generic pool may give this LU to `deviceType`.

@@ -11,6 +11,7 @@ public struct TN3270HostLUTable: Sendable {
     /// A connection that holds (or held) an LU, as the host saw it.
     public struct Holder: Hashable, Sendable, CustomStringConvertible {
         public var connection: ConnectionID
+        /// The client's address in canonical form (`TN3270HostClientAddress.normalize`).
         public var client: String
         public var port: Int
 
@@ -40,6 +41,10 @@ public struct TN3270HostLUTable: Sendable {
     public let map: TN3270HostLUMap
     public let holdAfterClose: TimeAmount
     private var states: [String: State] = [:]
+    /// Which LU each live connection holds (the inverse of the `.held` states).
+    private var heldBy: [ConnectionID: String] = [:]
+    /// The `.lingering` LUs and until when, so expiry does not walk every LU.
+    private var lingering: [String: NIODeadline] = [:]
 
     public init(map: TN3270HostLUMap, holdAfterClose: TimeAmount = .zero) {
         self.map = map
@@ -52,21 +57,22 @@ public struct TN3270HostLUTable: Sendable {
 
     /// The LU a connection holds (granted, perhaps not yet bound).
     public func lu(heldBy connection: ConnectionID) -> String? {
-        states.first { if case .held(let holder) = $0.value { holder.connection == connection } else { false } }?.key
+        heldBy[connection]
     }
 
     /// When the next lingering LU becomes free.
     public var nextExpiry: NIODeadline? {
-        states.values.compactMap { if case .lingering(let until, _) = $0 { until } else { nil } }.min()
+        lingering.values.min()
     }
 
     /// Frees the LUs whose hold ran out by `now`; returns them.
     public mutating func expire(now: NIODeadline) -> [String] {
-        let expired = states.compactMap { name, state -> String? in
-            if case .lingering(let until, _) = state, until <= now { return name }
-            return nil
-        }.sorted()
-        for name in expired { states[name] = nil }
+        guard !lingering.isEmpty else { return [] }
+        let expired = lingering.filter { $0.value <= now }.keys.sorted()
+        for name in expired {
+            states[name] = nil
+            lingering[name] = nil
+        }
         return expired
     }
 
@@ -91,7 +97,7 @@ public struct TN3270HostLUTable: Sendable {
             return .reject(.invalidName, explanation: "LU \(entry.name) is not permitted for client \(holder.client)")
         }
         if let busy = busyExplanation(entry.name, now: now) { return .reject(.deviceInUse, explanation: busy) }
-        states[entry.name] = .held(holder)
+        hold(entry.name, holder)
         return .grant(lu: entry.name, generic: false)
     }
 
@@ -108,8 +114,13 @@ public struct TN3270HostLUTable: Sendable {
         guard let free = suitable.first(where: { busyExplanation($0.name, now: now) == nil }) else {
             return .reject(.deviceInUse, explanation: "every \(kind) LU permitted for client \(holder.client) is in use (\(suitable.map(\.name).joined(separator: ", ")))")
         }
-        states[free.name] = .held(holder)
+        hold(free.name, holder)
         return .grant(lu: free.name, generic: true)
+    }
+
+    private mutating func hold(_ name: String, _ holder: Holder) {
+        states[name] = .held(holder)
+        heldBy[holder.connection] = name
     }
 
     private func busyExplanation(_ name: String, now: NIODeadline) -> String? {
@@ -129,9 +140,10 @@ public struct TN3270HostLUTable: Sendable {
     /// probing, which already took its time). Returns the LU, if it held one.
     @discardableResult
     public mutating func release(connection: ConnectionID, hold: Bool, now: NIODeadline) -> String? {
-        guard let name = lu(heldBy: connection), case .held(let holder) = states[name] else { return nil }
+        guard let name = heldBy.removeValue(forKey: connection), case .held(let holder) = states[name] else { return nil }
         if hold, holdAfterClose > .zero {
             states[name] = .lingering(until: now + holdAfterClose, holder)
+            lingering[name] = now + holdAfterClose
         } else {
             states[name] = nil
         }
