@@ -209,6 +209,10 @@ struct TN3270HostSocketTests {
             #expect(try await successor.bound().luName == "VIPLU01")
             let sequence = try await live.send(Self.input("STILL HERE"))
             #expect(try await live.response(to: sequence!).isPositive)
+
+            // A socket that connects and never says a word is closed the same way.
+            let mute = try await TN3270HostTestClient.connect(to: host.address, from: Self.nodeB, configuration: .init(luName: nil), raw: true)
+            #expect(try await mute.closed(timeout: .seconds(5)) == .closedBeforeBound(.initial))
         }
     }
 
