@@ -29,6 +29,10 @@ struct SimHostCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
+        // Each side validates its own options; the command needs at least one side.
+        guard tn3270.isRequested else {
+            throw ValidationError("Missing --listen HOST:PORT: where the TN3270 server listens.")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -48,10 +52,11 @@ struct SimHostCommand: AsyncParsableCommand {
 
         // Each simulated side of the host is one service; the SDLC primary joins here.
         var services: [any Service] = []
-        let configuration = try tn3270.configuration()
-        services.append(TN3270HostService(
-            configuration: configuration, journal: journal, logger: Logger(label: "netmgr.sim.host.tn3270"),
-            onListening: { address in Self.ready("tn3270", address) }))
+        if tn3270.isRequested {
+            services.append(TN3270HostService(
+                configuration: try tn3270.configuration(), journal: journal, logger: Logger(label: "netmgr.sim.host.tn3270"),
+                onListening: { address in Self.ready("tn3270", address) }))
+        }
 
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -39,9 +39,15 @@ struct SimHostTN3270Options: ParsableArguments {
     /// The parsed `--lu` options, checked by `validate()`.
     var luSpecs: [TN3270HostLUSpec] { lus.compactMap { try? TN3270HostLUSpec(parsing: $0) } }
 
+    /// Whether the TN3270 side runs at all (the command decides what is required).
+    var isRequested: Bool { listen != nil }
+
     func validate() throws {
         guard let listen else {
-            throw ValidationError("Missing --listen HOST:PORT: where the TN3270 server listens.")
+            if definitions != nil || !lus.isEmpty {
+                throw ValidationError("--definitions and --lu need --listen HOST:PORT: where the TN3270 server listens.")
+            }
+            return
         }
         guard Self.parseListen(listen) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.100:2323 or [::1]:0.")
