@@ -191,9 +191,13 @@ let package = Package(
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrSimulators", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
         .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
-            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport",
+            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrCore", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            // The TN3270 host's socket tests: real loopback clients, the service in a group.
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -40,7 +40,8 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     public var sequence: Int?
     public var digest: String?
     public var length: Int?
-    /// Why a reject or unbind happened.
+    /// Why a reject or unbind happened. TN3270 also uses it on a `bind` the generic pool
+    /// chose ("generic request: ...") and on `sent` to say what was sent ("greeting", "print").
     public var reason: String?
 
     public init(time: Double = Date().timeIntervalSince1970, event: Event, path: String) {

@@ -1,0 +1,65 @@
+import NIOCore
+import TN3270
+
+/// How the simulated host behaves. Defaults are those of a z/OS TN3270 server that offers
+/// TN3270E, frees an LU as soon as its connection closes and never probes.
+public struct TN3270HostConfiguration: Sendable {
+    /// Where to listen; port 0 picks a free port (the service reports the one it got).
+    public var host: String
+    public var port: Int
+    public var luMap: TN3270HostLUMap
+    /// False makes a basic-only host: it never offers TN3270E and takes the LU from the
+    /// terminal type's `@LU` suffix (RFC 1646).
+    public var offersTN3270E: Bool
+    /// How long an LU stays busy (DEVICE-IN-USE) after its holder's connection closed.
+    public var holdAfterClose: TimeAmount
+    /// Dead-connection probing: IAC DO TIMING-MARK after `interval` of silence, close after
+    /// `timeout` more without an answer. Nil never probes.
+    public var probe: Probe?
+    /// Answer every Nth record of a connection that asked for a response with
+    /// NEGATIVE-RESPONSE instead (tests of the client's error path). Nil never does.
+    public var rejectEvery: Int?
+    /// Send printer LUs (IBM-3287-*) an SCS print line this often. Nil never does.
+    public var printEvery: TimeAmount?
+    /// Longest record a client may send; longer is a protocol error that closes the connection.
+    public var maximumRecordLength: Int
+
+    public struct Probe: Sendable, Hashable {
+        public var interval: TimeAmount
+        public var timeout: TimeAmount
+
+        public init(interval: TimeAmount, timeout: TimeAmount) {
+            self.interval = interval
+            self.timeout = timeout
+        }
+    }
+
+    public init(
+        host: String,
+        port: Int,
+        luMap: TN3270HostLUMap,
+        offersTN3270E: Bool = true,
+        holdAfterClose: TimeAmount = .zero,
+        probe: Probe? = nil,
+        rejectEvery: Int? = nil,
+        printEvery: TimeAmount? = nil,
+        maximumRecordLength: Int = 32 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.luMap = luMap
+        self.offersTN3270E = offersTN3270E
+        self.holdAfterClose = holdAfterClose
+        self.probe = probe
+        self.rejectEvery = rejectEvery
+        self.printEvery = printEvery
+        self.maximumRecordLength = maximumRecordLength
+    }
+
+    /// What each connection's state machine is told.
+    var serverConfiguration: TN3270ServerConfiguration {
+        var configuration = offersTN3270E ? TN3270ServerConfiguration() : .basicOnly
+        configuration.maximumRecordLength = maximumRecordLength
+        return configuration
+    }
+}

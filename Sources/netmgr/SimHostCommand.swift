@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NetMgrSimulators
+import ServiceLifecycle
+
+/// `netmgr sim host`: a host that behaves like a real one, for tests and the demo.
+struct SimHostCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "host",
+        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address.",
+        discussion: """
+            Prints "ready: tn3270 HOST:PORT" on standard output once it listens. Stops on SIGTERM \
+            or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
+            Exit codes: 0 stopped cleanly, 1 runtime failure (e.g. the port is in use), 2 unusable \
+            input (unreadable or invalid definitions, a journal that cannot be written), 64 bad \
+            command line.
+            """
+    )
+
+    @OptionGroup(title: "TN3270 host")
+    var tn3270: SimHostTN3270Options
+
+    @Option(help: ArgumentHelp("Append what the host saw to this file, one JSON object per line.", valueName: "file"))
+    var journal: String?
+
+    @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        // Each side validates its own options; the command needs at least one side.
+        guard tn3270.isRequested else {
+            throw ValidationError("Missing --listen HOST:PORT: where the TN3270 server listens.")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level \(logLevel): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "netmgr.sim.host")
+
+        let journal = try journal.map(Self.openJournal)
+        defer { journal?.close() }
+
+        // Each simulated side of the host is one service; the SDLC primary joins here.
+        var services: [any Service] = []
+        if tn3270.isRequested {
+            services.append(TN3270HostService(
+                configuration: try tn3270.configuration(), journal: journal, logger: Logger(label: "netmgr.sim.host.tn3270"),
+                onListening: { address in Self.ready("tn3270", address) }))
+        }
+
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            printError("error: \(error)")
+            throw Exit.failed
+        }
+    }
+
+    /// The one line orchestrators wait for.
+    static func ready(_ what: String, _ address: SocketAddress) {
+        let host = address.ipAddress ?? "?"
+        let shown = host.contains(":") ? "[\(host)]" : host
+        // Straight to the descriptor: no stdio buffer to flush, whoever reads the pipe sees it now.
+        FileHandle.standardOutput.write(Data("ready: \(what) \(shown):\(address.port ?? 0)\n".utf8))
+    }
+
+    /// Opens (creating or appending to) the journal; a path that cannot be written exits with 2.
+    static func openJournal(_ path: String) throws -> HostJournal {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else {
+            printError("error: cannot write the journal \(path): \(String(cString: strerror(errno)))")
+            throw Exit.unreadable
+        }
+        close(fd)
+        do {
+            return try HostJournal(path: path)
+        } catch {
+            printError("error: cannot write the journal \(path): \(error)")
+            throw Exit.unreadable
+        }
+    }
+}

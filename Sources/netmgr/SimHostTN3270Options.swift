@@ -1,0 +1,139 @@
+import ArgumentParser
+import Logging
+import NIOCore
+import NetMgrCore
+import NetMgrSimulators
+
+/// `netmgr sim host`'s TN3270 side: where it listens, which LUs it has, how it behaves.
+struct SimHostTN3270Options: ParsableArguments {
+    @Option(help: ArgumentHelp("Where the TN3270 server listens; port 0 picks a free one (the ready line tells it).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("A definitions directory: each TnETOS resource's LUs, permitted from its VIP (own-address a VIP) or from every node's real address (own-address none).", valueName: "dir"))
+    var definitions: String?
+
+    @Option(name: .customLong("lu"), help: ArgumentHelp("An LU and the client addresses that may hold it; no '=' means any address. Repeatable; overrides the definitions for that LU.", valueName: "name[=addr[,addr...]]"))
+    var lus: [String] = []
+
+    @Flag(help: "Speak only basic TN3270 (RFC 1576): never offer TN3270E; the LU comes from the terminal type's @LU suffix (RFC 1646).")
+    var basicOnly = false
+
+    @Option(help: ArgumentHelp("Keep an LU busy (DEVICE-IN-USE) this long after its holder's connection closes.", valueName: "seconds"))
+    var holdAfterClose: Double = 0
+
+    @Option(help: ArgumentHelp("Probe a connection with IAC DO TIMING-MARK after this long without hearing from it.", valueName: "ms"))
+    var probeInterval: Int?
+
+    @Option(help: ArgumentHelp("Close a probed connection and free its LU when no answer came this long after the probe (default: the probe interval).", valueName: "ms"))
+    var probeTimeout: Int?
+
+    @Option(help: ArgumentHelp("Answer every Nth record that asks for a response with NEGATIVE-RESPONSE (for tests).", valueName: "n"))
+    var rejectEvery: Int?
+
+    @Option(help: ArgumentHelp("Send printer LUs (IBM-3287-*) an SCS print line this often.", valueName: "ms"))
+    var printEvery: Int?
+
+    /// The parsed `--listen`, checked by `validate()`.
+    var listenAddress: (host: String, port: Int)? { listen.flatMap(Self.parseListen) }
+
+    /// The parsed `--lu` options, checked by `validate()`.
+    var luSpecs: [TN3270HostLUSpec] { lus.compactMap { try? TN3270HostLUSpec(parsing: $0) } }
+
+    /// Whether the TN3270 side runs at all (the command decides what is required).
+    var isRequested: Bool { listen != nil }
+
+    func validate() throws {
+        guard let listen else {
+            if definitions != nil || !lus.isEmpty {
+                throw ValidationError("--definitions and --lu need --listen HOST:PORT: where the TN3270 server listens.")
+            }
+            return
+        }
+        guard Self.parseListen(listen) != nil else {
+            throw ValidationError("--listen \(listen): expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.100:2323 or [::1]:0.")
+        }
+        for spec in lus {
+            do {
+                _ = try TN3270HostLUSpec(parsing: spec)
+            } catch {
+                throw ValidationError("--lu \(error)")
+            }
+        }
+        guard definitions != nil || !lus.isEmpty else {
+            throw ValidationError("No LUs: give --definitions DIR and/or --lu NAME[=ADDR,...].")
+        }
+        guard holdAfterClose.isFinite, holdAfterClose >= 0 else {
+            throw ValidationError("--hold-after-close \(holdAfterClose): expected seconds, 0 or more.")
+        }
+        if let probeInterval, probeInterval <= 0 {
+            throw ValidationError("--probe-interval \(probeInterval): expected milliseconds, more than 0.")
+        }
+        if let probeTimeout {
+            guard probeInterval != nil else { throw ValidationError("--probe-timeout needs --probe-interval.") }
+            guard probeTimeout > 0 else { throw ValidationError("--probe-timeout \(probeTimeout): expected milliseconds, more than 0.") }
+        }
+        if let rejectEvery, rejectEvery < 1 {
+            throw ValidationError("--reject-every \(rejectEvery): expected a count, 1 or more.")
+        }
+        if let printEvery, printEvery <= 0 {
+            throw ValidationError("--print-every \(printEvery): expected milliseconds, more than 0.")
+        }
+    }
+
+    /// `HOST:PORT` or `[V6]:PORT`, port 0-65535.
+    static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    /// The LU map from the definitions and `--lu`; unusable definitions exit with 2.
+    func luMap() throws -> TN3270HostLUMap {
+        var map = TN3270HostLUMap()
+        if let definitions {
+            let loaded: LoadedDefinitions
+            do {
+                loaded = try DefinitionsLoader.load(directory: definitions)
+            } catch {
+                printError("error: \(error)")
+                throw Exit.unreadable
+            }
+            guard loaded.isValid else {
+                for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
+                printError("error: \(definitions): \(loaded.diagnostics.count) error(s); the host simulator needs valid definitions")
+                throw Exit.unreadable
+            }
+            map = TN3270HostLUMap(definitions: loaded.definitions)
+            if map.isEmpty, lus.isEmpty {
+                printError("error: \(definitions) defines no LUs on TnETOS resources; nothing to serve")
+                throw Exit.unreadable
+            }
+        }
+        for spec in luSpecs { map.add(spec.entry) }
+        return map
+    }
+
+    func configuration() throws -> TN3270HostConfiguration {
+        guard let (host, port) = listenAddress else { throw ValidationError("Missing --listen HOST:PORT.") }
+        return TN3270HostConfiguration(
+            host: host,
+            port: port,
+            luMap: try luMap(),
+            offersTN3270E: !basicOnly,
+            holdAfterClose: .nanoseconds(Int64(holdAfterClose * 1e9)),
+            probe: probeInterval.map { .init(interval: .milliseconds(Int64($0)), timeout: .milliseconds(Int64(probeTimeout ?? $0))) },
+            rejectEvery: rejectEvery,
+            printEvery: printEvery.map { .milliseconds(Int64($0)) }
+        )
+    }
+}
