@@ -134,7 +134,8 @@ final class ClientCore {
         link.channel = nil
         link.table.removeAll()
         link.welcomed = false
-        if !stopped { events.yield(.serverLost(server: link.address, reason: reason)) }
+        guard !stopped else { return }
+        events.yield(.serverLost(server: link.address, reason: reason))
         for session in sessions.values where session.server === link { session.server = nil }
         reevaluateAll()
         scheduleReconnect(link)

@@ -159,11 +159,15 @@ public final class LoopbackCluster: @unchecked Sendable {
         return response
     }
 
-    /// SIGKILLs a node's netmgrd, as a node failure would; returns when it is gone.
-    public func kill(_ node: String) async {
-        guard let process = nodes[node] else { return }
+    /// SIGKILLs a node's netmgrd, as a node failure would; returns the time of the kill
+    /// (seconds since 1970, taken just before the signal) once the process is gone.
+    @discardableResult
+    public func kill(_ node: String) async -> Double {
+        let time = Date().timeIntervalSince1970
+        guard let process = nodes[node] else { return time }
         process.signal(SIGKILL)
         _ = await process.waitForExit()
+        return time
     }
 
     /// What the host journaled so far.

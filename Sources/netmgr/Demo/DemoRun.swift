@@ -71,8 +71,7 @@ struct DemoRun {
 
         try await Task.sleep(for: .seconds(command.before))
         let killPid = cluster.nodes[first]?.pid ?? 0
-        await cluster.kill(first)
-        let killTime = Date().timeIntervalSince1970
+        let killTime = await cluster.kill(first)
         story.killTime = killTime
         say("SIGKILL netmgrd \(first) (pid \(killPid)) in mid-stream")
         story.note("\(first): killed with SIGKILL")
