@@ -47,6 +47,19 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
+        // Sockets live here so that SDLC stays NIOCore-only.
+        .target(
+            name: "LineTransport",
+            dependencies: [
+                "SDLC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The LAN protocol between NetMgrClient and netmgrd: messages and codec.
         .target(
             name: "NetMgrProtocol",
@@ -57,7 +70,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,8 +107,9 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture",
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "netmgr",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "PacketCapture",
+                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "PacketCapture", "LineTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,7 +152,7 @@ let package = Package(
             name: "netmgr-bench",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrServer", "NetMgrSimulators", "NetMgrVerify",
-                "PacketCapture", "TN3270", "SDLC",
+                "PacketCapture", "TN3270", "SDLC", "LineTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -178,9 +192,23 @@ let package = Package(
             "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
-            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport",
+        .testTarget(name: "LineTransportTests", dependencies: [
+            "LineTransport", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // The HDLC leased-line path end to end: line switch, host SDLC side, netmgrd's attachment.
+        .testTarget(name: "SDLCPathTests", dependencies: [
+            "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "SDLC", "PacketCapture",
+            "NetMgrTestSupport", "netmgr",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
+            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport", "NetMgrCore", "LineTransport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
     ],
