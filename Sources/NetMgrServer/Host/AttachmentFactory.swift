@@ -13,6 +13,9 @@ struct AttachmentFactory: Sendable {
             throw AdminFailure("line \(runtime.resource.line) is not defined")
         }
         switch line.procedure {
+        case .hdlcLeased:
+            let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
+            return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
         default:
             throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines yet")
         }
