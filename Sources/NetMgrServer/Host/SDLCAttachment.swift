@@ -36,6 +36,8 @@ final class SDLCAttachment: HostAttachment {
     private var connection: LineConnection?
     private var outbox = SDLCOutbox()
     private var luStates: [UInt8: SessionState] = [:]
+    /// LUs whose session may carry data now (BIND, and SDT where the BIND asks for it).
+    private var dataTraffic: Set<UInt8> = []
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var reconnectTask: Scheduled<Void>?
@@ -149,6 +151,7 @@ final class SDLCAttachment: HostAttachment {
         phase = .running
         reconnectAttempt = 0
         terminal = Self.makeTerminal(plan)  // a fresh cable: the station starts disconnected
+        dataTraffic = []
         logger.info("\(plan.line) open on \(plan.device): station \(hostVisibleAddress), LUs \(plan.logicalUnits.map { "\($0.name)=\($0.address)" }.joined(separator: " ")); waiting for the host to poll")
         if !wasRunning { delegate?.attachmentStarted(self) }
         armTimer()
@@ -246,10 +249,20 @@ final class SDLCAttachment: HostAttachment {
             logger.debug("\(plan.line): ACTLU for LU \(lu)")
         case .logicalUnitDeactivated(let lu):
             logger.debug("\(plan.line): LU \(lu) inactive")
-        case .sessionStarted(let lu, _):
+        case .sessionStarted(let lu, let bind):
+            if Self.bindAwaitsStartDataTraffic(bind) {
+                logger.debug("\(plan.line): BIND for LU \(lu), waiting for SDT")
+            } else {
+                dataTraffic.insert(lu)
+                setState(lu, .bound, "\(hostVisibleAddress) LU \(lu)")
+                flush(lu)
+            }
+        case .dataTrafficStarted(let lu):
+            dataTraffic.insert(lu)
             setState(lu, .bound, "\(hostVisibleAddress) LU \(lu)")
             flush(lu)
         case .sessionEnded(let lu):
+            dataTraffic.remove(lu)
             outbox.sessionEnded(lu: lu)
             let reason = terminal.station.isLinkUp ? "UNBIND" : "link down"
             setState(lu, .hostLost, "\(reason); waiting for the host to bind LU \(lu) again")
@@ -270,7 +283,7 @@ final class SDLCAttachment: HostAttachment {
     }
 
     private func flush(_ lu: UInt8) {
-        guard phase == .running, terminal.physicalUnit.hasSession(lu) else { return }
+        guard phase == .running, terminal.physicalUnit.hasSession(lu), dataTraffic.contains(lu) else { return }
         var submitted = false
         outbox.flush(lu: lu) { payload in
             do {
@@ -303,6 +316,13 @@ final class SDLCAttachment: HostAttachment {
             attachment.timerDeadline = nil
             attachment.perform(attachment.terminal.tick(now: .now()))
         }
+    }
+
+    /// Transmission services profiles 2, 3 and 4 start data traffic with SDT; FMD data sent
+    /// before it is refused by the host. The TS profile is the BIND RU's fourth byte.
+    static func bindAwaitsStartDataTraffic(_ bind: ByteBuffer) -> Bool {
+        guard let profile = bind.getInteger(at: bind.readerIndex + 3, as: UInt8.self) else { return false }
+        return (2...4).contains(profile)
     }
 
     // MARK: LUs
