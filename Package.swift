@@ -47,6 +47,19 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
+        // Sockets live here so that SDLC stays NIOCore-only.
+        .target(
+            name: "LineTransport",
+            dependencies: [
+                "SDLC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The LAN protocol between NetMgrClient and netmgrd: messages and codec.
         .target(
             name: "NetMgrProtocol",
@@ -57,7 +70,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,8 +114,9 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture",
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +135,7 @@ let package = Package(
             name: "netmgr",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness", "PacketCapture",
+                "LineTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,7 +161,7 @@ let package = Package(
             name: "netmgr-bench",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrServer", "NetMgrSimulators", "NetMgrVerify",
-                "NetMgrHarness", "PacketCapture", "TN3270", "SDLC",
+                "NetMgrHarness", "PacketCapture", "TN3270", "SDLC", "LineTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -190,12 +205,24 @@ let package = Package(
         .testTarget(name: "NetMgrIntegrationTests", dependencies: [
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrSimulators", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
-        .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
-            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrCore", "NetMgrTestSupport",
+        .testTarget(name: "LineTransportTests", dependencies: [
+            "LineTransport", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio"),
-            // The TN3270 host's socket tests: real loopback clients, the service in a group.
             .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // The HDLC leased-line path end to end: line switch, host SDLC side, netmgrd's attachment.
+        .testTarget(name: "SDLCPathTests", dependencies: [
+            "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "SDLC", "PacketCapture",
+            "NetMgrTestSupport", "netmgr",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
+            "NetMgrSimulators", "TN3270", "SDLC", "NetMgrTestSupport", "NetMgrCore", "LineTransport", "PacketCapture",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -14,33 +14,55 @@ public struct HDLCFrameEncoder: MessageToByteEncoder, Sendable {
     /// Appends one framed frame to `out`.
     public static func encode<Bytes: Collection>(content: Bytes, into out: inout ByteBuffer)
     where Bytes.Element == UInt8 {
-        out.reserveCapacity(minimumWritableBytes: content.count + content.count / 8 + 6)
-        out.writeInteger(HDLCFrameDecoder.flag)
-        var register = CRC16X25.initialValue
-        for byte in content {
-            register = CRC16X25.update(register, byte: byte)
-            writeTransparent(byte, into: &out)
+        // Worst case every byte (and the FCS) is escaped; write straight into the buffer
+        // instead of one writeInteger per byte.
+        let worstCase = 2 * (content.count + 2) + 2
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: worstCase) { target in
+            var index = 0
+            @inline(__always) func put(_ byte: UInt8) {
+                target[index] = byte
+                index += 1
+            }
+            @inline(__always) func putTransparent(_ byte: UInt8) {
+                if byte == HDLCFrameDecoder.flag || byte == HDLCFrameDecoder.controlEscape {
+                    put(HDLCFrameDecoder.controlEscape)
+                    put(byte ^ HDLCFrameDecoder.escapeMask)
+                } else {
+                    put(byte)
+                }
+            }
+            put(HDLCFrameDecoder.flag)
+            var register = CRC16X25.initialValue
+            for byte in content {
+                register = CRC16X25.update(register, byte: byte)
+                putTransparent(byte)
+            }
+            let fcs = ~register
+            putTransparent(UInt8(truncatingIfNeeded: fcs))  // low byte first
+            putTransparent(UInt8(truncatingIfNeeded: fcs >> 8))
+            put(HDLCFrameDecoder.flag)
+            return index
         }
-        let fcs = ~register
-        writeTransparent(UInt8(truncatingIfNeeded: fcs), into: &out)  // low byte first
-        writeTransparent(UInt8(truncatingIfNeeded: fcs >> 8), into: &out)
-        out.writeInteger(HDLCFrameDecoder.flag)
     }
 
     /// Appends an SDLC frame, framed, to `out`.
     public static func encode(_ frame: SDLCFrame, into out: inout ByteBuffer) {
-        var content = ByteBufferAllocator().buffer(capacity: frame.information.readableBytes + 2)
-        frame.write(into: &content)
-        encode(content: content.readableBytesView, into: &out)
-    }
-
-    @inline(__always)
-    private static func writeTransparent(_ byte: UInt8, into out: inout ByteBuffer) {
-        if byte == HDLCFrameDecoder.flag || byte == HDLCFrameDecoder.controlEscape {
-            out.writeInteger(HDLCFrameDecoder.controlEscape)
-            out.writeInteger(byte ^ HDLCFrameDecoder.escapeMask)
-        } else {
-            out.writeInteger(byte)
+        let header = [frame.address, frame.control.byte]
+        frame.information.withUnsafeReadableBytes { information in
+            encode(content: ConcatenatedBytes(header: header, body: information), into: &out)
         }
+    }
+}
+
+/// Address and control followed by the information field, without copying them together.
+struct ConcatenatedBytes: Collection {
+    let header: [UInt8]
+    let body: UnsafeRawBufferPointer
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { header.count + body.count }
+    func index(after index: Int) -> Int { index + 1 }
+    subscript(position: Int) -> UInt8 {
+        position < header.count ? header[position] : body[position - header.count]
     }
 }

@@ -28,6 +28,9 @@ public struct PU2StateMachine: Sendable {
         /// BIND accepted; `bind` is the BIND RU as received.
         case sessionStarted(lu: UInt8, bind: ByteBuffer)
         case sessionEnded(lu: UInt8)
+        /// SDT answered: the session is in data traffic state. With TS profiles 2-4 the host
+        /// refuses FMD data before this (the BIND's TS profile says which).
+        case dataTrafficStarted(lu: UInt8)
         /// LU-LU data from the host (FMD RU).
         case dataReceived(lu: UInt8, sequenceNumber: UInt16, data: ByteBuffer)
         /// The host answered +RSP to data this PU sent: the message was accepted.
@@ -209,7 +212,10 @@ extension PU2StateMachine {
         case .sessionControl where piu.requestCode == .unbind:
             respond(to: piu, into: &actions)
             endSession(lu, into: &actions)
-        case .sessionControl where piu.requestCode == .startDataTraffic || piu.requestCode == .clear:
+        case .sessionControl where piu.requestCode == .startDataTraffic:
+            respond(to: piu, into: &actions)
+            actions.append(.dataTrafficStarted(lu: lu))
+        case .sessionControl where piu.requestCode == .clear:
             respond(to: piu, into: &actions)
         case .sessionControl, .networkControl:
             respond(to: piu, sense: .functionNotSupported, into: &actions)

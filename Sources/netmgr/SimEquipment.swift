@@ -1,6 +1,6 @@
 import ArgumentParser
 
 extension SimCommand {
-    /// The simulators, one subcommand each (`netmgr sim host`, `netmgr sim line-switch`, `netmgr sim app`).
-    static let equipment: [ParsableCommand.Type] = [SimHostCommand.self, SimAppCommand.self]
+    /// The test equipment, one subcommand each.
+    static let equipment: [ParsableCommand.Type] = [SimHostCommand.self, SimLineSwitchCommand.self, SimAppCommand.self]
 }

@@ -9,9 +9,10 @@ import ServiceLifecycle
 struct SimHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
-        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address.",
+        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, and the SDLC primary on switched lines.",
         discussion: """
-            Prints "ready: tn3270 HOST:PORT" on standard output once it listens. Stops on SIGTERM \
+            Prints "ready: tn3270 HOST:PORT" on standard output once it listens, and \
+            "ready: sdlc-host COMn Unitm Linek" when it first reaches a line. Stops on SIGTERM \
             or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
             Exit codes: 0 stopped cleanly, 1 runtime failure (e.g. the port is in use), 2 unusable \
             input (unreadable or invalid definitions, a journal that cannot be written), 64 bad \
@@ -22,6 +23,9 @@ struct SimHostCommand: AsyncParsableCommand {
     @OptionGroup(title: "TN3270 host")
     var tn3270: SimHostTN3270Options
 
+    @OptionGroup(title: "SDLC host (the primary station on switched leased lines)")
+    var sdlc: SDLCHostOptions
+
     @Option(help: ArgumentHelp("Append what the host saw to this file, one JSON object per line.", valueName: "file"))
     var journal: String?
 
@@ -30,8 +34,8 @@ struct SimHostCommand: AsyncParsableCommand {
 
     func validate() throws {
         // Each side validates its own options; the command needs at least one side.
-        guard tn3270.isRequested else {
-            throw ValidationError("Missing --listen HOST:PORT: where the TN3270 server listens.")
+        guard tn3270.isRequested || sdlc.isEnabled else {
+            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line).")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -47,15 +51,28 @@ struct SimHostCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "netmgr.sim.host")
 
+        let definitions = try tn3270.definitions.map { try loadValidDefinitions($0, for: "the host simulator") }
         let journal = try journal.map(Self.openJournal)
         defer { journal?.close() }
 
-        // Each simulated side of the host is one service; the SDLC primary joins here.
+        // Each simulated side of the host is one service.
         var services: [any Service] = []
         if tn3270.isRequested {
             services.append(TN3270HostService(
-                configuration: try tn3270.configuration(), journal: journal, logger: Logger(label: "netmgr.sim.host.tn3270"),
+                configuration: try tn3270.configuration(definitions: definitions), journal: journal, logger: Logger(label: "netmgr.sim.host.tn3270"),
                 onListening: { address in Self.ready("tn3270", address) }))
+        }
+        if sdlc.isEnabled {
+            let links: [SDLCHostLinkConfiguration]
+            do {
+                links = try sdlc.links(definitions: definitions)
+            } catch {
+                printError("error: \(error)")
+                throw Exit.unreadable
+            }
+            services.append(SDLCHostService(links: links, journal: journal, logger: Logger(label: "netmgr.sim.host.sdlc"), onConnected: { line in
+                FileHandle.standardOutput.write(Data("ready: sdlc-host \(line)\n".utf8))
+            }))
         }
 
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -44,8 +44,8 @@ struct SimHostTN3270Options: ParsableArguments {
 
     func validate() throws {
         guard let listen else {
-            if definitions != nil || !lus.isEmpty {
-                throw ValidationError("--definitions and --lu need --listen HOST:PORT: where the TN3270 server listens.")
+            if !lus.isEmpty {
+                throw ValidationError("--lu needs --listen HOST:PORT: where the TN3270 server listens.")
             }
             return
         }
@@ -97,23 +97,11 @@ struct SimHostTN3270Options: ParsableArguments {
         return (String(host), port)
     }
 
-    /// The LU map from the definitions and `--lu`; unusable definitions exit with 2.
-    func luMap() throws -> TN3270HostLUMap {
+    /// The LU map from the definitions and `--lu`.
+    func luMap(definitions loaded: Definitions?) throws -> TN3270HostLUMap {
         var map = TN3270HostLUMap()
-        if let definitions {
-            let loaded: LoadedDefinitions
-            do {
-                loaded = try DefinitionsLoader.load(directory: definitions)
-            } catch {
-                printError("error: \(error)")
-                throw Exit.unreadable
-            }
-            guard loaded.isValid else {
-                for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
-                printError("error: \(definitions): \(loaded.diagnostics.count) error(s); the host simulator needs valid definitions")
-                throw Exit.unreadable
-            }
-            map = TN3270HostLUMap(definitions: loaded.definitions)
+        if let loaded, let definitions {
+            map = TN3270HostLUMap(definitions: loaded)
             if map.isEmpty, lus.isEmpty {
                 printError("error: \(definitions) defines no LUs on TnETOS resources; nothing to serve")
                 throw Exit.unreadable
@@ -123,12 +111,12 @@ struct SimHostTN3270Options: ParsableArguments {
         return map
     }
 
-    func configuration() throws -> TN3270HostConfiguration {
+    func configuration(definitions: Definitions?) throws -> TN3270HostConfiguration {
         guard let (host, port) = listenAddress else { throw ValidationError("Missing --listen HOST:PORT.") }
         return TN3270HostConfiguration(
             host: host,
             port: port,
-            luMap: try luMap(),
+            luMap: try luMap(definitions: definitions),
             offersTN3270E: !basicOnly,
             holdAfterClose: .nanoseconds(Int64(holdAfterClose * 1e9)),
             probe: probeInterval.map { .init(interval: .milliseconds(Int64($0)), timeout: .milliseconds(Int64(probeTimeout ?? $0))) },

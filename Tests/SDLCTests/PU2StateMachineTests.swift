@@ -78,6 +78,7 @@ struct PU2StateMachineTests {
         let sdt = p.receive(request(.sessionControl, to: 2, from: 1, sequence: 2, [0xA0]))
         #expect(sentPIUs(sdt).first?.requestCode == .startDataTraffic)
         #expect(sentPIUs(sdt).first?.senseCode == nil)
+        #expect(sdt.last == .dataTrafficStarted(lu: 2))
     }
 
     @Test func inboundDataIsSurfacedAndAnswered() {

@@ -22,8 +22,11 @@ struct AttachmentFactory: Sendable {
             }
             return TN3270Attachment(resource: runtime.resource, lus: definitions.lus(of: runtime.name), host: host, sourceAddress: source,
                                     retry: configuration.retry, loop: loop, logger: logger)
-        default:
-            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines yet")
+        case .hdlcLeased:
+            let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
+            return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
+        case .hdlcPacket, .hdlcPublic, .hdlcISDN, .bdlc:
+            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS and HDLC leased lines only)")
         }
     }
 }

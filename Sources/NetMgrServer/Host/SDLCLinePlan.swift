@@ -1,0 +1,58 @@
+import LineTransport
+import NetMgrCore
+import SDLC
+
+/// Everything an SDLC attachment needs, resolved from the definitions for one node and
+/// checked up front, so a missing fact fails the activation with a message naming it.
+struct SDLCLinePlan: Sendable {
+    var resource: String
+    var line: String
+    var unit: LineSwitchUnit
+    var control: Endpoint
+    var node: String
+    var epoch: UInt64
+    var device: LineDevice
+    var stationAddress: UInt8
+    var nodeID: SDLC.XIDNodeID
+    /// LU names and local addresses, in definition order.
+    var logicalUnits: [(name: String, address: UInt8)]
+
+    init(definitions: Definitions, resource: Resource, node: String, epoch: UInt64) throws {
+        guard let line = definitions.line(named: resource.line) else {
+            throw AdminFailure("resource \(resource.name): line \(resource.line) is not defined")
+        }
+        let what = "resource \(resource.name), line \(line.name)"
+        guard let unit = line.switchUnit else { throw AdminFailure("\(what): no switch unit (switch: COMn Unitm Linek)") }
+        guard let control = definitions.cluster.lineSwitch else {
+            throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")
+        }
+        guard let station = line.stationAddress else { throw AdminFailure("\(what): no station-address") }
+        guard let nodeID = line.nodeID else { throw AdminFailure("\(what): no node-id") }
+        guard let deviceText = line.perNode[node]?.device else {
+            throw AdminFailure("\(what): no device for node \(node) (nodes.\(node).device)")
+        }
+        do {
+            device = try LineDevice.parse(device: deviceText)
+        } catch {
+            throw AdminFailure("\(what), node \(node): \(error)")
+        }
+        let lus = definitions.lus(of: resource.name)
+        guard !lus.isEmpty else { throw AdminFailure("\(what): no LUs are defined for \(resource.name)") }
+        self.resource = resource.name
+        self.line = line.name
+        self.unit = unit
+        self.control = control
+        self.node = node
+        self.epoch = epoch
+        self.stationAddress = station
+        self.nodeID = SDLC.XIDNodeID(rawValue: nodeID.value)
+        self.logicalUnits = lus.map { ($0.name, $0.address) }
+    }
+
+    /// `station 0xC1 XID 05D00001`: what the host identifies this terminal by.
+    var hostVisibleAddress: String {
+        let station = String(stationAddress, radix: 16, uppercase: true)
+        let id = String(nodeID.rawValue, radix: 16, uppercase: true)
+        return "station 0x\(station.count == 1 ? "0" : "")\(station) XID \(String(repeating: "0", count: 8 - id.count))\(id)"
+    }
+}

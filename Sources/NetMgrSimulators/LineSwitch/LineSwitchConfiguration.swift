@@ -1,0 +1,102 @@
+import NetMgrCore
+
+/// What the line switch device simulator connects: per line (keyed by its switch unit) a
+/// host-side port and one port per node, plus the control address and the line capture.
+public struct LineSwitchConfiguration: Sendable {
+    public struct NodePort: Sendable, Hashable {
+        public var node: String
+        public var endpoint: Endpoint
+
+        public init(node: String, endpoint: Endpoint) {
+            self.node = node
+            self.endpoint = endpoint
+        }
+    }
+
+    public struct Line: Sendable {
+        public var unit: LineSwitchUnit
+        /// The definitions' line name, for messages (nil when given on the command line).
+        public var name: String?
+        /// Where the host (its SDLC primary) connects.
+        public var hostPort: Endpoint
+        /// Where each node's netmgrd connects (the node's `device`).
+        public var nodePorts: [NodePort]
+
+        public init(unit: LineSwitchUnit, name: String? = nil, hostPort: Endpoint, nodePorts: [NodePort]) {
+            self.unit = unit
+            self.name = name
+            self.hostPort = hostPort
+            self.nodePorts = nodePorts
+        }
+    }
+
+    public var control: Endpoint
+    public var lines: [Line]
+    /// The pcap file (LINKTYPE_SDLC) every host-side frame of every line goes to; nil: none.
+    public var capturePath: String?
+
+    public init(control: Endpoint, lines: [Line], capturePath: String? = nil) {
+        self.control = control
+        self.lines = lines
+        self.capturePath = capturePath
+    }
+
+    /// The switched lines of a definition set: every line with a switch unit whose nodes
+    /// have `tcp:` devices; the host side of each comes from `hostPorts`. Lines with a switch
+    /// unit but no host port are left out (reported in `skipped`); a control address or host
+    /// port that is missing is an error naming it.
+    public static func from(
+        definitions: Definitions, hostPorts: [LineSwitchUnit: Endpoint], control: Endpoint? = nil, capturePath: String? = nil
+    ) throws(LineSwitchConfigurationError) -> (configuration: LineSwitchConfiguration, skipped: [String]) {
+        guard let control = control ?? definitions.cluster.lineSwitch else {
+            throw LineSwitchConfigurationError("the definitions have no cluster.line-switch control address; give --control HOST:PORT")
+        }
+        var lines: [Line] = []
+        var skipped: [String] = []
+        for line in definitions.lines {
+            guard let unit = line.switchUnit else { continue }
+            guard let hostPort = hostPorts[unit] else {
+                skipped.append("line \(line.name) (\(unit)): no --host-port for it")
+                continue
+            }
+            var nodePorts: [NodePort] = []
+            for node in definitions.cluster.nodes {
+                guard let device = line.perNode[node.name]?.device else {
+                    throw LineSwitchConfigurationError("line \(line.name) (\(unit)) has no device for node \(node.name); expected nodes.\(node.name).device: \"tcp:HOST:PORT\"")
+                }
+                guard device.lowercased().hasPrefix("tcp:"), case .success(let endpoint) = Endpoint.parse(String(device.dropFirst(4))) else {
+                    throw LineSwitchConfigurationError("line \(line.name) (\(unit)), node \(node.name): device \"\(device)\" is not tcp:HOST:PORT; the simulator offers TCP ports only")
+                }
+                nodePorts.append(NodePort(node: node.name, endpoint: endpoint))
+            }
+            lines.append(Line(unit: unit, name: line.name, hostPort: hostPort, nodePorts: nodePorts))
+        }
+        for unit in hostPorts.keys where !lines.contains(where: { $0.unit == unit }) {
+            throw LineSwitchConfigurationError("--host-port \"\(unit)\": no line in the definitions has switch: \(unit)")
+        }
+        return (LineSwitchConfiguration(control: control, lines: lines, capturePath: capturePath), skipped)
+    }
+
+    /// Checks that no port is used twice and every line has at least one node.
+    public func validate() throws(LineSwitchConfigurationError) {
+        guard !lines.isEmpty else { throw LineSwitchConfigurationError("no lines to switch") }
+        var seen: [Endpoint: String] = [control: "the control interface"]
+        func claim(_ endpoint: Endpoint, _ what: String) throws(LineSwitchConfigurationError) {
+            if let other = seen[endpoint] { throw LineSwitchConfigurationError("\(endpoint) is used twice: by \(other) and by \(what)") }
+            seen[endpoint] = what
+        }
+        var units: Set<LineSwitchUnit> = []
+        for line in lines {
+            guard units.insert(line.unit).inserted else { throw LineSwitchConfigurationError("line \(line.unit) is given twice") }
+            guard !line.nodePorts.isEmpty else { throw LineSwitchConfigurationError("line \(line.unit) has no node ports") }
+            try claim(line.hostPort, "the host side of \(line.unit)")
+            for port in line.nodePorts { try claim(port.endpoint, "node \(port.node) on \(line.unit)") }
+        }
+    }
+}
+
+/// A line switch configuration that cannot be used; the text says what and where.
+public struct LineSwitchConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,162 @@
+import Logging
+import NIOCore
+import NetMgrCore
+import SDLC
+
+/// The line switch's state and byte moving, confined to its event loop. Port and control
+/// handlers call in; nothing here blocks except the monitor's per-frame file flush.
+final class LineSwitchCore {
+    enum PortRole: Hashable, CustomStringConvertible {
+        case host(line: Int)
+        case node(line: Int, name: String)
+
+        var line: Int {
+            switch self {
+            case .host(let line), .node(let line, _): return line
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .host: return "host side"
+            case .node(_, let name): return "node \(name)"
+            }
+        }
+    }
+
+    struct LineState {
+        var configuration: LineSwitchConfiguration.Line
+        var host: (any Channel)?
+        var nodes: [String: any Channel] = [:]
+        var framesFromHost = 0
+        var framesToHost = 0
+        var bytesDropped = 0
+    }
+
+    let logger: Logger
+    let monitor: LineMonitor
+    private(set) var board: LineSwitchBoard
+    private(set) var lines: [LineState]
+    private var byUnit: [LineSwitchUnit: Int] = [:]
+
+    init(configuration: LineSwitchConfiguration, monitor: LineMonitor, logger: Logger) {
+        self.logger = logger
+        self.monitor = monitor
+        lines = configuration.lines.map { LineState(configuration: $0) }
+        var nodes: [LineSwitchUnit: [String]] = [:]
+        for (index, line) in configuration.lines.enumerated() {
+            nodes[line.unit] = line.nodePorts.map(\.node)
+            byUnit[line.unit] = index
+        }
+        board = LineSwitchBoard(nodes: nodes)
+    }
+
+    // MARK: Ports
+
+    func connected(_ role: PortRole, channel: any Channel) {
+        let unit = lines[role.line].configuration.unit
+        let previous: (any Channel)?
+        switch role {
+        case .host(let line):
+            previous = lines[line].host
+            lines[line].host = channel
+        case .node(let line, let name):
+            previous = lines[line].nodes[name]
+            lines[line].nodes[name] = channel
+        }
+        // One cable per port: a new connection replaces a half-dead old one.
+        if let previous, previous !== channel {
+            logger.info("\(unit) \(role): new connection from \(channel.remoteAddress?.description ?? "?") replaces the old one")
+            previous.close(promise: nil)
+        } else {
+            logger.info("\(unit) \(role): connected from \(channel.remoteAddress?.description ?? "?")")
+        }
+    }
+
+    func disconnected(_ role: PortRole, channel: any Channel) {
+        let unit = lines[role.line].configuration.unit
+        switch role {
+        case .host(let line):
+            guard lines[line].host === channel else { return }
+            lines[line].host = nil
+        case .node(let line, let name):
+            guard lines[line].nodes[name] === channel else { return }
+            lines[line].nodes[name] = nil
+        }
+        logger.info("\(unit) \(role): disconnected")
+    }
+
+    func received(_ bytes: ByteBuffer, from role: PortRole) {
+        switch role {
+        case .host(let line):
+            lines[line].framesFromHost += monitor.observe(bytes, line: line, direction: .fromHost).count
+            let unit = lines[line].configuration.unit
+            if let node = board.position(of: unit)?.node, let channel = lines[line].nodes[node] {
+                channel.writeAndFlush(bytes, promise: nil)
+            }
+        case .node(let line, let name):
+            let unit = lines[line].configuration.unit
+            guard board.position(of: unit)?.node == name else {
+                lines[line].bytesDropped += bytes.readableBytes  // an unplugged cable
+                return
+            }
+            lines[line].framesToHost += monitor.observe(bytes, line: line, direction: .toHost).count
+            lines[line].host?.writeAndFlush(bytes, promise: nil)
+        }
+    }
+
+    // MARK: Control
+
+    /// Answers one control request line; `close` asks to end the control connection.
+    func control(_ text: String) -> (reply: [String], close: Bool) {
+        switch LineSwitchControlRequest.parse(text) {
+        case .failure(let error):
+            logger.notice("control: \"\(text)\": \(error)")
+            return ([error.reply], false)
+        case .success(.status):
+            let statuses = status()
+            return (statuses.map(\.line) + ["OK \(statuses.count) line(s)"], false)
+        case .success(.help):
+            return ([
+                "HELP SWITCH \"COMn Unitm Linek\" NODE EPOCH n  connect the line's host side to NODE",
+                "HELP STATUS  one LINE reply per line",
+                "HELP QUIT    close this connection",
+                "OK",
+            ], false)
+        case .success(.quit):
+            return (["OK bye"], true)
+        case .success(.switchLine(let unit, let node, let epoch)):
+            switch board.switchLine(unit, to: node, epoch: epoch) {
+            case .failure(let error):
+                logger.warning("control: SWITCH \(unit) \(node) EPOCH \(epoch) refused: \(error)")
+                return ([error.reply], false)
+            case .success(.unchanged):
+                return (["OK \"\(unit)\" \(node) EPOCH \(epoch) unchanged"], false)
+            case .success(.switched(let previous, let previousEpoch)):
+                if let line = byUnit[unit] { monitor.restart(line: line, direction: .toHost) }
+                logger.notice("\(unit) switched to \(node) (epoch \(epoch); was \(previous ?? "no node"), epoch \(previousEpoch))")
+                return (["OK \"\(unit)\" \(node) EPOCH \(epoch) was \(previous ?? "-") EPOCH \(previousEpoch)"], false)
+            }
+        }
+    }
+
+    func status() -> [LineSwitchStatus] {
+        lines.map { line in
+            let unit = line.configuration.unit
+            let position = board.position(of: unit)
+            let nodes = line.configuration.nodePorts.map(\.node)
+            return LineSwitchStatus(
+                unit: unit, node: position?.node, epoch: position?.epoch ?? 0, switches: position?.switches ?? 0,
+                hostConnected: line.host != nil, nodesConnected: nodes.filter { line.nodes[$0] != nil }, nodes: nodes,
+                framesFromHost: line.framesFromHost, framesToHost: line.framesToHost, bytesDropped: line.bytesDropped)
+        }
+    }
+
+    func closeAll() {
+        for line in lines {
+            line.host?.close(promise: nil)
+            for channel in line.nodes.values { channel.close(promise: nil) }
+        }
+        monitor.close()
+    }
+}
