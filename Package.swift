@@ -174,8 +174,9 @@ let package = Package(
             "NetMgrProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "NetMgrServerTests", dependencies: [
-            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport",
+            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport", "NetMgrHarness",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
