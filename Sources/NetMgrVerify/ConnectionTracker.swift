@@ -14,6 +14,11 @@ struct ConnectionTracker: TCPStreamConsumer {
     private var freeSlots: [Int] = []
     private var slotByFlow: [FlowPair: Int] = [:]
 
+    /// The time of the packet being processed. Facts are dated by it rather than by the
+    /// segment that carried the bytes: a segment held out of order only tells anything
+    /// once the hole before it is filled.
+    var now = CaptureTime(nanosecondsSinceEpoch: 0)
+
     private(set) var finished: [ConnectionFacts] = []
     /// Candidates dropped because they never looked like TN3270, and connections never
     /// tracked because discovery was off.
@@ -59,7 +64,7 @@ struct ConnectionTracker: TCPStreamConsumer {
     @inline(__always)
     mutating func streamData(_ connection: TCPConnection, _ direction: TCPDirection, _ chunk: TCPStreamChunk, at time: CaptureTime) -> Bool {
         guard let slot = slotByID[connection.id] else { return false }
-        slots[slot]!.data(direction, chunk, at: time)
+        slots[slot]!.data(direction, chunk, at: now)
         if slots[slot]!.hostSource == nil {
             if slots[slot]!.looksLikeTN3270 {
                 slots[slot]!.hostSource = .negotiation

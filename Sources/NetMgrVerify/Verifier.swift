@@ -59,6 +59,7 @@ public struct Verifier: Sendable {
             var tracker = ConnectionTracker(knownHosts: knownHosts, discover: options.discoverHosts)
             try read(reader, into: &capture, &statistics) { packet in
                 let decoded = PacketDecoder.decode(packet)
+                tracker.now = packet.timestamp
                 if let tcp = decoded.tcp, let ip = decoded.ip, !tcp.flags.isDisjoint(with: [.fin, .rst]) {
                     tracker.noteControl(
                         from: TCPEndpoint(address: ip.source, port: tcp.sourcePort),
