@@ -87,7 +87,7 @@ public struct Verifier: Sendable {
         return VerificationReport(
             schemaVersion: VerificationReport.currentSchemaVersion, capture: capture,
             definitions: options.definitionsDirectory, expect: options.expect?.rawValue,
-            hosts: hostEntries(knownHosts, connections), connections: connections, links: links, terminals: terminals,
+            hosts: reader.linkType == .sdlc ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, terminals: terminals,
             summary: ReportSummary(terminals: terminals), statistics: statistics, notes: notes)
     }
 
