@@ -52,8 +52,15 @@ struct CaptureCommand: AsyncParsableCommand {
             interface: interface, snapshotLength: snaplen, filter: filter, packetLimit: count,
             duration: duration.flatMap(Self.parseDuration))
         // Signals become events on a dispatch source, so the stop runs as ordinary code.
+        // A parent may have handed down a mask blocking them (Foundation's Process does):
+        // unblock them here, or Ctrl-C would never arrive.
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let running: RunningLiveCapture
         do {
             running = try await LiveCapture.start(configuration, writeTo: output)
