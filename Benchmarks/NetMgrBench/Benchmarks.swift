@@ -2,5 +2,5 @@ import ArgumentParser
 
 extension NetMgrBench {
     /// Every benchmark, one subcommand each.
-    static let benchmarks: [ParsableCommand.Type] = []
+    static let benchmarks: [ParsableCommand.Type] = [VerifyThroughputBenchmark.self]
 }
