@@ -54,7 +54,11 @@ struct SDLCLineTracker {
 
     mutating func finish(at time: CaptureTime) {
         for i in stations.indices where stations[i].link != nil {
-            finish(i, at: time, reason: .captureEnd)
+            if let silence, time - stations[i].lastFrame > silence {
+                finish(i, at: stations[i].lastFrame, reason: .silence)
+            } else {
+                finish(i, at: time, reason: .captureEnd)
+            }
         }
         links.sort { $0.index < $1.index }
     }
