@@ -69,14 +69,22 @@ struct CaptureCommand: AsyncParsableCommand {
             throw Exit.unreadable
         }
         let stoppedBy = SignalName()
-        let sources = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                stoppedBy.set(number == SIGINT ? "SIGINT" : "SIGTERM")
-                running.stop()
+        // libdispatch installs its handler when a source is registered, which happens
+        // after resume() returns; until then the signals stay ignored. Announce the
+        // capture only once both are registered, so a Ctrl-C after the message counts.
+        var sources: [any DispatchSourceSignal] = []
+        await withCheckedContinuation { (registered: CheckedContinuation<Void, Never>) in
+            let pending = RegistrationCountdown(2) { registered.resume() }
+            sources = [SIGINT, SIGTERM].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    stoppedBy.set(number == SIGINT ? "SIGINT" : "SIGTERM")
+                    running.stop()
+                }
+                source.setRegistrationHandler { pending.done() }
+                source.resume()
+                return source
             }
-            source.resume()
-            return source
         }
         defer { sources.forEach { $0.cancel() } }
         printError("netmgr capture: capturing on \(interface)\(filter.map { " (filter: \($0))" } ?? "") into \(output); stop with Ctrl-C")

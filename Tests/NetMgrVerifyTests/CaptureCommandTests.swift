@@ -26,7 +26,7 @@ struct CaptureCommandTests {
     /// One TCP connection to a listener on 127.0.0.1, opened and closed.
     func connectOnce(_ listener: (fd: Int32, port: UInt16)) throws {
         let client = try LoopbackSocket.connect(from: "127.0.0.1", to: "127.0.0.1", port: listener.port)
-        let server = accept(listener.fd, nil, nil)
+        let server = LoopbackSocket.accept(listener.fd)
         try LoopbackSocket.writeAll(client, Array("hello".utf8))
         close(client)
         close(server)

@@ -17,7 +17,9 @@ final class BackgroundProcess {
 
     init(_ executable: String, _ arguments: [String], standardOutput: String = "/dev/null") throws {
         var pipeFDs: [Int32] = [-1, -1]
+        // Close-on-exec: no other program started meanwhile may hold the write end open.
         guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
+        for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -78,7 +80,9 @@ final class BackgroundProcess {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         exitStatus = code
-        // Keep what it said last (tcpdump's packet counts, netmgr's summary).
+        // Keep what it said last (tcpdump's packet counts, netmgr's summary), without
+        // waiting for an end of file that a grandchild could still hold off.
+        _ = fcntl(errorFD, F_SETFL, fcntl(errorFD, F_GETFL) | O_NONBLOCK)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = read(errorFD, &buffer, buffer.count)

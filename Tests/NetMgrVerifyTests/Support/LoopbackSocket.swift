@@ -3,6 +3,8 @@ import Glibc
 #endif
 
 /// Blocking IPv4 TCP sockets on loopback addresses (127.0.0.0/8 is all local on Linux).
+/// Every descriptor is close-on-exec: a program another test starts meanwhile must not
+/// inherit a connection and keep it open after the test closed it.
 enum LoopbackSocket {
     struct Failure: Error, CustomStringConvertible {
         var call: String
@@ -26,7 +28,7 @@ enum LoopbackSocket {
 
     /// A listener on `host` with a kernel-picked port.
     static func listen(on host: String) throws -> (fd: Int32, port: UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -45,7 +47,7 @@ enum LoopbackSocket {
 
     /// Connects from `source` (bound first, so the host sees that address) to `host:port`.
     static func connect(from source: String, to host: String, port: UInt16) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket") }
         var local = address(source, port: 0)
         var remote = address(host, port: port)
@@ -59,6 +61,13 @@ enum LoopbackSocket {
             close(fd)
             throw failure
         }
+        return fd
+    }
+
+    /// Accepts a connection (close-on-exec); -1 once the listener is shut down.
+    static func accept(_ listener: Int32) -> Int32 {
+        let fd = Glibc.accept(listener, nil, nil)
+        if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         return fd
     }
 

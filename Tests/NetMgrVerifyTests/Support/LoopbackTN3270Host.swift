@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import NIOCore
 import TN3270
 
@@ -16,6 +17,8 @@ final class LoopbackTN3270Host: @unchecked Sendable {
     private let configuration: TN3270ServerConfiguration
     private let done = DispatchSemaphore(value: 0)
     private let genericLU: String
+    /// The connection being served, -1 between connections.
+    private let current = Mutex<Int32>(-1)
 
     init(address: String, configuration: TN3270ServerConfiguration = TN3270ServerConfiguration(), genericLU: String = "GENLU001") throws {
         (listener, port) = try LoopbackSocket.listen(on: address)
@@ -24,18 +27,21 @@ final class LoopbackTN3270Host: @unchecked Sendable {
         self.genericLU = genericLU
         let thread = Thread { [self] in
             while true {
-                let fd = accept(listener, nil, nil)
+                let fd = LoopbackSocket.accept(listener)
                 guard fd >= 0 else { break }  // the listener was shut down
+                current.withLock { $0 = fd }
                 serve(fd)
+                current.withLock { $0 = -1 }
             }
             done.signal()
         }
         thread.start()
     }
 
-    /// Stops accepting and waits for the serving thread.
+    /// Stops accepting, ends a connection still being served, and waits for the thread.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
+        current.withLock { if $0 >= 0 { shutdown($0, Int32(SHUT_RDWR)) } }
         done.wait()
         close(listener)
     }
