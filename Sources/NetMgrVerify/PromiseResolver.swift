@@ -6,6 +6,24 @@ import NetMgrCore
 struct PromiseResolver {
     let definitions: Definitions?
     let expect: FailoverPromise?
+    /// Resources by host endpoint text ("127.0.0.100:2323"), and each resource's host LU
+    /// names in upper case: built once, a capture may hold thousands of terminals.
+    private let resourcesByHost: [String: [Resource]]
+    private let hostLUNames: [String: Set<String>]
+
+    init(definitions: Definitions?, expect: FailoverPromise?) {
+        self.definitions = definitions
+        self.expect = expect
+        var byHost: [String: [Resource]] = [:]
+        var names: [String: Set<String>] = [:]
+        for resource in definitions?.resources ?? [] {
+            guard case .tcp(let endpoint) = resource.host, let address = CaptureIPAddress(endpoint.host) else { continue }
+            byHost[EndpointFact(address: address.description, port: endpoint.port).description, default: []].append(resource)
+        }
+        for lu in definitions?.lus ?? [] { names[lu.resource, default: []].insert(lu.hostLUName.uppercased()) }
+        resourcesByHost = byHost
+        hostLUNames = names
+    }
 
     struct Resolution {
         var promise: PromiseFact?
@@ -16,17 +34,10 @@ struct PromiseResolver {
     func resolve(host: EndpointFact, lu: String?) -> Resolution {
         var notes: [String] = []
         if let definitions {
-            let atHost = definitions.resources.filter { resource in
-                guard case .tcp(let endpoint) = resource.host, endpoint.port == host.port,
-                    let address = CaptureIPAddress(endpoint.host)
-                else { return false }
-                return address.description == host.address
-            }
+            let atHost = resourcesByHost[host.description] ?? []
             var chosen: Resource?
             if let lu {
-                let byLU = atHost.filter { resource in
-                    definitions.lus(of: resource.name).contains { $0.hostLUName.uppercased() == lu.uppercased() }
-                }
+                let byLU = atHost.filter { hostLUNames[$0.name]?.contains(lu.uppercased()) == true }
                 if byLU.count == 1 {
                     chosen = byLU[0]
                 } else if byLU.isEmpty && atHost.count == 1 {
