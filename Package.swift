@@ -198,8 +198,9 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
+        // Also runs `netmgr verify` as an operator would; depending on it makes sure it is built.
         .testTarget(name: "NetMgrVerifyTests", dependencies: [
-            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport",
+            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport", "netmgr",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Real processes on loopback; depending on the executables makes sure they are built.
