@@ -36,10 +36,17 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between the kill and the activation on the other node (a cluster engine's detection time).")
     var engineDelayMs: Int = 0
 
+    @Option(help: "Seconds the host keeps an LU after its connection closed, answering DEVICE-IN-USE meanwhile (as some real hosts do).")
+    var hostHoldAfterClose: Double = 0
+
+    @Flag(inversion: .prefixedNo, help: "Capture the host's TN3270 traffic on loopback and verify it afterwards (needs root; default: when root).")
+    var capture: Bool?
+
     func validate() throws {
         guard before > 0, after > 0 else { throw ValidationError("--before and --after must be positive") }
         guard intervalMs >= 1 else { throw ValidationError("--interval-ms must be at least 1") }
         guard engineDelayMs >= 0 else { throw ValidationError("--engine-delay-ms cannot be negative") }
+        guard hostHoldAfterClose >= 0 else { throw ValidationError("--host-hold-after-close cannot be negative") }
     }
 
     func run() async throws {
@@ -51,26 +58,42 @@ struct DemoCommand: AsyncParsableCommand {
         let work = try workDir ?? Self.makeTemporaryDirectory()
         let binaries = HarnessBinaries(directory: Self.executableDirectory())
         let cluster: LoopbackCluster
+        var behaviour = HostBehaviour()
+        behaviour.holdAfterCloseSeconds = hostHoldAfterClose
         do {
-            cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: work, binaries: binaries)
+            cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: work, binaries: binaries, behaviour: behaviour)
         } catch {
             printError("error: \(error)")
             throw Exit.unreadable
         }
         var story = DemoStory(cluster: cluster)
+        var captures = DemoCaptures(cluster: cluster)
         let outcome: DemoOutcome
         do {
-            outcome = try await DemoRun(command: self, cluster: cluster).run(story: &story)
+            outcome = try await DemoRun(command: self, cluster: cluster, captures: captures).run(story: &story, captures: &captures)
         } catch {
+            _ = await captures.stopHostCapture()
             await cluster.stopAll()
             printError("error: the demo could not run: \(error)")
             printError("logs are in \(work)")
             throw Exit.unreadable
         }
+        let statistics = await captures.stopHostCapture()
         await cluster.stopAll()
         print(story.render(outcome))
-        print("Logs, the host journal and the line capture are in \(work)")
-        if !outcome.succeeded { throw Exit.failed }
+
+        // The same promises, proven from the wire as a third party would: netmgr verify.
+        print("What the captures show (netmgr verify, from the packets alone)")
+        if let statistics, statistics.dropped > 0 {
+            print("  note: the host capture dropped \(statistics.dropped) packet(s)")
+        }
+        if captures.hostCapture == nil, let reason = story.captureSkipped {
+            print("  host TN3270 traffic not captured: \(reason)")
+        }
+        let verified = captures.verify()
+        verified.lines.forEach { print($0) }
+        print("\nLogs, the host journal and the captures are in \(work)")
+        if !outcome.succeeded || !verified.kept { throw Exit.failed }
     }
 
     static func makeTemporaryDirectory() throws -> String {

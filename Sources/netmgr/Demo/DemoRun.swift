@@ -3,11 +3,15 @@ import NetMgrClient
 import NetMgrCore
 import NetMgrHarness
 import NetMgrSimulators
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Carries out the demo's steps, narrating progress on standard output.
 struct DemoRun {
     let command: DemoCommand
     let cluster: LoopbackCluster
+    let captures: DemoCaptures
     let start = Date().timeIntervalSince1970
 
     private func say(_ text: String) {
@@ -15,7 +19,7 @@ struct DemoRun {
         FileHandle.standardOutput.write(Data((String(format: "[%6.2fs] ", elapsed) + text + "\n").utf8))
     }
 
-    func run(story: inout DemoStory) async throws -> DemoOutcome {
+    func run(story: inout DemoStory, captures: inout DemoCaptures) async throws -> DemoOutcome {
         let definitions = cluster.definitions
         let nodes = definitions.cluster.nodes
         let (first, second) = (nodes[0].name, nodes[1].name)  // the definitions require two nodes
@@ -25,6 +29,15 @@ struct DemoRun {
         say("netmgr demo: cluster \(definitions.cluster.name) on loopback, work directory \(cluster.workDirectory)")
         say("starting the line switch device, the host simulator and netmgrd on \(nodes.map(\.name).joined(separator: " and "))")
         try await cluster.startAll()
+        if command.capture ?? (getuid() == 0) {
+            if let reason = await captures.startHostCapture() {
+                story.captureSkipped = reason
+            } else {
+                say("capturing the host's TN3270 traffic on lo into \(captures.hostCapturePath)")
+            }
+        } else {
+            story.captureSkipped = "run as root (or with --capture) to capture it on loopback"
+        }
 
         for group in groups {
             let response = try await blocking { try cluster.activate([group], on: first) }

@@ -38,6 +38,8 @@ struct DemoStory {
     var traffic: [String: LUTraffic] = [:]
     var clientEvents: [(time: Double, text: String)] = []
     var journal: [HostJournalEntry] = []
+    /// Why the host's traffic was not captured, when it was not.
+    var captureSkipped: String?
 
     init(cluster: LoopbackCluster) {
         self.cluster = cluster
