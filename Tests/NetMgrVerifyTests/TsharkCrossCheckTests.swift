@@ -56,4 +56,26 @@ struct TsharkCrossCheckTests {
         #expect(tshark.count == 2)
         #expect(verifier == tshark, "verifier: \(verifier)\ntshark:   \(tshark)")
     }
+
+    /// The recordings committed in Captures/ (real runs of netmgr demo).
+    static var recordings: [String] {
+        let directory = BuiltProducts.packageRoot.appendingPathComponent("Captures").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
+            .map { directory + "/" + $0 }
+    }
+
+    @Test("every recording in Captures/: tshark and the verifier agree", arguments: recordings)
+    func recording(path: String) async throws {
+        let definitions = ["--definitions", BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path]
+        let report = try await Self.verifyJSON(netmgr, definitions + [path])
+        if report.links.isEmpty {
+            try await Self.crossCheckTelnet(netmgr, path, hostPort: 2323, arguments: definitions)
+        } else {
+            let tshark = try await Tshark.sdlcFacts(path)
+            let verifier = report.links.map { Tshark.LinkFacts(station: $0.stationAddress, nodeID: $0.nodeID ?? "-", lus: $0.activeLUs) }
+            #expect(!tshark.isEmpty)
+            #expect(verifier == tshark, "verifier: \(verifier)\ntshark:   \(tshark)")
+        }
+    }
 }
