@@ -18,7 +18,7 @@ func loadValidDefinitions(_ directory: String, for purpose: String) throws -> De
     }
     guard loaded.isValid else {
         for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
-        printError("error: \(directory): \(loaded.diagnostics.count) error(s); \(purpose) needs valid definitions")
+        printError("error: \(directory): \(loaded.diagnostics.count) error(s); \(purpose) needs valid definitions (see netmgr check \(directory))")
         throw Exit.unreadable
     }
     return loaded.definitions

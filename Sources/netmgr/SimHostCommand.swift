@@ -29,26 +29,17 @@ struct SimHostCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Append what the host saw to this file, one JSON object per line.", valueName: "file"))
     var journal: String?
 
-    @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOption
 
     func validate() throws {
         // Each side validates its own options; the command needs at least one side.
         guard tn3270.isRequested || sdlc.isEnabled else {
             throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line).")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level \(logLevel): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logging.bootstrap()
         let logger = Logger(label: "netmgr.sim.host")
 
         let definitions = try tn3270.definitions.map { try loadValidDefinitions($0, for: "the host simulator") }

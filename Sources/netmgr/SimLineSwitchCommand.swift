@@ -40,13 +40,9 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Record every host-side frame of every line to this pcap file (LINKTYPE_SDLC).", valueName: "file"))
     var capture: String?
 
-    @Option(help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOption
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level \(logLevel): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
         _ = try parsedHostPorts()
         _ = try parsedNodePorts()
         if let control, case .failure(let error) = Endpoint.parse(control) {
@@ -62,12 +58,7 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logging.bootstrap()
         let logger = Logger(label: "netmgr.sim.line-switch")
         let configuration = try makeConfiguration(logger: logger)
         do {
@@ -106,21 +97,10 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
             }
             return LineSwitchConfiguration(control: controlEndpoint!, lines: lines, capturePath: capture)
         }
-        let loaded: LoadedDefinitions
-        do {
-            loaded = try DefinitionsLoader.load(directory: directory)
-        } catch {
-            printError("error: \(error)")
-            throw Exit.unreadable
-        }
-        guard loaded.isValid else {
-            for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
-            printError("error: \(loaded.diagnostics.count) error(s) in the definitions; run `netmgr check \(directory)`")
-            throw Exit.unreadable
-        }
+        let definitions = try loadValidDefinitions(directory, for: "the line switch simulator")
         do {
             let (configuration, skipped) = try LineSwitchConfiguration.from(
-                definitions: loaded.definitions, hostPorts: hosts, control: controlEndpoint, capturePath: capture)
+                definitions: definitions, hostPorts: hosts, control: controlEndpoint, capturePath: capture)
             for line in skipped { logger.notice("not switching \(line)") }
             return configuration
         } catch {

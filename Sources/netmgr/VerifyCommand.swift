@@ -68,7 +68,7 @@ struct VerifyCommand: ParsableCommand {
             linkSilence: linkSilence.map { .nanoseconds(Int64($0 * 1e9)) }, discoverHosts: !noDiscover,
             acceptTruncated: acceptTruncated)
         if let definitions {
-            options.definitions = try load(definitions)
+            options.definitions = try loadValidDefinitions(definitions, for: "netmgr verify")
             options.definitionsDirectory = definitions
         }
         let report: VerificationReport
@@ -85,21 +85,5 @@ struct VerifyCommand: ParsableCommand {
             print(ReportRenderer().render(report))
         }
         if report.summary.exitCode != 0 { throw ExitCode(report.summary.exitCode) }
-    }
-
-    private func load(_ directory: String) throws -> Definitions {
-        let loaded: LoadedDefinitions
-        do {
-            loaded = try DefinitionsLoader.load(directory: directory)
-        } catch {
-            printError("error: \(error)")
-            throw Exit.unreadable
-        }
-        guard loaded.isValid else {
-            for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
-            printError("error: \(directory): \(loaded.diagnostics.count) error(s) in the definitions; fix them first (netmgr check \(directory))")
-            throw Exit.unreadable
-        }
-        return loaded.definitions
     }
 }
