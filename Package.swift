@@ -174,8 +174,9 @@ let package = Package(
             "NetMgrProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "NetMgrServerTests", dependencies: [
-            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport",
+            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport", "NetMgrHarness",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -197,8 +198,9 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
+        // Also runs `netmgr verify` as an operator would; depending on it makes sure it is built.
         .testTarget(name: "NetMgrVerifyTests", dependencies: [
-            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport",
+            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport", "netmgr",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Real processes on loopback; depending on the executables makes sure they are built.

@@ -2,5 +2,7 @@ import ArgumentParser
 
 extension NetMgrBench {
     /// Every benchmark, one subcommand each.
-    static let benchmarks: [ParsableCommand.Type] = [RelayBenchmark.self, FailoverBenchmark.self, SDLCBenchmark.self]
+    static let benchmarks: [ParsableCommand.Type] = [
+        RelayBenchmark.self, FailoverBenchmark.self, SDLCBenchmark.self, VerifyThroughputBenchmark.self,
+    ]
 }

@@ -29,7 +29,8 @@ final class DirectTN3270Load: @unchecked Sendable {
                 }
                 .bind(to: try SocketAddress(ipAddress: source, port: 0))
                 .connect(host: host, port: port).get()
-            try await loop.submit { connection.channel = channel; self.connections.append(connection) }.get()
+            try await loop.submit { self.connections.append(connection) }.get()
+            _ = channel
         }
         while try await loop.submit({ self.bound }).get() < count {
             try await Task.sleep(for: .milliseconds(20))
@@ -104,6 +105,8 @@ private final class DirectHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let connection: DirectConnection
     init(_ connection: DirectConnection) { self.connection = connection }
+    // The host speaks first; the connection must know its channel before any byte arrives.
+    func channelActive(context: ChannelHandlerContext) { connection.channel = context.channel }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) { connection.received(unwrapInboundIn(data)) }
 }
 

@@ -69,9 +69,9 @@ struct RelayBenchmark: AsyncParsableCommand {
         let idle = residentBytes(pid: pid)
         progress("\(count) session(s): netmgrd up (\(idle / 1024) KiB idle); activating and opening sessions…")
         try cluster.activate(["bench"], on: "node-a", timeoutSeconds: 120)
-        try await waitUntil(.seconds(180), what: "\(count) LUs bound") {
-            let status = try? cluster.status(of: "node-a")
-            return (status?.resources.flatMap(\.lus).filter { $0.state == "bound" }.count ?? 0) >= count
+        try await waitUntil(.seconds(300), what: "\(count) LUs bound", every: .milliseconds(200)) {
+            let status = try? cluster.status(of: "node-a", brief: true)
+            return (status?.resources.map(\.boundCount).reduce(0, +) ?? 0) >= count
         }
         let node = cluster.definitions.cluster.nodes[0]
         let client = NetMgrClient(configuration: NetMgrClientConfiguration(servers: [ServerAddress(host: node.lan.host, port: node.lan.port)], clientName: "bench"))

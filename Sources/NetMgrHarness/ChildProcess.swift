@@ -55,6 +55,7 @@ public final class ChildProcess: @unchecked Sendable {
         } catch {
             throw Failure(description: "cannot start \(name) (\(executable)): \(error)")
         }
+        ChildRegistry.add(self)
     }
 
     private func scan(_ text: String) {
@@ -77,6 +78,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     private func didExit(_ status: Int32) {
+        ChildRegistry.remove(process.processIdentifier)
         lock.lock()
         exited = true
         let ready = Array(readyWaiters.values)
@@ -203,4 +205,41 @@ public func waitUntil(_ timeout: Duration, what: String, every interval: Duratio
     }
     if await condition() { return }
     throw DeadlineExceeded(description: "timed out after \(timeout) waiting for \(what)")
+}
+
+/// Every child the harness started and has not reaped, so that an interrupted demo or
+/// benchmark (Ctrl-C, SIGTERM from `timeout`) takes its processes down with it.
+enum ChildRegistry {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var children: [Int32: ChildProcess] = [:]
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func add(_ child: ChildProcess) {
+        lock.withLock { children[child.pid] = child }
+        installOnce()
+    }
+
+    static func remove(_ pid: Int32) { lock.withLock { _ = children.removeValue(forKey: pid) } }
+
+    private static func installOnce() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard sources.isEmpty else { return }
+        for signal in [SIGINT, SIGTERM] {
+            Glibc.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { stopAllAndExit(signal) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private static func stopAllAndExit(_ signal: Int32) {
+        let running = lock.withLock { Array(children.values) }
+        for child in running { child.signal(SIGTERM) }
+        let deadline = Date().addingTimeInterval(5)
+        while running.contains(where: \.isRunning), Date() < deadline { usleep(20_000) }
+        for child in running where child.isRunning { child.signal(SIGKILL) }
+        exit(128 + signal)
+    }
 }

@@ -147,8 +147,9 @@ public final class LoopbackCluster: @unchecked Sendable {
         try admin(AdminRequest(command: .deactivate, targets: targets), node: node)
     }
 
-    public func status(of node: String) throws -> AdminResponse {
-        try AdminConnection.exchange(AdminRequest(command: .status), socket: adminSocket(node))
+    /// A node's status; `brief` leaves the LU lists out (counts only).
+    public func status(of node: String, brief: Bool = false) throws -> AdminResponse {
+        try AdminConnection.exchange(AdminRequest(command: .status, brief: brief), socket: adminSocket(node))
     }
 
     private func admin(_ request: AdminRequest, node: String) throws -> AdminResponse {

@@ -15,12 +15,15 @@ public struct AdminRequest: Codable, Sendable, Equatable {
     public var epoch: UInt64?
     /// How long activate/deactivate may wait for the state to be reached.
     public var timeoutSeconds: Double?
+    /// Leave each resource's LU list out (counts only): for polling large nodes.
+    public var brief: Bool?
 
-    public init(command: Command, targets: [String] = [], epoch: UInt64? = nil, timeoutSeconds: Double? = nil) {
+    public init(command: Command, targets: [String] = [], epoch: UInt64? = nil, timeoutSeconds: Double? = nil, brief: Bool = false) {
         self.command = command
         self.targets = targets
         self.epoch = epoch
         self.timeoutSeconds = timeoutSeconds
+        self.brief = brief ? true : nil
     }
 }
 
@@ -49,8 +52,12 @@ public struct AdminResponse: Codable, Sendable {
         public var epoch: UInt64
         public var hostAddress: String
         public var lus: [LUStatus]
+        /// How many LUs the resource has, and how many are bound at the host.
+        public var luCount: Int
+        public var boundCount: Int
 
-        public init(name: String, group: String, procedure: String, state: String, epoch: UInt64, hostAddress: String, lus: [LUStatus]) {
+        public init(name: String, group: String, procedure: String, state: String, epoch: UInt64, hostAddress: String, lus: [LUStatus],
+                    luCount: Int, boundCount: Int) {
             self.name = name
             self.group = group
             self.procedure = procedure
@@ -58,6 +65,8 @@ public struct AdminResponse: Codable, Sendable {
             self.epoch = epoch
             self.hostAddress = hostAddress
             self.lus = lus
+            self.luCount = luCount
+            self.boundCount = boundCount
         }
     }
 

@@ -68,9 +68,8 @@ enum AdminClient {
     static func render(_ response: AdminResponse) -> String {
         var table = TextTable(["RESOURCE", "GROUP", "PROCEDURE", "STATE", "EPOCH", "HOST SEES", "LUS BOUND"])
         for resource in response.resources {
-            let bound = resource.lus.filter { $0.state == "bound" }.count
             table.add([resource.name, resource.group, resource.procedure, resource.state, String(resource.epoch),
-                       resource.hostAddress.isEmpty ? "-" : resource.hostAddress, "\(bound)/\(resource.lus.count)"])
+                       resource.hostAddress.isEmpty ? "-" : resource.hostAddress, "\(resource.boundCount)/\(resource.luCount)"])
         }
         return "node \(response.node)\n" + table.render()
     }
@@ -91,7 +90,7 @@ struct StatusCommand: ParsableCommand {
         if summary {
             let path = try admin.socketPath()
             do {
-                let response = try AdminConnection.exchange(AdminRequest(command: .status, targets: targets), socket: path)
+                let response = try AdminConnection.exchange(AdminRequest(command: .status, targets: targets, brief: true), socket: path)
                 guard response.ok else {
                     printError("error: \(response.error ?? "status failed")")
                     throw Exit.failed
@@ -104,7 +103,7 @@ struct StatusCommand: ParsableCommand {
             }
             return
         }
-        try AdminClient.run(AdminRequest(command: metrics ? .metrics : .status, targets: targets), options: admin, json: json)
+        try AdminClient.run(AdminRequest(command: metrics ? .metrics : .status, targets: targets, brief: !json), options: admin, json: json)
     }
 }
 

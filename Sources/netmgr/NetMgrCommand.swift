@@ -9,7 +9,10 @@ struct NetMgrCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 the check or verification found a problem, 2 the input could \
             not be read or used, 64 bad command line.
             """,
-        subcommands: [CheckCommand.self, StatusCommand.self, ActivateCommand.self, DeactivateCommand.self, ClusterEventCommand.self, DemoCommand.self, SimCommand.self]
+        subcommands: [
+            CheckCommand.self, StatusCommand.self, ActivateCommand.self, DeactivateCommand.self, ClusterEventCommand.self,
+            CaptureCommand.self, VerifyCommand.self, DemoCommand.self, SimCommand.self,
+        ]
     )
 }
 

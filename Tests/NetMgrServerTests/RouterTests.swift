@@ -16,11 +16,26 @@ final class FakeAttachment: HostAttachment {
     var discarded: [String] = []
     var started = false
     var stopped = false
+    /// Fails at start, as a line switch that refuses the line would.
+    let failure: String?
     var hostVisibleAddress: String { "127.0.0.10" }
 
-    init(resourceName: String) { self.resourceName = resourceName }
-    func start() { started = true; delegate?.attachmentStarted(self) }
-    func stop() { stopped = true; delegate?.attachmentStopped(self) }
+    init(resourceName: String, failure: String? = nil) {
+        self.resourceName = resourceName
+        self.failure = failure
+    }
+
+    func start() {
+        started = true
+        if let failure { delegate?.attachment(self, failed: failure) } else { delegate?.attachmentStarted(self) }
+    }
+
+    /// A failed attachment is finished: stopping it again reports nothing.
+    func stop() {
+        guard failure == nil else { return }
+        stopped = true
+        delegate?.attachmentStopped(self)
+    }
     func send(lu: String, tag: MessageTag, payload: ByteBuffer) { sent.append((lu, tag, payload)) }
     func discardUnsent(lu: String) { discarded.append(lu) }
 }
@@ -31,13 +46,13 @@ final class RouterHarness {
     let router: Router
     var attachments: [String: FakeAttachment] = [:]
 
-    init() throws {
+    init(failing: [String: String] = [:]) throws {
         let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
         var made: [String: FakeAttachment] = [:]
         let box = LockedBox(made)
         router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: nil,
                         logger: Logger(label: "test"), metrics: DaemonMetrics(), makeAttachment: { runtime, _ in
-                            let attachment = FakeAttachment(resourceName: runtime.name)
+                            let attachment = FakeAttachment(resourceName: runtime.name, failure: failing[runtime.name])
                             box.update { $0[runtime.name] = attachment }
                             return attachment
                         })
@@ -207,6 +222,20 @@ struct RouterTests {
         #expect(messages.contains(.resource(name: "TNVIP", state: .standby, epoch: 7, node: "node-a")))
         #expect(messages.contains(.closed(session: 1)))
         #expect(harness.attachment("TNVIP").stopped)
+    }
+
+    @Test("an activation whose host side fails returns to standby and says why")
+    func failedActivation() throws {
+        let harness = try RouterHarness(failing: ["SDLC1": "cannot switch the line: ERR stale-epoch"])
+        let channel = try harness.connect()
+        let response = try harness.activate(["SDLC1"])
+        #expect(!response.ok)
+        #expect(response.error?.contains("stale-epoch") == true)
+        #expect(response.resources.first?.state == "standby")
+        let messages = try harness.received(on: channel)
+        #expect(messages.contains(.resource(name: "SDLC1", state: .standby, epoch: 7, node: "node-a")))
+        // It can be activated again later.
+        #expect(harness.router.resources["SDLC1"]!.machine.state == .standby)
     }
 
     @Test("a malformed frame gets an error naming it and the connection closes")

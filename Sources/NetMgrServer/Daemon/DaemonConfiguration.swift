@@ -31,6 +31,9 @@ public struct RetryPolicy: Sendable {
     public var initialMilliseconds: Int64 = 50
     public var maximumMilliseconds: Int64 = 2_000
     public var multiplier: Double = 2
+    /// A host that accepts a connection but does not finish negotiating within this time is
+    /// given up on and the LU tried again (a hung host, or an overflowed accept queue).
+    public var negotiationTimeoutMilliseconds: Int64 = 5_000
 
     public init() {}
 

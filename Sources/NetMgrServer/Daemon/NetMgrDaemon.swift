@@ -44,9 +44,12 @@ public struct NetMgrDaemon: Service {
         let logger = self.logger
         let attachments = self.attachments
         let router = try await loop.submit {
-            NIOLoopBound(Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
-                                makeAttachment: { runtime, epoch in try attachments.make(for: runtime, epoch: epoch, node: node, loop: loop) }),
-                         eventLoop: loop)
+            let connects = ConnectLimiter()
+            return NIOLoopBound(Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
+                                       makeAttachment: { runtime, epoch in
+                                           try attachments.make(for: runtime, epoch: epoch, node: node, loop: loop, connects: connects)
+                                       }),
+                                eventLoop: loop)
         }.get()
 
         let lanEndpoint = configuration.lanEndpoint ?? node.lan

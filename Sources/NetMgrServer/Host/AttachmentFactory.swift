@@ -7,7 +7,7 @@ struct AttachmentFactory: Sendable {
     let configuration: DaemonConfiguration
     let logger: Logger
 
-    func make(for runtime: ResourceRuntime, epoch: UInt64, node: ClusterNode, loop: EventLoop) throws -> HostAttachment {
+    func make(for runtime: ResourceRuntime, epoch: UInt64, node: ClusterNode, loop: EventLoop, connects: ConnectLimiter) throws -> HostAttachment {
         let definitions = configuration.definitions
         guard let line = definitions.line(named: runtime.resource.line) else {
             throw AdminFailure("line \(runtime.resource.line) is not defined")
@@ -21,7 +21,7 @@ struct AttachmentFactory: Sendable {
                 throw AdminFailure("\(runtime.name) has no own-address")
             }
             return TN3270Attachment(resource: runtime.resource, lus: definitions.lus(of: runtime.name), host: host, sourceAddress: source,
-                                    retry: configuration.retry, loop: loop, logger: logger)
+                                    retry: configuration.retry, connects: connects, loop: loop, logger: logger)
         case .hdlcLeased:
             let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)

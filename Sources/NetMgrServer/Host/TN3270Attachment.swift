@@ -18,18 +18,17 @@ final class TN3270Attachment: HostAttachment {
     let retry: RetryPolicy
     /// A host that sends no first screen leaves the keyboard locked; unlock after this.
     let keyboardUnlockGrace: TimeAmount = .milliseconds(300)
-    /// At most this many connects at once, so activating thousands of LUs does not
-    /// overflow the host's accept queue.
-    static let maximumConcurrentConnects = 128
+    var negotiationTimeout: TimeAmount { .milliseconds(retry.negotiationTimeoutMilliseconds) }
+    let connects: ConnectLimiter
 
     private var links: [String: TN3270LULink] = [:]
     private var order: [String] = []
-    private var connecting = 0
-    private var waiting = CircularBuffer<TN3270LULink>()
     private var stopping = false
     private var stoppedLinks: Set<String> = []
 
-    init(resource: Resource, lus: [LU], host: Endpoint, sourceAddress: IPAddress, retry: RetryPolicy, loop: EventLoop, logger: Logger) {
+    init(resource: Resource, lus: [LU], host: Endpoint, sourceAddress: IPAddress, retry: RetryPolicy, connects: ConnectLimiter,
+         loop: EventLoop, logger: Logger) {
+        self.connects = connects
         self.resource = resource
         self.resourceName = resource.name
         self.host = host
@@ -63,7 +62,6 @@ final class TN3270Attachment: HostAttachment {
 
     func stop() {
         stopping = true
-        waiting.removeAll()
         for name in order { links[name]!.stop() }
     }
 
@@ -79,20 +77,11 @@ final class TN3270Attachment: HostAttachment {
 
     func requestConnectSlot(for link: TN3270LULink) {
         guard !stopping else { return }
-        if connecting < Self.maximumConcurrentConnects {
-            connecting += 1
-            link.connect()
-        } else {
-            waiting.append(link)
-        }
+        connects.acquire { link.connect() }
     }
 
     func releaseConnectSlot() {
-        connecting -= 1
-        if let next = waiting.popFirst(), !stopping {
-            connecting += 1
-            next.connect()
-        }
+        connects.release()
     }
 
     func linkStopped(_ link: TN3270LULink) {

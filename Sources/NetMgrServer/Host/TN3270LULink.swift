@@ -27,11 +27,14 @@ final class TN3270LULink {
     private var everBound = false
     private var retryTask: Scheduled<Void>?
     private var unlockTask: Scheduled<Void>?
+    private var negotiationTask: Scheduled<Void>?
     /// Messages not written yet, and written ones the host has not accepted, in order.
     private var unsent = CircularBuffer<(tag: MessageTag, payload: ByteBuffer)>()
     private var inFlight = CircularBuffer<(tag: MessageTag, payload: ByteBuffer, tnSequence: UInt16?)>()
     /// 3270 keyboard: locked until the host restores it (and after each record we send).
     private var keyboardLocked = true
+    /// The negotiation deadline passed on the current connection.
+    private var negotiationStalled = false
 
     /// How many records may await a TN3270E response at once.
     static let responseWindow = 16
@@ -98,6 +101,7 @@ final class TN3270LULink {
         phase = .stopped
         retryTask?.cancel()
         unlockTask?.cancel()
+        negotiationTask?.cancel()
         if let channel {
             channel.close(promise: nil)  // the handler reports the close to the owner
         } else {
@@ -134,6 +138,16 @@ final class TN3270LULink {
         phase = .negotiating
         keyboardLocked = true
         machine = TN3270ClientStateMachine(configuration: owner.clientConfiguration(for: lu))
+        // A host that accepted the connection but never finishes negotiating (or never
+        // saw it: an overflowed accept queue) must not keep the LU waiting forever.
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        negotiationTask = loop.scheduleTask(in: owner.negotiationTimeout) {
+            let link = bound.value
+            guard link.phase == .negotiating, link.channel === channel else { return }
+            link.logger.warning("LU \(link.lu.name): the host did not complete negotiation within \(link.owner.negotiationTimeout.nanoseconds / 1_000_000) ms; reconnecting")
+            link.negotiationStalled = true
+            channel.close(promise: nil)
+        }
     }
 
     func received(_ bytes: ByteBuffer) {
@@ -151,12 +165,16 @@ final class TN3270LULink {
         }
         channel = nil
         unlockTask?.cancel()
+        negotiationTask?.cancel()
+        let stalled = negotiationStalled
+        negotiationStalled = false
         // What the host did not accept goes out again, first, after the next bind.
         while let message = inFlight.popLast() { unsent.prepend((message.tag, message.payload)) }
         if wasStopped {
             owner.linkStopped(self)
         } else if phase == .bound || phase == .negotiating {
-            scheduleRetry(because: phase == .bound ? "host closed the session" : "host closed the connection during negotiation")
+            scheduleRetry(because: phase == .bound ? "host closed the session"
+                          : stalled ? "host did not complete negotiation in time" : "host closed the connection during negotiation")
         }
     }
 
@@ -185,6 +203,7 @@ final class TN3270LULink {
     }
 
     private func bound(_ binding: TN3270Binding) {
+        negotiationTask?.cancel()
         phase = .bound
         attempt = 0
         everBound = true

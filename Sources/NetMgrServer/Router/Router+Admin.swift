@@ -27,7 +27,7 @@ extension Router {
 
         switch request.command {
         case .status:
-            return loop.makeSucceededFuture(status(of: targets))
+            return loop.makeSucceededFuture(status(of: targets, brief: request.brief ?? false))
         case .metrics:
             return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
         case .activate:
@@ -98,18 +98,19 @@ extension Router {
         AdminResponse(ok: false, error: text, node: node.name)
     }
 
-    func status(of targets: [ResourceRuntime]) -> AdminResponse {
+    func status(of targets: [ResourceRuntime], brief: Bool = false) -> AdminResponse {
         let resources = targets.map { runtime in
             AdminResponse.ResourceStatus(
                 name: runtime.name, group: runtime.group,
                 procedure: definitions.line(named: runtime.resource.line)?.procedure.rawValue ?? "?",
                 state: runtime.machine.state.description, epoch: runtime.machine.epoch,
                 hostAddress: runtime.attachment?.hostVisibleAddress ?? "",
-                lus: runtime.luOrder.map { name in
+                lus: brief ? [] : runtime.luOrder.map { name in
                     let lu = runtime.lus[name]!
                     return AdminResponse.LUStatus(name: name, address: Int(lu.lu.address), state: lu.hostState.description,
                                                   detail: lu.hostDetail, owner: lu.owner?.connection.clientName)
-                })
+                },
+                luCount: runtime.luOrder.count, boundCount: metrics.boundCount(runtime.name))
         }
         return AdminResponse(ok: true, node: node.name, resources: resources)
     }

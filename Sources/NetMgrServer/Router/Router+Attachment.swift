@@ -18,13 +18,22 @@ extension Router: HostAttachmentDelegate {
         logger.error("resource \(runtime.name): cannot activate: \(reason)")
         runtime.activationWaiters.forEach { $0.fail(AdminFailure("\(runtime.name): \(reason)")) }
         runtime.activationWaiters.removeAll()
+        // A failed attachment has nothing left to stop: the resource leaves at once.
+        runtime.attachment = nil
+        resourceLeftNode(runtime)
         perform(runtime.machine.attachmentFailed(), on: runtime)
     }
 
     func attachmentStopped(_ attachment: HostAttachment) {
         guard let runtime = runtime(of: attachment) else { return }
         runtime.attachment = nil
-        // Sessions on a resource that left this node end here; clients move them.
+        resourceLeftNode(runtime)
+        perform(runtime.machine.attachmentStopped(), on: runtime)
+    }
+
+    /// Sessions on a resource that left this node end here (clients move them), and its
+    /// LUs forget the host side.
+    func resourceLeftNode(_ runtime: ResourceRuntime) {
         for name in runtime.luOrder {
             let lu = runtime.lus[name]!
             if let owner = lu.owner {
@@ -36,7 +45,6 @@ extension Router: HostAttachmentDelegate {
             }
             lu.reset()
         }
-        perform(runtime.machine.attachmentStopped(), on: runtime)
     }
 
     func attachment(_ attachment: HostAttachment, lu name: String, state: SessionState, detail: String) {

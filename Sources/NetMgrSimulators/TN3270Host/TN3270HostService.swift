@@ -47,6 +47,8 @@ public final class TN3270HostService: Service, Sendable {
             // One loop for the listener and every connection (`loop` is its own group).
             server = try await ServerBootstrap(group: loop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // A mainframe's TN3270 server takes thousands of logons at once after a failover.
+                .serverChannelOption(.backlog, value: 4096)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -1,0 +1,21 @@
+/// Counters from reading the capture, for judging its quality.
+public struct ReadStatistics: Hashable, Sendable, Codable {
+    public var tcpSegments: Int = 0
+    /// TCP connections seen in all.
+    public var tcpConnections: Int = 0
+    /// Connections that were not TN3270 (not to a known host, and no 3270 negotiation).
+    public var ignoredConnections: Int = 0
+    public var retransmittedBytes: Int = 0
+    public var outOfOrderSegments: Int = 0
+    /// Stream bytes missing from the capture, all connections.
+    public var gapBytes: Int = 0
+    /// Packets that were not TCP over IP (ARP, UDP...), or not decodable.
+    public var otherPackets: Int = 0
+    /// Packets cut by the snapshot length.
+    public var truncatedPackets: Int = 0
+    /// Line path: SDLC frames, and records too short to be one.
+    public var sdlcFrames: Int = 0
+    public var shortSDLCFrames: Int = 0
+
+    public init() {}
+}

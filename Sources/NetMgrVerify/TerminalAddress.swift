@@ -1,0 +1,52 @@
+/// The address the host saw a terminal by. On the IP path: the client's IP address (the
+/// port changes with every connection and is not part of a terminal's identity). On the
+/// line path: the station address, the XID node id and the LU local addresses.
+public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// "ip" or "sdlc".
+    public var kind: String
+    /// IP path: the client address.
+    public var ip: String?
+    /// IP path: the client port (for reference; not compared).
+    public var port: Int?
+    /// Line path: "0xC1".
+    public var station: String?
+    /// Line path: "05D00001", nil when no XID was captured.
+    public var nodeID: String?
+    /// Line path: LU local addresses.
+    public var lus: [Int]?
+
+    public static func ip(_ address: String, port: Int) -> TerminalAddress {
+        TerminalAddress(kind: "ip", ip: address, port: port, station: nil, nodeID: nil, lus: nil)
+    }
+
+    public static func sdlc(station: String, nodeID: String?, lus: [Int]) -> TerminalAddress {
+        TerminalAddress(kind: "sdlc", ip: nil, port: nil, station: station, nodeID: nodeID, lus: lus)
+    }
+
+    public var description: String {
+        if kind == "ip" { return ip ?? "?" }
+        let lus = (self.lus ?? []).map(String.init).joined(separator: ",")
+        return "station \(station ?? "?") XID \(nodeID ?? "unseen") LUs \(lus.isEmpty ? "none" : lus)"
+    }
+
+    /// What differs between two addresses; `unknown` lists parts one side lacks.
+    func compare(with other: TerminalAddress) -> (differences: [String], unknown: [String]) {
+        var differences: [String] = []
+        var unknown: [String] = []
+        if kind == "ip" {
+            if ip != other.ip { differences.append("client address \(ip ?? "?") → \(other.ip ?? "?")") }
+            return (differences, unknown)
+        }
+        if station != other.station { differences.append("station \(station ?? "?") → \(other.station ?? "?")") }
+        switch (nodeID, other.nodeID) {
+        case let (a?, b?) where a != b: differences.append("XID node id \(a) → \(b)")
+        case (nil, _), (_, nil): unknown.append("XID node id (no XID captured \(nodeID == nil ? "before" : "after") the boundary)")
+        default: break
+        }
+        if lus != other.lus {
+            let a = (lus ?? []).map(String.init).joined(separator: ","), b = (other.lus ?? []).map(String.init).joined(separator: ",")
+            differences.append("LU addresses \(a.isEmpty ? "none" : a) → \(b.isEmpty ? "none" : b)")
+        }
+        return (differences, unknown)
+    }
+}

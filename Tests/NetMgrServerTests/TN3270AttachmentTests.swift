@@ -1,0 +1,55 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NetMgrCore
+import NetMgrProtocol
+@testable import NetMgrServer
+import NetMgrTestSupport
+import Testing
+
+/// Records what an attachment reports, on its loop.
+final class RecordingDelegate: HostAttachmentDelegate, @unchecked Sendable {
+    var states: [(lu: String, state: SessionState, detail: String)] = []
+    func attachmentStarted(_ attachment: HostAttachment) {}
+    func attachment(_ attachment: HostAttachment, failed reason: String) {}
+    func attachmentStopped(_ attachment: HostAttachment) {}
+    func attachment(_ attachment: HostAttachment, lu: String, state: SessionState, detail: String) { states.append((lu, state, detail)) }
+    func attachment(_ attachment: HostAttachment, lu: String, accepted tag: MessageTag) {}
+    func attachment(_ attachment: HostAttachment, lu: String, rejected tag: MessageTag, reason: String) {}
+    func attachment(_ attachment: HostAttachment, lu: String, hostData: ByteBuffer) {}
+}
+
+@Suite("TN3270 attachment against misbehaving hosts")
+struct TN3270AttachmentTests {
+    @Test("a host that accepts the connection but never negotiates is given up on and tried again")
+    func silentHost() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        // A listener that accepts and says nothing, like a hung TN3270 server.
+        let silent = try await ServerBootstrap(group: loop)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = silent.localAddress!.port!
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let resource = definitions.resource(named: "TNVIP")!
+        var retry = RetryPolicy()
+        retry.negotiationTimeoutMilliseconds = 200
+        let delegate = RecordingDelegate()
+        let attachment = try await loop.submit {
+            let attachment = TN3270Attachment(
+                resource: resource, lus: Array(definitions.lus(of: "TNVIP").prefix(1)), host: Endpoint(host: "127.0.0.1", port: port),
+                sourceAddress: IPAddress("127.0.0.1")!, retry: retry, connects: ConnectLimiter(), loop: loop, logger: Logger(label: "test"))
+            attachment.delegate = delegate
+            attachment.start()
+            return NIOLoopBound(attachment, eventLoop: loop)
+        }.get()
+        try await waitUntil(.seconds(10), what: "the stalled negotiation to be reported") {
+            (try? await loop.submit { delegate.states.contains { $0.detail.contains("did not complete negotiation") } }.get()) ?? false
+        }
+        try await loop.submit { attachment.value.stop() }.get()
+        try await silent.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+import NetMgrHarness

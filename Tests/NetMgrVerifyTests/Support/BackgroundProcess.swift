@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A program started the way a shell starts it: no signals blocked or ignored, so that
+/// SIGTERM and SIGINT reach it. (Foundation's Process passes on the spawning thread's
+/// signal mask, in which the test runner's threads block SIGTERM.) Standard error goes to
+/// a pipe that `waitForStandardError` reads.
+final class BackgroundProcess {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    let pid: pid_t
+    private let errorFD: Int32
+    private(set) var standardError = ""
+    private var exitStatus: Int32?
+
+    init(_ executable: String, _ arguments: [String], standardOutput: String = "/dev/null") throws {
+        var pipeFDs: [Int32] = [-1, -1]
+        // Close-on-exec: no other program started meanwhile may hold the write end open.
+        guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
+        for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
+        posix_spawn_file_actions_addclose(&actions, pipeFDs[0])
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        close(pipeFDs[1])
+        guard rc == 0 else {
+            close(pipeFDs[0])
+            throw Failure(description: "posix_spawn \(executable): \(String(cString: strerror(rc)))")
+        }
+        pid = child
+        errorFD = pipeFDs[0]
+    }
+
+    deinit {
+        if exitStatus == nil {
+            kill(pid, SIGKILL)
+            _ = wait()
+        }
+        close(errorFD)
+    }
+
+    /// Reads standard error until it contains `text` (true), or the program closes it (false).
+    func waitForStandardError(containing text: String) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !standardError.contains(text) {
+            let n = read(errorFD, &buffer, buffer.count)
+            guard n > 0 else { return false }
+            standardError += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+        return true
+    }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// Waits for the exit; returns the exit status (128 + signal when killed).
+    @discardableResult
+    func wait() -> Int32 {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        exitStatus = code
+        // Keep what it said last (tcpdump's packet counts, netmgr's summary), without
+        // waiting for an end of file that a grandchild could still hold off.
+        _ = fcntl(errorFD, F_SETFL, fcntl(errorFD, F_GETFL) | O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(errorFD, &buffer, buffer.count)
+            guard n > 0 else { break }
+            standardError += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+        return code
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import NetMgrTestSupport
+import NetMgrVerify
+import Testing
+
+/// tshark decodes the same captures independently; the addresses, ports and LU names it
+/// finds must be the verifier's (`netmgr verify --json`).
+@Suite("tshark cross-check")
+struct TsharkCrossCheckTests {
+    let netmgr = BuiltProducts.path("netmgr")
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory(prefix: "verify-tshark") }
+
+    static func verifyJSON(_ netmgr: String, _ arguments: [String]) async throws -> VerificationReport {
+        let result = try await runProcess(netmgr, ["verify", "--json"] + arguments)
+        #expect(result.status == 0 || result.status == 1, "\(result.standardError)")
+        return try VerificationReport.decode(json: Data(result.standardOutput.utf8))
+    }
+
+    /// Every connection tshark sees negotiating an LU is one the verifier reports, with
+    /// the same client and host address and port, LU requested, LU granted and rejects.
+    static func crossCheckTelnet(_ netmgr: String, _ path: String, hostPort: Int, arguments: [String] = []) async throws {
+        let report = try await verifyJSON(netmgr, arguments + [path])
+        let tshark = try await Tshark.telnetFacts(path, hostPort: hostPort)
+        #expect(!tshark.isEmpty, "tshark decoded no TN3270 negotiation in \(path)")
+        let verifier = report.connections.filter { $0.luRequested != nil || $0.luGranted != nil || !$0.rejects.isEmpty }.map { c in
+            Tshark.TelnetFacts(
+                client: c.client.description, host: c.host.description, requested: c.luRequested,
+                // tshark has no grant message to show in basic TN3270.
+                granted: c.grantEvidence == "device-type-is" ? c.luGranted : nil, rejects: c.rejects.map(\.code))
+        }
+        #expect(verifier == tshark, "\(path)\nverifier: \(verifier)\ntshark:   \(tshark)")
+    }
+
+    @Test("TN3270 captures: addresses, ports, LUs and rejects agree", arguments: ["vip", "none", "device-in-use", "basic", "no-syn", "retransmissions"])
+    func telnet(scenario: String) async throws {
+        let path: String
+        switch scenario {
+        case "vip": path = try Scenarios.vipFailover(in: directory)
+        case "none": path = try Scenarios.ownAddressNoneFailover(in: directory)
+        case "device-in-use": path = try Scenarios.deviceInUseRetry(in: directory)
+        case "basic": path = try Scenarios.basicWithAtLU(in: directory)
+        case "no-syn": path = try Scenarios.missingSYN(in: directory)
+        default: path = try Scenarios.retransmissions(in: directory)
+        }
+        try await Self.crossCheckTelnet(netmgr, path, hostPort: Int(Scenarios.port))
+    }
+
+    @Test("SDLC captures: station, XID node id and LU addresses agree", arguments: [0x05D0_0001, 0x05D0_0002] as [UInt32])
+    func sdlc(secondNodeID: UInt32) async throws {
+        let path = try Scenarios.lineFailover(in: directory, name: "line-\(secondNodeID).pcap", secondNodeID: secondNodeID)
+        let report = try await Self.verifyJSON(netmgr, ["--expect", "same", path])
+        let tshark = try await Tshark.sdlcFacts(path)
+        let verifier = report.links.map { Tshark.LinkFacts(station: $0.stationAddress, nodeID: $0.nodeID ?? "-", lus: $0.activeLUs) }
+        #expect(tshark.count == 2)
+        #expect(verifier == tshark, "verifier: \(verifier)\ntshark:   \(tshark)")
+    }
+}
