@@ -36,7 +36,12 @@ struct CaptureCommand: AsyncParsableCommand {
     var count: Int?
 
     @Option(help: ArgumentHelp("Bytes kept of each packet.", valueName: "bytes"))
-    var snaplen: Int = 262_144
+    var snaplen: Int = 65_535
+
+    // libpcap's ring holds buffer ÷ snaplen packets; its 2 MiB default drops the burst of a
+    // failover's logons (thousands of negotiations within milliseconds).
+    @Option(help: ArgumentHelp("Kernel capture buffer in MiB.", valueName: "mib"))
+    var bufferSize: Int = 32
 
     func validate() throws {
         if let duration, Self.parseDuration(duration) == nil {
@@ -44,12 +49,13 @@ struct CaptureCommand: AsyncParsableCommand {
         }
         if let count, count < 1 { throw ValidationError("--count \(count): expected at least 1") }
         if snaplen < 64 { throw ValidationError("--snaplen \(snaplen): expected at least 64 bytes") }
+        if !(1...4096).contains(bufferSize) { throw ValidationError("--buffer-size \(bufferSize): expected 1 to 4096 MiB") }
         if output.isEmpty || output == "-" { throw ValidationError("--output: give a file name (the capture is written as pcap)") }
     }
 
     func run() async throws {
         let configuration = LiveCapture.Configuration(
-            interface: interface, snapshotLength: snaplen, filter: filter, packetLimit: count,
+            interface: interface, snapshotLength: snaplen, filter: filter, bufferSize: bufferSize << 20, packetLimit: count,
             duration: duration.flatMap(Self.parseDuration))
         // Signals become events on a dispatch source, so the stop runs as ordinary code.
         // A parent may have handed down a mask blocking them (Foundation's Process does):

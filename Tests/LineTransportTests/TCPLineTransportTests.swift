@@ -5,6 +5,9 @@ import NIOCore
 import NIOPosix
 import SDLC
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A TCP peer that records what it receives and sends what the test asks: the far end of
 /// a simulated line.
@@ -108,9 +111,19 @@ struct TCPLineTransportTests {
     }
 
     @Test func connectFailureNamesTheDevice() async throws {
-        let peer = try await LinePeer()
-        let port = peer.port
-        await peer.close()  // nothing listens there now
+        // A port bound but not listening refuses connections, and stays ours for the whole
+        // test (a closed listener's port could be taken by a parallel test meanwhile).
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && getsockname(holder, $0, &length) == 0 }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let transport = TCPLineTransport(host: "127.0.0.1", port: port, logger: Logger(label: "test"))
         do {
             _ = try await transport.open(on: MultiThreadedEventLoopGroup.singleton.next()) { _ in }.get()

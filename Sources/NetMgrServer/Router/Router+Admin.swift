@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NetMgrProtocol
 
@@ -37,10 +38,12 @@ extension Router {
                 if let given = request.epoch {
                     try epochs?.observe(given)
                     epoch = given
-                } else if let epochs {
-                    epoch = try epochs.next(atLeast: targets.map(\.machine.newestSeenEpoch).max().map { $0 + 1 } ?? 1)
                 } else {
-                    epoch = (targets.map(\.machine.newestSeenEpoch).max() ?? 0) + 1
+                    // Above every epoch seen, and at least the time in milliseconds: nodes
+                    // that share no state directory still hand out ever larger epochs.
+                    let seen = (targets.map(\.machine.newestSeenEpoch).max() ?? 0) + 1
+                    let floor = max(seen, UInt64(Date().timeIntervalSince1970 * 1000))
+                    epoch = try epochs?.next(atLeast: floor) ?? floor
                 }
             } catch {
                 return loop.makeSucceededFuture(failure("\(error)"))
