@@ -3,8 +3,7 @@ import LineTransport
 import NIOCore
 import NetMgrCore
 
-/// The host simulator's SDLC options (an option group of `netmgr sim host`)
-/// (which includes them with `@OptionGroup`). Every name starts with `--sdlc-` so it never
+/// The host simulator's SDLC options, an option group of `netmgr sim host`. Every name starts with `--sdlc-` so it never
 /// clashes with the TN3270 side's options. Station and LUs come from the definitions when
 /// the command has them, and the explicit options override.
 public struct SDLCHostOptions: ParsableArguments {
