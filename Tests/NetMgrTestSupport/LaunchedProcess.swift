@@ -72,6 +72,15 @@ public final class LaunchedProcess: @unchecked Sendable {
         }
     }
 
+    /// The first complete standard-error line containing `text`, waiting until `timeout`.
+    public func errorLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        try await waitFor("a standard-error line containing \"\(text)\"", timeout: timeout) { this in
+            let errors = String(decoding: this.errors, as: UTF8.self)
+            if let line = errors.split(separator: "\n").first(where: { $0.contains(text) }) { return .found(String(line)) }
+            return this.status != nil ? .impossible("the program ended") : .notYet
+        }
+    }
+
     /// Waits for the program to end; kills it at the deadline and throws.
     @discardableResult
     public func exit(timeout: Duration = .seconds(30)) async throws -> Int32 {
