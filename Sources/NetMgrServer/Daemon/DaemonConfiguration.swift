@@ -26,11 +26,14 @@ public struct DaemonConfiguration: Sendable {
     }
 }
 
-/// Exponential backoff with jitter, for host re-binds.
+/// Exponential backoff with jitter, for host re-binds. It starts short and grows gently:
+/// after a failover the host frees a held LU within a few hundred milliseconds, and each
+/// ask (a DEVICE-IN-USE retry) is one cheap exchange, so the wait between the host freeing
+/// the LU and the next ask is what the operator sees.
 public struct RetryPolicy: Sendable {
-    public var initialMilliseconds: Int64 = 50
-    public var maximumMilliseconds: Int64 = 2_000
-    public var multiplier: Double = 2
+    public var initialMilliseconds: Int64 = 20
+    public var maximumMilliseconds: Int64 = 1_000
+    public var multiplier: Double = 1.5
     /// A host that accepts a connection but does not finish negotiating within this time is
     /// given up on and the LU tried again (a hung host, or an overflowed accept queue).
     public var negotiationTimeoutMilliseconds: Int64 = 5_000
