@@ -189,8 +189,8 @@ final class ClientCore {
             } else {
                 reevaluate(resource: session.resource)
             }
-        case .pong:
-            break
+        case .pong, .hostConnection:
+            break  // host connections go to peer netmgrds only
         case .goodbye(let reason):
             // The server leaves gracefully: forget its table now instead of waiting for the close.
             logger.info("server \(link.node ?? link.address.description) says goodbye: \(reason)")

@@ -10,9 +10,9 @@ public struct LANProtocolError: Error, Sendable, Equatable, CustomStringConverti
 // Frame layout: UInt32 length (of what follows), UInt8 type, body. Strings are UInt16
 // length + UTF-8; payloads are UInt32 length + bytes; integers are big-endian.
 enum FrameType: UInt8 {
-    case hello = 0x01, open = 0x02, data = 0x03, close = 0x04, ping = 0x05
+    case hello = 0x01, open = 0x02, data = 0x03, close = 0x04, ping = 0x05, watchConnections = 0x06
     case welcome = 0x81, resource = 0x82, tableEnd = 0x83, opened = 0x84, session = 0x85
-    case ack = 0x86, hostData = 0x87, error = 0x88, closed = 0x89, pong = 0x8A, goodbye = 0x8B
+    case ack = 0x86, hostData = 0x87, error = 0x88, closed = 0x89, pong = 0x8A, goodbye = 0x8B, hostConnection = 0x8C
 }
 
 extension ByteBuffer {
@@ -74,6 +74,8 @@ extension ClientMessage {
             buffer.writeLANFrame(type: FrameType.close.rawValue) { $0.writeInteger(session) }
         case .ping(let token):
             buffer.writeLANFrame(type: FrameType.ping.rawValue) { $0.writeInteger(token) }
+        case .watchConnections:
+            buffer.writeLANFrame(type: FrameType.watchConnections.rawValue) { _ in }
         }
     }
 
@@ -96,6 +98,8 @@ extension ClientMessage {
             message = .close(session: try frame.readLANInteger("CLOSE session"))
         case .ping:
             message = .ping(token: try frame.readLANInteger("PING token"))
+        case .watchConnections:
+            message = .watchConnections
         default:
             throw LANProtocolError("server frame type 0x\(String(typeByte, radix: 16)) sent by a client")
         }
@@ -142,6 +146,12 @@ extension ServerMessage {
             buffer.writeLANFrame(type: FrameType.pong.rawValue) { $0.writeInteger(token) }
         case .goodbye(let reason):
             buffer.writeLANFrame(type: FrameType.goodbye.rawValue) { $0.writeLANString(reason) }
+        case .hostConnection(let info):
+            buffer.writeLANFrame(type: FrameType.hostConnection.rawValue) {
+                $0.writeLANString(info.resource); $0.writeLANString(info.lu); $0.writeInteger(UInt8(info.up ? 1 : 0))
+                $0.writeLANString(info.localAddress); $0.writeInteger(info.localPort)
+                $0.writeLANString(info.remoteAddress); $0.writeInteger(info.remotePort)
+            }
         }
     }
 
@@ -182,6 +192,14 @@ extension ServerMessage {
             message = .pong(token: try frame.readLANInteger("PONG token"))
         case .goodbye:
             message = .goodbye(reason: try frame.readLANString("GOODBYE reason"))
+        case .hostConnection:
+            let resource = try frame.readLANString("HOST-CONNECTION resource")
+            let lu = try frame.readLANString("HOST-CONNECTION LU")
+            let up: UInt8 = try frame.readLANInteger("HOST-CONNECTION state")
+            message = .hostConnection(HostConnectionInfo(
+                resource: resource, lu: lu, up: up != 0,
+                localAddress: try frame.readLANString("HOST-CONNECTION local address"), localPort: try frame.readLANInteger("HOST-CONNECTION local port"),
+                remoteAddress: try frame.readLANString("HOST-CONNECTION remote address"), remotePort: try frame.readLANInteger("HOST-CONNECTION remote port")))
         default:
             throw LANProtocolError("client frame type 0x\(String(typeByte, radix: 16)) sent by a server")
         }

@@ -91,6 +91,9 @@ public enum ClientMessage: Sendable, Equatable {
     case data(session: UInt32, sequence: UInt64, payload: ByteBuffer)
     case close(session: UInt32)
     case ping(token: UInt64)
+    /// A peer netmgrd asks for this server's host connections (HOST-CONNECTION frames),
+    /// so that after a takeover it can make the host drop the ones this node left behind.
+    case watchConnections
 }
 
 /// Everything a server sends.
@@ -112,4 +115,28 @@ public enum ServerMessage: Sendable, Equatable {
     case pong(token: UInt64)
     /// The server is shutting down gracefully: move now.
     case goodbye(reason: String)
+    /// One of this server's host connections (to peers that sent WATCH-CONNECTIONS):
+    /// `up` when an LU was bound over it, down when it ended.
+    case hostConnection(HostConnectionInfo)
+}
+
+/// A TCP connection a node holds to the host for one LU.
+public struct HostConnectionInfo: Sendable, Hashable {
+    public var resource: String
+    public var lu: String
+    public var up: Bool
+    public var localAddress: String
+    public var localPort: UInt16
+    public var remoteAddress: String
+    public var remotePort: UInt16
+
+    public init(resource: String, lu: String, up: Bool, localAddress: String, localPort: UInt16, remoteAddress: String, remotePort: UInt16) {
+        self.resource = resource
+        self.lu = lu
+        self.up = up
+        self.localAddress = localAddress
+        self.localPort = localPort
+        self.remoteAddress = remoteAddress
+        self.remotePort = remotePort
+    }
 }

@@ -13,6 +13,7 @@ struct LANCodecTests {
         .data(session: 8, sequence: 1, payload: ByteBuffer()),
         .close(session: 7),
         .ping(token: 0xDEAD_BEEF),
+        .watchConnections,
     ]
 
     static let serverMessages: [ServerMessage] = [
@@ -27,6 +28,8 @@ struct LANCodecTests {
         .closed(session: 7),
         .pong(token: 5),
         .goodbye(reason: "SIGTERM"),
+        .hostConnection(HostConnectionInfo(resource: "TNVIP", lu: "VIPLU01", up: true, localAddress: "198.18.0.10", localPort: 41027,
+                                           remoteAddress: "198.18.0.100", remotePort: 2323)),
     ]
 
     func frames(_ buffer: ByteBuffer, splitEvery step: Int) throws -> [ByteBuffer] {

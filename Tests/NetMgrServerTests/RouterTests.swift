@@ -18,6 +18,8 @@ final class FakeAttachment: HostAttachment {
     var stopped = false
     /// Fails at start, as a line switch that refuses the line would.
     let failure: String?
+    /// What the router handed over as other nodes' connections.
+    var stale: [HostConnectionInfo] = []
     var hostVisibleAddress: String { "127.0.0.10" }
 
     init(resourceName: String, failure: String? = nil) {
@@ -51,8 +53,9 @@ final class RouterHarness {
         var made: [String: FakeAttachment] = [:]
         let box = LockedBox(made)
         router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: nil,
-                        logger: Logger(label: "test"), metrics: DaemonMetrics(), makeAttachment: { runtime, _ in
+                        logger: Logger(label: "test"), metrics: DaemonMetrics(), makeAttachment: { runtime, _, stale in
                             let attachment = FakeAttachment(resourceName: runtime.name, failure: failing[runtime.name])
+                            attachment.stale = stale
                             box.update { $0[runtime.name] = attachment }
                             return attachment
                         })
@@ -236,6 +239,39 @@ struct RouterTests {
         #expect(messages.contains(.resource(name: "SDLC1", state: .standby, epoch: 7, node: "node-a")))
         // It can be activated again later.
         #expect(harness.router.resources["SDLC1"]!.machine.state == .standby)
+    }
+
+    @Test("a watching peer hears of each host connection as it comes up and ends")
+    func watchConnections() throws {
+        let harness = try RouterHarness()
+        _ = try harness.activate(["TNVIP"])
+        let attachment = harness.attachment("TNVIP")
+        let local = try SocketAddress(ipAddress: "127.0.0.10", port: 41027), remote = try SocketAddress(ipAddress: "127.0.0.100", port: 2323)
+        attachment.delegate?.attachment(attachment, lu: "VIPLU01", connectedFrom: local, to: remote, up: true)
+        let peer = try harness.connect(name: "netmgrd node-b (peer)")
+        try harness.send(.watchConnections, on: peer)
+        let info = HostConnectionInfo(resource: "TNVIP", lu: "VIPLU01", up: true, localAddress: "127.0.0.10", localPort: 41027,
+                                      remoteAddress: "127.0.0.100", remotePort: 2323)
+        #expect(try harness.received(on: peer).contains(.hostConnection(info)), "the snapshot after WATCH")
+        attachment.delegate?.attachment(attachment, lu: "VIPLU01", connectedFrom: local, to: remote, up: false)
+        var down = info
+        down.up = false
+        #expect(try harness.received(on: peer) == [.hostConnection(down)])
+    }
+
+    @Test("connections a silent peer left at the host are handed to the next activation here")
+    func staleConnectionsHandedOver() throws {
+        let harness = try RouterHarness()
+        let info = HostConnectionInfo(resource: "TNVIP", lu: "VIPLU02", up: true, localAddress: "127.0.0.10", localPort: 40000,
+                                      remoteAddress: "127.0.0.100", remotePort: 2323)
+        harness.router.peerConnection(info, from: "node-b")
+        harness.router.peerConnection(HostConnectionInfo(resource: "TNREAL", lu: "REALLU01", up: true, localAddress: "127.0.0.12",
+                                                         localPort: 40001, remoteAddress: "127.0.0.100", remotePort: 2323), from: "node-b")
+        _ = try harness.activate(["TNVIP"])
+        #expect(harness.attachment("TNVIP").stale == [info])
+        // A peer heard from afresh replaces what it said before.
+        harness.router.peerConnectionsRestart("node-b")
+        #expect(harness.router.peerConnections["node-b"]?.isEmpty == true)
     }
 
     @Test("a malformed frame gets an error naming it and the connection closes")

@@ -5,6 +5,7 @@ import NetMgrCore
 import NetMgrProtocol
 @testable import NetMgrServer
 import NetMgrTestSupport
+import NetMgrHarness
 import Testing
 
 /// Records what an attachment reports, on its loop.
@@ -50,6 +51,39 @@ struct TN3270AttachmentTests {
         try await silent.close()
         try await group.shutdownGracefully()
     }
-}
 
-import NetMgrHarness
+    @Test("a connection another node left is knocked on from its own address and port")
+    func knock() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let accepted = LockedBox<[SocketAddress]>([])
+        let listener = try await ServerBootstrap(group: loop)
+            .childChannelInitializer { channel in
+                accepted.update { $0.append(channel.remoteAddress!) }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.100", port: 0).get()
+        let port = listener.localAddress!.port!
+        // A free port to knock from: the host no longer holds that connection, so the knock
+        // simply connects (and is closed again), which shows the SYN left from there.
+        let probe = try await ServerBootstrap(group: loop).bind(host: "127.0.0.10", port: 0).get()
+        let stalePort = probe.localAddress!.port!
+        try await probe.close()
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let attachment = try await loop.submit {
+            let attachment = TN3270Attachment(
+                resource: definitions.resource(named: "TNVIP")!, lus: [], host: Endpoint(host: "127.0.0.100", port: port),
+                sourceAddress: IPAddress("127.0.0.10")!, retry: RetryPolicy(), connects: ConnectLimiter(),
+                staleConnections: [StaleHostConnection(lu: "VIPLU01", localPort: stalePort, remote: Endpoint(host: "127.0.0.100", port: port))],
+                loop: loop, logger: Logger(label: "test"))
+            attachment.start()
+            return NIOLoopBound(attachment, eventLoop: loop)
+        }.get()
+        try await waitUntil(.seconds(10), what: "the knock to arrive") {
+            accepted.get().contains { $0.ipAddress == "127.0.0.10" && $0.port == stalePort }
+        }
+        try await loop.submit { attachment.value.stop() }.get()
+        try await listener.close()
+        try await group.shutdownGracefully()
+    }
+}

@@ -46,8 +46,8 @@ public struct NetMgrDaemon: Service {
         let router = try await loop.submit {
             let connects = ConnectLimiter()
             return NIOLoopBound(Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
-                                       makeAttachment: { runtime, epoch in
-                                           try attachments.make(for: runtime, epoch: epoch, node: node, loop: loop, connects: connects)
+                                       makeAttachment: { runtime, epoch, stale in
+                                           try attachments.make(for: runtime, epoch: epoch, stale: stale, node: node, loop: loop, connects: connects)
                                        }),
                                 eventLoop: loop)
         }.get()

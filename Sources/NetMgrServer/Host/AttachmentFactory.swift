@@ -1,13 +1,15 @@
 import Logging
 import NIOCore
 import NetMgrCore
+import NetMgrProtocol
 
 /// Builds the host side that fits a resource's line procedure.
 struct AttachmentFactory: Sendable {
     let configuration: DaemonConfiguration
     let logger: Logger
 
-    func make(for runtime: ResourceRuntime, epoch: UInt64, node: ClusterNode, loop: EventLoop, connects: ConnectLimiter) throws -> HostAttachment {
+    func make(for runtime: ResourceRuntime, epoch: UInt64, stale: [HostConnectionInfo], node: ClusterNode, loop: EventLoop,
+              connects: ConnectLimiter) throws -> HostAttachment {
         let definitions = configuration.definitions
         guard let line = definitions.line(named: runtime.resource.line) else {
             throw AdminFailure("line \(runtime.resource.line) is not defined")
@@ -20,8 +22,12 @@ struct AttachmentFactory: Sendable {
             guard let source = definitions.sourceAddress(of: runtime.resource, on: node) else {
                 throw AdminFailure("\(runtime.name) has no own-address")
             }
+            // Only connections from the address this node now has can be made to end here.
+            let leftBehind = stale.filter { $0.localAddress == source.text }.map {
+                StaleHostConnection(lu: $0.lu, localPort: Int($0.localPort), remote: Endpoint(host: $0.remoteAddress, port: Int($0.remotePort)))
+            }
             return TN3270Attachment(resource: runtime.resource, lus: definitions.lus(of: runtime.name), host: host, sourceAddress: source,
-                                    retry: configuration.retry, connects: connects, loop: loop, logger: logger)
+                                    retry: configuration.retry, connects: connects, staleConnections: leftBehind, loop: loop, logger: logger)
         case .hdlcLeased:
             let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)

@@ -1,4 +1,5 @@
 import NIOCore
+import NetMgrCore
 import NetMgrProtocol
 
 /// The host side of one active resource: for TnETOS one TN3270(E) connection per LU, for
@@ -35,4 +36,18 @@ protocol HostAttachmentDelegate: AnyObject {
     /// The host refused message `tag`; it will not be sent again.
     func attachment(_ attachment: HostAttachment, lu: String, rejected tag: MessageTag, reason: String)
     func attachment(_ attachment: HostAttachment, lu: String, hostData: ByteBuffer)
+    /// A TCP connection to the host now carries the LU (`up`), or no longer does.
+    func attachment(_ attachment: HostAttachment, lu: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool)
+}
+
+extension HostAttachmentDelegate {
+    func attachment(_ attachment: HostAttachment, lu: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool) {}
+}
+
+/// A host connection another node held when it was last heard of, from the same source
+/// address this node now has (the VIP).
+struct StaleHostConnection: Sendable, Hashable {
+    var lu: String
+    var localPort: Int
+    var remote: Endpoint
 }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import NetMgrCore
 import NetMgrProtocol
 import TN3270
@@ -26,9 +27,13 @@ final class TN3270Attachment: HostAttachment {
     private var stopping = false
     private var stoppedLinks: Set<String> = []
 
+    /// Connections another node left at the host from this source address.
+    let staleConnections: [StaleHostConnection]
+
     init(resource: Resource, lus: [LU], host: Endpoint, sourceAddress: IPAddress, retry: RetryPolicy, connects: ConnectLimiter,
-         loop: EventLoop, logger: Logger) {
+         staleConnections: [StaleHostConnection] = [], loop: EventLoop, logger: Logger) {
         self.connects = connects
+        self.staleConnections = staleConnections
         self.resource = resource
         self.resourceName = resource.name
         self.host = host
@@ -55,9 +60,43 @@ final class TN3270Attachment: HostAttachment {
     }
 
     func start() {
+        if !staleConnections.isEmpty {
+            logger.info("asking the host to drop \(staleConnections.count) connection(s) the previous owner of \(sourceAddress) left behind")
+            for stale in staleConnections { knock(stale) }
+        }
         logger.info("connecting \(order.count) LU(s) to \(host) from \(sourceAddress)")
         for name in order { links[name]!.start() }
         delegate?.attachmentStarted(self)
+    }
+
+    /// Half-open connection discovery (RFC 793 §3.4, RFC 5961 §4): a SYN from the old
+    /// connection's own address and port makes a host that still holds that connection
+    /// answer with an ACK for it; this node's kernel, which has no such connection,
+    /// answers that with a reset, and the host drops the connection and frees its LU at
+    /// once instead of when its retransmissions or keep-alives give up. If the host had
+    /// already dropped it, the SYN simply opens a connection, which is closed again.
+    private func knock(_ stale: StaleHostConnection) {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(ipAddress: sourceAddress.text, port: stale.localPort)
+        } catch {
+            return
+        }
+        let logger = self.logger
+        ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .connectTimeout(negotiationTimeout)
+            .bind(to: address)
+            .connect(host: stale.remote.host, port: stale.remote.port)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    channel.close(promise: nil)
+                case .failure(let error):
+                    // The expected end when the host held the connection: it was reset.
+                    logger.debug("knock from \(address) for \(stale.lu): \(error)")
+                }
+            }
     }
 
     func stop() {
@@ -102,6 +141,10 @@ final class TN3270Attachment: HostAttachment {
 
     func linkRejected(_ link: TN3270LULink, _ tag: MessageTag, _ reason: String) {
         delegate?.attachment(self, lu: link.lu.name, rejected: tag, reason: reason)
+    }
+
+    func linkConnection(_ link: TN3270LULink, local: SocketAddress, remote: SocketAddress, up: Bool) {
+        delegate?.attachment(self, lu: link.lu.name, connectedFrom: local, to: remote, up: up)
     }
 
     func linkHostData(_ link: TN3270LULink, _ data: ByteBuffer) {

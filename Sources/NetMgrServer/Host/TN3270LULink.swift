@@ -35,6 +35,8 @@ final class TN3270LULink {
     private var keyboardLocked = true
     /// The negotiation deadline passed on the current connection.
     private var negotiationStalled = false
+    /// The endpoints of the bound connection, announced to peers.
+    private var announced: (local: SocketAddress, remote: SocketAddress)?
 
     /// How many records may await a TN3270E response at once.
     static let responseWindow = 16
@@ -166,6 +168,10 @@ final class TN3270LULink {
         channel = nil
         unlockTask?.cancel()
         negotiationTask?.cancel()
+        if let announced {
+            owner.linkConnection(self, local: announced.local, remote: announced.remote, up: false)
+            self.announced = nil
+        }
         let stalled = negotiationStalled
         negotiationStalled = false
         // What the host did not accept goes out again, first, after the next bind.
@@ -205,6 +211,10 @@ final class TN3270LULink {
     private func bound(_ binding: TN3270Binding) {
         negotiationTask?.cancel()
         phase = .bound
+        if let local = channel?.localAddress, let remote = channel?.remoteAddress {
+            announced = (local, remote)
+            owner.linkConnection(self, local: local, remote: remote, up: true)
+        }
         attempt = 0
         everBound = true
         let detail = binding.dialect == .tn3270e

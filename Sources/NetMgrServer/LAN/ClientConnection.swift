@@ -9,6 +9,8 @@ final class ClientConnection {
     var remote: String
     /// Sessions by the client's id, each pointing at its LU.
     var sessions: [UInt32: (resource: String, lu: String)] = [:]
+    /// A peer netmgrd that asked for this node's host connections.
+    var watchesConnections = false
     private var flushScheduled = false
     private(set) var isClosed = false
 

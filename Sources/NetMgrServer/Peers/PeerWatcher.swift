@@ -52,6 +52,8 @@ final class PeerWatcher {
                     var hello = channel.allocator.buffer(capacity: 48)
                     ClientMessage.hello(minVersion: LANProtocol.version, maxVersion: LANProtocol.version,
                                         client: "netmgrd \(watcher.router.node.name) (peer)").encode(into: &hello)
+                    ClientMessage.watchConnections.encode(into: &hello)
+                    watcher.router.peerConnectionsRestart(peer.name)
                     channel.writeAndFlush(hello, promise: nil)
                 case .failure:
                     watcher.retry(peer)
@@ -74,8 +76,13 @@ final class PeerWatcher {
     }
 
     fileprivate func received(_ message: ServerMessage, from peer: String) {
-        if case .resource(let name, let state, let epoch, _) = message {
+        switch message {
+        case .resource(let name, let state, let epoch, _):
             router.peerReported(resource: name, state: state, epoch: epoch, peer: peer)
+        case .hostConnection(let info):
+            router.peerConnection(info, from: peer)
+        default:
+            break
         }
     }
 }

@@ -36,6 +36,11 @@ extension Router: HostAttachmentDelegate {
     func resourceLeftNode(_ runtime: ResourceRuntime) {
         for name in runtime.luOrder {
             let lu = runtime.lus[name]!
+            if var info = lu.hostConnection {
+                info.up = false
+                announce(info)
+                lu.hostConnection = nil
+            }
             if let owner = lu.owner {
                 owner.connection.sessions[owner.session] = nil
                 owner.connection.send(.error(session: owner.session, code: .deactivated, sequence: 0, message: "\(runtime.name) was deactivated on \(node.name)"))
@@ -74,6 +79,16 @@ extension Router: HostAttachmentDelegate {
         if let owner = lu.owner {
             owner.connection.send(.error(session: owner.session, code: .hostRejected, sequence: sequence, message: reason))
         }
+    }
+
+    func attachment(_ attachment: HostAttachment, lu name: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool) {
+        guard let runtime = runtime(of: attachment), let lu = runtime.lus[name],
+              let localAddress = local.ipAddress, let localPort = local.port, let remoteAddress = remote.ipAddress, let remotePort = remote.port
+        else { return }
+        let info = HostConnectionInfo(resource: runtime.name, lu: name, up: up, localAddress: localAddress, localPort: UInt16(localPort),
+                                      remoteAddress: remoteAddress, remotePort: UInt16(remotePort))
+        lu.hostConnection = up ? info : nil
+        announce(info)
     }
 
     func attachment(_ attachment: HostAttachment, lu name: String, hostData: ByteBuffer) {

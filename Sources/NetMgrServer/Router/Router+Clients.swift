@@ -50,6 +50,11 @@ extension Router {
             close(connection, session: session)
         case .ping(let token):
             connection.send(.pong(token: token))
+        case .watchConnections:
+            connection.watchesConnections = true
+            for name in resourceOrder {
+                for lu in resources[name]!.lus.values { if let info = lu.hostConnection { connection.send(.hostConnection(info)) } }
+            }
         }
     }
 

@@ -13,16 +13,20 @@ final class Router {
     var logger: Logger
     let epochs: EpochStore?
     let metrics: DaemonMetrics
-    /// Builds the host side for a resource (throws why it cannot); tests replace it.
-    let makeAttachment: (ResourceRuntime, UInt64) throws -> HostAttachment
+    /// Builds the host side for a resource (throws why it cannot); tests replace it. It gets
+    /// the connections other nodes left at the host, so it can have the host drop them.
+    let makeAttachment: (ResourceRuntime, UInt64, [HostConnectionInfo]) throws -> HostAttachment
 
     var resources: [String: ResourceRuntime] = [:]
     var resourceOrder: [String] = []
     var connections: [ObjectIdentifier: ClientConnection] = [:]
     var isShuttingDown = false
+    /// The host connections each peer announced, by peer then "resource/LU"; kept when
+    /// a peer goes silent, which is when they are needed.
+    var peerConnections: [String: [String: HostConnectionInfo]] = [:]
 
     init(loop: EventLoop, definitions: Definitions, node: ClusterNode, epochs: EpochStore?, logger: Logger,
-         metrics: DaemonMetrics, makeAttachment: @escaping (ResourceRuntime, UInt64) throws -> HostAttachment) {
+         metrics: DaemonMetrics, makeAttachment: @escaping (ResourceRuntime, UInt64, [HostConnectionInfo]) throws -> HostAttachment) {
         self.loop = loop
         self.definitions = definitions
         self.node = node
@@ -52,7 +56,8 @@ final class Router {
                 runtime.activatingSince = .now()
                 let attachment: HostAttachment
                 do {
-                    attachment = try makeAttachment(runtime, epoch)
+                    let stale = peerConnections.values.flatMap(\.values).filter { $0.resource == runtime.name && $0.up }
+                    attachment = try makeAttachment(runtime, epoch, stale)
                 } catch {
                     logger.error("resource \(runtime.name): cannot activate: \(error)")
                     runtime.activationWaiters.forEach { $0.fail(AdminFailure("\(runtime.name): \(error)")) }
@@ -122,5 +127,22 @@ extension Router {
             logger.warning("\(peer) has \(name) \(state) with epoch \(epoch), newer than ours (\(runtime.machine.epoch)): stepping down")
         }
         perform(actions, on: runtime)
+    }
+}
+
+extension Router {
+    /// A peer announced one of its host connections (or its end).
+    func peerConnection(_ info: HostConnectionInfo, from peer: String) {
+        let key = "\(info.resource)/\(info.lu)"
+        if info.up { peerConnections[peer, default: [:]][key] = info } else { peerConnections[peer]?[key] = nil }
+    }
+
+    /// A peer is heard from afresh: its new snapshot replaces what it announced before.
+    func peerConnectionsRestart(_ peer: String) {
+        peerConnections[peer] = [:]
+    }
+
+    func announce(_ info: HostConnectionInfo) {
+        for connection in connections.values where connection.watchesConnections { connection.send(.hostConnection(info)) }
     }
 }

@@ -50,6 +50,8 @@ final class LURuntime {
     /// Highest sequence handed to the host side, and highest the host accepted, in this generation.
     var queued: UInt64 = 0
     var acked: UInt64 = 0
+    /// The TCP connection that carries the LU at the host, announced to watching peers.
+    var hostConnection: HostConnectionInfo?
     /// Host data numbering towards the client.
     var hostSequence: UInt64 = 0
     /// Host data that arrived while no session was registered (bounded; oldest dropped).
