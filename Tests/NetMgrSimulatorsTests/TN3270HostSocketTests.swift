@@ -162,8 +162,9 @@ struct TN3270HostSocketTests {
     // MARK: - Holding like real hosts
 
     @Test func holdAfterCloseKeepsTheLUBusyThenFreesIt() async throws {
-        let hold = Duration.milliseconds(600)
-        try await withTN3270Host(Self.configuration { $0.holdAfterClose = .milliseconds(600) }) { host in
+        // Long enough that a loaded CI machine still makes the early attempt inside it.
+        let hold = Duration.seconds(2)
+        try await withTN3270Host(Self.configuration { $0.holdAfterClose = .seconds(2) }) { host in
             let holder = try await Self.connect(host, from: Self.vip, lu: "VIPLU01")
             _ = try await holder.bound()
             try await holder.close()
