@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NetMgrHarness
 import TN3270
 
 /// The peer for the relay benchmark: the same closed loop (one record outstanding per
@@ -32,8 +33,9 @@ final class DirectTN3270Load: @unchecked Sendable {
             try await loop.submit { self.connections.append(connection) }.get()
             _ = channel
         }
-        while try await loop.submit({ self.bound }).get() < count {
-            try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil(.seconds(300), what: "\(count) direct TN3270E LUs bound") {
+            let bound = (try? await self.loop.submit({ self.bound }).get()) ?? 0
+            return bound >= count
         }
     }
 
@@ -67,7 +69,8 @@ final class DirectTN3270Load: @unchecked Sendable {
     }
 }
 
-private final class DirectConnection {
+// Touched only on the load's one event loop.
+private final class DirectConnection: @unchecked Sendable {
     unowned let owner: DirectTN3270Load
     let lu: String
     var channel: Channel?

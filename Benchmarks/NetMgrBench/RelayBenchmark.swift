@@ -61,8 +61,10 @@ struct RelayBenchmark: AsyncParsableCommand {
         let peer = try await direct.run(for: duration)
         await direct.close()
         try await group.shutdownGracefully()
-        // The host frees the LUs when it sees the connections close.
-        try await Task.sleep(for: .milliseconds(500))
+        // netmgrd asks for the same LUs: wait until the host journaled every direct one free.
+        try await waitUntil(.seconds(120), what: "the host to free the \(count) direct LUs", every: .milliseconds(200)) {
+            ((try? cluster.journal()) ?? []).filter { $0.event == .unbind }.count >= count
+        }
 
         try await cluster.startNode("node-a", logLevel: "warning")
         let pid = cluster.nodes["node-a"]!.pid
