@@ -6,8 +6,8 @@ import NIOCore
 /// It reaches "bound" in either dialect: TN3270E when the host offers it
 /// (DO TN3270E), basic TN3270 when the host refuses it or starts with
 /// DO TERMINAL-TYPE.
-public struct TN3270ClientStateMachine: Sendable {
-    public enum Action: Hashable, Sendable {
+public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
+    public enum Action: Hashable, Sendable, TelnetMachineAction {
         /// Write these bytes to the host.
         case send(ByteBuffer)
         /// Negotiation finished; records can flow.
@@ -49,7 +49,7 @@ public struct TN3270ClientStateMachine: Sendable {
 
     public let configuration: TN3270ClientConfiguration
     private var state: State = .initial
-    private var endpoint: TelnetEndpoint
+    var endpoint: TelnetEndpoint
     private var nextSequenceNumber: UInt16
     /// Once we backed off from TN3270E we refuse it for the rest of the connection.
     private var refusesTN3270E: Bool
@@ -85,29 +85,10 @@ public struct TN3270ClientStateMachine: Sendable {
     // MARK: - Inbound
 
     /// Bytes from the host, in order, split anywhere.
-    public mutating func receive(_ bytes: ByteBuffer) -> [Action] {
-        self.endpoint.parser.append(bytes)
-        var reports: [Action] = []
-        while self.isOpen {
-            let event: TelnetEvent?
-            do {
-                event = try self.endpoint.parser.next()
-            } catch {
-                self.fail(.telnet(error), &reports)
-                break
-            }
-            guard let event else { break }
-            self.handle(event, &reports)
-        }
-        return self.endpoint.actions(reports, send: Action.send)
-    }
+    public mutating func receive(_ bytes: ByteBuffer) -> [Action] { self.drive(bytes) }
 
     /// One decoded event, for owners that run `TelnetDecoder` in a pipeline.
-    public mutating func receive(event: TelnetEvent) -> [Action] {
-        var reports: [Action] = []
-        if self.isOpen { self.handle(event, &reports) }
-        return self.endpoint.actions(reports, send: Action.send)
-    }
+    public mutating func receive(event: TelnetEvent) -> [Action] { self.drive(event: event) }
 
     /// The TCP connection is gone (either side closed it).
     public mutating func connectionClosed() -> [Action] {
@@ -122,14 +103,14 @@ public struct TN3270ClientStateMachine: Sendable {
         return [.closed(outcome)]
     }
 
-    private var isOpen: Bool {
+    var isOpen: Bool {
         switch self.state {
         case .failed, .closed: false
         default: true
         }
     }
 
-    private mutating func handle(_ event: TelnetEvent, _ reports: inout [Action]) {
+    mutating func handle(_ event: TelnetEvent, _ reports: inout [Action]) {
         switch event {
         case .data(let bytes):
             if !self.endpoint.record.append(bytes) {
@@ -150,7 +131,7 @@ public struct TN3270ClientStateMachine: Sendable {
         }
     }
 
-    private mutating func fail(_ kind: TN3270ProtocolError.Kind, _ reports: inout [Action]) {
+    mutating func fail(_ kind: TN3270ProtocolError.Kind, _ reports: inout [Action]) {
         let reason = TN3270CloseReason.protocolError(self.endpoint.error(kind))
         self.state = .failed(reason)
         reports.append(.close(reason))

@@ -3,8 +3,8 @@ import NIOCore
 /// The host side of a TN3270 / TN3270E connection, as a value type. It never
 /// decides which LU a client gets: it reports `.luRequested` and waits for
 /// its owner to call `grant(luName:)` or `reject(_:)`.
-public struct TN3270ServerStateMachine: Sendable {
-    public enum Action: Hashable, Sendable {
+public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
+    public enum Action: Hashable, Sendable, TelnetMachineAction {
         /// Write these bytes to the client.
         case send(ByteBuffer)
         /// The client asks for an LU; answer with `grant` or `reject`.
@@ -44,7 +44,7 @@ public struct TN3270ServerStateMachine: Sendable {
 
     public let configuration: TN3270ServerConfiguration
     private var state: State = .idle
-    private var endpoint: TelnetEndpoint
+    var endpoint: TelnetEndpoint
     private var nextSequenceNumber: UInt16
     /// DO TIMING-MARKs sent and not yet answered.
     public private(set) var outstandingProbes = 0
@@ -88,29 +88,10 @@ public struct TN3270ServerStateMachine: Sendable {
     }
 
     /// Bytes from the client, in order, split anywhere.
-    public mutating func receive(_ bytes: ByteBuffer) -> [Action] {
-        self.endpoint.parser.append(bytes)
-        var reports: [Action] = []
-        while self.isOpen {
-            let event: TelnetEvent?
-            do {
-                event = try self.endpoint.parser.next()
-            } catch {
-                self.fail(.protocolError(self.endpoint.error(.telnet(error))), &reports)
-                break
-            }
-            guard let event else { break }
-            self.handle(event, &reports)
-        }
-        return self.endpoint.actions(reports, send: Action.send)
-    }
+    public mutating func receive(_ bytes: ByteBuffer) -> [Action] { self.drive(bytes) }
 
     /// One decoded event, for owners that run `TelnetDecoder` in a pipeline.
-    public mutating func receive(event: TelnetEvent) -> [Action] {
-        var reports: [Action] = []
-        if self.isOpen { self.handle(event, &reports) }
-        return self.endpoint.actions(reports, send: Action.send)
-    }
+    public mutating func receive(event: TelnetEvent) -> [Action] { self.drive(event: event) }
 
     public mutating func connectionClosed() -> [Action] {
         let outcome: TN3270ConnectionOutcome
@@ -124,7 +105,7 @@ public struct TN3270ServerStateMachine: Sendable {
         return [.closed(outcome)]
     }
 
-    private var isOpen: Bool {
+    var isOpen: Bool {
         switch self.state {
         case .failed, .closed: false
         default: true
@@ -136,11 +117,11 @@ public struct TN3270ServerStateMachine: Sendable {
         reports.append(.close(reason))
     }
 
-    private mutating func fail(_ kind: TN3270ProtocolError.Kind, _ reports: inout [Action]) {
+    mutating func fail(_ kind: TN3270ProtocolError.Kind, _ reports: inout [Action]) {
         self.fail(.protocolError(self.endpoint.error(kind)), &reports)
     }
 
-    private mutating func handle(_ event: TelnetEvent, _ reports: inout [Action]) {
+    mutating func handle(_ event: TelnetEvent, _ reports: inout [Action]) {
         switch event {
         case .data(let bytes):
             if !self.endpoint.record.append(bytes) {
