@@ -187,7 +187,7 @@ let package = Package(
         ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
         // Runs the built executables as an operator would; depending on them makes sure they are built.
-        .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrTestSupport", "netmgr"]),
+        .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrHarness", "NetMgrTestSupport", "netmgr"]),
         .testTarget(name: "TN3270Tests", dependencies: [
             "TN3270", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

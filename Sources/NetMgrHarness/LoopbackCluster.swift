@@ -64,8 +64,16 @@ public final class LoopbackCluster: @unchecked Sendable {
         self.definitions = loaded.definitions
         self.binaries = binaries
         self.behaviour = behaviour
-        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        for directory in [workDirectory, stateDirectory] {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                // FileManager wraps the POSIX error; its own text is vaguer than strerror's.
+                let reason = ((error as? CocoaError)?.underlying as? POSIXError).map { String(cString: strerror($0.code.rawValue)) }
+                    ?? error.localizedDescription
+                throw Failure(description: "cannot make the work directory \(directory): \(reason)")
+            }
+        }
     }
 
     public var journalPath: String { workDirectory + "/host-journal.jsonl" }

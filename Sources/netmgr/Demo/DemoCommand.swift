@@ -97,8 +97,14 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static func makeTemporaryDirectory() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/netmgr-demo.XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        // NSTemporaryDirectory() (TMPDIR or /tmp) normally ends in "/"; avoid "//".
+        let temporary = NSTemporaryDirectory().hasSuffix("/") ? NSTemporaryDirectory() : NSTemporaryDirectory() + "/"
+        var template = Array((temporary + "netmgr-demo.XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            let reason = String(cString: strerror(errno))
+            FileHandle.standardError.write(Data("netmgr demo: cannot make a work directory in \(temporary): \(reason) (set TMPDIR or give --work-dir)\n".utf8))
+            throw Exit.unreadable
+        }
         return String(cString: made)
     }
 
