@@ -87,7 +87,7 @@ struct DemoRun {
         let killTime = await cluster.kill(first)
         story.killTime = killTime
         say("SIGKILL netmgrd \(first) (pid \(killPid)) in mid-stream")
-        story.note("\(first): killed with SIGKILL")
+        story.note("\(first): killed with SIGKILL", at: killTime)
 
         if command.engineDelayMs > 0 { try await Task.sleep(for: .milliseconds(command.engineDelayMs)) }
         for group in groups {

@@ -45,7 +45,7 @@ struct DemoStory {
         self.cluster = cluster
     }
 
-    mutating func note(_ text: String) { notes.append((Date().timeIntervalSince1970, text)) }
+    mutating func note(_ text: String, at time: Double = Date().timeIntervalSince1970) { notes.append((time, text)) }
 
     /// The journal entries that concern an LU: by host LU name on TN3270, by line
     /// station and LU local address on SDLC.
