@@ -77,17 +77,7 @@ public struct SDLCPrimaryStation: Sendable {
         case frameRejectReceived(SDLCFrameReject)
     }
 
-    public enum EnqueueError: Error, Hashable, Sendable, CustomStringConvertible {
-        case linkDown
-        case tooLong(length: Int, limit: Int)
-
-        public var description: String {
-            switch self {
-            case .linkDown: return "SDLC link is down, I-field not queued"
-            case .tooLong(let length, let limit): return "I-field of \(length) bytes exceeds the limit of \(limit)"
-            }
-        }
-    }
+    public typealias EnqueueError = SDLCEnqueueError
 
     public let configuration: Configuration
     public private(set) var state: State = .idle

@@ -67,18 +67,7 @@ public struct SDLCSecondaryStation: Sendable {
         case frameRejected(SDLCFrameReject)
     }
 
-    /// Why `enqueue` refused an I-field.
-    public enum EnqueueError: Error, Hashable, Sendable, CustomStringConvertible {
-        case linkDown
-        case tooLong(length: Int, limit: Int)
-
-        public var description: String {
-            switch self {
-            case .linkDown: return "SDLC link is down, I-field not queued"
-            case .tooLong(let length, let limit): return "I-field of \(length) bytes exceeds the limit of \(limit)"
-            }
-        }
-    }
+    public typealias EnqueueError = SDLCEnqueueError
 
     public let configuration: Configuration
     public private(set) var mode: Mode = .disconnected

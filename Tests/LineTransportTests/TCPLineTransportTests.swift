@@ -23,7 +23,13 @@ final class LinePeer: Sendable {
         self.received = received
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                accepted.withLockedValue { $0 = channel }
+                // The first connection is the line; any other (a stray from elsewhere on
+                // loopback) is refused, so it can never take the line's place.
+                let first = accepted.withLockedValue { current in
+                    if current == nil { current = channel; return true }
+                    return false
+                }
+                guard first else { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Recorder(received: received))
                 }
@@ -107,7 +113,8 @@ struct TCPLineTransportTests {
 
         // The peer hangs up: reported once as closed.
         await peer.close()
-        #expect(await eventually { events.withLockedValue { $0.contains { if case .closed = $0 { true } else { false } } } })
+        #expect(await eventually(.seconds(15)) { events.withLockedValue { $0.contains { if case .closed = $0 { true } else { false } } } },
+                "events: \(events.withLockedValue { $0 })")
     }
 
     @Test func connectFailureNamesTheDevice() async throws {
