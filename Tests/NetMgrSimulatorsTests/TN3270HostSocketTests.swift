@@ -167,9 +167,10 @@ struct TN3270HostSocketTests {
         try await withTN3270Host(Self.configuration { $0.holdAfterClose = .seconds(2) }) { host in
             let holder = try await Self.connect(host, from: Self.vip, lu: "VIPLU01")
             _ = try await holder.bound()
+            // Stamped before the close: the host's hold starts when it sees the close, later.
+            let closedAt = ContinuousClock.now
             try await holder.close()
             try await host.entry(.unbind) { $0.clientPort == holder.port && $0.reason == "closed" }
-            let closedAt = ContinuousClock.now
 
             let early = try await Self.connect(host, from: Self.vip, lu: "VIPLU01")
             #expect(try await early.rejected() == .deviceInUse)
