@@ -61,7 +61,7 @@ final class LinePeer: Sendable {
 }
 
 /// Waits for `condition` until `timeout` passes; the condition is checked every few ms.
-func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(_ timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -106,6 +106,11 @@ struct DemoRun {
             for session in terminals where (try? await session.unacknowledged()) ?? 1 > 0 { return false }
             return true
         }
+        // The acks reach the story through the event stream, which may still be behind.
+        try await waitUntil(.seconds(10), what: "every ack event to be counted") {
+            let totals = await traffic.totals
+            return totals.acked >= totals.sent
+        }
         progress.cancel()
         let totals = await traffic.totals
         say("all \(totals.sent) messages accepted")
