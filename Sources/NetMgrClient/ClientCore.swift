@@ -13,6 +13,7 @@ final class ServerLink {
     var attempt = 0
     var lastHeard = NIODeadline.now()
     var pingTask: RepeatedTask?
+    var pingToken: UInt64 = 0
 
     init(address: ServerAddress) {
         self.address = address
@@ -73,18 +74,19 @@ final class ClientCore {
         guard !stopped else { return }
         let address = link.address
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let boundLink = NIOLoopBound(link, eventLoop: loop)
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(ServerLinkHandler(core: bound.value, link: link))
+                    try channel.pipeline.syncOperations.addHandler(ServerLinkHandler(core: bound.value, link: boundLink.value))
                 }
             }
             .connect(host: address.host, port: address.port)
             .whenComplete { result in
-                let core = bound.value
+                let core = bound.value, link = boundLink.value
                 switch result {
                 case .success(let channel):
                     link.channel = channel
@@ -106,24 +108,25 @@ final class ClientCore {
         link.attempt += 1
         let initial = configuration.reconnectInitial.nanoseconds, maximum = configuration.reconnectMaximum.nanoseconds
         let delay = min(maximum, initial << min(link.attempt - 1, 20))
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        loop.scheduleTask(in: .nanoseconds(delay)) { bound.value.connect(link) }
+        let bound = NIOLoopBound(self, eventLoop: loop), boundLink = NIOLoopBound(link, eventLoop: loop)
+        loop.scheduleTask(in: .nanoseconds(delay)) { bound.value.connect(boundLink.value) }
     }
 
     private func startPinging(_ link: ServerLink) {
         let interval = TimeAmount.nanoseconds(configuration.pingInterval.nanoseconds)
         let timeout = TimeAmount.nanoseconds(configuration.serverTimeout.nanoseconds)
-        var token: UInt64 = 0
+        let boundLink = NIOLoopBound(link, eventLoop: loop)
         link.pingTask = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let link = boundLink.value
             guard let channel = link.channel else { return }
             if NIODeadline.now() - link.lastHeard > timeout {
                 // Silent for too long (a cut link sends no RST): treat the server as lost.
                 channel.close(promise: nil)
                 return
             }
-            token &+= 1
+            link.pingToken &+= 1
             var buffer = channel.allocator.buffer(capacity: 16)
-            ClientMessage.ping(token: token).encode(into: &buffer)
+            ClientMessage.ping(token: link.pingToken).encode(into: &buffer)
             channel.writeAndFlush(buffer, promise: nil)
         }
     }
@@ -216,8 +219,8 @@ final class ClientCore {
         case .notActive, .luInUse, .deactivated, .unknownSession, .shuttingDown:
             guard session.server === link else { return }
             session.server = nil
-            let bound = NIOLoopBound(self, eventLoop: loop)
-            loop.scheduleTask(in: .nanoseconds(configuration.reopenDelay.nanoseconds)) { bound.value.reevaluate(resource: session.resource) }
+            let bound = NIOLoopBound(self, eventLoop: loop), resource = session.resource
+            loop.scheduleTask(in: .nanoseconds(configuration.reopenDelay.nanoseconds)) { bound.value.reevaluate(resource: resource) }
         case .unknownResource, .unknownLU, .sessionExists, .malformed, .unsupportedVersion:
             logger.error("session \(session.lu) on \(link.node ?? "?"): \(code): \(text)")
             session.openWaiters.forEach { $0.fail(NetMgrClientError("\(session.resource)/\(session.lu): \(code): \(text)")) }

@@ -59,7 +59,7 @@ public final class NetMgrClient: Sendable {
         return session
     }
 
-    func withSession<T: Sendable>(_ id: UInt32, _ body: @escaping (ClientCore, ClientSession) throws -> T) -> EventLoopFuture<T> {
+    func withSession<T: Sendable>(_ id: UInt32, _ body: @escaping @Sendable (ClientCore, ClientSession) throws -> T) -> EventLoopFuture<T> {
         let core = self.core
         return loop.submit {
             guard let session = core.value.sessions[id] else { throw NetMgrClientError("session \(id) is closed") }

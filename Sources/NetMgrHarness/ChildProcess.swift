@@ -28,7 +28,7 @@ public final class ChildProcess: @unchecked Sendable {
     public init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String]? = nil) throws {
         self.name = name
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)  // FileHandle below says why if it failed
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let stdout = Pipe()
         process = Process()

@@ -33,8 +33,7 @@ struct TN3270AttachmentTests {
         let port = silent.localAddress!.port!
         let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
         let resource = definitions.resource(named: "TNVIP")!
-        var retry = RetryPolicy()
-        retry.negotiationTimeoutMilliseconds = 200
+        let retry = { var policy = RetryPolicy(); policy.negotiationTimeoutMilliseconds = 200; return policy }()
         let delegate = RecordingDelegate()
         let attachment = try await loop.submit {
             let attachment = TN3270Attachment(

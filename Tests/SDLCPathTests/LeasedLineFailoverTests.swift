@@ -27,8 +27,7 @@ struct LeasedLineFailoverTests {
             self.loop = loop
             let resource = try #require(world.definitions.resource(named: "SDLC1"))
             let plan = try SDLCLinePlan(definitions: world.definitions, resource: resource, node: name, epoch: epoch)
-            var logger = Logger(label: "netmgrd.\(name)")
-            logger.logLevel = .notice
+            let logger = { var logger = Logger(label: "netmgrd.\(name)"); logger.logLevel = .notice; return logger }()
             let (attachment, delegate) = try await loop.submit {
                 let attachment = SDLCAttachment(plan: plan, loop: loop, retry: RetryPolicy(), logger: logger)
                 let delegate = RecordingDelegate()
@@ -88,10 +87,9 @@ struct LeasedLineFailoverTests {
         #expect(try await eventually { try await nodeA.acceptedCount() == 20 })
 
         // More messages, then node A dies at once: some are still on their way.
-        var late: [(lu: String, sequence: UInt64, payload: [UInt8])] = []
-        for sequence in UInt64(21)...40 {
+        let late: [(lu: String, sequence: UInt64, payload: [UInt8])] = (UInt64(21)...40).map { sequence in
             let lu = lus[Int(sequence) % 2]
-            late.append((lu, sequence, Self.payload(lu, sequence)))
+            return (lu, sequence, Self.payload(lu, sequence))
         }
         submitted += late
         try await nodeA.loop.submit {

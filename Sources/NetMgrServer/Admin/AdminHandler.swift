@@ -38,9 +38,9 @@ final class AdminHandler: ChannelInboundHandler {
             reply(AdminResponse(ok: false, error: "bad admin request: \(error)", node: router.node.name), context: context)
             return
         }
-        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        router.handle(request, metricsText: metricsText).whenSuccess { [self] response in
-            reply(response, context: loopBoundContext.value)
+        // Answered on this channel's loop, where this handler and its context live.
+        router.handle(request, metricsText: metricsText).hop(to: context.eventLoop).assumeIsolated().whenSuccess { response in
+            self.reply(response, context: context)
         }
     }
 

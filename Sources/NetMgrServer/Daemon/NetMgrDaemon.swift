@@ -156,9 +156,9 @@ extension Router {
             timer.cancel()
             done.succeed()
         }
-        return done.futureResult.map { [self] in
-            for connection in connections.values { connection.close(after: .goodbye(reason: "netmgrd on \(node.name) is shutting down")) }
-        }
+        return done.futureResult.assumeIsolated().map {
+            for connection in self.connections.values { connection.close(after: .goodbye(reason: "netmgrd on \(self.node.name) is shutting down")) }
+        }.nonisolated()
     }
 }
 

@@ -30,9 +30,9 @@ final class ClientConnection {
         channel.write(buffer, promise: nil)
         if !flushScheduled {
             flushScheduled = true
-            channel.eventLoop.execute { [self] in
-                flushScheduled = false
-                channel.flush()
+            channel.eventLoop.assumeIsolated().execute {
+                self.flushScheduled = false
+                self.channel.flush()
             }
         }
     }

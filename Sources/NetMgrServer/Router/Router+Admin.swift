@@ -85,16 +85,16 @@ extension Router {
             deadline.fail(AdminFailure("\(what) did not finish within \(timeout.nanoseconds / 1_000_000) ms"))
         }
         all.cascade(to: deadline)
-        return deadline.futureResult.map { [self] in
+        return deadline.futureResult.assumeIsolated().map {
             timer.cancel()
-            return status(of: targets)
-        }.flatMapErrorThrowing { [self] error in
+            return self.status(of: targets)
+        }.flatMapErrorThrowing { error in
             timer.cancel()
-            var response = status(of: targets)
+            var response = self.status(of: targets)
             response.ok = false
             response.error = "\(error)"
             return response
-        }
+        }.nonisolated()
     }
 
     private func failure(_ text: String) -> AdminResponse {
