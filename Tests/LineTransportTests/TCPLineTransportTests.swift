@@ -3,6 +3,7 @@ import LineTransport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NetMgrTestSupport
 import SDLC
 import Testing
 #if canImport(Glibc)
@@ -58,16 +59,6 @@ final class LinePeer: Sendable {
             received.withLockedValue { $0 += bytes }
         }
     }
-}
-
-/// Waits for `condition` until `timeout` passes; the condition is checked every few ms.
-func eventually(_ timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))  // polling interval under a deadline
-    }
-    return try await condition()
 }
 
 @Suite("TCP line transport")

@@ -48,16 +48,6 @@ func uniqueLoopback() -> String {
     "127.\(Int.random(in: 64...250)).\(Int.random(in: 1...250)).\(Int.random(in: 1...250))"
 }
 
-/// Waits for `condition` until `timeout` passes; the condition is checked every few ms.
-func eventually(_ timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))  // polling interval under a deadline
-    }
-    return try await condition()
-}
-
 @Suite("Line switch device")
 struct LineSwitchDeviceTests {
     static let unit = LineSwitchUnit(com: 1, unit: 1, line: 1)

@@ -94,6 +94,15 @@ public final class LaunchedProcess: @unchecked Sendable {
         }
     }
 
+    /// Sends `signal` (unless it has ended), waits up to `timeout` for the exit, SIGKILL
+    /// after that; returns the exit status (the signal's number when a signal ended it).
+    @discardableResult
+    public func stop(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async -> Int32 {
+        if exitStatus == nil { kill(pid, signal) }
+        if let status = try? await exit(timeout: timeout) { return status }
+        return (try? await exit(timeout: .seconds(5))) ?? -1
+    }
+
     private enum Check<T: Sendable>: Sendable {
         case found(T)
         case notYet

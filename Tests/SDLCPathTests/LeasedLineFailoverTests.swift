@@ -73,7 +73,7 @@ struct LeasedLineFailoverTests {
         // Node A activates (epoch 1): switches the line, the host finds the terminal.
         let nodeA = try await Node("node-a", epoch: 1, world: world)
         try await nodeA.start()
-        #expect(try await eventually { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.errors.suffix(2000))")
+        #expect(try await eventually { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
         #expect(try await nodeA.read { $0.started } == 1)
 
         // Messages flow and are accepted.
@@ -105,7 +105,7 @@ struct LeasedLineFailoverTests {
         // Node B activates with a newer epoch; the switch moves the line to it.
         let nodeB = try await Node("node-b", epoch: 2, world: world)
         try await nodeB.start()
-        #expect(try await eventually { try await nodeB.bothBound() }, "node B: LUs not bound; host stderr: \(host.errors.suffix(2000))")
+        #expect(try await eventually { try await nodeB.bothBound() }, "node B: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
         // The client replays what A never acknowledged, then carries on.
         let replay = submitted.filter { !(acceptedByA[$0.lu] ?? []).contains($0.sequence) }
         var after: [(lu: String, sequence: UInt64, payload: [UInt8])] = []

@@ -7,14 +7,14 @@ import Testing
 /// activated with `netmgr activate` as a cluster engine would; node A is SIGKILLed.
 @Suite("HDLC leased line: netmgrd processes", .serialized)
 struct NetMgrdFailoverTests {
-    static func startDaemon(_ node: String, world: LeasedLineWorld) async throws -> (BackgroundProcess, String) {
+    static func startDaemon(_ node: String, world: LeasedLineWorld) async throws -> (LaunchedProcess, String) {
         let socket = world.directory.file("\(node).sock")
-        let process = try BackgroundProcess(BuiltProducts.path("netmgrd"), [
+        let process = try LaunchedProcess(BuiltProducts.path("netmgrd"), [
             "--definitions", world.definitionsPath, "--node", node, "--admin-socket", socket,
             "--state-dir", world.directory.file("epochs"), "--log-level", "notice",
-        ], name: "netmgrd-\(node)", directory: world.directory)
-        let listening = await eventually(.seconds(20)) { FileManager.default.fileExists(atPath: socket) || !process.process.isRunning }
-        guard listening, process.process.isRunning else { throw TestFailure("netmgrd \(node) did not start: \(process.errors)") }
+        ])
+        let listening = await eventually(.seconds(20)) { FileManager.default.fileExists(atPath: socket) || process.exitStatus != nil }
+        guard listening, process.exitStatus == nil else { throw TestFailure("netmgrd \(node) did not start: \(process.standardError)") }
         return (process, socket)
     }
 
@@ -30,13 +30,13 @@ struct NetMgrdFailoverTests {
 
         let activateA = try await runProcess(netmgr, ["activate", "--socket", socketA, "--timeout", "20", "SDLC1"])
         #expect(activateA.status == 0, "activate on node-a: \(activateA.standardError)")
-        #expect(await eventually { Set(Self.binds(world).compactMap(\.luAddress)) == [2, 3] }, "no binds; netmgrd A: \(nodeA.errors.suffix(2000))")
+        #expect(await eventually { Set(Self.binds(world).compactMap(\.luAddress)) == [2, 3] }, "no binds; netmgrd A: \(nodeA.standardError.suffix(2000))")
 
         await nodeA.stop(SIGKILL)
         let bindsBefore = Self.binds(world)
         let activateB = try await runProcess(netmgr, ["activate", "--socket", socketB, "--timeout", "20", "SDLC1"])
         #expect(activateB.status == 0, "activate on node-b: \(activateB.standardError)")
-        #expect(await eventually { Self.binds(world).count >= bindsBefore.count + 2 }, "no binds after failover; netmgrd B: \(nodeB.errors.suffix(2000))")
+        #expect(await eventually { Self.binds(world).count >= bindsBefore.count + 2 }, "no binds after failover; netmgrd B: \(nodeB.standardError.suffix(2000))")
 
         let status = try await runProcess(netmgr, ["status", "--socket", socketB, "SDLC1"])
         #expect(status.standardOutput.contains("station 0xC1 XID 05D00001"), "\(status.standardOutput)")
@@ -50,7 +50,7 @@ struct NetMgrdFailoverTests {
         }
         #expect(world.journal.contains { $0.event == .linkDown }, "the host saw the link go down in between")
 
-        #expect(await nodeB.stop(SIGTERM) == 0, "netmgrd B: \(nodeB.errors.suffix(2000))")
+        #expect(await nodeB.stop(SIGTERM) == 0, "netmgrd B: \(nodeB.standardError.suffix(2000))")
         #expect(await host.stop(SIGTERM) == 0)
         #expect(await lineSwitch.stop(SIGTERM) == 0)
         try await LineCaptureChecks.expectCleanInTshark(world.capturePath, station: 0xC1, luAddresses: [2, 3])

@@ -38,21 +38,21 @@ struct LeasedLineWorld {
     var hostPort: String { "\(switchAddress):7410" }
     var control: String { "\(switchAddress):7400" }
 
-    func startLineSwitch() async throws -> BackgroundProcess {
-        let process = try BackgroundProcess(BuiltProducts.path("netmgr"), [
+    func startLineSwitch() async throws -> LaunchedProcess {
+        let process = try LaunchedProcess(BuiltProducts.path("netmgr"), [
             "sim", "line-switch", "--definitions", definitionsPath, "--host-port", "\(Self.unit)=\(hostPort)",
             "--capture", capturePath, "--log-level", "notice",
-        ], name: "line-switch", directory: directory)
-        _ = try await process.waitForLine(startingWith: "ready: line-switch \(control)")
+        ])
+        _ = try await process.line(startingWith: "ready: line-switch \(control)")
         return process
     }
 
-    func startHost() async throws -> BackgroundProcess {
-        let process = try BackgroundProcess(BuiltProducts.path("netmgr"), [
+    func startHost() async throws -> LaunchedProcess {
+        let process = try LaunchedProcess(BuiltProducts.path("netmgr"), [
             "sim", "host", "--definitions", definitionsPath, "--sdlc-line", "\(Self.unit)=tcp:\(hostPort)",
             "--journal", journalPath, "--log-level", "notice",
-        ], name: "sdlc-host", directory: directory)
-        _ = try await process.waitForLine(startingWith: "ready: sdlc-host \(Self.unit)")
+        ])
+        _ = try await process.line(startingWith: "ready: sdlc-host \(Self.unit)")
         return process
     }
 
