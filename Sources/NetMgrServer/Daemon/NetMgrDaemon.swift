@@ -139,17 +139,7 @@ extension Router {
     /// Deactivates everything active here, tells clients to move, closes their connections.
     func shutdown(timeout: TimeAmount) -> EventLoopFuture<Void> {
         isShuttingDown = true
-        var waits: [EventLoopFuture<Void>] = []
-        for name in resourceOrder {
-            let runtime = resources[name]!
-            let actions = runtime.machine.deactivate()
-            if runtime.machine.state != .standby {
-                let promise = loop.makePromise(of: Void.self)
-                runtime.deactivationWaiters.append(promise)
-                waits.append(promise.futureResult)
-            }
-            perform(actions, on: runtime)
-        }
+        let waits = deactivate(resourceOrder.map { resources[$0]! })
         let done = loop.makePromise(of: Void.self)
         let timer = loop.scheduleTask(in: timeout) { done.succeed() }
         EventLoopFuture.andAllComplete(waits, on: loop).whenComplete { _ in

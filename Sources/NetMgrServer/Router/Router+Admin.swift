@@ -64,18 +64,23 @@ extension Router {
             }
             return settle(waits, timeout: timeout, targets: targets, what: "activate")
         case .deactivate:
-            var waits: [EventLoopFuture<Void>] = []
-            for runtime in targets {
-                let actions = runtime.machine.deactivate()
-                if runtime.machine.state != .standby {
-                    let promise = loop.makePromise(of: Void.self)
-                    runtime.deactivationWaiters.append(promise)
-                    waits.append(promise.futureResult)
-                }
-                perform(actions, on: runtime)
-            }
-            return settle(waits, timeout: timeout, targets: targets, what: "deactivate")
+            return settle(deactivate(targets), timeout: timeout, targets: targets, what: "deactivate")
         }
+    }
+
+    /// Starts deactivating `runtimes`; the futures complete as each reaches standby.
+    func deactivate(_ runtimes: [ResourceRuntime]) -> [EventLoopFuture<Void>] {
+        var waits: [EventLoopFuture<Void>] = []
+        for runtime in runtimes {
+            let actions = runtime.machine.deactivate()
+            if runtime.machine.state != .standby {
+                let promise = loop.makePromise(of: Void.self)
+                runtime.deactivationWaiters.append(promise)
+                waits.append(promise.futureResult)
+            }
+            perform(actions, on: runtime)
+        }
+        return waits
     }
 
     private func settle(_ waits: [EventLoopFuture<Void>], timeout: TimeAmount, targets: [ResourceRuntime], what: String) -> EventLoopFuture<AdminResponse> {
