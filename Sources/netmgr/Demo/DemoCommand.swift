@@ -98,7 +98,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     static func makeTemporaryDirectory() throws -> String {
         // NSTemporaryDirectory() (TMPDIR or /tmp) normally ends in "/"; avoid "//".
-        let temporary = NSTemporaryDirectory().hasSuffix("/") ? NSTemporaryDirectory() : NSTemporaryDirectory() + "/"
+        let base = NSTemporaryDirectory()
+        let temporary = base.hasSuffix("/") ? base : base + "/"
         var template = Array((temporary + "netmgr-demo.XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             let reason = String(cString: strerror(errno))
