@@ -31,7 +31,7 @@ struct HostSimulatorCaptureTests {
         let ready = try await host.line(startingWith: "ready: tn3270 ")
         let port = try #require(Int(ready.split(separator: ":").last ?? ""))
         let path = directory.file("simhost.pcap")
-        let tcpdump = try BackgroundProcess(try findExecutable("tcpdump"), ["-i", "lo", "-U", "--immediate-mode", "-w", path, "tcp port \(port)"])
+        let tcpdump = try BackgroundProcess(try findExecutable("tcpdump"), ["-i", "lo", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", path, "tcp port \(port)"])
         defer { tcpdump.signal(SIGKILL) }
         #expect(tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
 
@@ -52,6 +52,7 @@ struct HostSimulatorCaptureTests {
         }
         tcpdump.signal(SIGTERM)
         #expect(tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
+        #expect(tcpdump.standardError.contains("\n0 packets dropped by kernel"), "tcpdump: \(tcpdump.standardError)")
 
         let result = try await runProcess(netmgr, ["verify", "--json", "--expect", "same", "--host", "127.0.0.100:\(port)", path])
         #expect(result.status == 0, "\(result.standardError)")
