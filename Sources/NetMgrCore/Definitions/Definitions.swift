@@ -271,8 +271,15 @@ public struct Resource: Sendable, Located {
     public var ownAddress: OwnAddress?
     public var terminalType: String
     public var dialect: TNDialect
+    /// How many LU negotiations (connect to bound) may be in flight at once towards this
+    /// resource's host endpoint; resources sharing an endpoint share the smallest limit.
+    public var maxNegotiations = Resource.defaultMaxNegotiations
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
+
+    /// Gentle enough for Hercules 3.13, whose console thread mishandles simultaneous accepts.
+    public static let defaultMaxNegotiations = 2
+    public static let maxNegotiationsRange = 1...1024
 
     public init(
         name: String, line: String, host: HostAddress, ownAddress: OwnAddress?, terminalType: String,
@@ -293,6 +300,16 @@ public enum LUKind: String, Sendable, CaseIterable {
     case printer
 }
 
+/// What an LU asks the host for.
+public enum HostLUKind: String, Sendable, CaseIterable {
+    /// One named LU (`host-lu: TCP00001`, or the LU's own name).
+    case name
+    /// A device number (`host-lu: "@0011"`): Hercules' 3270 device at that address.
+    case device
+    /// A pool or group (`host-pool: VIPGRP`): any free LU of it; several LUs may name it.
+    case pool
+}
+
 /// A logical unit (LU情報定義).
 public struct LU: Sendable, Located {
     public var name: String
@@ -300,8 +317,10 @@ public struct LU: Sendable, Located {
     public var address: UInt8
     public var resource: String
     public var kind: LUKind
-    /// The LU name the host knows, when it differs from `name`.
+    /// What the host knows, when it differs from `name`: an LU name, a device number's hex
+    /// digits (without the `@`), or a pool name, as `hostKind` says.
     public var hostName: String?
+    public var hostKind: HostLUKind = .name
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -314,6 +333,16 @@ public struct LU: Sendable, Located {
         self.location = location
     }
 
-    /// The name to request from the host.
+    /// What to request from the host: after `@` in the basic TN3270 terminal type, or in
+    /// TN3270E CONNECT.
     public var hostLUName: String { hostName ?? name }
+
+    /// As the definitions write it: `TCP00001`, `@0011`, `pool VIPGRP`.
+    public var hostLUDescription: String {
+        switch hostKind {
+        case .name: return hostLUName
+        case .device: return "@" + hostLUName
+        case .pool: return "pool " + hostLUName
+        }
+    }
 }

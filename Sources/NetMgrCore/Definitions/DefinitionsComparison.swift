@@ -61,7 +61,7 @@ public enum DefinitionsComparison {
         compareSets("lus", a.lus, b.lus, name: \.name, fields: [
             ("address", { String($0.address) }),
             ("resource", { $0.resource }),
-            ("host-lu", { $0.hostLUName }),
+            ("host-lu", { $0.hostLUDescription }),
         ])
         return differences
     }

@@ -188,11 +188,14 @@ struct DefinitionsParser {
             reader.report(at: location, key: entry.keyPath("terminal-type"), "\"\(terminalType)\" is not a 3270 terminal type", expected: "IBM-3278-n, IBM-3279-n or IBM-3287-1, optionally with -E, without @LU (netmgr adds it)")
         }
         let dialect = entry.choice("dialect", TNDialect.self) ?? .tn3270e
+        let maxNegotiations = entry.integer("max-negotiations", in: Resource.maxNegotiationsRange,
+                                            what: "how many LU negotiations may be in flight at once towards the host")
         entry.finish()
         guard let named, let line, let host else { return }
         var resource = Resource(
             name: named.name, line: line, host: host, ownAddress: own, terminalType: terminalType.uppercased(),
             dialect: dialect, location: entry.location)
+        resource.maxNegotiations = maxNegotiations ?? Resource.defaultMaxNegotiations
         resource.fields = entry.fields
         resources.append(resource)
     }
@@ -207,15 +210,49 @@ struct DefinitionsParser {
         let address = entry.integer("address", in: 1...254, required: true, what: "the LU local address")
         let resource = entry.string("resource", required: true, expected: "the name of the resource that owns this LU")
         let kind = entry.choice("kind", LUKind.self) ?? .terminal
-        let hostName = entry.string("host-lu", expected: "the LU name the host knows")
-        if let hostName, !Self.isLUName(hostName) {
-            reader.report(at: entry.fields["host-lu"]!, key: entry.keyPath("host-lu"), "\"\(hostName)\" is not an LU name", expected: "1 to 8 characters A-Z, 0-9, @, #, $, not starting with a digit")
-        }
+        let host = hostLU(&entry, reader)
         entry.finish()
         guard let named, let address, let resource else { return }
-        var lu = LU(name: named.name, address: UInt8(address), resource: resource, kind: kind, hostName: hostName, location: entry.location)
+        var lu = LU(name: named.name, address: UInt8(address), resource: resource, kind: kind, hostName: host?.name, location: entry.location)
+        lu.hostKind = host?.kind ?? .name
         lu.fields = entry.fields
         lus.append(lu)
+    }
+
+    /// `host-lu` (an LU name, or `@` and a device number) or `host-pool` (a pool or group name).
+    private func hostLU(_ entry: inout MappingReader, _ reader: YAMLReader) -> (name: String, kind: HostLUKind)? {
+        let text = entry.string("host-lu", expected: "the LU name the host knows, or \"@\" and a 3270 device number such as \"@0011\"")
+        let pool = entry.string("host-pool", expected: "the name of the host's LU pool or terminal group")
+        if text != nil, pool != nil {
+            reader.report(at: entry.fields["host-pool"]!, key: entry.keyPath("host-pool"), "is given together with host-lu (\(entry.fields["host-lu"]!))",
+                          expected: "either host-lu (one LU or device) or host-pool (any LU of a pool), not both")
+            return nil
+        }
+        if let pool {
+            guard Self.isPoolName(pool) else {
+                reader.report(at: entry.fields["host-pool"]!, key: entry.keyPath("host-pool"), "\"\(pool)\" is not a pool name",
+                              expected: "1 to 8 characters A-Z, 0-9, @, #, $, starting with a letter, and not a hex number (a device number is written host-lu: \"@0011\")")
+                return nil
+            }
+            return (pool.uppercased(), .pool)
+        }
+        guard let text else { return nil }
+        if text.hasPrefix("@") {
+            let digits = text.dropFirst()
+            guard (3...4).contains(digits.count), digits.allSatisfy(\.isHexDigit) else {
+                reader.report(at: entry.fields["host-lu"]!, key: entry.keyPath("host-lu"), "\"\(text)\" is not a device number",
+                              expected: "\"@\" and 3 or 4 hex digits, such as \"@0011\" (quoted: YAML does not allow a bare @)")
+                return nil
+            }
+            // Four digits, as Hercules prints them: @011 and @0011 are one device.
+            return (String(repeating: "0", count: 4 - digits.count) + digits.uppercased(), .device)
+        }
+        guard Self.isLUName(text) else {
+            reader.report(at: entry.fields["host-lu"]!, key: entry.keyPath("host-lu"), "\"\(text)\" is not an LU name",
+                          expected: "1 to 8 characters A-Z, 0-9, @, #, $, not starting with a digit; or \"@\" and a device number such as \"@0011\"")
+            return nil
+        }
+        return (text, .name)
     }
 
     // MARK: - Values
@@ -255,6 +292,11 @@ struct DefinitionsParser {
     static func isLUName(_ name: String) -> Bool {
         guard (1...8).contains(name.count), let first = name.first, !first.isNumber else { return false }
         return name.allSatisfy { ($0.isASCII && ($0.isUppercase || $0.isNumber)) || "@#$".contains($0) }
+    }
+
+    /// An LU name that cannot be read as a device number (Hercules takes a hex suffix as one).
+    static func isPoolName(_ name: String) -> Bool {
+        isLUName(name.uppercased()) && name.first!.isLetter && !name.allSatisfy(\.isHexDigit)
     }
 
     static func isTerminalType(_ type: String) -> Bool {

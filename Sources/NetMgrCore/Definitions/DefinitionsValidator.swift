@@ -228,7 +228,7 @@ struct DefinitionsValidator {
                 break
             }
             if procedure != .tnetos {
-                for key in ["terminal-type", "dialect"] where resource.fields[key] != nil {
+                for key in ["terminal-type", "dialect", "max-negotiations"] where resource.fields[key] != nil {
                     report(resource.location(of: key), "\(path).\(key)", "applies to tnetos resources only, this one is on a \(procedure.rawValue) line", expected: "no \(key)")
                 }
             }
@@ -252,11 +252,66 @@ struct DefinitionsValidator {
             } else {
                 addresses[lu.resource, default: [:]][lu.address] = (lu.name, lu.location(of: "address"))
             }
-            if let (other, location) = hostNames[lu.resource]?[lu.hostLUName] {
-                report(lu.location(of: lu.hostName == nil ? "name" : "host-lu"), "\(path).\(lu.hostName == nil ? "name" : "host-lu")",
-                       "host LU \(lu.hostLUName) is already used on resource \(lu.resource) by \(other) (\(location))", expected: "each host LU once per resource")
+            let hostKey = lu.hostKind == .pool ? "host-pool" : (lu.hostName == nil ? "name" : "host-lu")
+            if lu.hostKind != .pool {
+                if let (other, location) = hostNames[lu.resource]?[lu.hostLUDescription] {
+                    report(lu.location(of: hostKey), "\(path).\(hostKey)",
+                           "host LU \(lu.hostLUDescription) is already used on resource \(lu.resource) by \(other) (\(location))",
+                           expected: "each host LU or device once per resource; several LUs may share a pool only as host-pool")
+                } else {
+                    hostNames[lu.resource, default: [:]][lu.hostLUDescription] = (lu.name, lu.location(of: hostKey))
+                }
+            }
+            if lu.hostKind != .name, let resource = parsed.resources.first(where: { $0.name == lu.resource }),
+               let line = parsed.lines.first(where: { $0.name == resource.line }) {
+                if line.procedure != .tnetos {
+                    report(lu.location(of: hostKey), "\(path).\(hostKey)", "applies to LUs of tnetos resources only, \(lu.resource) is on a \(line.procedure.rawValue) line",
+                           expected: lu.hostKind == .pool ? "no host-pool" : "an LU name as host-lu")
+                } else if lu.hostKind == .device, resource.dialect != .tn3270 {
+                    report(lu.location(of: hostKey), "\(path).\(hostKey)",
+                           "device \(lu.hostLUDescription) can only be asked for by the basic TN3270 terminal type (TYPE@DEVNUM), but resource \(resource.name) uses \(resource.dialect.rawValue) (\(resource.location(of: "name")))",
+                           expected: "dialect: tn3270 on resource \(resource.name), or an LU name as host-lu")
+                }
+            }
+        }
+        validateHostLUsPerHost()
+    }
+
+    /// Two resources at one host endpoint cannot both bind the same LU or device; a pool
+    /// they may share, but a name is either a pool or one LU at a host, not both.
+    private mutating func validateHostLUsPerHost() {
+        var resourceHost: [String: String] = [:]
+        for resource in parsed.resources {
+            if case .tcp(let endpoint) = resource.host { resourceHost[resource.name] = endpoint.description.uppercased() }
+        }
+        struct Use {
+            var lu: LU
+            var key: String
+        }
+        var single: [String: [String: Use]] = [:]
+        var pools: [String: [String: Use]] = [:]
+        for lu in parsed.lus {
+            guard let host = resourceHost[lu.resource] else { continue }
+            let key = lu.hostKind == .pool ? "host-pool" : (lu.hostName == nil ? "name" : "host-lu")
+            let use = Use(lu: lu, key: key)
+            let name = lu.hostLUName.uppercased()
+            let path = "lus[\(lu.name)].\(key)"
+            if lu.hostKind == .pool {
+                if let other = single[host]?[name] {
+                    report(lu.location(of: key), path, "pool \(name) at \(host) is also the single host LU of \(other.lu.name) (\(other.lu.location(of: other.key)))",
+                           expected: "a name that is either a pool or one LU at a host")
+                }
+                pools[host, default: [:]][name] = pools[host]?[name] ?? use
             } else {
-                hostNames[lu.resource, default: [:]][lu.hostLUName] = (lu.name, lu.location)
+                if let other = single[host]?[lu.hostLUDescription.uppercased()], other.lu.resource != lu.resource {
+                    report(lu.location(of: key), path,
+                           "host LU \(lu.hostLUDescription) at \(host) is already used by \(other.lu.name) of resource \(other.lu.resource) (\(other.lu.location(of: other.key)))",
+                           expected: "each host LU or device bound by one resource only")
+                } else if lu.hostKind == .name, let other = pools[host]?[name] {
+                    report(lu.location(of: key), path, "host LU \(name) at \(host) is also a pool, of \(other.lu.name) (\(other.lu.location(of: other.key)))",
+                           expected: "a name that is either a pool or one LU at a host")
+                }
+                if single[host]?[lu.hostLUDescription.uppercased()] == nil { single[host, default: [:]][lu.hostLUDescription.uppercased()] = use }
             }
         }
     }

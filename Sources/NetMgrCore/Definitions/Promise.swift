@@ -38,12 +38,15 @@ extension Definitions {
         switch procedure {
         case .tnetos:
             let addresses = perNode { sourceAddress(of: resource, on: $0)?.text ?? "?" }
+            // The promise is about the address; which LU of a pool the host gives is its choice.
+            let pools = Set(lus(of: resource.name).filter { $0.hostKind == .pool }.map(\.hostLUName)).sorted()
+            let poolNote = pools.isEmpty ? "" : "; LUs of pool \(pools.joined(separator: ", ")) get any free LU of it"
             if case .vip(let name)? = resource.ownAddress {
                 return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: addresses,
-                                       reason: "source address is VIP \(name), which moves with the group")
+                                       reason: "source address is VIP \(name), which moves with the group" + poolNote)
             }
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different, addressByNode: addresses,
-                                   reason: "own address none: each node connects from its real address")
+                                   reason: "own address none: each node connects from its real address" + poolNote)
         case .hdlcLeased:
             var parts: [String] = []
             if let station = line?.stationAddress { parts.append("station \(hex(station))") }
