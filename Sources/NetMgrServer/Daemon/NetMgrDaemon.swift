@@ -44,7 +44,7 @@ public struct NetMgrDaemon: Service {
         let logger = self.logger
         let attachments = self.attachments
         let router = try await loop.submit {
-            let connects = ConnectLimiter()
+            let connects = ConnectLimiters(definitions: definitions)
             return NIOLoopBound(Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
                                        makeAttachment: { runtime, epoch, stale in
                                            try attachments.make(for: runtime, epoch: epoch, stale: stale, node: node, loop: loop, connects: connects)

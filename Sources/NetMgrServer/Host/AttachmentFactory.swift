@@ -9,7 +9,7 @@ struct AttachmentFactory: Sendable {
     let logger: Logger
 
     func make(for runtime: ResourceRuntime, epoch: UInt64, stale: [HostConnectionInfo], node: ClusterNode, loop: EventLoop,
-              connects: ConnectLimiter) throws -> HostAttachment {
+              connects: ConnectLimiters) throws -> HostAttachment {
         let definitions = configuration.definitions
         guard let line = definitions.line(named: runtime.resource.line) else {
             throw AdminFailure("line \(runtime.resource.line) is not defined")
@@ -27,7 +27,7 @@ struct AttachmentFactory: Sendable {
                 StaleHostConnection(lu: $0.lu, localPort: Int($0.localPort), remote: Endpoint(host: $0.remoteAddress, port: Int($0.remotePort)))
             }
             return TN3270Attachment(resource: runtime.resource, lus: definitions.lus(of: runtime.name), host: host, sourceAddress: source,
-                                    retry: configuration.retry, connects: connects, staleConnections: leftBehind, loop: loop, logger: logger)
+                                    retry: configuration.retry, connects: connects.limiter(for: host), staleConnections: leftBehind, loop: loop, logger: logger)
         case .hdlcLeased:
             let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)

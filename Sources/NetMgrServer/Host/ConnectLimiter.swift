@@ -1,19 +1,28 @@
-/// Limits how many host connections a netmgrd opens at once, across all its resources,
-/// so that activating tens of thousands of LUs does not overflow the host's accept queue
-/// (an overflowed queue leaves connections the client thinks open and the host never saw).
-/// Confined to the daemon's event loop.
+import NIOCore
+import NetMgrCore
+
+/// Paces the LU negotiations towards one host endpoint: at most `maximum` in flight, the
+/// rest wait in order. Real TN3270 servers rate-limit, and Hercules 3.13 mishandles
+/// simultaneous accepts (its connection threads share one socket variable), so opening
+/// every LU at once stalls it. Confined to the daemon's event loop.
 final class ConnectLimiter {
     let maximum: Int
-    private var inProgress = 0
+    private(set) var inProgress = 0
     private var waiting = CircularBuffer<() -> Void>()
+    /// A `release()` is handing slots to waiters; a nested one leaves that to it.
+    private var handingOver = false
 
-    init(maximum: Int = 128) {
-        self.maximum = maximum
+    /// A limit below 1 would start nothing; it counts as 1.
+    init(maximum: Int = Resource.defaultMaxNegotiations) {
+        self.maximum = max(1, maximum)
     }
 
-    /// Runs `start` now if a slot is free, or when one is; `start` must lead to exactly one `release()`.
+    var waitingCount: Int { waiting.count }
+
+    /// Runs `start` now if a slot is free, or when one is, in the order asked;
+    /// `start` must lead to exactly one `release()`.
     func acquire(_ start: @escaping () -> Void) {
-        if inProgress < maximum {
+        if inProgress < maximum, waiting.isEmpty {
             inProgress += 1
             start()
         } else {
@@ -21,13 +30,45 @@ final class ConnectLimiter {
         }
     }
 
+    /// Frees a slot and starts waiters while slots are free. Iterates: a waiter that
+    /// releases at once (its link was stopped meanwhile) does not grow the stack. A
+    /// release without a slot held is ignored, so the count never goes negative.
     func release() {
+        guard inProgress > 0 else { return }
         inProgress -= 1
-        if let next = waiting.popFirst() {
+        guard !handingOver else { return }
+        handingOver = true
+        defer { handingOver = false }
+        while inProgress < maximum, let next = waiting.popFirst() {
             inProgress += 1
             next()
         }
     }
 }
 
-import NIOCore
+/// One `ConnectLimiter` per host endpoint (IP:port), shared by every resource that
+/// connects there. Its limit is the smallest `max-negotiations` of those resources.
+final class ConnectLimiters {
+    private let limits: [String: Int]
+    private var limiters: [String: ConnectLimiter] = [:]
+
+    init(definitions: Definitions) {
+        var limits: [String: Int] = [:]
+        for resource in definitions.resources {
+            guard case .tcp(let host) = resource.host else { continue }
+            let key = Self.key(host)
+            limits[key] = min(limits[key] ?? resource.maxNegotiations, resource.maxNegotiations)
+        }
+        self.limits = limits
+    }
+
+    func limiter(for host: Endpoint) -> ConnectLimiter {
+        let key = Self.key(host)
+        if let limiter = limiters[key] { return limiter }
+        let limiter = ConnectLimiter(maximum: limits[key] ?? Resource.defaultMaxNegotiations)
+        limiters[key] = limiter
+        return limiter
+    }
+
+    private static func key(_ host: Endpoint) -> String { host.description.lowercased() }
+}
