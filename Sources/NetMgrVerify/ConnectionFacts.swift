@@ -19,10 +19,12 @@ public struct ConnectionFacts: Hashable, Sendable, Codable {
     public var luRequested: String?
     /// "connect", "associate", "terminal-type" or "generic".
     public var requestMethod: String?
-    /// The LU the host granted: DEVICE-TYPE IS ... CONNECT name, or in basic TN3270 the
-    /// requested `@LU` once records flowed (the host never names it there).
+    /// The LU the host granted: DEVICE-TYPE IS ... CONNECT name. Nil in basic TN3270: the
+    /// `@LU` suffix is only a request and the host never names what it gave (a host may
+    /// give another device of a group, or ignore the suffix).
     public var luGranted: String?
-    /// "device-type-is" or "records-after-terminal-type".
+    /// How the bind shows: "device-type-is" (TN3270E grant) or
+    /// "records-after-terminal-type" (basic TN3270: records flowed; no LU was granted by name).
     public var grantEvidence: String?
     public var deviceType: String?
     /// TN3270E functions agreed (FUNCTIONS IS), nil if none were.
@@ -40,6 +42,10 @@ public struct ConnectionFacts: Hashable, Sendable, Codable {
     /// First and last 3270 record (ended by IAC EOR) in either direction: terminal data.
     public var firstRecord: ReportTime?
     public var lastRecord: ReportTime?
+    /// Last TCP payload from the terminal: it was alive until then.
+    public var lastFromClient: ReportTime?
+    /// The host sent a record after a record from the terminal: it took input.
+    public var hostTookInput: Bool
     public var ended: ReportTime
     public var endReason: ConnectionEnd
     /// Who sent the first FIN, or the RST; nil when the capture does not say.
@@ -53,5 +59,8 @@ public struct ConnectionFacts: Hashable, Sendable, Codable {
 
     /// The LU this connection is about: the granted one, else the requested one.
     public var luName: String? { luGranted ?? luRequested }
+    /// Bound, then closed (FIN) by the host without taking input: a rejection at screen level
+    /// (e.g. "no available 3270 devices"), not a bound episode.
+    public var closedWithoutInput: Bool { rejects.contains { $0.reason == RejectFact.closedWithoutInput } }
     public var isBound: Bool { bound != nil }
 }

@@ -21,6 +21,13 @@ struct ConnectionState {
     var rejects: [RejectFact] = []
     var eventsSeen = 0
     var recordsSeen = 0
+    /// Records per observer direction, and whether each side sent one after the other's.
+    var recordsFromTCPClient = 0
+    var recordsFromTCPServer = 0
+    var tcpServerAnswered = false
+    var tcpClientAnswered = false
+    var lastFromTCPClient: CaptureTime?
+    var lastFromTCPServer: CaptureTime?
     var gapBytes = 0
     var firstFINSender: TCPEndpoint?
     var resetSender: TCPEndpoint?
@@ -40,6 +47,7 @@ struct ConnectionState {
     mutating func data(_ direction: TCPDirection, _ chunk: TCPStreamChunk, at time: CaptureTime) {
         if firstPayload == nil { firstPayload = time }
         lastPayload = time
+        if direction == .clientToServer { lastFromTCPClient = time } else { lastFromTCPServer = time }
         guard chunk.hasBytes else { return }
         observer.feed(direction == .clientToServer ? .fromClient : .fromServer, chunk.bytes)
         let events = observer.facts.events.count
@@ -47,6 +55,11 @@ struct ConnectionState {
         let records = observer.facts.fromClient.records &+ observer.facts.fromServer.records
         if records != recordsSeen {
             recordsSeen = records
+            let fromClient = observer.facts.fromClient.records, fromServer = observer.facts.fromServer.records
+            if fromServer != recordsFromTCPServer, recordsFromTCPClient > 0 { tcpServerAnswered = true }
+            if fromClient != recordsFromTCPClient, recordsFromTCPServer > 0 { tcpClientAnswered = true }
+            recordsFromTCPClient = fromClient
+            recordsFromTCPServer = fromServer
             if firstRecord == nil { firstRecord = time }
             lastRecord = time
         }
@@ -117,6 +130,16 @@ struct ConnectionState {
         }
         let ender: TCPEndpoint? = reason == .reset ? resetSender : (reason == .fin ? firstFINSender : nil)
         let endedBy = ender.map { $0 == hostEndpoint ? ConnectionSide.host : .client }
+        let hostTookInput = swapped ? tcpClientAnswered : tcpServerAnswered
+        var rejects = self.rejects
+        var bound = self.bound
+        // A refusal is an orderly close (FIN); a host's reset is it giving up on a dead peer.
+        if bound != nil, end == .fin, endedBy == .host, !hostTookInput {
+            rejects.append(RejectFact(reason: RejectFact.closedWithoutInput, code: nil, time: ReportTime(time)))
+            bound = nil
+        }
+        // Basic TN3270 names no LU in its grant: the @LU suffix stays a request.
+        let granted = facts.grant?.evidence == .deviceTypeIs ? facts.luGranted : nil
 
         return ConnectionFacts(
             id: Int(connection.id),
@@ -125,12 +148,13 @@ struct ConnectionState {
             dialect: facts.dialect?.description,
             dialectEvidence: facts.dialectEvidence.map { $0 == .negotiated ? "negotiated" : "inferred" },
             luRequested: facts.luRequested, requestMethod: method,
-            luGranted: facts.luGranted, grantEvidence: grantEvidence,
+            luGranted: granted, grantEvidence: grantEvidence,
             deviceType: facts.deviceType, functions: facts.functions?.map(\.description),
             rejects: rejects,
             opened: ReportTime(opened), requested: requested.map(ReportTime.init), bound: bound.map(ReportTime.init),
             firstPayload: firstPayload.map(ReportTime.init), lastPayload: lastPayload.map(ReportTime.init),
             firstRecord: firstRecord.map(ReportTime.init), lastRecord: lastRecord.map(ReportTime.init),
+            lastFromClient: (swapped ? lastFromTCPServer : lastFromTCPClient).map(ReportTime.init), hostTookInput: hostTookInput,
             ended: ReportTime(time), endReason: end, endedBy: endedBy,
             records: DirectionCounts(fromClient: clientCounts.records, fromHost: hostCounts.records),
             bytes: DirectionCounts(fromClient: clientCounts.bytes, fromHost: hostCounts.bytes),

@@ -10,6 +10,8 @@ struct PromiseResolver {
     /// names in upper case: built once, a capture may hold thousands of terminals.
     private let resourcesByHost: [String: [Resource]]
     private let hostLUNames: [String: Set<String>]
+    /// Pool names (`host-pool`) by host endpoint text, upper case.
+    private let poolNames: [String: Set<String>]
 
     init(definitions: Definitions?, expect: FailoverPromise?) {
         self.definitions = definitions
@@ -20,9 +22,16 @@ struct PromiseResolver {
             guard case .tcp(let endpoint) = resource.host, let address = CaptureIPAddress(endpoint.host) else { continue }
             byHost[EndpointFact(address: address.description, port: endpoint.port).description, default: []].append(resource)
         }
+        var pools: [String: Set<String>] = [:]
         for lu in definitions?.lus ?? [] { names[lu.resource, default: []].insert(lu.hostLUName.uppercased()) }
+        for (host, resources) in byHost {
+            for resource in resources {
+                for lu in definitions?.lus(of: resource.name) ?? [] where lu.hostKind == .pool { pools[host, default: []].insert(lu.hostLUName.uppercased()) }
+            }
+        }
         resourcesByHost = byHost
         hostLUNames = names
+        poolNames = pools
     }
 
     struct Resolution {
@@ -72,6 +81,11 @@ struct PromiseResolver {
             }
         }
         return Resolution(promise: expected(), resource: nil, notes: notes)
+    }
+
+    /// Whether the definitions give `name` as a pool (`host-pool`) at this host.
+    func isPool(host: EndpointFact, name: String) -> Bool {
+        poolNames[host.description]?.contains(name.uppercased()) ?? false
     }
 
     /// The cluster node whose real address this is.

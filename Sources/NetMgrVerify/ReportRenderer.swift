@@ -32,7 +32,7 @@ public struct ReportRenderer: Sendable {
                 let ended = "\(t(c.ended)) \(c.endReason.rawValue)" + (c.endedBy.map { " by \($0.rawValue)" } ?? "")
                 table.add([
                     String(c.id), c.client.description, c.host.description, c.dialect ?? "-",
-                    c.luRequested ?? (c.requestMethod == "generic" ? "(any)" : "-"), c.luGranted ?? (c.isBound ? "(unnamed)" : "-"),
+                    c.luRequested ?? (c.requestMethod == "generic" ? "(any)" : "-"), c.luGranted ?? (c.isBound ? (c.grantEvidence == "records-after-terminal-type" ? "(requested only)" : "(unnamed)") : "-"),
                     c.rejects.isEmpty ? "-" : c.rejects.map(\.reason).joined(separator: ","),
                     t(c.opened), t(c.bound), c.firstRecord == nil ? "-" : "\(t(c.firstRecord))-\(t(c.lastRecord))",
                     ended, "\(c.records.fromClient)/\(c.records.fromHost)",

@@ -7,8 +7,9 @@ struct TerminalBuilder {
 
     // MARK: IP path
 
-    /// One terminal per (host endpoint, LU name); connections that never named an LU
-    /// and never bound are left out (they stay in the connection list).
+    /// One terminal per (host endpoint, LU name), split further when several terminals
+    /// used one name at once (a pool or a Hercules terminal group); connections that
+    /// never named an LU and never bound are left out (they stay in the connection list).
     func terminals(from connections: [ConnectionFacts]) -> [Terminal] {
         struct Key: Hashable {
             var host: EndpointFact
@@ -23,12 +24,76 @@ struct TerminalBuilder {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(connection)
         }
-        return order.map { ipTerminal(host: $0.host, lu: $0.lu, connections: groups[$0]!) }
+        return order.flatMap { key -> [Terminal] in
+            let pool = key.lu.map { resolver.isPool(host: key.host, name: $0) } ?? false
+            let users = Self.users(of: groups[key]!, pool: pool)
+            guard users.count > 1 else { return [ipTerminal(host: key.host, lu: key.lu, connections: groups[key]!)] }
+            return users.enumerated().map { index, connections in
+                ipTerminal(host: key.host, lu: key.lu, connections: connections, user: (index + 1, users.count, pool))
+            }
+        }
     }
 
-    private func ipTerminal(host: EndpointFact, lu: String?, connections: [ConnectionFacts]) -> Terminal {
+    /// Splits the connections of one name into its concurrent users, by time and client
+    /// address. A bound connection continues the chain of an earlier one unless that one
+    /// was still alive at the new bind: the terminal sent on it afterwards, or later closed
+    /// it in order (FIN from the terminal); for a pool the definitions name, also when it
+    /// was still open at the end of the capture. A dead node's connection (reset, closed by
+    /// the host, or silent) is the earlier side of a failover, not another user. Among the
+    /// chains it may continue, one whose last connection closed before the bind is
+    /// preferred, then one from the same client address, then the one that ended first.
+    /// Attempts join the chain of their client address.
+    static func users(of connections: [ConnectionFacts], pool: Bool) -> [[ConnectionFacts]] {
+        var chains: [[ConnectionFacts]] = []
+        var pending: [ConnectionFacts] = []  // attempts before any bind
+        func alive(_ earlier: ConnectionFacts, at time: ReportTime) -> Bool {
+            guard let bound = earlier.bound, bound <= time, earlier.endReason == .captureEnd || earlier.ended > time else { return false }
+            if let last = earlier.lastFromClient, last > time { return true }
+            if earlier.endReason == .fin && earlier.endedBy == .client { return true }
+            return pool && earlier.endReason == .captureEnd
+        }
+        for connection in connections {
+            guard let bound = connection.bound else {
+                if let index = chains.lastIndex(where: { $0.last { $0.isBound }?.client.address == connection.client.address }) {
+                    chains[index].append(connection)
+                } else if chains.isEmpty {
+                    pending.append(connection)
+                } else {
+                    chains[chains.count - 1].append(connection)
+                }
+                continue
+            }
+            let free = chains.indices.filter { index in
+                guard let last = chains[index].last(where: \.isBound) else { return true }
+                return !alive(last, at: bound)
+            }
+            // Closed before the bind first (a chain whose last connection is merely silent
+            // may be another user), then the same client address, then the first to end.
+            let best = free.min { a, b in
+                func rank(_ index: Int) -> (Int, Int, ReportTime) {
+                    guard let last = chains[index].last(where: \.isBound) else { return (0, 0, bound) }
+                    return (last.endReason != .captureEnd && last.ended <= bound ? 0 : 1, last.client.address == connection.client.address ? 0 : 1, last.ended)
+                }
+                return rank(a) < rank(b)
+            }
+            if let index = best {
+                chains[index].append(connection)
+            } else {
+                chains.append(pending + [connection])
+                pending = []
+            }
+        }
+        if !pending.isEmpty { chains.append(pending) }
+        return chains
+    }
+
+    private func ipTerminal(host: EndpointFact, lu: String?, connections: [ConnectionFacts],
+                            user: (index: Int, of: Int, pool: Bool)? = nil) -> Terminal {
         let resolution = resolver.resolve(host: host, lu: lu)
         var notes = resolution.notes
+        if let user, let lu {
+            notes.append("\(user.of) terminals used \(user.pool ? "pool" : "the name") \(lu) at once; this is user \(user.index), its connections told apart by time and client address")
+        }
         let bound = connections.filter(\.isBound).sorted { ($0.bound!, $0.id) < ($1.bound!, $1.id) }
         let episodes = bound.enumerated().map { offset, c in
             Episode(
@@ -39,7 +104,8 @@ struct TerminalBuilder {
         let attempts = connections.filter { !$0.isBound }.map { c in
             Attempt(
                 connection: c.id, link: nil, address: .ip(c.client.address, port: c.client.port), time: c.opened,
-                outcome: !c.rejects.isEmpty ? "rejected" : (c.endReason == .captureEnd ? "open-at-capture-end" : "closed-before-bind"),
+                outcome: c.closedWithoutInput ? "closed-without-input"
+                    : !c.rejects.isEmpty ? "rejected" : (c.endReason == .captureEnd ? "open-at-capture-end" : "closed-before-bind"),
                 reasons: c.rejects.map(\.reason))
         }
         var boundaries: [FailoverBoundary] = []
@@ -70,7 +136,7 @@ struct TerminalBuilder {
             notes.append("the LU was never granted: \(attempts.count) attempt(s)")
         }
         return Terminal(
-            kind: "ip", name: "\(lu ?? "(unnamed LU)") at \(host)", host: host, lu: lu, station: nil,
+            kind: "ip", name: "\(lu ?? "(unnamed LU)") at \(host)" + (user.map { ", user \($0.index) of \($0.of)" } ?? ""), host: host, lu: lu, station: nil,
             promise: resolution.promise, episodes: episodes, attempts: attempts, boundaries: boundaries, notes: notes)
     }
 

@@ -7,15 +7,15 @@ import Foundation
 /// SIGTERM and SIGINT reach it. (Foundation's Process passes on the spawning thread's
 /// signal mask, in which the test runner's threads block SIGTERM.) Standard error goes to
 /// a pipe that `waitForStandardError` reads.
-final class BackgroundProcess {
-    struct Failure: Error, CustomStringConvertible { var description: String }
+public final class BackgroundProcess {
+    public struct Failure: Error, CustomStringConvertible { public var description: String }
 
-    let pid: pid_t
+    public let pid: pid_t
     private let errorFD: Int32
-    private(set) var standardError = ""
+    public private(set) var standardError = ""
     private var exitStatus: Int32?
 
-    init(_ executable: String, _ arguments: [String], standardOutput: String = "/dev/null") throws {
+    public init(_ executable: String, _ arguments: [String], standardOutput: String = "/dev/null") throws {
         var pipeFDs: [Int32] = [-1, -1]
         // Close-on-exec: no other program started meanwhile may hold the write end open.
         guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
@@ -60,7 +60,7 @@ final class BackgroundProcess {
     }
 
     /// Reads standard error until it contains `text` (true), or the program closes it (false).
-    func waitForStandardError(containing text: String) -> Bool {
+    public func waitForStandardError(containing text: String) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !standardError.contains(text) {
             let n = read(errorFD, &buffer, buffer.count)
@@ -70,11 +70,11 @@ final class BackgroundProcess {
         return true
     }
 
-    func signal(_ number: Int32) { kill(pid, number) }
+    public func signal(_ number: Int32) { kill(pid, number) }
 
     /// Waits for the exit; returns the exit status (128 + signal when killed).
     @discardableResult
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

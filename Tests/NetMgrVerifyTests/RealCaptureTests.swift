@@ -27,7 +27,7 @@ struct RealCaptureTests {
             if let last, done(last) { return }
             usleep(20_000)  // polling a condition, with a deadline
         }
-        let seen = last?.connections.map { "\($0.client.address):\($0.client.port) LU \($0.luGranted ?? "-") end \($0.endReason)" } ?? []
+        let seen = last?.connections.map { "\($0.client.address):\($0.client.port) LU \($0.luName ?? "-") end \($0.endReason)" } ?? []
         throw CaptureFailure(description: "the capture never showed the expected connections; it showed: \(seen)")
     }
 

@@ -128,7 +128,10 @@ struct VerifierIPTests {
         let report = try verify(try Scenarios.basicWithAtLU(in: directory), definitions: false, expect: .same)
         let connection = try #require(report.connections.first)
         #expect(connection.dialect == "TN3270" && connection.requestMethod == "terminal-type")
-        #expect(connection.luRequested == "BASICLU1" && connection.luGranted == "BASICLU1")
+        // The @LU suffix is a request; the host never names what it gave.
+        #expect(connection.luRequested == "BASICLU1" && connection.luGranted == nil && connection.isBound)
+        #expect(connection.grantEvidence == "records-after-terminal-type")
+        #expect(report.terminals.first?.lu == "BASICLU1")
         #expect(connection.deviceType == "IBM-3279-4-E")
         #expect(connection.endReason == .fin && connection.endedBy == .host)
         #expect(connection.records == DirectionCounts(fromClient: 3, fromHost: 3))
