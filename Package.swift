@@ -206,6 +206,10 @@ let package = Package(
         .testTarget(name: "NetMgrIntegrationTests", dependencies: [
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrSimulators", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
+        // Hercules 3.13 (Debian `hercules`) as a real TN3270 host in front of two netmgrd.
+        .testTarget(name: "HerculesTests", dependencies: [
+            "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrProtocol", "NetMgrVerify", "NetMgrTestSupport", "netmgr", "netmgrd",
+        ]),
         .testTarget(name: "LineTransportTests", dependencies: [
             "LineTransport", "SDLC", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
