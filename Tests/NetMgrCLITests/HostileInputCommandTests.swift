@@ -1,0 +1,56 @@
+import Foundation
+import NetMgrTestSupport
+import Testing
+
+/// Options and files that used to trap or hang `netmgr`: each gets an error naming what
+/// is wrong and a distinct exit code.
+@Suite("netmgr: hostile input")
+struct HostileInputCommandTests {
+    let netmgr = BuiltProducts.path("netmgr")
+
+    @Test("bad --epoch values are command-line errors (64) naming the option", arguments: [
+        (["activate", "--epoch", "18446744073709551615", "TNVIP"], "--epoch 18446744073709551615: epoch 18446744073709551615 is past the largest allowed"),
+        (["activate", "--epoch", "9007199254740992", "TNVIP"], "--epoch 9007199254740992"),
+        (["activate", "--epoch", "0", "TNVIP"], "--epoch 0: epoch 0 means \"never activated\""),
+        (["cluster-event", "start", "--epoch", "18446744073709551615", "hostlink"], "--epoch 18446744073709551615"),
+    ])
+    func badEpoch(arguments: [String], message: String) async throws {
+        let result = try await runProcess(netmgr, arguments + ["--socket", "/nonexistent.sock"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
+    @Test("bad --timeout values are command-line errors (64) naming the option", arguments: [
+        ["activate", "TNVIP"], ["deactivate", "TNVIP"], ["cluster-event", "stop", "hostlink"],
+    ], ["1e300", "nan", "-1", "inf", "0", "100000"])
+    func badTimeout(command: [String], value: String) async throws {
+        let result = try await runProcess(netmgr, command + ["--timeout=\(value)", "--socket", "/nonexistent.sock"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("--timeout: "), "\(result.standardError)")
+        #expect(result.standardError.contains("is not a number of seconds from 0.001 to 86400"))
+    }
+
+    @Test("netmgr check refuses an alias bomb at once, naming file and line (exit 1)")
+    func aliasBomb() async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-bomb")
+        var text = "cluster:\n  name: x\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for (previous, name) in zip("abcdefgh".map(String.init), "bcdefghi".map(String.init)) {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ",") + "]\n"
+        }
+        text += "? *i\n: x\n"
+        try text.write(toFile: directory.file("bomb.yaml"), atomically: true, encoding: .utf8)
+        let result = try await runProcess(netmgr, ["check", directory.path], timeout: .seconds(30))
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(directory.file("bomb.yaml")):3:4: error: (document): defines the anchor &a; anchors and aliases are not allowed"),
+                "\(result.standardError)")
+    }
+
+    @Test("netmgr check on a FIFO named *.yaml says it is not a regular file, without blocking (exit 2)")
+    func fifo() async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-fifo")
+        #expect(mkfifo(directory.file("a.yaml"), 0o600) == 0)
+        let result = try await runProcess(netmgr, ["check", directory.path], timeout: .seconds(30))
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("a.yaml: is a FIFO, not a regular file"), "\(result.standardError)")
+    }
+}
