@@ -30,6 +30,20 @@ struct HostileInputCommandTests {
         #expect(result.standardError.contains("is not a number of seconds from 0.001 to 86400"))
     }
 
+    @Test("durations that overflow a clock are command-line errors (64) naming the option", arguments: [
+        (["verify", "--link-silence", "1e300", "/nonexistent.pcap"], "--link-silence 1e+300: expected a number of seconds above 0, at most 86400"),
+        (["sim", "host", "--listen", "127.0.0.1:1", "--hold-after-close", "1e300"], "--hold-after-close 1e+300: expected seconds, 0 to 86400"),
+        (["sim", "host", "--listen", "127.0.0.1:1", "--probe-interval", "9223372036854775807"], "--probe-interval 9223372036854775807: expected milliseconds"),
+        (["capture", "-i", "lo", "-o", "/nonexistent.pcap", "--duration", "1e300"], "--duration 1e300: expected seconds or a number with ms, s, m or h, up to a year"),
+    ])
+    func hugeDurations(arguments: [String], message: String) async throws {
+        var arguments = arguments
+        if arguments[0] == "sim" { arguments += ["--definitions", BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path] }
+        let result = try await runProcess(netmgr, arguments)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
     @Test("netmgr check refuses an alias bomb at once, naming file and line (exit 1)")
     func aliasBomb() async throws {
         let directory = try TemporaryDirectory(prefix: "netmgr-bomb")
