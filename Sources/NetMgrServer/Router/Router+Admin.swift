@@ -38,7 +38,8 @@ extension Router {
         case .activate:
             guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
             return allocateEpoch(given: request.epoch, for: targets).assumeIsolated().flatMap { epoch in
-                self.activate(targets, epoch: epoch, timeout: timeout)
+                // A reload (SIGHUP) while the epoch was being recorded may have rebuilt a standby resource.
+                self.activate(targets.compactMap { self.resources[$0.name] }, epoch: epoch, timeout: timeout)
             }.flatMapErrorThrowing { error in
                 self.failure("\(error)")
             }.nonisolated()
