@@ -59,12 +59,34 @@ struct HostileInputCommandTests {
                 "\(result.standardError)")
     }
 
-    @Test("netmgr check on a FIFO named *.yaml says it is not a regular file, without blocking (exit 2)")
-    func fifo() async throws {
-        let directory = try TemporaryDirectory(prefix: "netmgr-fifo")
-        #expect(mkfifo(directory.file("a.yaml"), 0o600) == 0)
+    enum Unreadable: String, CaseIterable, Sendable {
+        case fifo, directory, devZero, symlinkLoop, danglingLink
+    }
+
+    @Test("netmgr check names what is wrong with a *.yaml that is no file to read, without blocking (exit 2)", arguments: Unreadable.allCases)
+    func unreadable(kind: Unreadable) async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-unreadable")
+        let path = directory.file("a.yaml")
+        let expected: String
+        switch kind {
+        case .fifo:
+            #expect(mkfifo(path, 0o600) == 0)
+            expected = "a.yaml: is a FIFO, not a regular file"
+        case .directory:
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            expected = "a.yaml: is a directory, not a regular file"
+        case .devZero:
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero")
+            expected = "a.yaml: is a character device, not a regular file"
+        case .symlinkLoop:
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: path)
+            expected = "a.yaml: is a symbolic link loop"
+        case .danglingLink:
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: directory.file("gone"))
+            expected = "a.yaml: is a dangling symbolic link: its target \(directory.file("gone")) does not exist"
+        }
         let result = try await runProcess(netmgr, ["check", directory.path], timeout: .seconds(30))
         #expect(result.status == 2)
-        #expect(result.standardError.contains("a.yaml: is a FIFO, not a regular file"), "\(result.standardError)")
+        #expect(result.standardError.contains("error: \(directory.path)/\(expected)"), "\(result.standardError)")
     }
 }

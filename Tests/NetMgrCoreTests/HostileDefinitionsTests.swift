@@ -87,6 +87,25 @@ struct HostileDefinitionsTests {
         }
     }
 
+    @Test("files that are small one by one but large together are refused")
+    func tooLargeTogether() throws {
+        let directory = try phonebook(with: "big1.yaml", "# " + String(repeating: "x", count: 3000) + "\n")
+        try ("# " + String(repeating: "y", count: 3000) + "\n").write(toFile: directory.file("big2.yaml"), atomically: false, encoding: .utf8)
+        var limits = DefinitionsLimits()
+        limits.totalBytes = 5000
+        #expect {
+            try DefinitionsLoader.load(directory: directory.path, limits: limits)
+        } throws: { error in
+            "\(error)".contains("big2.yaml: takes the definitions past")
+        }
+        limits.files = 3
+        #expect {
+            try DefinitionsLoader.load(directory: directory.path, limits: limits)
+        } throws: { error in
+            "\(error)".contains("holds 6 *.yaml files, more than the 3")
+        }
+    }
+
     @Test("a YAML syntax error points at the broken line, not the one after it", arguments: [
         ("lines:\n  - name: LAN2\n    procedure: [tnetos\n  - name: LAN3\n", 3),
         ("lines:\n  - name: LAN2\n    procedure: \"tnetos\n  - name: LAN3\n", 3),

@@ -48,12 +48,20 @@ public enum DefinitionsLoader {
         guard !files.isEmpty else {
             throw DefinitionsReadError(path: directory, problem: "holds no *.yaml definitions files")
         }
+        guard files.count <= limits.files else {
+            throw DefinitionsReadError(path: directory, problem: "holds \(files.count) *.yaml files, more than the \(limits.files) a definitions set may have")
+        }
+        var totalBytes = 0
         var parser = DefinitionsParser()
         var precheck = YAMLPrecheck(limits: limits)
         var shown: [String] = []
         for name in files {
             let display = (directory as NSString).appendingPathComponent(name)
             let data = try read(display, limit: limits.fileBytes)
+            totalBytes += data.count
+            guard totalBytes <= limits.totalBytes else {
+                throw DefinitionsReadError(path: display, problem: "takes the definitions past \(limits.totalBytes >> 20) MiB in all, the most a definitions set may hold")
+            }
             if data.contains(0) {
                 throw DefinitionsReadError(path: display, problem: "is not text (it contains NUL bytes); definitions are UTF-8 YAML")
             }

@@ -210,6 +210,9 @@ func editDistance(_ a: String, _ b: String) -> Int {
 public struct DefinitionsLimits: Sendable {
     /// Bytes in one file.
     public var fileBytes = 16 << 20
+    /// Bytes in all files together, and how many files.
+    public var totalBytes = 64 << 20
+    public var files = 1_000
     /// Entries in each of the lines, resources and lus lists, over all files.
     public var entriesPerSection = 100_000
     /// YAML nodes (scalars, lists, mappings) over all files.
