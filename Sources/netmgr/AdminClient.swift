@@ -117,6 +117,11 @@ struct ActivateCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
     @Argument(help: "Resource or failover group names.") var targets: [String]
 
+    func validate() throws {
+        try AdminOptionChecks.epoch(epoch)
+        try AdminOptionChecks.timeout(timeout)
+    }
+
     func run() throws {
         try AdminClient.run(AdminRequest(command: .activate, targets: targets, epoch: epoch, timeoutSeconds: timeout), options: admin, json: json)
     }
@@ -131,7 +136,30 @@ struct DeactivateCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
     @Argument(help: "Resource or failover group names.") var targets: [String]
 
+    func validate() throws {
+        try AdminOptionChecks.timeout(timeout)
+    }
+
     func run() throws {
         try AdminClient.run(AdminRequest(command: .deactivate, targets: targets, timeoutSeconds: timeout), options: admin, json: json)
+    }
+}
+
+/// Checks of the options that end up in an admin request, shared by the commands that send them.
+enum AdminOptionChecks {
+    static func epoch(_ epoch: UInt64?) throws {
+        guard let epoch else { return }
+        guard epoch != 0 else {
+            throw ValidationError("--epoch 0: epoch 0 means \"never activated\"; give 1 or more, or leave --epoch out to take the next one")
+        }
+        do {
+            _ = try Epoch(validating: epoch)
+        } catch {
+            throw ValidationError("--epoch \(epoch): \(error)")
+        }
+    }
+
+    static func timeout(_ seconds: Double) throws {
+        if let problem = AdminRequest.timeoutProblem(seconds) { throw ValidationError("--timeout: \(problem)") }
     }
 }

@@ -45,7 +45,7 @@ struct CaptureCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let duration, Self.parseDuration(duration) == nil {
-            throw ValidationError("--duration \(duration): expected seconds or a number with ms, s, m or h, e.g. 30s")
+            throw ValidationError("--duration \(duration): expected seconds or a number with ms, s, m or h, up to a year, e.g. 30s")
         }
         if let count, count < 1 { throw ValidationError("--count \(count): expected at least 1") }
         if snaplen < 64 { throw ValidationError("--snaplen \(snaplen): expected at least 64 bytes") }
@@ -122,7 +122,8 @@ struct CaptureCommand: AsyncParsableCommand {
             scale = factor
             break
         }
-        guard let value = Double(number), value > 0, value.isFinite else { return nil }
+        // At most a year: nanoseconds of it fit an Int64 with room to spare.
+        guard let value = Double(number), value > 0, value * scale <= 366 * 86_400 else { return nil }
         return .nanoseconds(Int64(value * scale * 1e9))
     }
 }

@@ -30,6 +30,11 @@ struct ClusterEventCommand: ParsableCommand {
     @Option(help: "Activation epoch, if the engine provides one.") var epoch: UInt64?
     @Option(help: "Seconds to wait for the state to be reached.") var timeout: Double = 60
 
+    func validate() throws {
+        try AdminOptionChecks.epoch(epoch)
+        try AdminOptionChecks.timeout(timeout)
+    }
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         guard let rawEvent = environment["ARMS_EVENT"] ?? environment["CLP_EVENT"] else {

@@ -62,21 +62,22 @@ struct SimHostTN3270Options: ParsableArguments {
         guard definitions != nil || !lus.isEmpty else {
             throw ValidationError("No LUs: give --definitions DIR and/or --lu NAME[=ADDR,...].")
         }
-        guard holdAfterClose.isFinite, holdAfterClose >= 0 else {
-            throw ValidationError("--hold-after-close \(holdAfterClose): expected seconds, 0 or more.")
+        // Upper bounds keep the conversions to TimeAmount (nanoseconds in an Int64) from overflowing.
+        guard holdAfterClose.isFinite, holdAfterClose >= 0, holdAfterClose <= 86_400 else {
+            throw ValidationError("--hold-after-close \(holdAfterClose): expected seconds, 0 to 86400.")
         }
-        if let probeInterval, probeInterval <= 0 {
-            throw ValidationError("--probe-interval \(probeInterval): expected milliseconds, more than 0.")
+        if let probeInterval, !(1...86_400_000).contains(probeInterval) {
+            throw ValidationError("--probe-interval \(probeInterval): expected milliseconds, 1 to 86400000.")
         }
         if let probeTimeout {
             guard probeInterval != nil else { throw ValidationError("--probe-timeout needs --probe-interval.") }
-            guard probeTimeout > 0 else { throw ValidationError("--probe-timeout \(probeTimeout): expected milliseconds, more than 0.") }
+            guard (1...86_400_000).contains(probeTimeout) else { throw ValidationError("--probe-timeout \(probeTimeout): expected milliseconds, 1 to 86400000.") }
         }
         if let rejectEvery, rejectEvery < 1 {
             throw ValidationError("--reject-every \(rejectEvery): expected a count, 1 or more.")
         }
-        if let printEvery, printEvery <= 0 {
-            throw ValidationError("--print-every \(printEvery): expected milliseconds, more than 0.")
+        if let printEvery, !(1...86_400_000).contains(printEvery) {
+            throw ValidationError("--print-every \(printEvery): expected milliseconds, 1 to 86400000.")
         }
     }
 

@@ -54,8 +54,8 @@ struct VerifyCommand: ParsableCommand {
         for host in hosts where VerifyOptions.parseHost(host) == nil {
             throw ValidationError("--host \(host): expected ADDR:PORT with an IP address literal, e.g. 127.0.0.100:2323 or [::1]:23")
         }
-        if let linkSilence, !(linkSilence > 0) {
-            throw ValidationError("--link-silence \(linkSilence): expected a number of seconds above 0")
+        if let linkSilence, !(linkSilence > 0 && linkSilence <= 86_400) {
+            throw ValidationError("--link-silence \(linkSilence): expected a number of seconds above 0, at most 86400")
         }
         if noDiscover, hosts.isEmpty, definitions == nil {
             throw ValidationError("--no-discover needs --host or --definitions: otherwise there is no host to look at")

@@ -15,7 +15,10 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         discussion: """
             Resources start in standby. A cluster engine activates them through the admin \
             socket (netmgr activate, netmgr cluster-event, the keepalived notify script or the \
-            OCF agent). SIGTERM or SIGINT deactivates everything cleanly and exits.
+            OCF agent). SIGTERM or SIGINT deactivates everything cleanly and exits. SIGHUP \
+            reloads the definitions: a set with errors is refused and the running one kept; \
+            changes apply to standby resources, and are refused for active ones. SIGUSR1, \
+            SIGUSR2 and SIGPIPE are logged or ignored.
             Exit codes: 0 stopped cleanly, 1 invalid definitions or start-up failure, \
             2 definitions unreadable, 64 bad command line.
             """
@@ -42,6 +45,12 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical") }
         if let lan, case .failure(let error) = Endpoint.parse(lan) { throw ValidationError("--lan \(lan): \(error)") }
+        if let stateDir {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: stateDir, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ValidationError("--state-dir \(stateDir) is a file, not a directory; give the directory that holds (or will hold) the epoch file")
+            }
+        }
     }
 
     func run() async throws {
@@ -54,6 +63,7 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "netmgrd")
+        SignalHandling.ignoreFatalDefaults()
         let openFiles = ProcessLimits.raiseOpenFiles()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -82,18 +92,30 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         var configuration = DaemonConfiguration(definitions: loaded.definitions, nodeName: node, stateDirectory: stateDir, adminSocket: socket)
         if let lan { configuration.lanEndpoint = try Endpoint.parse(lan).get() }
         if let stateDir {
-            try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            do {
+                try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let epoch = try EpochStore(stateDirectory: stateDir, logger: logger).current()
+                logger.info("epoch store \(stateDir): newest epoch \(epoch)")
+            } catch let error as EpochStore.Failure {
+                logger.critical("--state-dir \(stateDir): \(error)")
+                throw ExitCode(1)
+            } catch {
+                logger.critical("--state-dir \(stateDir): cannot create the directory: \((error as NSError).localizedDescription)")
+                throw ExitCode(1)
+            }
         }
 
+        let (reloads, reloadRequests) = AsyncStream.makeStream(of: Definitions.self)
         let daemon = NetMgrDaemon(configuration: configuration, logger: logger, metricsText: {
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
             return String(decoding: bytes, as: UTF8.self)
-        })
+        }, reloads: reloads)
+        let signals = await SignalHandling(definitionsDirectory: definitions, logger: logger, reloads: reloadRequests)
         // Orchestrators (the demo, tests, systemd's notify wrappers) wait for this line.
         let announcing = AnnouncingDaemon(daemon: daemon, node: node)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: announcing)],
+            services: [.init(service: announcing), .init(service: signals)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -50,7 +50,7 @@ let bdlcLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
     """)
 
 let mistakes: [Mistake] = [
-    Mistake("YAML syntax error", "lines.yaml", "procedure: tnetos", "procedure: [tnetos", at: "- name: LEASED1", key: "(document)"),
+    Mistake("YAML syntax error", "lines.yaml", "procedure: tnetos", "procedure: [tnetos", at: "procedure: [tnetos", key: "(document)"),
     Mistake("unknown top-level section", "lus.yaml", nil, "phonebooks: []\n", at: "phonebooks:", key: "phonebooks"),
     Mistake("misspelt key", "lines.yaml", "station-address: 0xC1", "station-adress: 0xC1", at: "station-adress", key: "lines[LEASED1].station-adress"),
     Mistake("number where a terminal type is expected", "phonebook.yaml", "terminal-type: IBM-3278-2\n    dialect: tn3270e",

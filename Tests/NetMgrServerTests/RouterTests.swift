@@ -48,11 +48,11 @@ final class RouterHarness {
     let router: Router
     var attachments: [String: FakeAttachment] = [:]
 
-    init(failing: [String: String] = [:]) throws {
+    init(failing: [String: String] = [:], epochs: EpochStore? = nil) throws {
         let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
         var made: [String: FakeAttachment] = [:]
         let box = LockedBox(made)
-        router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: nil,
+        router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: epochs,
                         logger: Logger(label: "test"), metrics: DaemonMetrics(), makeAttachment: { runtime, _, stale in
                             let attachment = FakeAttachment(resourceName: runtime.name, failure: failing[runtime.name])
                             attachment.stale = stale
@@ -61,6 +61,7 @@ final class RouterHarness {
                         })
         made = [:]
         self.box = box
+        router.epochStoreThreads = nil  // the embedded loop runs the store inline
     }
 
     private let box: LockedBox<[String: FakeAttachment]>

@@ -1,5 +1,6 @@
 import Foundation
 
+import CYaml
 import Yams
 
 /// Reads typed values out of a Yams node tree and records, instead of throwing, every
@@ -202,4 +203,141 @@ func editDistance(_ a: String, _ b: String) -> Int {
         swap(&previous, &current)
     }
     return previous[b.count]
+}
+
+/// How large a definitions set may be. Real sites have a few thousand LUs; the limits are
+/// far above that and far below what would take minutes or gigabytes to reject.
+public struct DefinitionsLimits: Sendable {
+    /// Bytes in one file.
+    public var fileBytes = 16 << 20
+    /// Bytes in all files together, and how many files.
+    public var totalBytes = 64 << 20
+    public var files = 1_000
+    /// Entries in each of the lines, resources and lus lists, over all files.
+    public var entriesPerSection = 100_000
+    /// YAML nodes (scalars, lists, mappings) over all files.
+    public var nodes = 2_000_000
+    /// Lists and mappings inside each other.
+    public var depth = 32
+
+    public init() {}
+}
+
+/// A first pass over a file's YAML events (libyaml's parser, before Yams builds a tree):
+/// refuses anchors and aliases (definitions need none, and an alias bomb expands to
+/// billions of nodes), too deep nesting and too many entries, and reports syntax errors
+/// where the broken construct starts. Memory stays flat: no tree is built.
+struct YAMLPrecheck {
+    let limits: DefinitionsLimits
+    /// Entries per top-level section and nodes so far, over the files checked.
+    private(set) var entries: [String: Int] = [:]
+    private(set) var nodes = 0
+
+    init(limits: DefinitionsLimits) {
+        self.limits = limits
+    }
+
+    static let sections: Set<String> = ["lines", "resources", "lus"]
+
+    private struct Frame {
+        var isMapping: Bool
+        var expectingKey = true
+        var key: String?
+        /// The top-level section this list is, when it is one.
+        var section: String?
+    }
+
+    /// The first problem in `text`, or nil when Yams may compose it.
+    mutating func check(_ text: String, file: String) -> Diagnostic? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "(document)", problem: "cannot start the YAML parser (out of memory)")
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var stack: [Frame] = []
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    return Self.syntaxError(parser, file: file)
+                }
+                defer { yaml_event_delete(&event) }
+                let location = SourceLocation(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+                var anchor: UnsafeMutablePointer<yaml_char_t>?
+                var scalar: String?
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    return nil
+                case YAML_ALIAS_EVENT:
+                    let name = String(cString: event.data.alias.anchor)
+                    return Diagnostic(location, key: "(document)", problem: "uses the alias *\(name); anchors and aliases are not allowed in definitions",
+                                      expected: "each value written out where it is used")
+                case YAML_SCALAR_EVENT:
+                    anchor = event.data.scalar.anchor
+                    scalar = String(decoding: UnsafeBufferPointer(start: event.data.scalar.value, count: event.data.scalar.length), as: UTF8.self)
+                case YAML_SEQUENCE_START_EVENT:
+                    anchor = event.data.sequence_start.anchor
+                case YAML_MAPPING_START_EVENT:
+                    anchor = event.data.mapping_start.anchor
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    stack.removeLast()
+                    continue
+                default:
+                    continue
+                }
+                if let anchor {
+                    return Diagnostic(location, key: "(document)", problem: "defines the anchor &\(String(cString: anchor)); anchors and aliases are not allowed in definitions",
+                                      expected: "each value written out where it is used")
+                }
+                nodes += 1
+                if nodes > limits.nodes {
+                    return Diagnostic(location, key: "(document)", problem: "the definitions hold more than \(limits.nodes) YAML values; the limit is there so that a runaway file is refused quickly")
+                }
+                // Where this node sits: a key or value of a mapping, or an entry of a list.
+                var parentKey: String?
+                if var parent = stack.popLast() {
+                    if parent.isMapping {
+                        if parent.expectingKey { parent.key = scalar }
+                        parentKey = parent.expectingKey ? nil : parent.key
+                        parent.expectingKey.toggle()
+                    } else if let section = parent.section {
+                        let count = entries[section, default: 0] + 1
+                        entries[section] = count
+                        if count > limits.entriesPerSection {
+                            return Diagnostic(location, key: section, problem: "has more than \(limits.entriesPerSection) entries over all files",
+                                              expected: "at most \(limits.entriesPerSection) (split the cluster)")
+                        }
+                    }
+                    stack.append(parent)
+                }
+                guard event.type != YAML_SCALAR_EVENT else { continue }
+                if stack.count >= limits.depth {
+                    return Diagnostic(location, key: "(document)", problem: "nests lists and mappings more than \(limits.depth) deep",
+                                      expected: "the flat layout of cluster, lines, resources and lus")
+                }
+                let isTopLevelList = event.type == YAML_SEQUENCE_START_EVENT && stack.count == 1
+                stack.append(Frame(isMapping: event.type == YAML_MAPPING_START_EVENT,
+                                   section: isTopLevelList ? parentKey.flatMap { Self.sections.contains($0) ? $0 : nil } : nil))
+            }
+        }
+    }
+
+    /// libyaml's problem mark often lies past the mistake (a key without ':' or an
+    /// unclosed '[' is noticed on the next line). The context mark is where the broken
+    /// token or flow collection starts, so report that. A block mapping's context is
+    /// where the whole mapping began, maybe far above; there the problem mark, the
+    /// unexpected token, is the better line.
+    private static func syntaxError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
+        let context = parser.context.map { String(cString: $0) }
+        var mark = parser.problem_mark
+        if let context, parser.error == YAML_SCANNER_ERROR || context.contains("flow") { mark = parser.context_mark }
+        var text = "YAML syntax: \(problem)"
+        if let context { text += " (\(context) at line \(parser.context_mark.line + 1))" }
+        return Diagnostic(SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1),
+                          key: "(document)", problem: text, expected: "valid YAML")
+    }
 }

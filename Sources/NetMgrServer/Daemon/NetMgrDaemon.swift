@@ -15,12 +15,16 @@ public struct NetMgrDaemon: Service {
     public let logger: Logger
     let metricsText: @Sendable () -> String
     let attachments: AttachmentFactory
+    /// Validated definitions to take while running (SIGHUP); see `Router.reload`.
+    let reloads: AsyncStream<Definitions>?
 
-    public init(configuration: DaemonConfiguration, logger: Logger, metricsText: @escaping @Sendable () -> String = { "" }) {
+    public init(configuration: DaemonConfiguration, logger: Logger, metricsText: @escaping @Sendable () -> String = { "" },
+                reloads: AsyncStream<Definitions>? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.metricsText = metricsText
         self.attachments = AttachmentFactory(configuration: configuration, logger: logger)
+        self.reloads = reloads
     }
 
     /// Reports where the daemon listens once it does (for tests and the demo).
@@ -45,11 +49,16 @@ public struct NetMgrDaemon: Service {
         let attachments = self.attachments
         let router = try await loop.submit {
             let connects = ConnectLimiters(definitions: definitions)
-            return NIOLoopBound(Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
-                                       makeAttachment: { runtime, epoch, stale in
-                                           try attachments.make(for: runtime, epoch: epoch, stale: stale, node: node, loop: loop, connects: connects)
-                                       }),
-                                eventLoop: loop)
+            // Host sides are built from the router's definitions, which a reload may change.
+            let current = NIOLoopBoundBox(definitions, eventLoop: loop)
+            let router = Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
+                                makeAttachment: { runtime, epoch, stale in
+                                    var configuration = attachments.configuration
+                                    configuration.definitions = current.value
+                                    return try AttachmentFactory(configuration: configuration, logger: attachments.logger).make(for: runtime, epoch: epoch, stale: stale, node: node, loop: loop, connects: connects)
+                                })
+            router.definitionsChanged = { current.value = $0; connects.learnLimits(of: $0) }
+            return NIOLoopBound(router, eventLoop: loop)
         }.get()
 
         let lanEndpoint = configuration.lanEndpoint ?? node.lan
@@ -101,7 +110,15 @@ public struct NetMgrDaemon: Service {
         logger.info("netmgrd \(node.name) of cluster \(definitions.cluster.name) serving clients on \(lan.localAddress?.description ?? "?"), admin socket \(socketPath)")
         if let address = lan.localAddress { onListening(Listening(lan: address, adminSocket: socketPath)) }
 
+        let reloading = Task {
+            guard let reloads else { return }
+            for await update in reloads {
+                try? await loop.submit { router.value.reload(update) }.get()
+            }
+        }
+
         try? await gracefulShutdown()
+        reloading.cancel()
 
         logger.info("netmgrd \(node.name) shutting down: deactivating resources")
         let timeout = TimeAmount.milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))

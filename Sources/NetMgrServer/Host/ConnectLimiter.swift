@@ -49,10 +49,16 @@ final class ConnectLimiter {
 /// One `ConnectLimiter` per host endpoint (IP:port), shared by every resource that
 /// connects there. Its limit is the smallest `max-negotiations` of those resources.
 final class ConnectLimiters {
-    private let limits: [String: Int]
+    private var limits: [String: Int] = [:]
     private var limiters: [String: ConnectLimiter] = [:]
 
     init(definitions: Definitions) {
+        learnLimits(of: definitions)
+    }
+
+    /// Takes the limits of a (re)loaded definition set. A host that already has a limiter
+    /// keeps its limit until netmgrd restarts: connections may be in flight under it.
+    func learnLimits(of definitions: Definitions) {
         var limits: [String: Int] = [:]
         for resource in definitions.resources {
             guard case .tcp(let host) = resource.host else { continue }

@@ -6,38 +6,46 @@ import NetMgrProtocol
 public struct ResourceStateMachine: Sendable, Equatable {
     public private(set) var state: ResourceState = .standby
     /// The epoch of the current (or last) activation here; 0 = never activated.
-    public private(set) var epoch: UInt64 = 0
+    public private(set) var epoch: Epoch = .zero
     /// The highest epoch seen anywhere in the cluster for this resource.
-    public private(set) var newestSeenEpoch: UInt64 = 0
+    public private(set) var newestSeenEpoch: Epoch = .zero
     /// An activation requested while deactivating, carried out once standby.
-    private var queuedActivation: UInt64?
+    private var queuedActivation: Epoch?
 
     public init() {}
 
     public enum Action: Sendable, Equatable {
         /// Connect to the host (bind LUs, switch the line) for this epoch.
-        case startAttachment(epoch: UInt64)
+        case startAttachment(epoch: Epoch)
         /// Close the host side cleanly.
         case stopAttachment
         /// Tell clients (and peers) the new state and epoch.
-        case announce(ResourceState, epoch: UInt64)
+        case announce(ResourceState, epoch: Epoch)
         case none
     }
 
     public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
-        /// A newer activation exists elsewhere; activating with an older epoch would be a split brain.
-        case staleEpoch(requested: UInt64, newest: UInt64)
+        /// Epoch 0 stands for "never activated"; no activation may use it.
+        case zeroEpoch
+        /// A newer (or the same) activation was seen here or elsewhere; activating with it
+        /// again would be a split brain.
+        case staleEpoch(requested: Epoch, newest: Epoch)
 
         public var description: String {
             switch self {
+            case .zeroEpoch:
+                return "epoch 0 means \"never activated\" and cannot be used; give 1 or more, or leave the epoch out to take the next one"
+            case .staleEpoch(let requested, let newest) where requested == newest:
+                return "epoch \(requested) was already used for this resource in the cluster; an activation needs a newer one"
             case .staleEpoch(let requested, let newest):
-                return "epoch \(requested) is older than epoch \(newest) already active in the cluster"
+                return "epoch \(requested) is older than epoch \(newest), the newest seen for this resource in the cluster"
             }
         }
     }
 
     /// A cluster engine (or an operator) activates the resource here.
-    public mutating func activate(epoch: UInt64) throws(Refusal) -> [Action] {
+    public mutating func activate(epoch: Epoch) throws(Refusal) -> [Action] {
+        guard epoch != .zero else { throw .zeroEpoch }
         guard epoch > newestSeenEpoch || (epoch == self.epoch && state != .standby) else {
             throw .staleEpoch(requested: epoch, newest: newestSeenEpoch)
         }
@@ -56,7 +64,7 @@ public struct ResourceStateMachine: Sendable, Equatable {
         }
     }
 
-    private mutating func begin(epoch: UInt64) -> [Action] {
+    private mutating func begin(epoch: Epoch) -> [Action] {
         self.epoch = epoch
         state = .activating
         return [.announce(.activating, epoch: epoch), .startAttachment(epoch: epoch)]
@@ -101,7 +109,7 @@ public struct ResourceStateMachine: Sendable, Equatable {
 
     /// Another node reports this resource active with `epoch`. If that is newer than
     /// ours, this node lost the resource (split brain healed): step down.
-    public mutating func peerReported(activeEpoch: UInt64) -> [Action] {
+    public mutating func peerReported(activeEpoch: Epoch) -> [Action] {
         newestSeenEpoch = max(newestSeenEpoch, activeEpoch)
         guard activeEpoch > epoch, state == .active || state == .activating else { return [] }
         return deactivate()

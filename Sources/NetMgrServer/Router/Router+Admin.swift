@@ -24,7 +24,11 @@ extension Router {
             }
             targets = found
         }
-        let timeout = TimeAmount.milliseconds(Int64((request.timeoutSeconds ?? 30) * 1000))
+        let timeout: TimeAmount
+        switch request.timeoutMilliseconds() {
+        case .success(let milliseconds): timeout = .milliseconds(milliseconds)
+        case .failure(let problem): return loop.makeSucceededFuture(failure("\(problem)"))
+        }
 
         switch request.command {
         case .status:
@@ -33,39 +37,64 @@ extension Router {
             return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
         case .activate:
             guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
-            let epoch: UInt64
-            do {
-                if let given = request.epoch {
-                    try epochs?.observe(given)
-                    epoch = given
-                } else {
-                    // Above every epoch seen, and at least the time in milliseconds: nodes
-                    // that share no state directory still hand out ever larger epochs.
-                    let seen = (targets.map(\.machine.newestSeenEpoch).max() ?? 0) + 1
-                    let floor = max(seen, UInt64(Date().timeIntervalSince1970 * 1000))
-                    epoch = try epochs?.next(atLeast: floor) ?? floor
-                }
-            } catch {
-                return loop.makeSucceededFuture(failure("\(error)"))
-            }
-            var waits: [EventLoopFuture<Void>] = []
-            for runtime in targets {
-                do {
-                    let actions = try runtime.machine.activate(epoch: epoch)
-                    if runtime.machine.state != .active {
-                        let promise = loop.makePromise(of: Void.self)
-                        runtime.activationWaiters.append(promise)
-                        waits.append(promise.futureResult)
-                    }
-                    perform(actions, on: runtime)
-                } catch {
-                    return loop.makeSucceededFuture(failure("\(runtime.name): \(error)"))
-                }
-            }
-            return settle(waits, timeout: timeout, targets: targets, what: "activate")
+            return allocateEpoch(given: request.epoch, for: targets).assumeIsolated().flatMap { epoch in
+                // A reload (SIGHUP) while the epoch was being recorded may have rebuilt a standby resource.
+                self.activate(targets.compactMap { self.resources[$0.name] }, epoch: epoch, timeout: timeout)
+            }.flatMapErrorThrowing { error in
+                self.failure("\(error)")
+            }.nonisolated()
         case .deactivate:
             return settle(deactivate(targets), timeout: timeout, targets: targets, what: "deactivate")
         }
+    }
+
+    /// The epoch for an activation: the one the engine gave (checked, and recorded in the
+    /// store), or the next one by `Epoch.next`. Fails when it cannot be recorded: an
+    /// epoch that is not on disk could be handed out again after a restart.
+    private func allocateEpoch(given: UInt64?, for targets: [ResourceRuntime]) -> EventLoopFuture<Epoch> {
+        let epochs = self.epochs
+        if let given {
+            let epoch: Epoch
+            do {
+                epoch = try Epoch(validating: given)
+            } catch {
+                return loop.makeFailedFuture(AdminFailure("\(error)"))
+            }
+            guard epoch != .zero else { return loop.makeFailedFuture(ResourceStateMachine.Refusal.zeroEpoch) }
+            guard let epochs else { return loop.makeSucceededFuture(epoch) }
+            return runOffLoop { try epochs.observe(epoch) }.map { epoch }.flatMapErrorThrowing { error in
+                throw AdminFailure("nothing activated: epoch \(epoch) cannot be recorded: \(error)")
+            }
+        }
+        // Above every epoch seen, and at least the time in milliseconds: nodes that share
+        // no state directory still hand out ever larger epochs.
+        let seen = targets.map(\.machine.newestSeenEpoch).max() ?? .zero
+        let floor = Epoch.clockFloor(Date())
+        guard let epochs else {
+            return loop.makeCompletedFuture { try Epoch.next(after: seen, atLeast: floor) }
+        }
+        return runOffLoop { try epochs.next(after: seen, atLeast: floor) }.flatMapErrorThrowing { error in
+            throw AdminFailure("nothing activated: no epoch could be recorded: \(error)")
+        }
+    }
+
+    private func activate(_ targets: [ResourceRuntime], epoch: Epoch, timeout: TimeAmount) -> EventLoopFuture<AdminResponse> {
+        guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
+        var waits: [EventLoopFuture<Void>] = []
+        for runtime in targets {
+            do {
+                let actions = try runtime.machine.activate(epoch: epoch)
+                if runtime.machine.state != .active {
+                    let promise = loop.makePromise(of: Void.self)
+                    runtime.activationWaiters.append(promise)
+                    waits.append(promise.futureResult)
+                }
+                perform(actions, on: runtime)
+            } catch {
+                return loop.makeSucceededFuture(failure("\(runtime.name): \(error)"))
+            }
+        }
+        return settle(waits, timeout: timeout, targets: targets, what: "activate")
     }
 
     /// Starts deactivating `runtimes`; the futures complete as each reaches standby.
@@ -111,7 +140,7 @@ extension Router {
             AdminResponse.ResourceStatus(
                 name: runtime.name, group: runtime.group,
                 procedure: definitions.line(named: runtime.resource.line)?.procedure.rawValue ?? "?",
-                state: runtime.machine.state.description, epoch: runtime.machine.epoch,
+                state: runtime.machine.state.description, epoch: runtime.machine.epoch.value,
                 hostAddress: runtime.attachment?.hostVisibleAddress ?? "",
                 lus: brief ? [] : runtime.luOrder.map { name in
                     let lu = runtime.lus[name]!

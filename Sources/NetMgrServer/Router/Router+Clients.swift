@@ -72,7 +72,7 @@ extension Router {
         connection.send(.welcome(version: LANProtocol.version, node: node.name, cluster: definitions.cluster.name))
         for name in resourceOrder {
             let runtime = resources[name]!
-            connection.send(.resource(name: name, state: runtime.machine.state, epoch: runtime.machine.epoch, node: node.name))
+            connection.send(.resource(name: name, state: runtime.machine.state, epoch: runtime.machine.epoch.value, node: node.name))
         }
         connection.send(.tableEnd)
         logger.debug("client \(client) at \(connection.remote) said hello")

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import NetMgrCore
 import NetMgrProtocol
 
@@ -8,10 +9,17 @@ import NetMgrProtocol
 /// at tens of thousands of sessions the work is socket I/O, not coordination.
 final class Router {
     let loop: EventLoop
-    let definitions: Definitions
+    var definitions: Definitions {
+        didSet { definitionsChanged?(definitions) }
+    }
+    /// Told when a reload changed `definitions`.
+    var definitionsChanged: ((Definitions) -> Void)?
     let node: ClusterNode
     var logger: Logger
     let epochs: EpochStore?
+    /// Where the epoch store's blocking file work runs, off this loop; nil runs it inline
+    /// (tests on an embedded loop).
+    var epochStoreThreads: NIOThreadPool? = .singleton
     let metrics: DaemonMetrics
     /// Builds the host side for a resource (throws why it cannot); tests replace it. It gets
     /// the connections other nodes left at the host, so it can have the host drop them.
@@ -50,14 +58,14 @@ final class Router {
             case .announce(let state, let epoch):
                 logger.info("resource \(runtime.name) \(state) (epoch \(epoch))")
                 metrics.resourceState(runtime.name, state)
-                broadcast(.resource(name: runtime.name, state: state, epoch: epoch, node: node.name))
+                broadcast(.resource(name: runtime.name, state: state, epoch: epoch.value, node: node.name))
                 settleWaiters(of: runtime)
             case .startAttachment(let epoch):
                 runtime.activatingSince = .now()
                 let attachment: HostAttachment
                 do {
                     let stale = peerConnections.values.flatMap(\.values).filter { $0.resource == runtime.name && $0.up }
-                    attachment = try makeAttachment(runtime, epoch, stale)
+                    attachment = try makeAttachment(runtime, epoch.value, stale)
                 } catch {
                     logger.error("resource \(runtime.name): cannot activate: \(error)")
                     runtime.activationWaiters.forEach { $0.fail(AdminFailure("\(runtime.name): \(error)")) }
@@ -110,6 +118,14 @@ final class Router {
     }
 }
 
+extension Router {
+    /// Runs blocking work (the epoch store) on `epochStoreThreads` and completes on this loop.
+    func runOffLoop<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) -> EventLoopFuture<Value> {
+        guard let threads = epochStoreThreads else { return loop.makeCompletedFuture { try work() } }
+        return threads.runIfActive(eventLoop: loop, work)
+    }
+}
+
 struct AdminFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -118,9 +134,22 @@ struct AdminFailure: Error, CustomStringConvertible {
 extension Router {
     /// A peer's resource table entry. A newer active epoch elsewhere makes this node step
     /// down (the split brain is over) and is remembered so no older activation follows.
-    func peerReported(resource name: String, state: ResourceState, epoch: UInt64, peer: String) {
+    /// An epoch past `Epoch.maximum` is logged and ignored.
+    func peerReported(resource name: String, state: ResourceState, epoch wireEpoch: UInt64, peer: String) {
         guard let runtime = resources[name], state == .active || state == .activating else { return }
-        try? epochs?.observe(epoch)
+        let epoch: Epoch
+        do {
+            epoch = try Epoch(validating: wireEpoch)
+        } catch {
+            logger.warning("\(peer) reports \(name) \(state) with \(error): ignored")
+            return
+        }
+        if let epochs {
+            let logger = self.logger
+            runOffLoop { try epochs.observe(epoch) }.whenFailure { error in
+                logger.error("cannot record epoch \(epoch) that \(peer) reported for \(name): \(error)")
+            }
+        }
         let wasActive = runtime.machine.state == .active || runtime.machine.state == .activating
         let actions = runtime.machine.peerReported(activeEpoch: epoch)
         if wasActive, !actions.isEmpty {
