@@ -99,7 +99,9 @@ extension Router {
     func deliverHostData(_ payload: ByteBuffer, runtime: ResourceRuntime, lu: LURuntime, to owner: (connection: ClientConnection, session: UInt32)) {
         lu.hostSequence += 1
         let connection = owner.connection
-        if !connection.isWritable, connection.unsentBytes + payload.readableBytes > lan.limits.clientBufferLimit {
+        // A HOST-DATA frame: length, type, session, sequence, payload length, payload.
+        let frameBytes = 4 + 1 + 4 + 8 + 4 + payload.readableBytes
+        if !connection.isWritable, connection.unsentBytes + frameBytes > lan.limits.clientBufferLimit {
             connection.droppedHostData += 1
             metrics.hostDataDropped()
             logLimited(\.droppedHostDataLog, "LU \(lu.lu.name) of \(runtime.name): host data dropped (\(payload.readableBytes) bytes, HOST-DATA \(lu.hostSequence)): client \(connection.clientName ?? "?") at \(connection.remote) has not read \(connection.unsentBytes) bytes (\(connection.droppedHostData) dropped on this connection)",
