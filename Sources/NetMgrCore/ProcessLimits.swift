@@ -18,4 +18,11 @@ public enum ProcessLimits {
         }
         return UInt64(limit.rlim_cur)
     }
+
+    /// The open-file limit in force (the soft limit).
+    public static func openFiles() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        return UInt64(limit.rlim_cur)
+    }
 }

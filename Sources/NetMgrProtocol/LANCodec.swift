@@ -216,18 +216,42 @@ extension ServerMessage {
 
 /// Splits a byte stream into frames (length prefix removed). Single-step, so it works
 /// with NIO's `NIOSingleStepByteToMessageProcessor` and on any split of the input.
+///
+/// The first frame may be held to a smaller limit than the rest: on a server the first
+/// frame must be HELLO, so an unauthenticated peer cannot make it buffer a large frame.
 public struct LANFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
-    public init() {}
+    /// The largest frame length accepted after the first frame.
+    public let maximumFrameLength: Int
+    /// The largest frame length accepted for the first frame.
+    public let firstFrameLimit: Int
+    private var framesDecoded = 0
+
+    public init(maximumFrameLength: Int = LANProtocol.maximumFrameLength, firstFrameLimit: Int? = nil) {
+        self.maximumFrameLength = maximumFrameLength
+        self.firstFrameLimit = firstFrameLimit ?? maximumFrameLength
+    }
+
+    /// The limit a server applies: HELLO first, small; then the protocol's maximum.
+    public static func server() -> LANFrameDecoder {
+        LANFrameDecoder(firstFrameLimit: LANProtocol.maximumHelloFrameLength)
+    }
+
+    /// The most bytes a `ByteToMessageHandler` around this decoder needs to hold: one
+    /// whole frame of the largest length and its prefix.
+    public var maximumBufferSize: Int { max(maximumFrameLength, firstFrameLimit) + 4 }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
-        guard length >= 1, length <= LANProtocol.maximumFrameLength else {
-            throw LANProtocolError("frame length \(length) at stream offset is outside 1...\(LANProtocol.maximumFrameLength)")
+        let limit = framesDecoded == 0 ? firstFrameLimit : maximumFrameLength
+        guard length >= 1, length <= limit else {
+            let which = framesDecoded == 0 && firstFrameLimit < maximumFrameLength ? "first frame (HELLO) length" : "frame length"
+            throw LANProtocolError("\(which) \(length) is outside 1...\(limit)")
         }
         guard buffer.readableBytes >= 4 + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
+        framesDecoded = 1
         return buffer.readSlice(length: Int(length))
     }
 

@@ -8,6 +8,9 @@ public enum LANProtocol {
     public static let version: UInt16 = 1
     /// Largest frame either side accepts; a larger length is a protocol error.
     public static let maximumFrameLength = 1 << 20
+    /// Largest first frame (HELLO) a server accepts: until HELLO a peer is unknown, so
+    /// it may not make the server buffer more than this.
+    public static let maximumHelloFrameLength = 4096
 }
 
 /// A resource's state as a server reports it.

@@ -48,12 +48,12 @@ final class RouterHarness {
     let router: Router
     var attachments: [String: FakeAttachment] = [:]
 
-    init(failing: [String: String] = [:], epochs: EpochStore? = nil) throws {
+    init(failing: [String: String] = [:], epochs: EpochStore? = nil, lanLimits: LANLimits = LANLimits()) throws {
         let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
         var made: [String: FakeAttachment] = [:]
         let box = LockedBox(made)
         router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: epochs,
-                        logger: Logger(label: "test"), metrics: DaemonMetrics(), makeAttachment: { runtime, _, stale in
+                        logger: Logger(label: "test"), metrics: DaemonMetrics(), lanLimits: lanLimits, makeAttachment: { runtime, _, stale in
                             let attachment = FakeAttachment(resourceName: runtime.name, failure: failing[runtime.name])
                             attachment.stale = stale
                             box.update { $0[runtime.name] = attachment }
@@ -69,8 +69,7 @@ final class RouterHarness {
 
     func connect(name: String = "app") throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-        try channel.pipeline.syncOperations.addHandler(LANServerHandler(router: router))
+        try LANListener.addHandlers(to: channel, router: router)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.50", port: 40000)).wait()
         try send(.hello(minVersion: 1, maxVersion: 1, client: name), on: channel)
         return channel
@@ -117,8 +116,7 @@ struct RouterTests {
     func badVersion() throws {
         let harness = try RouterHarness()
         let channel = EmbeddedChannel(loop: harness.loop)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-        try channel.pipeline.syncOperations.addHandler(LANServerHandler(router: harness.router))
+        try LANListener.addHandlers(to: channel, router: harness.router)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.50", port: 40000)).wait()
         try harness.send(.hello(minVersion: 2, maxVersion: 3, client: "future"), on: channel)
         let messages = try harness.received(on: channel)

@@ -16,6 +16,8 @@ public struct DaemonConfiguration: Sendable {
     public var retry = RetryPolicy()
     /// How long a graceful shutdown waits for resources to deactivate.
     public var shutdownTimeoutSeconds: Double = 10
+    /// What one client connection may cost netmgrd, and how many there may be.
+    public var lan = LANLimits()
 
     public init(definitions: Definitions, nodeName: String, stateDirectory: String?, adminSocket: String, lanEndpoint: Endpoint? = nil) {
         self.definitions = definitions
@@ -23,6 +25,49 @@ public struct DaemonConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.adminSocket = adminSocket
         self.lanEndpoint = lanEndpoint
+    }
+}
+
+/// Bounds on the LAN side, so that no client, well-behaved or not, can make netmgrd grow
+/// without limit or starve the admin socket and the host connections of file descriptors.
+public struct LANLimits: Sendable {
+    /// Most client connections at once; nil derives it from the open-file limit
+    /// (`connectionLimit(openFiles:hostConnections:)`).
+    public var maximumConnections: Int?
+    /// A connection that has not said HELLO within this time is closed.
+    public var handshakeTimeoutSeconds: Double = 5
+    /// A client connection whose unsent output passes `writeBufferHighWater` bytes is not
+    /// writable: the host connections of its sessions are paused until it drains below
+    /// `writeBufferLowWater`.
+    public var writeBufferLowWater = 256 * 1024
+    public var writeBufferHighWater = 1024 * 1024
+    /// Past this much unsent output, host data for the connection's sessions is dropped
+    /// (counted, logged, and visible to the client as a gap in HOST-DATA sequence numbers);
+    /// past twice this the client is taken to be gone and its connection is closed.
+    public var clientBufferLimit = 16 * 1024 * 1024
+    /// Log lines about misbehaving clients (bad frames, refusals): this many per interval,
+    /// then one summary with the count.
+    public var logBurst = 10
+    public var logIntervalSeconds: Double = 10
+
+    public init() {}
+
+    /// File descriptors kept out of the LAN's reach besides one per host connection: the
+    /// admin socket and its connections, peer links, the epoch store, the event loop's own.
+    public static let reservedFileDescriptors = 256
+
+    /// The connection cap for an open-file limit: three quarters of what is left after one
+    /// descriptor per host connection and `reservedFileDescriptors`, and at least 16.
+    public static func connectionLimit(openFiles: UInt64, hostConnections: Int) -> Int {
+        let files = Int(clamping: openFiles)
+        let (left, overflow) = files.subtractingReportingOverflow(hostConnections + reservedFileDescriptors)
+        guard !overflow, left > 0 else { return 16 }
+        return max(16, left / 4 * 3)
+    }
+
+    /// The cap in force: the configured one, or the one derived from this process's limit.
+    public func effectiveMaximumConnections(hostConnections: Int) -> Int {
+        maximumConnections ?? Self.connectionLimit(openFiles: ProcessLimits.openFiles(), hostConnections: hostConnections)
     }
 }
 

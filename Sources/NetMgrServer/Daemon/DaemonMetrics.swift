@@ -8,6 +8,10 @@ final class DaemonMetrics {
     private let accepted = Counter(label: "netmgr_messages_accepted_total")
     private let rejected = Counter(label: "netmgr_messages_rejected_total")
     private let protocolErrors = Counter(label: "netmgr_lan_protocol_errors_total")
+    private let hostDataDroppedCounter = Counter(label: "netmgr_host_data_dropped_total")
+    private let connectionsRefusedCounter = Counter(label: "netmgr_lan_connections_refused_total")
+    private let handshakesDroppedCounter = Counter(label: "netmgr_lan_handshakes_dropped_total")
+    private let slowClientsClosedCounter = Counter(label: "netmgr_lan_slow_clients_closed_total")
     private let connectionsGauge = Gauge(label: "netmgr_client_connections")
     private let sessionsGauge = Gauge(label: "netmgr_sessions")
     private var sessionCount = 0
@@ -21,6 +25,14 @@ final class DaemonMetrics {
     func messageAccepted() { accepted.increment() }
     func messageRejected() { rejected.increment() }
     func protocolError() { protocolErrors.increment() }
+    /// Host data dropped because its client did not read its earlier output.
+    func hostDataDropped() { hostDataDroppedCounter.increment() }
+    /// A connection refused because the LAN side was full of connections that said HELLO.
+    func connectionRefused() { connectionsRefusedCounter.increment() }
+    /// A connection closed before HELLO: its deadline passed, or it made room for a newer one.
+    func handshakeDropped() { handshakesDroppedCounter.increment() }
+    /// A connection closed because its client stopped reading.
+    func slowClientClosed() { slowClientsClosedCounter.increment() }
     func clientConnections(_ count: Int) { connectionsGauge.record(count) }
 
     func sessions(delta: Int) {

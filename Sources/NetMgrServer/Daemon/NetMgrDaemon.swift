@@ -47,11 +47,12 @@ public struct NetMgrDaemon: Service {
         let epochs = configuration.stateDirectory.map { EpochStore(stateDirectory: $0) }
         let logger = self.logger
         let attachments = self.attachments
+        let lanLimits = configuration.lan
         let router = try await loop.submit {
             let connects = ConnectLimiters(definitions: definitions)
             // Host sides are built from the router's definitions, which a reload may change.
             let current = NIOLoopBoundBox(definitions, eventLoop: loop)
-            let router = Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(),
+            let router = Router(loop: loop, definitions: definitions, node: node, epochs: epochs, logger: logger, metrics: DaemonMetrics(), lanLimits: lanLimits,
                                 makeAttachment: { runtime, epoch, stale in
                                     var configuration = attachments.configuration
                                     configuration.definitions = current.value
@@ -64,17 +65,7 @@ public struct NetMgrDaemon: Service {
         let lanEndpoint = configuration.lanEndpoint ?? node.lan
         let lan: Channel
         do {
-            lan = try await ServerBootstrap(group: loop)
-                .serverChannelOption(.backlog, value: 1024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(LANServerHandler(router: router.value))
-                    }
-                }
-                .bind(host: lanEndpoint.host, port: lanEndpoint.port).get()
+            lan = try await LANListener.bind(host: lanEndpoint.host, port: lanEndpoint.port, loop: loop, router: router, limits: configuration.lan)
         } catch {
             try? await group.shutdownGracefully()
             throw DaemonError("cannot listen for clients on \(lanEndpoint): \(error)")

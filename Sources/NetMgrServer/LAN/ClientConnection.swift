@@ -11,8 +11,19 @@ final class ClientConnection {
     var sessions: [UInt32: (resource: String, lu: String)] = [:]
     /// A peer netmgrd that asked for this node's host connections.
     var watchesConnections = false
+    /// Bad frames and dropped host data seen on this connection, for its log lines.
+    var badFrames = 0
+    var droppedHostData = 0
+    /// Unsent output past which the client is taken to be gone and the connection closed.
+    var maximumUnsentBytes = Int.max
+    /// Told when the connection is closed for passing `maximumUnsentBytes`.
+    var onOutputOverflow: ((ClientConnection) -> Void)?
     private var flushScheduled = false
     private(set) var isClosed = false
+
+    /// How long a closing connection may take to deliver its last frame before it is
+    /// closed anyway: a client that does not read must not keep its output alive.
+    static let closeGrace = TimeAmount.seconds(2)
 
     init(channel: Channel) {
         self.channel = channel
@@ -22,9 +33,24 @@ final class ClientConnection {
 
     var hasSaidHello: Bool { clientName != nil }
 
+    /// Whether the client keeps up: false while its unsent output is over the high-water mark.
+    var isWritable: Bool { channel.isWritable }
+
+    /// Bytes written to the connection and not yet sent to the client.
+    var unsentBytes: Int {
+        (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
     /// Writes a message; flushes once per event-loop tick however many were written.
     func send(_ message: ServerMessage) {
         guard !isClosed else { return }
+        if !channel.isWritable, unsentBytes > maximumUnsentBytes {
+            // It has not read for so long that what it has not read is worthless to keep.
+            isClosed = true
+            channel.close(promise: nil)
+            onOutputOverflow?(self)
+            return
+        }
         var buffer = channel.allocator.buffer(capacity: 64)
         message.encode(into: &buffer)
         channel.write(buffer, promise: nil)
@@ -37,11 +63,15 @@ final class ClientConnection {
         }
     }
 
+    /// Sends `message` if given, then closes: once it is sent, or after `closeGrace`.
     func close(after message: ServerMessage? = nil) {
         guard !isClosed else { return }
         if let message { send(message) }
         isClosed = true
-        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { [channel] _ in
+        let channel = self.channel
+        let timeout = channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in
+            timeout.cancel()
             channel.close(promise: nil)
         }
     }

@@ -30,6 +30,11 @@ final class LANServerHandler: ChannelInboundHandler {
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let connection { router.connectionWritabilityChanged(connection) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let connection { router.connectionClosed(connection) }
         connection = nil

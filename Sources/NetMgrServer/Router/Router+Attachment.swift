@@ -94,8 +94,7 @@ extension Router: HostAttachmentDelegate {
     func attachment(_ attachment: HostAttachment, lu name: String, hostData: ByteBuffer) {
         guard let runtime = runtime(of: attachment), let lu = runtime.lus[name] else { return }
         if let owner = lu.owner {
-            lu.hostSequence += 1
-            owner.connection.send(.hostData(session: owner.session, sequence: lu.hostSequence, payload: hostData))
+            deliverHostData(hostData, runtime: runtime, lu: lu, to: owner)
         } else {
             if lu.undelivered.count >= LURuntime.undeliveredLimit { lu.undelivered.removeFirst() }
             lu.undelivered.append(hostData)

@@ -3,8 +3,112 @@ import NetMgrProtocol
 
 extension Router {
     func connectionOpened(_ connection: ClientConnection) {
+        connection.maximumUnsentBytes = lan.limits.clientBufferLimit.multipliedReportingOverflow(by: 2).partialValue
+        connection.onOutputOverflow = { [unowned self] in self.clientStoppedReading($0) }
+        switch lan.admission.opened(connection.id, at: loop.now) {
+        case .refuse:
+            metrics.connectionRefused()
+            let limit = lan.admission.limits.maximumConnections
+            logLimited(\.admissionLog, "client connection from \(connection.remote) refused: \(limit) connections, the limit, have said HELLO",
+                       summary: "client connections refused (at the limit of \(limit))")
+            connection.close(after: .goodbye(reason: "netmgrd on \(node.name) has its limit of \(limit) client connections; use another server or try later"))
+            return
+        case .acceptEvicting(let oldest):
+            if let evicted = connections[oldest] {
+                metrics.handshakeDropped()
+                logLimited(\.admissionLog, "client connection from \(evicted.remote) closed before HELLO to make room for \(connection.remote) (limit \(lan.admission.limits.maximumConnections))",
+                           summary: "connections without HELLO closed to make room")
+                evicted.close(after: .error(session: 0, code: .malformed, sequence: 0,
+                                            message: "no HELLO yet, and netmgrd on \(node.name) needs the room for a new connection"))
+            }
+        case .accept:
+            break
+        }
         connections[connection.id] = connection
         metrics.clientConnections(connections.count)
+        scheduleHandshakeSweep()
+    }
+
+    /// Closes the connections whose HELLO deadline passed, and waits for the next deadline.
+    private func scheduleHandshakeSweep() {
+        guard lan.handshakeSweep == nil, let next = lan.admission.nextDeadline else { return }
+        lan.handshakeSweep = loop.assumeIsolated().scheduleTask(deadline: next) { [unowned self] in
+            lan.handshakeSweep = nil
+            let timeout = lan.admission.limits.handshakeTimeout
+            for id in lan.admission.expired(at: loop.now) {
+                guard let connection = connections[id] else { continue }
+                metrics.handshakeDropped()
+                logLimited(\.admissionLog, "client connection from \(connection.remote) closed: no HELLO within \(Self.seconds(timeout)) s",
+                           summary: "client connections closed without HELLO")
+                connection.close(after: .error(session: 0, code: .malformed, sequence: 0, message: "no HELLO within \(Self.seconds(timeout)) s"))
+            }
+            scheduleHandshakeSweep()
+        }
+    }
+
+    /// A duration for log lines: "5" or "0.25".
+    static func seconds(_ amount: TimeAmount) -> String {
+        let milliseconds = amount.nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
+    }
+
+    /// Logs `line` at warning, unless the limiter's burst is used up; then one summary
+    /// line with the count follows when the limiter's interval ends.
+    func logLimited(_ limiter: WritableKeyPath<LANState, LogRateLimiter>, _ line: @autoclosure () -> String, summary: String) {
+        switch lan[keyPath: limiter].event(at: loop.now) {
+        case .log(let suppressedBefore):
+            if suppressedBefore > 0 { logger.warning("\(suppressedBefore) more \(summary), not logged one by one") }
+            logger.warning("\(line())")
+        case .suppress(let summaryAt):
+            guard let summaryAt else { return }
+            loop.assumeIsolated().scheduleTask(deadline: summaryAt) { [unowned self] in
+                let count = lan[keyPath: limiter].takeSummary()
+                if count > 0 { logger.warning("\(count) more \(summary) in the last \(Self.seconds(lan[keyPath: limiter].interval)) s, not logged one by one") }
+            }
+        }
+    }
+
+    /// A client that stopped reading while its output passed twice the buffer limit: it
+    /// is gone as far as netmgrd can tell, and keeping its output would grow without limit.
+    private func clientStoppedReading(_ connection: ClientConnection) {
+        metrics.slowClientClosed()
+        logger.warning("client \(connection.clientName ?? "?") at \(connection.remote) closed: it has not read \(connection.maximumUnsentBytes) bytes of output")
+    }
+
+    /// The client's connection went over its high-water mark (or back under the low one):
+    /// pause the host side of its sessions, or resume it.
+    func connectionWritabilityChanged(_ connection: ClientConnection) {
+        for place in connection.sessions.values {
+            if let runtime = resources[place.resource], let lu = runtime.lus[place.lu] { updateHostDataFlow(runtime, lu) }
+        }
+    }
+
+    /// Makes the LU's host side follow its owner: paused while the owner's connection is
+    /// not writable, reading otherwise (also when there is no owner: host data then waits,
+    /// bounded, in `undelivered`).
+    func updateHostDataFlow(_ runtime: ResourceRuntime, _ lu: LURuntime) {
+        let paused = lu.owner.map { !$0.connection.isWritable && !$0.connection.isClosed } ?? false
+        guard paused != lu.hostDataPaused else { return }
+        lu.hostDataPaused = paused
+        (runtime.attachment as? HostDataFlowControl)?.setHostDataPaused(paused, lu: lu.lu.name)
+    }
+
+    /// Sends host data to the LU's session, unless its client has not read
+    /// `clientBufferLimit` bytes: then the data is dropped, counted and logged. Its
+    /// sequence number is used up either way, so the client sees the gap.
+    func deliverHostData(_ payload: ByteBuffer, runtime: ResourceRuntime, lu: LURuntime, to owner: (connection: ClientConnection, session: UInt32)) {
+        lu.hostSequence += 1
+        let connection = owner.connection
+        // A HOST-DATA frame: length, type, session, sequence, payload length, payload.
+        let frameBytes = 4 + 1 + 4 + 8 + 4 + payload.readableBytes
+        if !connection.isWritable, connection.unsentBytes + frameBytes > lan.limits.clientBufferLimit {
+            connection.droppedHostData += 1
+            metrics.hostDataDropped()
+            logLimited(\.droppedHostDataLog, "LU \(lu.lu.name) of \(runtime.name): host data dropped (\(payload.readableBytes) bytes, HOST-DATA \(lu.hostSequence)): client \(connection.clientName ?? "?") at \(connection.remote) has not read \(connection.unsentBytes) bytes (\(connection.droppedHostData) dropped on this connection)",
+                       summary: "host data records dropped for clients that do not read")
+            return
+        }
+        connection.send(.hostData(session: owner.session, sequence: lu.hostSequence, payload: payload))
     }
 
     /// The client's connection is gone: its sessions are kept on their LUs' books (the
@@ -12,9 +116,11 @@ extension Router {
     func connectionClosed(_ connection: ClientConnection) {
         connection.markClosed()
         guard connections.removeValue(forKey: connection.id) != nil else { return }
+        lan.admission.closed(connection.id)
         for (session, place) in connection.sessions {
-            if let lu = resources[place.resource]?.lus[place.lu], lu.owner?.connection === connection, lu.owner?.session == session {
+            if let runtime = resources[place.resource], let lu = runtime.lus[place.lu], lu.owner?.connection === connection, lu.owner?.session == session {
                 lu.owner = nil
+                updateHostDataFlow(runtime, lu)
             }
         }
         metrics.clientConnections(connections.count)
@@ -25,12 +131,15 @@ extension Router {
 
     /// A frame the client sent that does not parse: say what and close.
     func protocolError(_ connection: ClientConnection, _ error: Error) {
-        logger.warning("client \(connection.clientName ?? "?") at \(connection.remote): bad frame: \(error)")
+        guard !connection.isClosed else { return }
+        connection.badFrames += 1
+        logLimited(\.badFrameLog, "client \(connection.clientName ?? "?") at \(connection.remote): bad frame: \(error)", summary: "bad frames")
         metrics.protocolError()
         connection.close(after: .error(session: 0, code: .malformed, sequence: 0, message: "\(error)"))
     }
 
     func received(_ message: ClientMessage, from connection: ClientConnection) {
+        guard !connection.isClosed else { return }
         guard connection.hasSaidHello else {
             if case .hello(let minVersion, let maxVersion, let client) = message {
                 hello(connection, minVersion: minVersion, maxVersion: maxVersion, client: client)
@@ -51,6 +160,8 @@ extension Router {
         case .ping(let token):
             connection.send(.pong(token: token))
         case .watchConnections:
+            // One snapshot per connection: repeating WATCH must not multiply the output.
+            guard !connection.watchesConnections else { return }
             connection.watchesConnections = true
             for name in resourceOrder {
                 for lu in resources[name]!.lus.values { if let info = lu.hostConnection { connection.send(.hostConnection(info)) } }
@@ -69,6 +180,7 @@ extension Router {
             return
         }
         connection.clientName = client
+        lan.admission.saidHello(connection.id)
         connection.send(.welcome(version: LANProtocol.version, node: node.name, cluster: definitions.cluster.name))
         for name in resourceOrder {
             let runtime = resources[name]!
@@ -93,7 +205,9 @@ extension Router {
             // The same client on a new connection takes over (its old one is half-dead);
             // anyone else must wait until the LU is free.
             guard owner.connection !== connection, owner.connection.clientName == client else {
-                return refuse(.luInUse, "LU \(luName) is held by \(owner.connection.clientName ?? "?") at \(owner.connection.remote)")
+                // Who holds it is for the operator's log, not for any client that asks.
+                logger.info("LU \(luName) of \(name): OPEN by \(client) at \(connection.remote) refused: held by \(owner.connection.clientName ?? "?") at \(owner.connection.remote)")
+                return refuse(.luInUse, "LU \(luName) is held by another client session")
             }
             owner.connection.sessions[owner.session] = nil
             owner.connection.send(.error(session: owner.session, code: .luInUse, sequence: 0, message: "LU \(luName) taken over by a newer connection of \(client)"))
@@ -112,9 +226,9 @@ extension Router {
         metrics.sessions(delta: 1)
         connection.send(.opened(session: session, state: lu.hostState, hostAddress: runtime.attachment?.hostVisibleAddress ?? ""))
         while let data = lu.undelivered.popFirst() {
-            lu.hostSequence += 1
-            connection.send(.hostData(session: session, sequence: lu.hostSequence, payload: data))
+            deliverHostData(data, runtime: runtime, lu: lu, to: (connection, session))
         }
+        updateHostDataFlow(runtime, lu)
     }
 
     private func data(_ connection: ClientConnection, session: UInt32, sequence: UInt64, payload: ByteBuffer) {
@@ -147,6 +261,7 @@ extension Router {
             lu.lastOwnerName = nil
             lu.startGeneration()
             runtime.attachment?.discardUnsent(lu: place.lu)
+            updateHostDataFlow(runtime, lu)
         }
         metrics.sessions(delta: -1)
         connection.send(.closed(session: session))

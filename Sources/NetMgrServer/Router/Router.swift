@@ -32,9 +32,12 @@ final class Router {
     /// The host connections each peer announced, by peer then "resource/LU"; kept when
     /// a peer goes silent, which is when they are needed.
     var peerConnections: [String: [String: HostConnectionInfo]] = [:]
+    /// The LAN side's limits and their bookkeeping (Router+Clients).
+    var lan: LANState
 
     init(loop: EventLoop, definitions: Definitions, node: ClusterNode, epochs: EpochStore?, logger: Logger,
-         metrics: DaemonMetrics, makeAttachment: @escaping (ResourceRuntime, UInt64, [HostConnectionInfo]) throws -> HostAttachment) {
+         metrics: DaemonMetrics, lanLimits: LANLimits = LANLimits(),
+         makeAttachment: @escaping (ResourceRuntime, UInt64, [HostConnectionInfo]) throws -> HostAttachment) {
         self.loop = loop
         self.definitions = definitions
         self.node = node
@@ -42,6 +45,7 @@ final class Router {
         self.logger = logger
         self.metrics = metrics
         self.makeAttachment = makeAttachment
+        self.lan = LANState(limits: lanLimits, maximumConnections: lanLimits.effectiveMaximumConnections(hostConnections: definitions.lus.count))
         for resource in definitions.resources {
             let group = definitions.group(carrying: resource.name)?.name ?? "-"
             resources[resource.name] = ResourceRuntime(resource: resource, group: group, lus: definitions.lus(of: resource.name))

@@ -57,6 +57,8 @@ final class LURuntime {
     /// Host data that arrived while no session was registered (bounded; oldest dropped).
     var undelivered = CircularBuffer<ByteBuffer>()
     static let undeliveredLimit = 64
+    /// Whether the host side was asked to stop reading for this LU (its client is behind).
+    var hostDataPaused = false
 
     init(lu: LU) {
         self.lu = lu
@@ -76,5 +78,6 @@ final class LURuntime {
         hostDetail = ""
         undelivered.removeAll()
         lastOwnerName = nil
+        hostDataPaused = false
     }
 }

@@ -1,0 +1,31 @@
+import NIOCore
+import NIOPosix
+import NetMgrProtocol
+
+/// The listener NetMgrClient (and peer netmgrds) connect to. Each connection is held to
+/// the LAN limits: a small first frame (HELLO), at most one whole frame buffered, and a
+/// write-buffer water mark that tells the router when a client falls behind.
+enum LANListener {
+    static func bind(host: String, port: Int, loop: EventLoop, router: NIOLoopBound<Router>, limits: LANLimits) async throws -> Channel {
+        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
+            low: max(1, min(limits.writeBufferLowWater, limits.writeBufferHighWater)), high: max(1, limits.writeBufferHighWater))
+        return try await ServerBootstrap(group: loop)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: waterMark)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try addHandlers(to: channel, router: router.value)
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    /// The server side of the LAN protocol on one connection.
+    static func addHandlers(to channel: Channel, router: Router) throws {
+        let decoder = LANFrameDecoder.server()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: decoder.maximumBufferSize))
+        try channel.pipeline.syncOperations.addHandler(LANServerHandler(router: router))
+    }
+}
