@@ -444,21 +444,21 @@ struct ClientStateMachine {
         return (id, actions)
     }
 
-    /// Queues a message; `resource` and `lu` name the session in the error when it is gone.
+    /// Queues a message; `resource` and `lu` name the session in errors.
     mutating func submit(session id: SessionID, resource: String, lu: String, payload: ByteBuffer, mode: SubmitMode) -> (SubmitResult, [Action]) {
         guard !stopped else { return (.refused(.clientShutDown), []) }
-        guard let session = sessions[id], !session.closing else { return (.refused(.sessionClosed(resource: resource, lu: lu)), []) }
+        // Reads fields, not a copy of the session: a copy would make the append below copy the ledger.
+        guard sessions[id]?.closing == false else { return (.refused(.sessionClosed(resource: resource, lu: lu)), []) }
         guard payload.readableBytes <= NetMgrClientConfiguration.maximumMessageSize else {
-            return (.refused(.tooLarge(resource: session.resource, lu: session.lu, size: payload.readableBytes,
-                                       limit: NetMgrClientConfiguration.maximumMessageSize)), [])
+            return (.refused(.tooLarge(resource: resource, lu: lu, size: payload.readableBytes, limit: NetMgrClientConfiguration.maximumMessageSize)), [])
         }
-        if session.unacked.count < queueLimit && session.parked.isEmpty {
+        if sessions[id]!.unacked.count < queueLimit && sessions[id]!.parked.isEmpty {
             var actions: [Action] = []
             return (.accepted(sequence: enqueue(id, payload, &actions)), actions)
         }
         switch mode {
         case .fail:
-            return (.refused(.queueFull(resource: session.resource, lu: session.lu, limit: queueLimit)), [])
+            return (.refused(.queueFull(resource: resource, lu: lu, limit: queueLimit)), [])
         case .wait(let submit):
             sessions[id]!.parked.append((submit, payload))
             return (.waiting, [])
