@@ -138,6 +138,9 @@ struct ClientStateMachine {
     private(set) var stopped = false
 
     var queueLimit: Int { max(1, configuration.sessionQueueLimit) }
+    /// Repeating timers run no more often than this, whatever is configured.
+    static let shortestInterval: Int64 = 1_000_000
+    private var pingInterval: Int64 { max(Self.shortestInterval, configuration.pingInterval.nanoseconds) }
 
     init(configuration: NetMgrClientConfiguration) {
         self.configuration = configuration
@@ -147,6 +150,7 @@ struct ClientStateMachine {
     // MARK: - Connections
 
     mutating func start(now: NIODeadline) -> [Action] {
+        guard !stopped else { return [] }
         var actions: [Action] = []
         for server in servers.indices where servers[server].connection == .idle { connect(server, &actions) }
         return actions
@@ -159,7 +163,7 @@ struct ClientStateMachine {
         servers[server].lastHeard = now
         return [
             .send(.hello(minVersion: LANProtocol.version, maxVersion: LANProtocol.version, client: configuration.clientName), server: server, connection: connection),
-            .schedule(.ping(server: server, connection: connection), at: later(now, configuration.pingInterval)),
+            .schedule(.ping(server: server, connection: connection), at: later(now, nanoseconds: pingInterval)),
         ]
     }
 
@@ -200,7 +204,7 @@ struct ClientStateMachine {
             }
             servers[server].pingToken &+= 1
             actions.append(.send(.ping(token: servers[server].pingToken), server: server, connection: connection))
-            actions.append(.schedule(.ping(server: server, connection: connection), at: later(now, configuration.pingInterval)))
+            actions.append(.schedule(.ping(server: server, connection: connection), at: later(now, nanoseconds: pingInterval)))
         case .reopen(let id):
             guard let session = sessions[id], session.waitingToRetry else { return [] }
             sessions[id]!.waitingToRetry = false
@@ -219,7 +223,8 @@ struct ClientStateMachine {
     private mutating func backOff(_ server: ServerID, now: NIODeadline, _ actions: inout [Action]) {
         servers[server].connection = .backingOff
         servers[server].attempt += 1
-        let initial = configuration.reconnectInitial.nanoseconds, maximum = configuration.reconnectMaximum.nanoseconds
+        let initial = max(Self.shortestInterval, configuration.reconnectInitial.nanoseconds)
+        let maximum = max(initial, configuration.reconnectMaximum.nanoseconds)
         let (grown, overflow) = initial.multipliedReportingOverflow(by: 1 << min(servers[server].attempt - 1, 20))
         let delay = overflow ? maximum : min(maximum, grown)
         actions.append(.schedule(.reconnect(server: server), at: later(now, nanoseconds: delay)))

@@ -277,6 +277,30 @@ struct ServerSelectionTests {
         #expect(h.take() == [.closeConnection(server: 0, connection: h.connections[0])])
     }
 
+    @Test("reconnection backs off from reconnectInitial, doubling up to reconnectMaximum; a zero interval cannot spin")
+    func backoff() {
+        var h = MachineHarness { $0.reconnectInitial = .milliseconds(20); $0.reconnectMaximum = .milliseconds(100) }
+        var delays: [Int64] = []
+        var connection = h.connections[0]
+        h.apply(h.machine.connectionClosed(server: 0, connection: connection, reason: "reset", now: h.now))
+        for _ in 0..<5 {
+            guard case .schedule(.reconnect(server: 0), let deadline)? = h.take().last(where: { if case .schedule(.reconnect, _) = $0 { true } else { false } })
+            else { Issue.record("no reconnect scheduled"); return }
+            delays.append((deadline - h.now).nanoseconds / 1_000_000)
+            h.now = deadline
+            h.apply(h.machine.timerFired(.reconnect(server: 0), now: h.now))
+            guard case .connect(0, let next)? = h.take().first else { Issue.record("no connect"); return }
+            connection = next
+            h.apply(h.machine.connectFailed(server: 0, connection: connection, reason: "refused", now: h.now))
+        }
+        #expect(delays == [20, 40, 80, 100, 100])
+
+        var zero = MachineHarness { $0.pingInterval = .zero; $0.reconnectInitial = .zero }
+        _ = zero.take()
+        zero.apply(zero.machine.timerFired(.ping(server: 0, connection: zero.connections[0]), now: zero.now))
+        #expect(zero.take().contains(.schedule(.ping(server: 0, connection: zero.connections[0]), at: zero.now + .milliseconds(1))))
+    }
+
     @Test("shutdown fails every pending call with clientShutDown")
     func shutdown() {
         var h = MachineHarness { $0.sessionQueueLimit = 1 }
