@@ -47,6 +47,7 @@ final class ScriptedCluster {
     var parked: [Machine.SubmitID: (session: UInt32, counter: Int)] = [:]
     var nextSubmit: Machine.SubmitID = 1
     var completions: [UInt32: [UInt64: Completion]] = [:]
+    var lastAcked: [UInt32: UInt64] = [:]
     /// Every (session, sequence) some server took from the client.
     var everReceived: Set<[UInt64]> = []
     /// Per (connection, session): the last DATA sequence sent since the last OPEN there.
@@ -88,6 +89,8 @@ final class ScriptedCluster {
             timers.append((timer, deadline))
         case .messageAcked(let session, let sequence):
             if !everReceived.contains([UInt64(session), sequence]) { problems.append("session \(session) seq \(sequence) acked but no server took it") }
+            if let last = lastAcked[session], last >= sequence { problems.append("session \(session): seq \(sequence) acked after seq \(last)") }
+            lastAcked[session] = sequence
             complete(session, sequence, .acked)
         case .messageFailed(let session, let sequence, let error):
             complete(session, sequence, .failed(error))
