@@ -183,8 +183,7 @@ let package = Package(
         .testTarget(name: "NetMgrClientTests", dependencies: [
             "NetMgrClient", "NetMgrProtocol", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
