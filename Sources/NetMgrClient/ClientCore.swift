@@ -18,7 +18,8 @@ final class ClientCore {
     private var openWaiters: [Machine.SessionID: EventLoopPromise<Void>] = [:]
     private var ackWaiters: [Machine.SessionID: [UInt64: EventLoopPromise<Void>]] = [:]
     private var submitWaiters: [Machine.SubmitID: (accepted: EventLoopPromise<UInt64>, ack: EventLoopPromise<Void>?)] = [:]
-    private var activeWaiters: [String: [EventLoopPromise<String>]] = [:]
+    private var activeWaiters: [String: [(id: UInt64, promise: EventLoopPromise<String>)]] = [:]
+    private var nextWaiterID: UInt64 = 1
     private var nextSubmitID: Machine.SubmitID = 1
     private var flushPending: Set<ObjectIdentifier> = []
 
@@ -82,9 +83,9 @@ final class ClientCore {
             hostData.removeValue(forKey: session)?.finish()
             ackWaiters[session] = nil  // the machine completed every one before it ends a session
         case .resourceActive(let resource, let node):
-            activeWaiters.removeValue(forKey: resource)?.forEach { $0.succeed(node) }
+            activeWaiters.removeValue(forKey: resource)?.forEach { $0.promise.succeed(node) }
         case .resourceWaitFailed(let resource, let error):
-            activeWaiters.removeValue(forKey: resource)?.forEach { $0.fail(error) }
+            activeWaiters.removeValue(forKey: resource)?.forEach { $0.promise.fail(error) }
         }
     }
 
@@ -172,6 +173,14 @@ final class ClientCore {
         return (result == .waiting ? submit : nil, sequence)
     }
 
+    /// The application stopped waiting in `openSession`: the session is closed, so that it
+    /// does not go on holding the LU. Nothing happens once the open has completed.
+    func cancelOpen(session: Machine.SessionID) {
+        guard let waiter = openWaiters.removeValue(forKey: session) else { return }
+        waiter.fail(CancellationError())
+        perform(machine.close(session: session))
+    }
+
     func cancelSubmit(_ submit: Machine.SubmitID, session: Machine.SessionID) {
         guard machine.cancelSubmit(submit, session: session), let waiter = submitWaiters.removeValue(forKey: submit) else { return }
         waiter.accepted.fail(CancellationError())
@@ -184,11 +193,18 @@ final class ClientCore {
 
     func unackedCount(session: Machine.SessionID) -> Int? { machine.unackedCount(session: session) }
 
-    func waitUntilActive(_ resource: String) -> EventLoopFuture<String> {
+    func waitUntilActive(_ resource: String) -> (waiter: UInt64, node: EventLoopFuture<String>) {
         let promise = loop.makePromise(of: String.self)
-        activeWaiters[resource, default: []].append(promise)
+        let waiter = nextWaiterID
+        nextWaiterID += 1
+        activeWaiters[resource, default: []].append((waiter, promise))
         perform(machine.waitUntilActive(resource))
-        return promise.futureResult
+        return (waiter, promise.futureResult)
+    }
+
+    func cancelWait(_ waiter: UInt64, resource: String) {
+        guard let index = activeWaiters[resource]?.firstIndex(where: { $0.id == waiter }) else { return }
+        activeWaiters[resource]!.remove(at: index).promise.fail(CancellationError())
     }
 
     func stop() -> EventLoopFuture<Void> {

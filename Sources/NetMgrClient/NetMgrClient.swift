@@ -45,23 +45,34 @@ public final class NetMgrClient: Sendable {
 
     /// Waits until some server reports `resource` active; returns that server's node name.
     /// Throws `.unknownResource` when a server that sent its whole table does not define it.
+    /// Throws `CancellationError` when the task is cancelled.
     public func waitUntilActive(_ resource: String) async throws -> String {
-        let core = self.core
-        return try await loop.flatSubmit { core.value.waitUntilActive(resource) }.get()
+        let core = self.core, loop = self.loop
+        let (waiter, node) = try await loop.submit { core.value.waitUntilActive(resource) }.get()
+        return try await withTaskCancellationHandler {
+            try await node.get()
+        } onCancel: {
+            loop.execute { core.value.cancelWait(waiter, resource: resource) }
+        }
     }
 
     /// Registers an LU session and waits until a server has opened it. The session then
     /// follows the resource wherever it is active. Throws `.unknownResource` or
-    /// `.unknownLU` when the servers do not define it, `.clientShutDown` after `shutdown()`.
+    /// `.unknownLU` when the servers do not define it, `.clientShutDown` after `shutdown()`,
+    /// and `CancellationError` when the task is cancelled first; the session is then closed,
+    /// so it does not hold the LU.
     public func openSession(resource: String, lu: String) async throws -> LUSession {
-        let core = self.core
+        let core = self.core, loop = self.loop
         let (hostData, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let (id, opened) = try await loop.submit {
             core.value.openSession(resource: resource, lu: lu, hostData: continuation)
         }.get()
-        let session = LUSession(client: self, id: id, resource: resource, lu: lu, hostData: hostData)
-        try await opened.get()
-        return session
+        try await withTaskCancellationHandler {
+            try await opened.get()
+        } onCancel: {
+            loop.execute { core.value.cancelOpen(session: id) }
+        }
+        return LUSession(client: self, id: id, resource: resource, lu: lu, hostData: hostData)
     }
 }
 

@@ -7,22 +7,22 @@ import Synchronization
 import Testing
 
 /// A LAN server on 127.0.0.1 (kernel-chosen port) that answers HELLO and OPEN as netmgrd
-/// does, with TNVIP active, and lets the test decide what to answer to each DATA.
+/// does, with TNVIP active and TNREAL standby, and lets the test decide what to answer to each DATA.
 final class ScriptedLANServer: Sendable {
     let channel: Channel
     let port: Int
-    /// Every DATA sequence received, and the acks sent before it arrived.
+    /// OPEN, DATA and CLOSE as received, and the acks sent, in order.
     let log = Mutex<[String]>([])
     private let connection = Mutex<Channel?>(nil)
 
-    init(onData: @escaping @Sendable (_ session: UInt32, _ sequence: UInt64) -> [ServerMessage]) async throws {
+    init(answersOpen: Bool = true, onData: @escaping @Sendable (_ session: UInt32, _ sequence: UInt64) -> [ServerMessage]) async throws {
         let box = Mutex<ScriptedLANServer?>(nil)
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-                    try child.pipeline.syncOperations.addHandler(Handler(onData: onData, server: { box.withLock { $0 } }))
+                    try child.pipeline.syncOperations.addHandler(Handler(answersOpen: answersOpen, onData: onData, server: { box.withLock { $0 } }))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -47,10 +47,12 @@ final class ScriptedLANServer: Sendable {
 
     final class Handler: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
+        let answersOpen: Bool
         let onData: @Sendable (UInt32, UInt64) -> [ServerMessage]
         let server: @Sendable () -> ScriptedLANServer?
 
-        init(onData: @escaping @Sendable (UInt32, UInt64) -> [ServerMessage], server: @escaping @Sendable () -> ScriptedLANServer?) {
+        init(answersOpen: Bool, onData: @escaping @Sendable (UInt32, UInt64) -> [ServerMessage], server: @escaping @Sendable () -> ScriptedLANServer?) {
+            self.answersOpen = answersOpen
             self.onData = onData
             self.server = server
         }
@@ -62,15 +64,18 @@ final class ScriptedLANServer: Sendable {
             case .hello:
                 server.connection.withLock { $0 = context.channel }
                 server.send([.welcome(version: LANProtocol.version, node: "node-a", cluster: "test"),
-                             .resource(name: "TNVIP", state: .active, epoch: 1, node: "node-a"), .tableEnd])
+                             .resource(name: "TNVIP", state: .active, epoch: 1, node: "node-a"),
+                             .resource(name: "TNREAL", state: .standby, epoch: 0, node: "node-a"), .tableEnd])
             case .open(let session, _, _):
-                server.send([.opened(session: session, state: .bound, hostAddress: "127.0.0.10")])
+                server.log.withLock { $0.append("open \(session)") }
+                if answersOpen { server.send([.opened(session: session, state: .bound, hostAddress: "127.0.0.10")]) }
             case .data(let session, let sequence, _):
                 server.log.withLock { $0.append("data \(sequence)") }
                 server.send(onData(session, sequence))
             case .ping(let token):
                 server.send([.pong(token: token)])
             case .close(let session):
+                server.log.withLock { $0.append("close \(session)") }
                 server.send([.closed(session: session)])
             case .watchConnections:
                 break
@@ -116,10 +121,10 @@ struct ClientLoopbackTests {
         #expect(try await session.submit([2]) == 2)
         await #expect(throws: NetMgrClientError.queueFull(resource: "TNVIP", lu: "VIPLU01", limit: 2)) { try await session.trySubmit([3]) }
         let waiting = Task { try await session.submit([3]) }
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["data 1", "data 2"] })
+        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "data 1", "data 2"] })
         server.send([.ack(session: 1, sequence: 1)])
         #expect(try await waiting.value == 3)
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["data 1", "data 2", "ack 1", "data 3"] })
+        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "data 1", "data 2", "ack 1", "data 3"] })
         #expect(try await session.unacknowledged() == 2)
         await client.shutdown()
         await server.stop()
@@ -136,7 +141,27 @@ struct ClientLoopbackTests {
             try await session.submit([UInt8](repeating: 0x40, count: size))
         }
         #expect(try await session.send([0x7D]) == 1, "the session goes on; the refused message took no sequence number")
-        #expect(server.log.withLock { $0 } == ["data 1", "ack 1"])
+        #expect(server.log.withLock { $0 } == ["open 1", "data 1", "ack 1"])
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test("cancelling openSession or waitUntilActive ends the wait with CancellationError; the session is closed, not left holding the LU")
+    func cancelled() async throws {
+        let server = try await ScriptedLANServer(answersOpen: false) { _, _ in [] }
+        let client = client(server)
+        client.start()
+        let opening = Task { try await client.openSession(resource: "TNVIP", lu: "VIPLU01") }
+        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1"] })
+        opening.cancel()
+        await #expect(throws: CancellationError.self) { try await opening.value }
+        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "close 1"] })
+        let waiting = Task { try await client.waitUntilActive("TNREAL") }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        await #expect(throws: NetMgrClientError.unknownResource(resource: "TNOTHER", detail: "no server defines it")) {
+            try await client.waitUntilActive("TNOTHER")
+        }
         await client.shutdown()
         await server.stop()
     }
