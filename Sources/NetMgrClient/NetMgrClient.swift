@@ -10,22 +10,24 @@ import NetMgrProtocol
 /// lost, says goodbye, deactivates the resource, or a newer epoch appears elsewhere, it
 /// moves the sessions by itself and sends again every message the host has not accepted,
 /// in order; sessions that only wait for host data move too. Applications never restart.
+///
+/// Failures are `NetMgrClientError` values; its documentation says which call throws what.
 public final class NetMgrClient: Sendable {
     let loop: EventLoop
-    let core: NIOLoopBound<ClientCore>
+    let core: NIOLoopBoundBox<ClientCore>
     /// Everything that happens: servers found and lost, resources moving, sessions
     /// resuming, messages acked. Single consumer.
     public let events: AsyncStream<NetMgrClientEvent>
 
+    /// Returns at once; nothing is connected before `start()`.
     public init(configuration: NetMgrClientConfiguration, eventLoop: EventLoop = MultiThreadedEventLoopGroup.singleton.next(),
                 logger: Logger = Logger(label: "netmgr.client")) {
         let (stream, continuation) = AsyncStream.makeStream(of: NetMgrClientEvent.self, bufferingPolicy: .bufferingNewest(100_000))
         self.events = stream
         self.loop = eventLoop
-        // The core is created on its loop and only ever touched there.
-        self.core = try! eventLoop.submit {
-            NIOLoopBound(ClientCore(loop: eventLoop, configuration: configuration, logger: logger, events: continuation), eventLoop: eventLoop)
-        }.wait()
+        // Built here and handed to the loop, which alone touches it from now on.
+        self.core = .makeBoxSendingValue(ClientCore(loop: eventLoop, configuration: configuration, logger: logger, events: continuation),
+                                         eventLoop: eventLoop)
     }
 
     /// Starts connecting to every server; reconnects on its own until `shutdown()`.
@@ -34,41 +36,52 @@ public final class NetMgrClient: Sendable {
         loop.execute { core.value.start() }
     }
 
+    /// Closes every connection. Whatever is still pending (opens, submits waiting for
+    /// room, `send`s waiting for the host, `waitUntilActive`) fails with `.clientShutDown`.
     public func shutdown() async {
         let core = self.core
         try? await loop.flatSubmit { core.value.stop() }.get()
     }
 
     /// Waits until some server reports `resource` active; returns that server's node name.
+    /// Throws `.unknownResource` when a server that sent its whole table does not define it.
+    /// Throws `CancellationError` when the task is cancelled.
     public func waitUntilActive(_ resource: String) async throws -> String {
-        let core = self.core
-        return try await loop.flatSubmit { core.value.waitUntilActive(resource) }.get()
+        let core = self.core, loop = self.loop
+        let (waiter, node) = try await loop.submit { core.value.waitUntilActive(resource) }.get()
+        return try await withTaskCancellationHandler {
+            try await node.get()
+        } onCancel: {
+            loop.execute { core.value.cancelWait(waiter, resource: resource) }
+        }
     }
 
     /// Registers an LU session and waits until a server has opened it. The session then
-    /// follows the resource wherever it is active.
+    /// follows the resource wherever it is active. Throws `.unknownResource` or
+    /// `.unknownLU` when the servers do not define it, `.clientShutDown` after `shutdown()`,
+    /// and `CancellationError` when the task is cancelled first; the session is then closed,
+    /// so it does not hold the LU.
     public func openSession(resource: String, lu: String) async throws -> LUSession {
-        let core = self.core
+        let core = self.core, loop = self.loop
         let (hostData, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let (id, opened) = try await loop.submit {
-            let (session, opened) = core.value.openSession(resource: resource, lu: lu, hostData: continuation)
-            return (session.id, opened)
+            core.value.openSession(resource: resource, lu: lu, hostData: continuation)
         }.get()
-        let session = LUSession(client: self, id: id, resource: resource, lu: lu, hostData: hostData)
-        try await opened.get()
-        return session
-    }
-
-    func withSession<T: Sendable>(_ id: UInt32, _ body: @escaping @Sendable (ClientCore, ClientSession) throws -> T) -> EventLoopFuture<T> {
-        let core = self.core
-        return loop.submit {
-            guard let session = core.value.sessions[id] else { throw NetMgrClientError("session \(id) is closed") }
-            return try body(core.value, session)
+        try await withTaskCancellationHandler {
+            try await opened.get()
+        } onCancel: {
+            loop.execute { core.value.cancelOpen(session: id) }
         }
+        return LUSession(client: self, id: id, resource: resource, lu: lu, hostData: hostData)
     }
 }
 
 /// An LU session: messages to the host, data from it.
+///
+/// Each session holds at most `NetMgrClientConfiguration.sessionQueueLimit` messages the
+/// host has not accepted. `submit` and `send` wait for room when it is full
+/// (backpressure); `trySubmit` fails with `.queueFull` instead. Messages keep their order
+/// either way.
 public final class LUSession: Sendable {
     public let resource: String
     public let lu: String
@@ -85,33 +98,61 @@ public final class LUSession: Sendable {
         self.hostData = hostData
     }
 
-    /// Queues a message for the host and returns its sequence number at once. The client
-    /// keeps it until the host accepted it, across any number of failovers.
+    /// Queues a message for the host and returns its sequence number, waiting first while
+    /// the session's queue is full. The client keeps the message until the host accepted
+    /// it, across any number of failovers; a host refusal arrives as the event
+    /// `messageRejected`. Throws `.tooLarge`, `.sessionClosed`, `.clientShutDown`, or
+    /// `CancellationError` when the task is cancelled while it waits for room.
     @discardableResult
     public func submit(_ bytes: [UInt8]) async throws -> UInt64 {
-        let payload = ByteBuffer(bytes: bytes)
-        return try await client.withSession(id) { core, session in core.submit(session, payload: payload, ack: nil) }.get()
+        try await enqueue(bytes, wait: true, ack: false).sequence
     }
 
-    /// Sends a message and waits until the host has accepted it; returns its sequence number.
+    /// Like `submit`, but fails with `.queueFull` at once instead of waiting for room.
+    @discardableResult
+    public func trySubmit(_ bytes: [UInt8]) async throws -> UInt64 {
+        try await enqueue(bytes, wait: false, ack: false).sequence
+    }
+
+    /// Sends a message and waits until the host has accepted it; returns its sequence
+    /// number. Waits for room like `submit`. Throws `.hostRejected` (naming the sequence)
+    /// when the host refused it for good, and what `submit` throws.
     @discardableResult
     public func send(_ bytes: [UInt8]) async throws -> UInt64 {
-        let payload = ByteBuffer(bytes: bytes)
-        let loop = client.loop
-        let (sequence, accepted) = try await client.withSession(id) { core, session in
-            let promise = loop.makePromise(of: Void.self)
-            return (core.submit(session, payload: payload, ack: promise), promise.futureResult)
-        }.get()
-        try await accepted.get()
+        let (sequence, accepted) = try await enqueue(bytes, wait: true, ack: true)
+        try await accepted?.get()
         return sequence
     }
 
-    /// How many submitted messages the host has not accepted yet.
-    public func unacknowledged() async throws -> Int {
-        try await client.withSession(id) { core, session in core.unackedCount(session) }.get()
+    private func enqueue(_ bytes: [UInt8], wait: Bool, ack: Bool) async throws -> (sequence: UInt64, accepted: EventLoopFuture<Void>?) {
+        let payload = ByteBuffer(bytes: bytes)
+        let core = client.core, loop = client.loop, id = self.id, resource = self.resource, lu = self.lu
+        let (submit, sequence, accepted) = try await loop.submit {
+            let promise = ack ? loop.makePromise(of: Void.self) : nil
+            let (submit, sequence) = core.value.submit(session: id, resource: resource, lu: lu, payload: payload, wait: wait, ack: promise)
+            return (submit, sequence, promise?.futureResult)
+        }.get()
+        let number = try await withTaskCancellationHandler {
+            try await sequence.get()
+        } onCancel: {
+            if let submit { loop.execute { core.value.cancelSubmit(submit, session: id) } }
+        }
+        return (number, accepted)
     }
 
+    /// How many submitted messages the host has not accepted yet. Throws `.sessionClosed`
+    /// once the session is gone.
+    public func unacknowledged() async throws -> Int {
+        let core = client.core, id = self.id, resource = self.resource, lu = self.lu
+        return try await client.loop.submit {
+            guard let count = core.value.unackedCount(session: id) else { throw NetMgrClientError.sessionClosed(resource: resource, lu: lu) }
+            return count
+        }.get()
+    }
+
+    /// Closes the session. Messages the host has not accepted yet fail with `.sessionClosed`.
     public func close() async {
-        _ = try? await client.withSession(id) { core, session in core.close(session) }.get()
+        let core = client.core, id = self.id
+        try? await client.loop.submit { core.value.close(session: id) }.get()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NetMgrProtocol
 
 /// A netmgrd's LAN address as the client dials it.
 public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
@@ -27,6 +28,14 @@ public struct NetMgrClientConfiguration: Sendable {
     public var serverTimeout: Duration = .seconds(2)
     /// Delay before re-opening a session a server refused (e.g. the LU is still held).
     public var reopenDelay: Duration = .milliseconds(50)
+    /// How many messages one session holds that the host has not accepted yet. When they
+    /// are this many, `LUSession.submit` waits for room and `LUSession.trySubmit` fails
+    /// with `NetMgrClientError.queueFull`. Values below 1 count as 1.
+    public var sessionQueueLimit: Int = 1_024
+
+    /// The largest message a session takes: the LAN frame limit less the DATA frame's own
+    /// fields (type, session, sequence, payload length). A larger one fails with `.tooLarge`.
+    public static let maximumMessageSize = LANProtocol.maximumFrameLength - 17
 
     public init(servers: [ServerAddress], clientName: String = NetMgrClientConfiguration.defaultClientName()) {
         self.servers = servers
@@ -49,19 +58,24 @@ public enum NetMgrClientEvent: Sendable, Equatable {
     case sessionResumed(lu: String, node: String, hostAddress: String, replayed: Int)
     case sessionState(lu: String, state: String, detail: String)
     case messageAcked(lu: String, sequence: UInt64)
+    /// The host refused message `sequence` for good; the client dropped it and went on
+    /// with the next one. `send` callers get `NetMgrClientError.hostRejected` instead.
     case messageRejected(lu: String, sequence: UInt64, reason: String)
+    /// A server refused to open or keep the session (`error` says why: not active there,
+    /// LU held by another client, ...). The client tries again by itself.
+    case sessionRefused(lu: String, error: NetMgrClientError)
     case hostData(lu: String, bytes: [UInt8])
 }
 
-public struct NetMgrClientError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 extension Duration {
-    /// Whole nanoseconds, for NIO's TimeAmount.
+    /// Whole nanoseconds, for NIO's TimeAmount; negative durations count as zero and
+    /// absurdly long ones as about 292 years, so no configured value can trap.
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return .max }
+        let (total, overflow2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow2 ? .max : total
     }
 }
