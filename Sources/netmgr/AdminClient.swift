@@ -71,7 +71,22 @@ enum AdminClient {
             table.add([resource.name, resource.group, resource.procedure, resource.state, String(resource.epoch),
                        resource.hostAddress.isEmpty ? "-" : resource.hostAddress, "\(resource.boundCount)/\(resource.luCount)"])
         }
-        return "node \(response.node)\n" + table.render()
+        var text = "node \(response.node)\n" + table.render()
+        // LUs the host refuses, or whose messages wait long for the host's ack.
+        let attention = response.resources.flatMap { resource in
+            resource.lus.filter { $0.rejection != nil || ($0.oldestUnackedMilliseconds ?? 0) >= 30_000 }.map { (resource.name, $0) }
+        }
+        if !attention.isEmpty {
+            var lus = TextTable(["RESOURCE", "LU", "STATE", "UNACKED", "OLDEST", "BIND", "WHY"])
+            for (resource, lu) in attention {
+                let why = lu.rejection ?? lu.hostScreen.map { "host screen: \($0)" } ?? lu.detail
+                lus.add([resource, lu.name, lu.state, lu.unacked.map(String.init) ?? "-",
+                         lu.oldestUnackedMilliseconds.map { "\($0 / 1000) s" } ?? "-",
+                         lu.timeToBindMilliseconds.map { "\($0) ms" } ?? "-", why])
+            }
+            text += "\n" + lus.render()
+        }
+        return text
     }
 }
 
