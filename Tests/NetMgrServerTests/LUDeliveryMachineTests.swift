@@ -11,8 +11,8 @@ struct LUDeliveryMachineTests {
 
     @Test("random host behaviour: nothing acked before the host took it, no input while locked or queried, order kept, and everything settles once the host behaves")
     func randomHosts() async {
-        await propertyCheck(count: 300, input: Self.steps, Gen.int(in: 0...1)) { codes, basic in
-            var world = LUDeliveryWorld(basicHost: basic == 1)
+        await propertyCheck(count: 300, input: Self.steps, Gen.int(in: 0...2)) { codes, kind in
+            var world = LUDeliveryWorld(host: LUDeliveryWorld.HostKind(rawValue: kind)!)
             for code in codes { world.step(LUDeliveryWorld.HostStep(rawValue: code)!) }
             let settled = world.behave()
             #expect(world.violations.isEmpty, "\(world.violations)")
@@ -25,8 +25,8 @@ struct LUDeliveryMachineTests {
 
     @Test("random host behaviour, then stop: the machine reports stopped once and holds no connect slot")
     func randomStops() async {
-        await propertyCheck(count: 200, input: Self.steps, Gen.int(in: 0...1)) { codes, basic in
-            var world = LUDeliveryWorld(basicHost: basic == 1)
+        await propertyCheck(count: 200, input: Self.steps, Gen.int(in: 0...2)) { codes, kind in
+            var world = LUDeliveryWorld(host: LUDeliveryWorld.HostKind(rawValue: kind)!)
             for code in codes { world.step(LUDeliveryWorld.HostStep(rawValue: code)!) }
             let stopped = world.stopAndSettle()
             #expect(stopped, "never reported stopped (phase \(world.machine.phase))")

@@ -45,13 +45,26 @@ struct LUDeliveryWorld {
     private var unanswered: [(record: TN3270Record, sequence: UInt64)] = []
     private var lastReceivedOnConnection: UInt64 = 0
 
+    /// The host's dialect: basic TN3270, TN3270E with RESPONSES, or TN3270E that refuses RESPONSES.
+    enum HostKind: Int, CaseIterable {
+        case basic, tn3270e, tn3270eWithoutResponses
+    }
+
     init(basicHost: Bool, refusalLimit: Int = 3) {
+        self.init(host: basicHost ? .basic : .tn3270e, refusalLimit: refusalLimit)
+    }
+
+    init(host kind: HostKind, refusalLimit: Int = 3) {
         var client = TN3270ClientConfiguration(luName: "LU01", deviceType: "IBM-3278-2-E", allowsTN3270E: true)
         client.maximumRecordLength = 4096
         var configuration = LUDeliveryMachine.Configuration(client: client, retry: RetryPolicy())
         configuration.refusalLimit = refusalLimit
         machine = LUDeliveryMachine(configuration: configuration)
-        hostConfiguration = basicHost ? .basicOnly : TN3270ServerConfiguration()
+        switch kind {
+        case .basic: hostConfiguration = .basicOnly
+        case .tn3270e: hostConfiguration = TN3270ServerConfiguration()
+        case .tn3270eWithoutResponses: hostConfiguration = TN3270ServerConfiguration(supportedFunctions: [])
+        }
         apply(machine.start(now: now))
     }
 
@@ -84,6 +97,8 @@ struct LUDeliveryWorld {
             guard bound != nil else { return }
             queryPending = true
             keyboardUnlocked = false
+            // Without RESPONSES the terminal sends again what the query crossed.
+            if !responsesEnabled, let first = unanswered.first { lastReceivedOnConnection = first.sequence - 1 }
             hostSends(ByteBuffer(bytes: [0xF3, 0x00, 0x05, 0x01, 0xFF, 0x02]))
         case .respondPositive, .respondNegative:
             guard responsesEnabled, !unanswered.isEmpty, let host else { return }

@@ -408,6 +408,14 @@ struct LUDeliveryMachine {
                 connection.keyboardLocked = true
                 actions.append(.send(outbound.bytes))
                 actions.append(.log(.debug, "answered the host's Read Partition Query for \(binding.deviceType)"))
+                if !binding.responsesEnabled, inFlightCount > 0 {
+                    // The query crossed our record: the host may have taken that record as
+                    // its reply, and its next keyboard restore answers the query. Nothing
+                    // proves the record was taken, so it goes out again once the host is ready.
+                    for index in queue.indices.prefix(inFlightCount) { queue[index].tnSequence = nil }
+                    actions.append(.log(.info, "the host's query crossed message \(queue[queue.startIndex].tag.sequence); sending it again after the query is answered"))
+                    inFlightCount = 0
+                }
             } catch {
                 actions.append(.log(.error, "cannot answer the host's query: \(error)"))
             }
