@@ -117,6 +117,37 @@ struct LUDeliveryMachineTests {
         #expect(world.violations.isEmpty, "\(world.violations)")
     }
 
+    @Test("a stall is warned about once, after 30 s without an ack, and again only after progress")
+    func stallWarning() {
+        var world = LUDeliveryWorld(host: .tn3270e)
+        world.reconnect()
+        world.step(.submit)  // the host never gives the keyboard back
+        world.advance(by: .seconds(29))
+        #expect(world.logs.filter { $0.level == .warning && $0.message.contains("no message acked") }.isEmpty, "not before 30 s")
+        for _ in 0..<120 { world.advance(by: .seconds(1)) }
+        let warnings = world.logs.filter { $0.level == .warning && $0.message.contains("no message acked") }
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(warnings.first?.message.contains("keeps the keyboard locked") == true)
+        #expect(world.machine.oldestUnackedAge(now: world.now).map { $0 >= .seconds(120) } == true)
+        // Progress ends the stall; the next one is warned about again.
+        world.step(.restoreKeyboard)
+        world.step(.respondPositive)
+        #expect(world.accepted == [1])
+        world.step(.submit)
+        world.advance(by: .seconds(31))
+        #expect(world.logs.filter { $0.level == .warning && $0.message.contains("no message acked") }.count == 2)
+    }
+
+    @Test("a TN3270E terminal on a host without definite responses says so (the attachment logs it once per resource)", arguments: [
+        LUDeliveryWorld.HostKind.basic, .tn3270eWithoutResponses, .tn3270e,
+    ])
+    func noDefiniteResponses(host: LUDeliveryWorld.HostKind) {
+        var world = LUDeliveryWorld(host: host)
+        world.reconnect()
+        #expect(world.isBound)
+        #expect(world.noDefiniteResponseWarnings.count == (host == .tn3270e ? 0 : 1))
+    }
+
     @Test("connect slots are released when negotiation ends, not at TCP connect")
     func slotHeldThroughNegotiation() {
         var machine = LUDeliveryMachine(configuration: .init(client: TN3270ClientConfiguration(luName: "LU01"), retry: RetryPolicy()))

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NetMgrCore
 import NetMgrProtocol
@@ -37,6 +38,8 @@ struct LUDeliveryWorld {
     private(set) var violations: [String] = []
     private(set) var records = 0
     private(set) var queryReplies = 0
+    private(set) var logs: [(level: Logger.Level, message: String)] = []
+    private(set) var noDefiniteResponseWarnings: [String] = []
 
     // The host's view of the terminal.
     private var bound: TN3270Binding?
@@ -163,6 +166,16 @@ struct LUDeliveryWorld {
             }
         }
         return machine.unackedCount == 0
+    }
+
+    /// Moves the clock on and fires the timers that are due by then, without jumping ahead.
+    mutating func advance(by amount: TimeAmount) {
+        now = now + amount
+        while let (timer, deadline) = timers.min(by: { $0.value < $1.value }), deadline <= now {
+            timers[timer] = nil
+            apply(machine.timerFired(timer, now: now))
+            run()
+        }
     }
 
     /// Lets time pass until the machine asks for a connection, then connects it.
@@ -300,7 +313,11 @@ struct LUDeliveryWorld {
             case .stopped:
                 if stopped { violations.append("stopped twice") }
                 stopped = true
-            case .state, .log, .noDefiniteResponses, .connectionUp, .connectionDown, .hostData:
+            case .log(let level, let message):
+                logs.append((level, message))
+            case .noDefiniteResponses(let text):
+                noDefiniteResponseWarnings.append(text)
+            case .state, .connectionUp, .connectionDown, .hostData:
                 break
             }
         }
