@@ -34,6 +34,12 @@ struct RealTerminalTests {
                     ((try? await session.unacknowledged()) ?? 1) == 0
                 }
             }
+            // Every LU bound, and status says how long each bind took.
+            let status = try world.cluster.status(of: "node-a")
+            for (resource, lu) in [("TNVIP", "VIPLU01"), ("TNREAL", "REALLU01")] {
+                let shown = status.resources.first { $0.name == resource }?.lus.first { $0.name == lu }
+                #expect(shown?.state == "bound" && shown?.timeToBindMilliseconds != nil && shown?.unacked == 0, "\(lu): \(String(describing: shown))")
+            }
             let journal = try world.cluster.journal()
             #expect(journal.filter { $0.event == .lost }.isEmpty, "the host took input as its Query Reply: \(journal.filter { $0.event == .lost }.count) message(s) lost")
             for (session, digests) in sent {
@@ -67,9 +73,13 @@ struct RealTerminalTests {
             #expect(lu.unacked == 1)
             #expect(try await session.unacknowledged() == 1)
             #expect(try world.entries("VIPLU01").messageDigests.isEmpty)
-            // The brief status an operator sees names the refused LU.
+            // The brief status an operator sees names the refused LU, with the host's words.
             let brief = try cluster.status(of: "node-a", brief: true)
             #expect(brief.resources.first { $0.name == "TNVIP" }?.lus.contains { $0.name == "VIPLU01" } == true)
+            let shown = try await runProcess(BuiltProducts.path("netmgr"), ["status", "--socket", cluster.adminSocket("node-a")])
+            #expect(shown.status == 0)
+            let line = shown.standardOutput.split(separator: "\n").first { $0.contains("VIPLU01") }.map(String.init) ?? ""
+            #expect(line.contains("rejected") && line.contains("NO AVAILABLE 3270 DEVICES"), "\(shown.standardOutput)")
         } catch {
             await world.stop()
             throw error
