@@ -180,6 +180,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "NetMgrClientTests", dependencies: [
             "NetMgrClient", "NetMgrProtocol", "NetMgrTestSupport",

@@ -31,6 +31,8 @@ public struct HostBehaviour: Sendable {
     /// Probe idle connections and free the LU of one that does not answer.
     public var probeIntervalMilliseconds = 200
     public var probeTimeoutMilliseconds = 600
+    /// More `netmgr sim host` options (e.g. `--query-after-bind`).
+    public var extraArguments: [String] = []
 
     public init() {}
 }
@@ -107,6 +109,7 @@ public final class LoopbackCluster: @unchecked Sendable {
                          "--probe-timeout", String(behaviour.probeTimeoutMilliseconds)]
         if behaviour.basicOnly { arguments.append("--basic-only") }
         if behaviour.holdAfterCloseSeconds > 0 { arguments += ["--hold-after-close", String(behaviour.holdAfterCloseSeconds)] }
+        arguments += behaviour.extraArguments
         for (line, hostSide) in switchedLines {
             arguments += ["--sdlc-line", "\(line.switchUnit!)=tcp:\(hostSide)"]
         }

@@ -34,13 +34,31 @@ public struct AdminResponse: Codable, Sendable {
         public var state: String
         public var detail: String
         public var owner: String?
+        /// Delivery figures (TnETOS LUs; absent from older servers).
+        /// Messages handed to the host side and not acked yet.
+        public var unacked: Int?
+        /// How long the oldest of them has waited, in milliseconds.
+        public var oldestUnackedMilliseconds: Int64?
+        /// From the bind request (activation, or the loss of the session) to the last bind.
+        public var timeToBindMilliseconds: Int64?
+        /// The first line of the host's screen before it took input (what a refusal said).
+        public var hostScreen: String?
+        /// Why the host is not taking the LU, e.g. "rejected by host: INV-DEVICE-TYPE".
+        public var rejection: String?
 
-        public init(name: String, address: Int, state: String, detail: String, owner: String?) {
+        public init(name: String, address: Int, state: String, detail: String, owner: String?,
+                    unacked: Int? = nil, oldestUnackedMilliseconds: Int64? = nil, timeToBindMilliseconds: Int64? = nil,
+                    hostScreen: String? = nil, rejection: String? = nil) {
             self.name = name
             self.address = address
             self.state = state
             self.detail = detail
             self.owner = owner
+            self.unacked = unacked
+            self.oldestUnackedMilliseconds = oldestUnackedMilliseconds
+            self.timeToBindMilliseconds = timeToBindMilliseconds
+            self.hostScreen = hostScreen
+            self.rejection = rejection
         }
     }
 

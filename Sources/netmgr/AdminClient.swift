@@ -41,7 +41,7 @@ struct AdminOptions: ParsableArguments {
 /// Prints admin replies for the operator commands.
 enum AdminClient {
     /// Sends a request, prints the outcome, and maps it to the command's exit code.
-    static func run(_ request: AdminRequest, options: AdminOptions, json: Bool) throws {
+    static func run(_ request: AdminRequest, options: AdminOptions, json: Bool, everyLU: Bool = false) throws {
         let path = try options.socketPath()
         let response: AdminResponse
         do {
@@ -57,7 +57,7 @@ enum AdminClient {
         } else if let metrics = response.metrics {
             print(metrics, terminator: "")
         } else if !response.resources.isEmpty {
-            print(render(response))
+            print(render(response, everyLU: everyLU))
         }
         if !response.ok {
             printError("error: \(response.error ?? "request failed")")
@@ -65,13 +65,32 @@ enum AdminClient {
         }
     }
 
-    static func render(_ response: AdminResponse) -> String {
+    /// The resource table; then the LUs the host refuses or whose acks stall (every LU with `everyLU`).
+    static func render(_ response: AdminResponse, everyLU: Bool = false) -> String {
         var table = TextTable(["RESOURCE", "GROUP", "PROCEDURE", "STATE", "EPOCH", "HOST SEES", "LUS BOUND"])
         for resource in response.resources {
             table.add([resource.name, resource.group, resource.procedure, resource.state, String(resource.epoch),
                        resource.hostAddress.isEmpty ? "-" : resource.hostAddress, "\(resource.boundCount)/\(resource.luCount)"])
         }
-        return "node \(response.node)\n" + table.render()
+        var text = "node \(response.node)\n" + table.render()
+        // LUs the host refuses, or whose messages wait long for the host's ack.
+        let attention = response.resources.flatMap { resource in
+            resource.lus.filter { everyLU || $0.rejection != nil || ($0.oldestUnackedMilliseconds ?? 0) >= 30_000 }.map { (resource.name, $0) }
+        }
+        if !attention.isEmpty {
+            var lus = TextTable(["RESOURCE", "LU", "STATE", "UNACKED", "OLDEST", "BIND", "DETAIL"])
+            for (resource, lu) in attention {
+                var detail = lu.rejection ?? lu.detail
+                if lu.rejection == nil, (lu.oldestUnackedMilliseconds ?? 0) >= 30_000, let screen = lu.hostScreen {
+                    detail += "; host screen: \(screen)"
+                }
+                lus.add([resource, lu.name, lu.state, lu.unacked.map(String.init) ?? "-",
+                         lu.oldestUnackedMilliseconds.map { $0 < 10_000 ? "\($0) ms" : "\($0 / 1000) s" } ?? "-",
+                         lu.timeToBindMilliseconds.map { "\($0) ms" } ?? "-", detail])
+            }
+            text += "\n" + lus.render()
+        }
+        return text
     }
 }
 
@@ -81,6 +100,8 @@ struct StatusCommand: ParsableCommand {
         discussion: "Exit codes: 0 shown, 1 the daemon refused, 2 the daemon cannot be reached.")
     @OptionGroup var admin: AdminOptions
     @Flag(help: "Print the full status as JSON, with every LU.") var json = false
+    @Flag(help: "List every LU with its unacked messages, the oldest one's age and its time to bind (without it, only LUs the host refuses or whose acks stall).")
+    var lus = false
     @Flag(help: "Print the daemon's metrics in Prometheus text format.") var metrics = false
     @Flag(help: "Print one word for the targets together: active, standby, activating, deactivating or mixed (for scripts and resource agents).")
     var summary = false
@@ -103,7 +124,8 @@ struct StatusCommand: ParsableCommand {
             }
             return
         }
-        try AdminClient.run(AdminRequest(command: metrics ? .metrics : .status, targets: targets, brief: !json), options: admin, json: json)
+        try AdminClient.run(AdminRequest(command: metrics ? .metrics : .status, targets: targets, brief: !json && !lus), options: admin, json: json,
+                            everyLU: lus)
     }
 }
 

@@ -33,6 +33,12 @@ struct SimHostTN3270Options: ParsableArguments {
     @Option(help: ArgumentHelp("Send printer LUs (IBM-3287-*) an SCS print line this often.", valueName: "ms"))
     var printEvery: Int?
 
+    @Flag(help: "Send terminals a Read Partition Query right after the bind and take their next record as the Query Reply (input sent instead is lost, journaled as `lost`).")
+    var queryAfterBind = false
+
+    @Option(help: ArgumentHelp("Refuse every terminal at screen level: paint \"NO AVAILABLE 3270 DEVICES\" without giving the keyboard back and close this long after the bind.", valueName: "ms"))
+    var rejectAtScreen: Int?
+
     /// The parsed `--listen`, checked by `validate()`.
     var listenAddress: (host: String, port: Int)? { listen.flatMap(Self.parseListen) }
 
@@ -76,6 +82,9 @@ struct SimHostTN3270Options: ParsableArguments {
         if let rejectEvery, rejectEvery < 1 {
             throw ValidationError("--reject-every \(rejectEvery): expected a count, 1 or more.")
         }
+        if let rejectAtScreen, !(0...86_400_000).contains(rejectAtScreen) {
+            throw ValidationError("--reject-at-screen \(rejectAtScreen): expected milliseconds, 0 to 86400000.")
+        }
         if let printEvery, !(1...86_400_000).contains(printEvery) {
             throw ValidationError("--print-every \(printEvery): expected milliseconds, 1 to 86400000.")
         }
@@ -114,7 +123,7 @@ struct SimHostTN3270Options: ParsableArguments {
 
     func configuration(definitions: Definitions?) throws -> TN3270HostConfiguration {
         guard let (host, port) = listenAddress else { throw ValidationError("Missing --listen HOST:PORT.") }
-        return TN3270HostConfiguration(
+        var configuration = TN3270HostConfiguration(
             host: host,
             port: port,
             luMap: try luMap(definitions: definitions),
@@ -124,5 +133,8 @@ struct SimHostTN3270Options: ParsableArguments {
             rejectEvery: rejectEvery,
             printEvery: printEvery.map { .milliseconds(Int64($0)) }
         )
+        configuration.queryAfterBind = queryAfterBind
+        configuration.screenRejectAfter = rejectAtScreen.map { .milliseconds(Int64($0)) }
+        return configuration
     }
 }

@@ -11,9 +11,10 @@ import Testing
 /// Records what an attachment reports, on its loop.
 final class RecordingDelegate: HostAttachmentDelegate, @unchecked Sendable {
     var states: [(lu: String, state: SessionState, detail: String)] = []
+    var stopped = 0
     func attachmentStarted(_ attachment: HostAttachment) {}
     func attachment(_ attachment: HostAttachment, failed reason: String) {}
-    func attachmentStopped(_ attachment: HostAttachment) {}
+    func attachmentStopped(_ attachment: HostAttachment) { stopped += 1 }
     func attachment(_ attachment: HostAttachment, lu: String, state: SessionState, detail: String) { states.append((lu, state, detail)) }
     func attachment(_ attachment: HostAttachment, lu: String, accepted tag: MessageTag) {}
     func attachment(_ attachment: HostAttachment, lu: String, rejected tag: MessageTag, reason: String) {}
@@ -48,6 +49,43 @@ struct TN3270AttachmentTests {
         }
         try await loop.submit { attachment.value.stop() }.get()
         try await silent.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a resource with no LUs finishes deactivating, and a stopped attachment is freed (no link ↔ owner cycle)")
+    func stopFreesAttachment() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let resource = definitions.resource(named: "TNVIP")!
+        let delegate = RecordingDelegate()
+        final class Box: @unchecked Sendable {
+            weak var attachment: TN3270Attachment?
+            /// The router's reference, held until the attachment reports it stopped.
+            var owner: TN3270Attachment?
+        }
+        for lus in [[], Array(definitions.lus(of: "TNVIP").prefix(2))] {
+            let box = Box()
+            let before = try await loop.submit { delegate.stopped }.get()
+            try await loop.submit {
+                // Nothing listens on port 1: the links retry until stopped.
+                let attachment = TN3270Attachment(
+                    resource: resource, lus: lus, host: Endpoint(host: "127.0.0.1", port: 1),
+                    sourceAddress: IPAddress("127.0.0.1")!, retry: RetryPolicy(), connects: ConnectLimiter(), loop: loop, logger: Logger(label: "test"))
+                attachment.delegate = delegate
+                box.attachment = attachment
+                box.owner = attachment
+                attachment.start()
+                attachment.stop()
+            }.get()
+            try await waitUntil(.seconds(10), what: "attachmentStopped for \(lus.count) LU(s)") {
+                (try? await loop.submit { delegate.stopped }.get()) == before + 1
+            }
+            try await loop.submit { box.owner = nil }.get()
+            try await waitUntil(.seconds(10), what: "the stopped attachment with \(lus.count) LU(s) to be freed") {
+                (try? await loop.submit { box.attachment == nil }.get()) ?? false
+            }
+        }
         try await group.shutdownGracefully()
     }
 

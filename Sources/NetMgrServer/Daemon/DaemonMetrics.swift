@@ -1,4 +1,5 @@
 import Metrics
+import NIOCore
 import NetMgrProtocol
 
 /// netmgrd's metrics, through swift-metrics: the executable bootstraps the Prometheus
@@ -55,4 +56,19 @@ final class DaemonMetrics {
     }
 
     func boundCount(_ resource: String) -> Int { bound[resource]?.count ?? 0 }
+
+    private var deliveryGauges: [String: (unacked: Gauge, oldest: Gauge, bind: Gauge)] = [:]
+
+    /// Per LU: unacked messages, the oldest one's age and the last time to bind (seconds).
+    func luDelivery(_ resource: String, lu: String, _ status: LUDeliveryStatus) {
+        let key = resource + "/" + lu
+        let gauges = deliveryGauges[key] ?? (
+            Gauge(label: "netmgr_lu_unacked_messages", dimensions: [("resource", resource), ("lu", lu)]),
+            Gauge(label: "netmgr_lu_oldest_unacked_seconds", dimensions: [("resource", resource), ("lu", lu)]),
+            Gauge(label: "netmgr_lu_time_to_bind_seconds", dimensions: [("resource", resource), ("lu", lu)]))
+        deliveryGauges[key] = gauges
+        gauges.unacked.record(status.unacked)
+        gauges.oldest.record(Double(status.oldestUnacked?.nanoseconds ?? 0) / 1e9)
+        if let bind = status.timeToBind { gauges.bind.record(Double(bind.nanoseconds) / 1e9) }
+    }
 }

@@ -22,6 +22,27 @@ protocol HostAttachment: AnyObject {
     func discardUnsent(lu: String)
     /// The address the host sees for this resource on this node.
     var hostVisibleAddress: String { get }
+    /// Delivery figures of one LU, for status; nil where the attachment keeps none.
+    func luStatus(_ lu: String, now: NIODeadline) -> LUDeliveryStatus?
+}
+
+extension HostAttachment {
+    func luStatus(_ lu: String, now: NIODeadline) -> LUDeliveryStatus? { nil }
+}
+
+/// Where one LU's delivery stands, for `netmgr status` and metrics.
+struct LUDeliveryStatus: Sendable {
+    /// Messages handed to the host side and not acked yet (written or waiting).
+    var unacked: Int
+    var oldestUnacked: TimeAmount?
+    /// From the bind request (activation, or the loss of the session) to the last bind.
+    var timeToBind: TimeAmount?
+    /// The first line of the host's last screen before it took input (what a refusal said).
+    var hostScreen: String?
+    /// Why the host is not taking this LU, while that holds.
+    var rejection: String?
+    var keyboardLocked: Bool
+    var queryOutstanding: Bool
 }
 
 protocol HostAttachmentDelegate: AnyObject {

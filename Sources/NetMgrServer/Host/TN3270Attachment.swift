@@ -8,7 +8,7 @@ import TN3270
 /// The host side of a TnETOS resource: one TN3270(E) connection per LU, all from the
 /// resource's source address — the VIP when own-address names one, so the host sees the
 /// same terminal after a failover, or this node's real address when it is `none`.
-final class TN3270Attachment: HostAttachment {
+final class TN3270Attachment: HostAttachment, HostDataFlowControl {
     weak var delegate: HostAttachmentDelegate?
     let resourceName: String
     let loop: EventLoop
@@ -17,8 +17,6 @@ final class TN3270Attachment: HostAttachment {
     let sourceAddress: IPAddress
     let resource: Resource
     let retry: RetryPolicy
-    /// A host that sends no first screen leaves the keyboard locked; unlock after this.
-    let keyboardUnlockGrace: TimeAmount = .milliseconds(300)
     var negotiationTimeout: TimeAmount { .milliseconds(retry.negotiationTimeoutMilliseconds) }
     let connects: ConnectLimiter
 
@@ -26,6 +24,7 @@ final class TN3270Attachment: HostAttachment {
     private var order: [String] = []
     private var stopping = false
     private var stoppedLinks: Set<String> = []
+    private var warnedNoDefiniteResponses = false
 
     /// Connections another node left at the host from this source address.
     let staleConnections: [StaleHostConnection]
@@ -44,7 +43,9 @@ final class TN3270Attachment: HostAttachment {
         logger[metadataKey: "resource"] = "\(resource.name)"
         self.logger = logger
         for lu in lus {
-            links[lu.name] = TN3270LULink(lu: lu, owner: self)
+            var configuration = LUDeliveryMachine.Configuration(client: clientConfiguration(for: lu), retry: retry)
+            configuration.isPrinter = lu.kind == .printer
+            links[lu.name] = TN3270LULink(lu: lu, owner: self, configuration: configuration)
             order.append(lu.name)
         }
     }
@@ -80,6 +81,7 @@ final class TN3270Attachment: HostAttachment {
         do {
             address = try SocketAddress(ipAddress: sourceAddress.text, port: stale.localPort)
         } catch {
+            logger.info("half-open discovery for LU \(stale.lu) skipped: \(sourceAddress) port \(stale.localPort) is no socket address: \(error)")
             return
         }
         let logger = self.logger
@@ -93,15 +95,35 @@ final class TN3270Attachment: HostAttachment {
                 case .success(let channel):
                     channel.close(promise: nil)
                 case .failure(let error):
-                    // The expected end when the host held the connection: it was reset.
-                    logger.debug("knock from \(address) for \(stale.lu): \(error)")
+                    // The expected end when the host held the connection is a reset; anything
+                    // else (e.g. the port still in use here) means the host may keep the LU.
+                    logger.info("half-open discovery from \(address) for LU \(stale.lu) ended: \(error)")
                 }
             }
     }
 
     func stop() {
+        guard !stopping else { return }
         stopping = true
+        guard !links.isEmpty else {
+            // Nothing to close; report on the next turn, as links do, not inside the caller's stop().
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            loop.execute {
+                let attachment = bound.value
+                attachment.logger.info("no LU connections to close")
+                attachment.delegate?.attachmentStopped(attachment)
+            }
+            return
+        }
         for name in order { links[name]!.stop() }
+    }
+
+    func setHostDataPaused(_ paused: Bool, lu: String) {
+        links[lu]?.setHostDataPaused(paused)
+    }
+
+    func luStatus(_ lu: String, now: NIODeadline) -> LUDeliveryStatus? {
+        links[lu]?.status(now: now)
     }
 
     func send(lu: String, tag: MessageTag, payload: ByteBuffer) {
@@ -114,13 +136,10 @@ final class TN3270Attachment: HostAttachment {
 
     // MARK: - From the links
 
-    func requestConnectSlot(for link: TN3270LULink) {
-        guard !stopping else { return }
-        connects.acquire { link.connect() }
-    }
-
-    func releaseConnectSlot() {
-        connects.release()
+    func warnNoDefiniteResponses(_ text: String) {
+        guard !warnedNoDefiniteResponses else { return }
+        warnedNoDefiniteResponses = true
+        logger.warning("\(text) (said once for this resource)")
     }
 
     func linkStopped(_ link: TN3270LULink) {

@@ -34,6 +34,13 @@ extension Router {
         case .status:
             return loop.makeSucceededFuture(status(of: targets, brief: request.brief ?? false))
         case .metrics:
+            let now = NIODeadline.now()
+            for runtime in resources.values {
+                for name in runtime.luOrder {
+                    guard let delivery = runtime.attachment?.luStatus(name, now: now) else { continue }
+                    metrics.luDelivery(runtime.name, lu: name, delivery)
+                }
+            }
             return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
         case .activate:
             guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
@@ -135,17 +142,34 @@ extension Router {
         AdminResponse(ok: false, error: text, node: node.name)
     }
 
+    /// An LU whose oldest message waits this long shows in brief status.
+    static let stalledLUAge: TimeAmount = .seconds(30)
+
+    static func milliseconds(_ amount: TimeAmount) -> Int64 { amount.nanoseconds / 1_000_000 }
+
     func status(of targets: [ResourceRuntime], brief: Bool = false) -> AdminResponse {
+        let now = NIODeadline.now()
         let resources = targets.map { runtime in
             AdminResponse.ResourceStatus(
                 name: runtime.name, group: runtime.group,
                 procedure: definitions.line(named: runtime.resource.line)?.procedure.rawValue ?? "?",
                 state: runtime.machine.state.description, epoch: runtime.machine.epoch.value,
                 hostAddress: runtime.attachment?.hostVisibleAddress ?? "",
-                lus: brief ? [] : runtime.luOrder.map { name in
+                lus: runtime.luOrder.compactMap { name in
                     let lu = runtime.lus[name]!
-                    return AdminResponse.LUStatus(name: name, address: Int(lu.lu.address), state: lu.hostState.description,
-                                                  detail: lu.hostDetail, owner: lu.owner?.connection.clientName)
+                    let delivery = runtime.attachment?.luStatus(name, now: now)
+                    // Brief status names only the LUs that need an operator: refused, or stalled.
+                    if brief, delivery?.rejection == nil, (delivery?.oldestUnacked ?? .zero) < Self.stalledLUAge { return nil }
+                    var state = lu.hostState.description
+                    if delivery?.rejection != nil, lu.hostState != .bound { state = "rejected" }
+                    if lu.hostState == .bound, delivery?.keyboardLocked == true {
+                        state += delivery?.queryOutstanding == true ? " (query outstanding)" : " (keyboard locked)"
+                    }
+                    return AdminResponse.LUStatus(name: name, address: Int(lu.lu.address), state: state,
+                                                  detail: lu.hostDetail, owner: lu.owner?.connection.clientName,
+                                                  unacked: delivery?.unacked, oldestUnackedMilliseconds: delivery?.oldestUnacked.map(Self.milliseconds),
+                                                  timeToBindMilliseconds: delivery?.timeToBind.map(Self.milliseconds),
+                                                  hostScreen: delivery?.hostScreen, rejection: delivery?.rejection)
                 },
                 luCount: runtime.luOrder.count, boundCount: metrics.boundCount(runtime.name))
         }

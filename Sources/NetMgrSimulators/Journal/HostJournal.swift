@@ -14,6 +14,9 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
         case message
         /// The host sent data to the LU.
         case sent
+        /// The host took a record for something other than input (the Query Reply it asked
+        /// for): the terminal's message is lost.
+        case lost
         /// SDLC: the link to a station came up (SNRM/UA) or went down.
         case linkUp = "link-up"
         case linkDown = "link-down"

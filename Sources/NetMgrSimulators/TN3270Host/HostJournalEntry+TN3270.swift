@@ -13,6 +13,8 @@ extension HostJournalEntry {
         case protocolError = "protocol-error"
         /// The simulator is shutting down.
         case shutdown
+        /// The host refused the terminal at screen level (`screenReject`) and closed.
+        case refused
     }
 
     static func tn3270(_ event: Event, _ session: TN3270HostSession) -> HostJournalEntry {

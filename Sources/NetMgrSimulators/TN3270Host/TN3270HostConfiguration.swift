@@ -23,6 +23,14 @@ public struct TN3270HostConfiguration: Sendable {
     public var printEvery: TimeAmount?
     /// Longest record a client may send; longer is a protocol error that closes the connection.
     public var maximumRecordLength: Int
+    /// After each bind, send a Read Partition Query (as hosts that use extended data stream
+    /// features do) and take the next inbound record as its reply; the greeting follows it.
+    /// A terminal that answers with application data loses that message (journaled `lost`).
+    public var queryAfterBind = false
+    /// Refuse every terminal at screen level, as Hercules does when no device is free:
+    /// negotiate, paint a rejection screen without giving the keyboard back, and close this
+    /// long after. Input meanwhile is ignored. Nil never does.
+    public var screenRejectAfter: TimeAmount?
 
     public struct Probe: Sendable, Hashable {
         public var interval: TimeAmount

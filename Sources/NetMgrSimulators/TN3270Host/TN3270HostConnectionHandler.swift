@@ -17,6 +17,7 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
     private var liveness: TN3270HostLiveness?
     private var livenessTimer: Scheduled<Void>?
     private var printTimer: Scheduled<Void>?
+    private var closeTimer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     /// Set when the host decides to close, so the unbind says why.
     private var closeReason: HostJournalEntry.TN3270UnbindReason?
@@ -140,6 +141,26 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
         if session.generic { entry.reason = "generic request: the pool chose \(binding.luName ?? "?")" }
         core.record(entry)
         logger.info("bound \(binding) for \(peer)")
+        if let after = core.configuration.screenRejectAfter {
+            session.refused = true
+            logger.info("refusing \(peer) at screen level: rejection screen, closing in \(after)")
+            send(TN3270HostScreens.rejection(client: session.client), dataType: .data3270, journalAs: "rejection", context)
+            closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
+                guard let self, let context = self.context else { return }
+                self.closeReason = .refused
+                self.close(context)
+            }
+            return
+        }
+        if core.configuration.queryAfterBind, !TN3270HostLUMap.isPrinter(deviceType: binding.deviceType) {
+            session.awaitingQueryReply = true
+            send(TN3270HostScreens.readPartitionQuery(), dataType: .data3270, journalAs: "query", context)
+            return
+        }
+        sendGreeting(binding, context)
+    }
+
+    private func sendGreeting(_ binding: TN3270Binding, _ context: ChannelHandlerContext) {
         let greeting = TN3270HostScreens.greeting(lu: binding.luName ?? "?", dialect: binding.dialect, deviceType: binding.deviceType)
         send(greeting, dataType: .data3270, journalAs: "greeting", context)
         if let every = core.configuration.printEvery, TN3270HostLUMap.isPrinter(deviceType: binding.deviceType) {
@@ -152,6 +173,26 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
     private func received(_ record: TN3270Record, _ context: ChannelHandlerContext) {
         guard let binding = session.binding else {
             protocolViolation("a data record of \(record.data.readableBytes) bytes before any LU was bound", context)
+            return
+        }
+        if session.refused {
+            logger.info("ignoring a record of \(record.data.readableBytes) bytes from \(peer): refused at screen level")
+            return
+        }
+        if session.awaitingQueryReply, record.header == nil || record.header?.dataType == .data3270 {
+            session.awaitingQueryReply = false
+            if TN3270DataStream.isQueryReply(record.data) {
+                logger.info("Query Reply from \(peer) on LU \(binding.luName ?? "?"): \(record.data.readableBytes) bytes")
+            } else {
+                // Taken as the reply it asked for, as a real host would: the input is gone.
+                logger.warning("\(peer) on LU \(binding.luName ?? "?") answered the Read Partition Query with input; that message is lost")
+                let data = record.data.readableBytesView
+                core.record(.tn3270Record(.lost, session, sequence: Int(record.header?.sequenceNumber ?? 0), data: data, length: data.count))
+            }
+            if let header = record.header, header.responseFlag == TN3270EResponseFlag.alwaysResponse, binding.responsesEnabled {
+                respond(record, .positive, context)
+            }
+            sendGreeting(binding, context)
             return
         }
         guard let header = record.header else {
@@ -262,6 +303,8 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
         livenessTimer = nil
         printTimer?.cancel()
         printTimer = nil
+        closeTimer?.cancel()
+        closeTimer = nil
     }
 
     // MARK: - Closing

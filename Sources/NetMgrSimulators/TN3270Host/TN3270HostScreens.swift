@@ -28,6 +28,18 @@ enum TN3270HostScreens {
         return TN3270DataStream.record(.eraseWrite, control: [.keyboardRestore, .resetModifiedDataTags], orders: orders)
     }
 
+    /// A screen-level refusal like Hercules' when no 3270 device is free: Erase/Write with
+    /// the message on row 1 and the keyboard left locked.
+    static func rejection(client: String) -> ByteBuffer {
+        let orders = [startField, protectedAttribute] + EBCDIC.encode("NO AVAILABLE 3270 DEVICES FOR \(client)")
+        return TN3270DataStream.record(.eraseWrite, control: [.resetModifiedDataTags], orders: orders)
+    }
+
+    /// Write Structured Field holding Read Partition (0x01) Query (0x02) for partition 0xFF.
+    static func readPartitionQuery() -> ByteBuffer {
+        ByteBuffer(bytes: [0xF3, 0x00, 0x05, 0x01, 0xFF, 0x02])
+    }
+
     /// The answer to a terminal's input: a Write that only restores the keyboard. In basic
     /// TN3270 this is how the host says "accepted".
     static func acknowledgement() -> ByteBuffer {

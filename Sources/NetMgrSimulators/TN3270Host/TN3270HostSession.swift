@@ -14,6 +14,10 @@ struct TN3270HostSession {
     /// Records the host sent since the bind: the sequence of basic TN3270 `sent` entries.
     var recordsSent = 0
     var printLines = 0
+    /// The host sent a Read Partition Query and takes the next inbound record as its reply.
+    var awaitingQueryReply = false
+    /// The host painted a rejection screen and closes soon; input is ignored.
+    var refused = false
 
     var lu: String? { binding?.luName }
 

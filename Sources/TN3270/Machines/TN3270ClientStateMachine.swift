@@ -368,8 +368,9 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
     // MARK: - Owner requests
 
     /// Frames `data` for the host. In TN3270E the machine assigns the
-    /// sequence number and asks for a response when RESPONSES was agreed.
-    public mutating func sendRecord(_ data: ByteBuffer) throws(TN3270UsageError) -> TN3270OutboundRecord {
+    /// sequence number and asks for a response when RESPONSES was agreed and
+    /// `requestsResponse` (false for records that are no input, e.g. a Query Reply).
+    public mutating func sendRecord(_ data: ByteBuffer, requestsResponse: Bool = true) throws(TN3270UsageError) -> TN3270OutboundRecord {
         guard let binding = self.binding else {
             throw TN3270UsageError("sendRecord before the session is bound (\(self.phase?.description ?? "closed"))")
         }
@@ -380,13 +381,14 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
         }
         let sequence = self.nextSequenceNumber
         self.nextSequenceNumber = TN3270EHeader.sequenceNumber(after: sequence)
+        let asks = binding.responsesEnabled && requestsResponse
         let header = TN3270EHeader(
             dataType: .data3270,
-            responseFlag: binding.responsesEnabled ? TN3270EResponseFlag.alwaysResponse : TN3270EResponseFlag.noResponse,
+            responseFlag: asks ? TN3270EResponseFlag.alwaysResponse : TN3270EResponseFlag.noResponse,
             sequenceNumber: sequence
         )
         bytes.writeTN3270Record(header: header, data: data)
-        return TN3270OutboundRecord(bytes: bytes, sequenceNumber: sequence, expectsResponse: binding.responsesEnabled)
+        return TN3270OutboundRecord(bytes: bytes, sequenceNumber: sequence, expectsResponse: asks)
     }
 
     /// Answers `record` with its own sequence number.
