@@ -230,3 +230,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/README.md): only in scripts/fuzz's build (NETMGR_FUZZ set, its own
+// scratch path .build-fuzz, -sanitize=fuzzer,address), so the normal build never sees them.
+if Context.environment["NETMGR_FUZZ"] != nil {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "netmgr-fuzz",
+            dependencies: [
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "PacketCapture",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/NetMgrFuzz"
+        ),
+    ]
+    package.products.append(.executable(name: "netmgr-fuzz", targets: ["netmgr-fuzz"]))
+}
