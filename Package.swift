@@ -5,7 +5,6 @@ import PackageDescription
 // only; sockets live in the server, client and simulator modules.
 let package = Package(
     name: "netmgr",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "netmgr", targets: ["netmgr"]),
         .executable(name: "netmgrd", targets: ["netmgrd"]),
@@ -98,7 +97,7 @@ let package = Package(
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
         .target(
             name: "NetMgrVerify",
-            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC"]
         ),
 
         // Runs netmgr's processes for the demo, the integration tests and the benchmarks:
@@ -134,11 +133,9 @@ let package = Package(
             name: "netmgr",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness", "PacketCapture",
-                "LineTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
