@@ -64,6 +64,9 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // The blocking admin socket client, with a deadline, for netmgr and the harness.
+        .target(name: "NetMgrAdminClient", dependencies: ["NetMgrProtocol"]),
+
         // netmgrd: resources and their state machines, host connectors, LAN and admin service.
         .target(
             name: "NetMgrServer",
@@ -104,7 +107,7 @@ let package = Package(
         // starts the simulators and two netmgrd on loopback, waits for readiness, kills by pid.
         .target(
             name: "NetMgrHarness",
-            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrSimulators"]
+            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators"]
         ),
 
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
@@ -132,7 +135,8 @@ let package = Package(
         .executableTarget(
             name: "netmgr",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness", "PacketCapture",
+                "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness",
+                "PacketCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -184,7 +188,7 @@ let package = Package(
         ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
         // Runs the built executables as an operator would; depending on them makes sure they are built.
-        .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrHarness", "NetMgrTestSupport", "netmgr"]),
+        .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrHarness", "NetMgrTestSupport", "netmgr", "NetMgrAdminClient"]),
         .testTarget(name: "TN3270Tests", dependencies: [
             "TN3270", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
