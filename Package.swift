@@ -5,7 +5,6 @@ import PackageDescription
 // only; sockets live in the server, client and simulator modules.
 let package = Package(
     name: "netmgr",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "netmgr", targets: ["netmgr"]),
         .executable(name: "netmgrd", targets: ["netmgrd"]),
@@ -66,6 +65,9 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // The blocking admin socket client, with a deadline, for netmgr and the harness.
+        .target(name: "NetMgrAdminClient", dependencies: ["NetMgrProtocol"]),
+
         // netmgrd: resources and their state machines, host connectors, LAN and admin service.
         .target(
             name: "NetMgrServer",
@@ -99,14 +101,14 @@ let package = Package(
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
         .target(
             name: "NetMgrVerify",
-            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC"]
         ),
 
         // Runs netmgr's processes for the demo, the integration tests and the benchmarks:
         // starts the simulators and two netmgrd on loopback, waits for readiness, kills by pid.
         .target(
             name: "NetMgrHarness",
-            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrSimulators"]
+            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators"]
         ),
 
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
@@ -134,12 +136,11 @@ let package = Package(
         .executableTarget(
             name: "netmgr",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness", "PacketCapture",
-                "LineTransport",
+                "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness",
+                "PacketCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -190,7 +191,7 @@ let package = Package(
         ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
         // Runs the built executables as an operator would; depending on them makes sure they are built.
-        .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrHarness", "NetMgrTestSupport", "netmgr"]),
+        .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrHarness", "NetMgrTestSupport", "netmgr", "NetMgrAdminClient"]),
         .testTarget(name: "TN3270Tests", dependencies: [
             "TN3270", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -237,3 +238,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/README.md): only in scripts/fuzz's build (NETMGR_FUZZ set, its own
+// scratch path .build-fuzz, -sanitize=fuzzer,address), so the normal build never sees them.
+if Context.environment["NETMGR_FUZZ"] != nil {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "netmgr-fuzz",
+            dependencies: [
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "PacketCapture",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/NetMgrFuzz"
+        ),
+    ]
+    package.products.append(.executable(name: "netmgr-fuzz", targets: ["netmgr-fuzz"]))
+}

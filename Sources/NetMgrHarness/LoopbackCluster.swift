@@ -1,4 +1,5 @@
 import Foundation
+import NetMgrAdminClient
 import NetMgrCore
 import NetMgrProtocol
 import NetMgrSimulators

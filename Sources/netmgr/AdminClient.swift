@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetMgrAdminClient
 import NetMgrCore
 import NetMgrProtocol
 #if canImport(Glibc)

@@ -1,0 +1,41 @@
+import NIOCore
+import TN3270
+
+/// The host side's state machine fed what a terminal might send. Byte 0 picks the
+/// configuration and whether the owner grants or rejects, byte 1 the piece size.
+enum TN3270ServerTarget {
+    static func run(_ data: UnsafeRawBufferPointer) {
+        var input = FuzzInput(data)
+        let flags = input.byte()
+        let stride = Int(input.byte()) + 1
+        var machine = TN3270ServerStateMachine(configuration: TN3270ServerConfiguration(
+            offersTN3270E: flags & 0x01 == 0,
+            supportedFunctions: flags & 0x02 != 0 ? [] : [.responses],
+            firstSequenceNumber: flags & 0x04 != 0 ? 0x7FFE : 0,
+            maximumRecordLength: 1024))
+        _ = machine.start()
+        var requests = 0
+        while !input.isAtEnd {
+            for action in machine.receive(input.piece(stride)) {
+                switch action {
+                case .luRequested(let request):
+                    requests += 1
+                    if flags & 0x08 != 0, requests == 1 {
+                        _ = try? machine.reject(.deviceInUse)
+                    } else {
+                        _ = try? machine.grant(luName: request.luName ?? "SIMLU01")
+                    }
+                case .bound:
+                    _ = machine.probe()
+                    _ = try? machine.sendRecord(ByteBuffer(bytes: [0xF5, 0xC3]), requestingResponse: flags & 0x10 != 0)
+                case .record(let record):
+                    _ = try? machine.respond(to: record, .positive)
+                default:
+                    break
+                }
+            }
+            _ = machine.phase?.description
+        }
+        _ = machine.connectionClosed()
+    }
+}
