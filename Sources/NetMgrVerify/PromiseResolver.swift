@@ -54,6 +54,8 @@ struct PromiseResolver {
                     notes.append("LU \(lu) is not in the definitions; resource \(atHost[0].name) is the only one at \(host)")
                 } else if byLU.isEmpty && !atHost.isEmpty {
                     notes.append("LU \(lu) is not in the definitions of any resource at \(host) (\(atHost.map(\.name).joined(separator: ", ")))")
+                } else if byLU.count > 1 {
+                    notes.append("\(lu) at \(host) is a pool of several resources (\(byLU.map(\.name).joined(separator: ", "))): the capture does not say whose terminal this is")
                 }
             } else if atHost.count == 1 {
                 chosen = atHost[0]

@@ -26,12 +26,18 @@ struct HerculesTests {
         let client = NetMgrClient(configuration: NetMgrClientConfiguration(
             servers: world.cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "hercules-test"))
         do {
+            // A terminal Hercules refuses: s3270 from 127.0.0.1 asks for the VIP's group. Hercules
+            // paints "Connection rejected, no available 3270 devices in the VIPGRP group" and
+            // closes about 5 s later, logging nothing; it runs on while netmgrd works.
+            let refused = try LaunchedProcess("/bin/sh", ["-c", "exec \"$0\" -tn IBM-3278-2@VIPGRP", try findExecutable("s3270")],
+                                              input: Data("Connect(N:\(world.hercules.address):\(world.hercules.port))\nWait(10,Output)\nAscii()\nWait(20,Disconnect)\nQuit()\n".utf8))
+            _ = try await refused.line(startingWith: "data:  Connection rejected", timeout: .seconds(15))
             try await world.startNodes()
             let vip = world.address(10), nodeA = world.address(11), nodeB = world.address(12)
             let vipDevices = Set(HerculesWorld.vipPool.devices), anyDevices = Set(HerculesWorld.anyPool.devices)
 
             let bindSeconds = try await world.activateAndTimeBinds(on: "node-a", devices: [vip: 4, nodeA: 3])
-            #expect(bindSeconds < 2, "every LU bound \(bindSeconds) s after the activation")
+            #expect(bindSeconds < 2, "every LU bound \(bindSeconds) s after the activation\n\(world.logTails())")
             #expect(world.devices(heldBy: vip).isSubset(of: vipDevices), "VIP: \(world.devices(heldBy: vip))")
             let realBefore = world.devices(heldBy: nodeA)
             #expect(realBefore.contains("0030") && realBefore.subtracting(["0030"]).isSubset(of: anyDevices), "node-a: \(realBefore)")
@@ -40,14 +46,16 @@ struct HerculesTests {
             client.start()
             let session = try await client.openSession(resource: "HVIP", lu: "HVIP01")
             try await session.submit(Array("to a host that never answers".utf8))
+            #expect(await eventually(.seconds(5)) { world.metric("netmgr_messages_received_total", on: "node-a") == 1 }, "netmgrd got the message")
             #expect(try await !eventually(.seconds(1)) { try await session.unacknowledged() == 0 }, "a message was acked by a host that takes no input")
+            #expect(world.metric("netmgr_messages_accepted_total", on: "node-a") == 0, "status --metrics shows no ack")
             let lu = try #require(try world.cluster.status(of: "node-a").resources.first { $0.name == "HVIP" }?.lus.first { $0.name == "HVIP01" })
             #expect(lu.state == "bound" && lu.owner != nil, "\(lu)")
 
             let logLinesBeforeKill = world.hercules.log.count
             await world.cluster.kill("node-a")
             let failoverSeconds = try await world.activateAndTimeBinds(on: "node-b", devices: [vip: 4, nodeB: 3, nodeA: 0])
-            #expect(failoverSeconds < 2, "every LU bound on node-b \(failoverSeconds) s after the activation")
+            #expect(failoverSeconds < 2, "every LU bound on node-b \(failoverSeconds) s after the activation\n\(world.logTails())")
             let after = world.hercules.grants(from: logLinesBeforeKill)
             #expect(after.filter { $0.client == vip }.count >= 4, "○: the host sees the VIP again: \(after)")
             #expect(after.filter { $0.client == nodeB }.count >= 3, "△: the host sees node-b's address: \(after)")
@@ -58,11 +66,16 @@ struct HerculesTests {
             await client.shutdown()
             try world.cluster.deactivate(["herc"], on: "node-b")
             try await waitUntil(.seconds(10), what: "Hercules to see every terminal close") { world.hercules.holders.isEmpty }
+            #expect(try await refused.exit(timeout: .seconds(20)) == 0, "s3270: \(refused.standardError)")
             tcpdump.signal(SIGTERM)
             #expect(tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
             #expect(tcpdump.standardError.contains("\n0 packets dropped by kernel"), "tcpdump: \(tcpdump.standardError)")
 
             try await checkVerify(world: world, capturePath: capturePath)
+            let explain = try await runProcess(netmgr, ["check", "--explain", world.cluster.definitionsDirectory])
+            let rows = explain.standardOutput.split(separator: "\n")
+            #expect(explain.status == 0 && rows.contains { $0.contains("○  HVIP") && $0.contains("pool VIPGRP") }
+                && rows.contains { $0.contains("△  HREAL") && $0.contains("pool ANYGRP") }, "\(explain.standardOutput)\(explain.standardError)")
             #expect(world.hercules.troubleLines.isEmpty, "Hercules logged trouble: \(world.hercules.troubleLines)")
         } catch {
             Issue.record("\(error)\n\(world.logTails())")
@@ -84,6 +97,10 @@ struct HerculesTests {
         #expect(bound.map(\.client.address).sorted() == grants.map(\.client).sorted(),
                 "bound connections in the capture: \(bound.map { "\($0.client) \($0.luRequested ?? "-")" }); Hercules' grants: \(grants)")
         #expect(report.connections.allSatisfy { $0.luGranted == nil }, "basic TN3270: the @LU suffix is a request, never a grant")
+        // The refusal Hercules does not log: a rejection, not a bound episode.
+        let refused = report.connections.filter { $0.client.address == "127.0.0.1" }
+        #expect(refused.count == 1 && refused.allSatisfy { $0.closedWithoutInput && $0.luRequested == "VIPGRP" && $0.endedBy == .host },
+                "\(refused)")
         #expect(bound.allSatisfy { $0.grantEvidence == "records-after-terminal-type" })
         // Four users of VIPGRP, two of ANYGRP, device 0030: each crossed the failover once.
         let byName = Dictionary(grouping: report.terminals, by: { $0.lu ?? "-" })
@@ -123,7 +140,7 @@ struct HerculesTests {
             let stalled = times.filter { $0 >= 2 }.count
             print("hercules activations: \(count), max-negotiations \(limit): \(stalled) stalled (>= 2 s), "
                   + "bind p50 \(Int(p50 * 1000)) ms, p99 \(Int(p99 * 1000)) ms, max \(Int(sorted.last! * 1000)) ms")
-            #expect(stalled == 0, "bind times in s: \(times)")
+            #expect(stalled == 0, "bind times in s: \(times)\n\(world.logTails(60))")
             #expect(world.hercules.troubleLines.isEmpty, "Hercules logged trouble: \(world.hercules.troubleLines)")
         } catch {
             Issue.record("\(error)\n\(world.logTails())")

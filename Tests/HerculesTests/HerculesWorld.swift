@@ -108,6 +108,13 @@ final class HerculesWorld: @unchecked Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
+    /// A counter from `netmgr status --metrics` on `node` (0 when not yet reported).
+    func metric(_ name: String, on node: String) -> Double? {
+        guard let text = try? AdminConnection.exchange(AdminRequest(command: .metrics), socket: cluster.adminSocket(node)).metrics else { return nil }
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
+    }
+
     /// The devices Hercules has given to `client` now.
     func devices(heldBy client: String) -> Set<String> {
         Set(hercules.holders.filter { $0.value == client }.map(\.key))

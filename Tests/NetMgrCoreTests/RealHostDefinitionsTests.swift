@@ -31,6 +31,8 @@ struct RealHostDefinitionsTests {
              edits: [lu(lu01, adding: "host-pool: anygrp"), lu(lu02, adding: "host-pool: ANYGRP")], error: nil),
         Case(name: "max-negotiations within 1...1024", edits: [("phonebook.yaml", "dialect: tn3270 ", "dialect: tn3270\n    max-negotiations: 1024 ")], error: nil),
 
+        Case(name: "a device number left bare (YAML reserves @)", edits: [lu(lu01, adding: "host-lu: @0011")],
+             error: ("lus.yaml", "REALLU01", "(document)", "a device number must be quoted: host-lu: \"@0011\"")),
         Case(name: "a device number that is not hex", edits: [lu(lu01, adding: "host-lu: \"@00G1\"")],
              error: ("lus.yaml", "REALLU01", "lus[REALLU01].host-lu", "\"@00G1\" is not a device number")),
         Case(name: "a device number of five digits", edits: [lu(lu01, adding: "host-lu: \"@00111\"")],

@@ -74,6 +74,58 @@ struct ConnectLimiterTests {
         #expect(started == ["first", "second", "third", "late"])
     }
 
+    /// SplitMix64: a seeded generator, so a failing sequence can be replayed.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("random acquires and releases, some released at once by the starter: never over the limit, never negative, in order, none lost",
+          arguments: 1...200)
+    func randomSequences(seed: Int) {
+        var random = Seeded(state: UInt64(seed))
+        let maximum = Int.random(in: 1...4, using: &random)
+        let limiter = ConnectLimiter(maximum: maximum)
+        var running: [Int] = []  // started and not yet released, oldest first
+        var started: [Int] = []
+        var asked = 0
+        var overLimit = false
+        func ask(immediateRelease: Bool) {
+            asked += 1
+            let id = asked
+            limiter.acquire {
+                started.append(id)
+                if limiter.inProgress > maximum { overLimit = true }
+                if immediateRelease { limiter.release() } else { running.append(id) }
+            }
+        }
+        for _ in 0..<Int.random(in: 1...60, using: &random) {
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<4: ask(immediateRelease: false)
+            case 4..<6: ask(immediateRelease: true)
+            case 6..<9:
+                if !running.isEmpty { running.remove(at: Int.random(in: 0..<running.count, using: &random)); limiter.release() }
+            default: if running.isEmpty { limiter.release() }  // a stray release, with no slot held
+            }
+            #expect(limiter.inProgress >= 0 && limiter.inProgress <= maximum)
+            #expect(limiter.inProgress == running.count, "every slot counted is one held")
+            #expect(limiter.waitingCount == 0 || limiter.inProgress == maximum, "nobody waits while a slot is free")
+        }
+        while !running.isEmpty {
+            running.removeFirst()
+            limiter.release()
+        }
+        #expect(!overLimit)
+        #expect(started == (0..<asked).map { $0 + 1 }, "each started once, in the order asked")
+        #expect(limiter.inProgress == 0 && limiter.waitingCount == 0)
+    }
+
     @Test("limits are per host endpoint: the smallest max-negotiations of the resources there")
     func perHost() throws {
         let directory = try TemporaryDirectory(prefix: "limiters")

@@ -120,6 +120,16 @@ struct VerifierRealHostTests {
             #expect(report.summary.verdict == "kept" && report.summary.broken == 0)
         }
         // Before this split, one terminal: node-a → node-a between the two users broke △.
+
+        // A pool both resources at the host draw from: no promise, and the report says why.
+        var shared = pooled
+        for index in shared.lus.indices where shared.lus[index].name == "VIPLU01" {
+            shared.lus[index].hostName = "ANYGRP"
+            shared.lus[index].hostKind = .pool
+        }
+        let ambiguous = try verify(path, definitions: shared)
+        #expect(ambiguous.terminals.allSatisfy { $0.promise == nil && $0.notes.contains { $0.contains("is a pool of several resources (TNVIP, TNREAL)") } },
+                "\(ambiguous.terminals.map(\.notes))")
     }
 
     @Test("idle users of a pool the definitions name, open at the end of the capture, are told apart; a failover still chains")

@@ -29,7 +29,9 @@ struct DefinitionsParser {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             unparsedFiles.append(file)
-            reader.report(at: Self.location(of: error, file: file), key: "(document)", Self.describe(error), expected: "valid YAML")
+            let location = Self.location(of: error, file: file)
+            reader.report(at: location, key: "(document)", Self.describe(error),
+                          expected: Self.startsWithAt(text, location) ? "valid YAML; a device number must be quoted: host-lu: \"@0011\"" : "valid YAML")
             return
         } catch {
             unparsedFiles.append(file)
@@ -316,6 +318,15 @@ struct DefinitionsParser {
         default:
             return SourceLocation(file: file, line: 1, column: 1)
         }
+    }
+
+    /// Whether the text at a 1-based line and column is a bare `@` (YAML reserves it).
+    static func startsWithAt(_ text: String, _ location: SourceLocation) -> Bool {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard location.line >= 1, location.line <= lines.count else { return false }
+        let line = lines[location.line - 1]
+        guard location.column >= 1, location.column <= line.count else { return false }
+        return line[line.index(line.startIndex, offsetBy: location.column - 1)] == "@"
     }
 
     static func describe(_ error: YamlError) -> String {
