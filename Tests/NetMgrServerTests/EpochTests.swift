@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import NIOCore
+import NIOPosix
+import NetMgrCore
 import NetMgrProtocol
 @testable import NetMgrServer
 import NetMgrTestSupport
@@ -152,5 +155,40 @@ struct RouterEpochTests {
         try FileManager.default.removeItem(atPath: store.path + ".tmp")
         #expect(try request(harness, AdminRequest(command: .activate, targets: ["TNVIP"], epoch: 50)).ok)
         #expect(try store.current() == 50)
+    }
+}
+
+@Suite("Router: a hung epoch store")
+struct HungEpochStoreTests {
+    @Test("an epoch store that does not answer fails the activation at the request's deadline, and the loop stays free", .timeLimit(.minutes(1)))
+    func hung() async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-epoch")
+        let store = EpochStore(stateDirectory: directory.path)
+        // Another holder of the lock, as a node on a hung shared file system would be.
+        let lock = open(store.lockPath, O_RDWR | O_CREAT, 0o600)
+        #expect(flock(lock, LOCK_EX) == 0)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let loop = group.next()
+        let router = try await loop.submit {
+            let router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: store, logger: Logger(label: "test"),
+                                metrics: DaemonMetrics(), makeAttachment: { _, _, _ in throw AdminFailure("no host in this test") })
+            router.epochStoreThreads = pool
+            return NIOLoopBound(router, eventLoop: loop)
+        }.get()
+        let activation = try await loop.submit {
+            router.value.handle(AdminRequest(command: .activate, targets: ["TNVIP"], timeoutSeconds: 0.2), metricsText: { "" })
+        }.get()
+        let status = try await loop.flatSubmit { router.value.handle(AdminRequest(command: .status), metricsText: { "" }) }.get()
+        #expect(status.ok)
+        let response = try await activation.get()
+        #expect(!response.ok)
+        #expect(response.error?.contains("the epoch store did not answer within 200 ms") == true, "\(response.error ?? "")")
+        flock(lock, LOCK_UN)
+        close(lock)
+        try await pool.shutdownGracefully()
+        try await group.shutdownGracefully()
     }
 }
