@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOEmbedded
 import NIOPosix
 import NetMgrCore
 import NetMgrProtocol
@@ -190,5 +191,36 @@ struct HungEpochStoreTests {
         close(lock)
         try await pool.shutdownGracefully()
         try await group.shutdownGracefully()
+    }
+}
+
+@Suite("Admin handler: bad requests")
+struct AdminHandlerTests {
+    @Test("a malformed admin request gets an answer that says what is wrong, and the connection stays usable", arguments: [
+        (#"{"command":"activate","targets":["TNVIP"],"epoch":-1}"#, "a number is out of range or not whole (epoch: a whole number from 1 to 9007199254740991"),
+        (#"{"command":"activate","targets":["TNVIP"],"epoch":1e300}"#, "a number is out of range or not whole"),
+        (#"{"command":"status","targets":[],"timeoutSeconds":1e999}"#, "not valid JSON (or a number beyond any range)"),
+        (#"{"targets":[]}"#, "\"command\" is missing"),
+        (#"{"command":"status","targets":"TNVIP"}"#, "targets: expected a list"),
+        (#"{"command":"status","targets":[],"brief":"yes"}"#, "brief: expected true or false"),
+        (#"{"command":"explode","targets":[]}"#, "command: Cannot initialize Command from invalid String value explode"),
+        ("garbage", "not valid JSON"),
+    ])
+    func badRequest(line: String, message: String) throws {
+        let harness = try RouterHarness()
+        let channel = EmbeddedChannel(handler: AdminHandler(router: harness.router, metricsText: { "" }), loop: harness.loop)
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/admin.sock")).wait()
+        for request in [line, #"{"command":"status","targets":[]}"#] {
+            try channel.writeInbound(channel.allocator.buffer(string: request + "\n"))
+        }
+        harness.loop.run()
+        var replies: [AdminResponse] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            replies.append(try JSONDecoder().decode(AdminResponse.self, from: Data(buffer.readableBytesView)))
+        }
+        #expect(replies.count == 2)
+        #expect(replies.first?.ok == false)
+        #expect(replies.first?.error?.hasPrefix("bad admin request: " + message) == true, "\(replies.first?.error ?? "")")
+        #expect(replies.last?.ok == true)
     }
 }
