@@ -110,6 +110,7 @@ struct HostileDefinitionsTests {
         ("lines:\n  - name: LAN2\n    procedure: [tnetos\n  - name: LAN3\n", 3),
         ("lines:\n  - name: LAN2\n    procedure: \"tnetos\n  - name: LAN3\n", 3),
         ("lines:\n  - name: LAN2\n    procedure: tnetos\n   oops: 1\n", 4),
+        ("lines:\n  - name: LAN2\n    procedure tnetos\n    switch: COM1 Unit1 Line1\n", 3),
     ])
     func syntaxErrorLine(text: String, line: Int) throws {
         let directory = try phonebook(with: "broken.yaml", text)

@@ -1,5 +1,9 @@
 import Foundation
+import Logging
 import NIOCore
+import NIOEmbedded
+import NIOPosix
+import NetMgrCore
 import NetMgrProtocol
 @testable import NetMgrServer
 import NetMgrTestSupport
@@ -152,5 +156,71 @@ struct RouterEpochTests {
         try FileManager.default.removeItem(atPath: store.path + ".tmp")
         #expect(try request(harness, AdminRequest(command: .activate, targets: ["TNVIP"], epoch: 50)).ok)
         #expect(try store.current() == 50)
+    }
+}
+
+@Suite("Router: a hung epoch store")
+struct HungEpochStoreTests {
+    @Test("an epoch store that does not answer fails the activation at the request's deadline, and the loop stays free", .timeLimit(.minutes(1)))
+    func hung() async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-epoch")
+        let store = EpochStore(stateDirectory: directory.path)
+        // Another holder of the lock, as a node on a hung shared file system would be.
+        let lock = open(store.lockPath, O_RDWR | O_CREAT, 0o600)
+        #expect(flock(lock, LOCK_EX) == 0)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let loop = group.next()
+        let router = try await loop.submit {
+            let router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: store, logger: Logger(label: "test"),
+                                metrics: DaemonMetrics(), makeAttachment: { _, _, _ in throw AdminFailure("no host in this test") })
+            router.epochStoreThreads = pool
+            return NIOLoopBound(router, eventLoop: loop)
+        }.get()
+        let activation = try await loop.submit {
+            router.value.handle(AdminRequest(command: .activate, targets: ["TNVIP"], timeoutSeconds: 0.2), metricsText: { "" })
+        }.get()
+        let status = try await loop.flatSubmit { router.value.handle(AdminRequest(command: .status), metricsText: { "" }) }.get()
+        #expect(status.ok)
+        let response = try await activation.get()
+        #expect(!response.ok)
+        #expect(response.error?.contains("the epoch store did not answer within 200 ms") == true, "\(response.error ?? "")")
+        flock(lock, LOCK_UN)
+        close(lock)
+        try await pool.shutdownGracefully()
+        try await group.shutdownGracefully()
+    }
+}
+
+@Suite("Admin handler: bad requests")
+struct AdminHandlerTests {
+    @Test("a malformed admin request gets an answer that says what is wrong, and the connection stays usable", arguments: [
+        (#"{"command":"activate","targets":["TNVIP"],"epoch":-1}"#, "a number is out of range or not whole (epoch: a whole number from 1 to 9007199254740991"),
+        (#"{"command":"activate","targets":["TNVIP"],"epoch":1e300}"#, "a number is out of range or not whole"),
+        (#"{"command":"status","targets":[],"timeoutSeconds":1e999}"#, "not valid JSON (or a number beyond any range)"),
+        (#"{"targets":[]}"#, "\"command\" is missing"),
+        (#"{"command":"status","targets":"TNVIP"}"#, "targets: expected a list"),
+        (#"{"command":"status","targets":[],"brief":"yes"}"#, "brief: expected true or false"),
+        (#"{"command":"explode","targets":[]}"#, "command: Cannot initialize Command from invalid String value explode"),
+        ("garbage", "not valid JSON"),
+    ])
+    func badRequest(line: String, message: String) throws {
+        let harness = try RouterHarness()
+        let channel = EmbeddedChannel(handler: AdminHandler(router: harness.router, metricsText: { "" }), loop: harness.loop)
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/admin.sock")).wait()
+        for request in [line, #"{"command":"status","targets":[]}"#] {
+            try channel.writeInbound(channel.allocator.buffer(string: request + "\n"))
+        }
+        harness.loop.run()
+        var replies: [AdminResponse] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            replies.append(try JSONDecoder().decode(AdminResponse.self, from: Data(buffer.readableBytesView)))
+        }
+        #expect(replies.count == 2)
+        #expect(replies.first?.ok == false)
+        #expect(replies.first?.error?.hasPrefix("bad admin request: " + message) == true, "\(replies.first?.error ?? "")")
+        #expect(replies.last?.ok == true)
     }
 }

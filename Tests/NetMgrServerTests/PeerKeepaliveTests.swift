@@ -84,7 +84,7 @@ struct PeerWatcherTests {
         let watcher = try await loop.submit {
             let router = Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: nil, logger: Logger(label: "test"),
                                 metrics: DaemonMetrics(), makeAttachment: { _, _, _ in throw AdminFailure("no host in this test") })
-            let watcher = PeerWatcher(router: router, peers: [node], keepalive: .init(interval: .milliseconds(50), deadline: .milliseconds(200)))
+            let watcher = PeerWatcher(router: router, peers: [node], keepalive: .init(interval: .milliseconds(50), deadline: .seconds(1)))
             watcher.start()
             return NIOLoopBound(watcher, eventLoop: loop)
         }.get()
@@ -107,8 +107,8 @@ struct PeerWatcherTests {
     func answeringPeer() async throws {
         let peer = TestPeer(answers: true)
         try await watch(peer) {
-            // 12 pings at 50 ms: 600 ms of silence but for the PONGs, three deadlines' worth.
-            #expect(await eventually(.seconds(10)) { peer.pings.withLock { $0 } >= 12 })
+            // 30 pings, one per 50 ms of silence: 1.5 s or more, past the 1 s deadline but for the PONGs.
+            #expect(await eventually(.seconds(20)) { peer.pings.withLock { $0 } >= 30 })
             #expect(peer.connections.withLock { $0 } == 1)
         }
     }

@@ -58,10 +58,10 @@ struct RouterReloadTests {
     func busyRefusals() throws {
         let harness = try RouterHarness()
         #expect(try harness.activate(["TNVIP"]).ok)
-        var nodes = definitions(harness)
-        nodes.cluster.nodes[1].lan.port += 1
-        #expect(harness.router.reload(nodes).refused.first?.hasPrefix("cluster nodes and line switch: unchanged while resources are active") == true)
-        #expect(harness.router.definitions.cluster.nodes[1].lan.port == definitions(harness).cluster.nodes[1].lan.port)
+        var lineSwitch = definitions(harness)
+        lineSwitch.cluster.lineSwitch?.port += 1
+        #expect(harness.router.reload(lineSwitch).refused == ["line-switch: unchanged while resources are active (TNVIP)"])
+        #expect(harness.router.definitions.cluster.lineSwitch == definitions(harness).cluster.lineSwitch)
 
         var moved = definitions(harness)
         let index = try #require(moved.lus.firstIndex { $0.name == "VIPLU04" })
@@ -70,6 +70,20 @@ struct RouterReloadTests {
         #expect(outcome.taken.isEmpty)
         #expect(outcome.refused.last?.contains("moves LUs VIPLU04 between a busy and a standby resource") == true)
         #expect(harness.router.resources["TNREAL"]!.luOrder.count == 2)
+    }
+
+    @Test("node changes take a restart; the line switch changes while all is standby")
+    func clusterChanges() throws {
+        let harness = try RouterHarness()
+        let before = definitions(harness)
+        var new = before
+        new.cluster.nodes[1].lan.port += 1
+        new.cluster.lineSwitch?.port += 1
+        let outcome = harness.router.reload(new)
+        #expect(outcome.refused == ["cluster name and nodes: a change takes a restart of netmgrd (its listener, peer connections and own address)"])
+        #expect(harness.router.definitions.cluster.nodes[1].lan.port == before.cluster.nodes[1].lan.port)
+        #expect(harness.router.definitions.cluster.lineSwitch?.port == (before.cluster.lineSwitch?.port ?? 0) + 1)
+        #expect(outcome.taken.contains("SDLC1"))
     }
 
     @Test("moving an entry within the files is no change")

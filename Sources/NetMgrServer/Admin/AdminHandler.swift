@@ -35,12 +35,35 @@ final class AdminHandler: ChannelInboundHandler {
         do {
             request = try JSONDecoder().decode(AdminRequest.self, from: Data(line.readableBytesView))
         } catch {
-            reply(AdminResponse(ok: false, error: "bad admin request: \(error)", node: router.node.name), context: context)
+            let problem = Self.describe(error, in: Data(line.readableBytesView))
+            reply(AdminResponse(ok: false, error: "bad admin request: \(problem)", node: router.node.name), context: context)
             return
         }
         // Answered on this channel's loop, where this handler and its context live.
         router.handle(request, metricsText: metricsText).hop(to: context.eventLoop).assumeIsolated().whenSuccess { response in
             self.reply(response, context: context)
+        }
+    }
+
+    /// A decoding error in an operator's words. Foundation calls valid JSON with a number
+    /// that does not fit its field (an epoch of -1 or 1e300) "not valid JSON"; say which.
+    static func describe(_ error: any Error, in line: Data) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _)?:
+            return "\"\(key.stringValue)\" is missing"
+        case .typeMismatch(let type, let context)?, .valueNotFound(let type, let context)?:
+            let expected = type == String.self ? "text" : "\(type)".hasPrefix("Array") ? "a list" : type == Bool.self ? "true or false" : "a number"
+            return "\(path(context)): expected \(expected)"
+        case .dataCorrupted(let context)? where !context.codingPath.isEmpty:
+            return "\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted?:
+            guard (try? JSONSerialization.jsonObject(with: line)) != nil else { return "not valid JSON (or a number beyond any range)" }
+            return "a number is out of range or not whole (epoch: a whole number from 1 to \(Epoch.maximum); timeoutSeconds: seconds from 0.001 to 86400)"
+        default:
+            return "\(error)"
         }
     }
 

@@ -98,19 +98,16 @@ public struct EpochStore: Sendable {
         guard fd >= 0 else { throw failure("cannot record the epoch: cannot create \(temporaryPath)") }
         let line = Array("\(epoch.value)\n".utf8)
         let written = Glibc.write(fd, line, line.count)
-        let synced = written == line.count && fsync(fd) == 0
-        let problem = errno
+        let code = written < 0 ? errno : written < line.count ? ENOSPC : fsync(fd) == 0 ? 0 : errno
         close(fd)
-        guard synced else {
+        guard code == 0 else {
             unlink(temporaryPath)
-            errno = written == line.count ? problem : (written < 0 ? problem : ENOSPC)
-            throw failure("cannot record the epoch in \(temporaryPath)")
+            throw failure("cannot record the epoch in \(temporaryPath)", code)
         }
         guard rename(temporaryPath, path) == 0 else {
-            let problem = errno
+            let code = errno
             unlink(temporaryPath)
-            errno = problem
-            throw failure("cannot record the epoch: cannot rename \(temporaryPath) to \(path)")
+            throw failure("cannot record the epoch: cannot rename \(temporaryPath) to \(path)", code)
         }
         guard syncDirectory() else { throw failure("cannot record the epoch: cannot fsync \(directory)") }
     }
@@ -123,7 +120,7 @@ public struct EpochStore: Sendable {
         return fsync(fd) == 0
     }
 
-    private func failure(_ what: String) -> Failure {
-        Failure(description: "\(what): \(String(cString: strerror(errno)))")
+    private func failure(_ what: String, _ code: Int32 = errno) -> Failure {
+        Failure(description: "\(what): \(String(cString: strerror(code)))")
     }
 }

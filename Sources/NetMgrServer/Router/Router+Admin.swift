@@ -44,7 +44,9 @@ extension Router {
             return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
         case .activate:
             guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
-            return allocateEpoch(given: request.epoch, for: targets).assumeIsolated().flatMap { epoch in
+            let allocation = within(timeout, allocateEpoch(given: request.epoch, for: targets),
+                                    else: "nothing activated: the epoch store did not answer within \(timeout.nanoseconds / 1_000_000) ms (is the state directory's file system hung?)")
+            return allocation.assumeIsolated().flatMap { epoch in
                 // A reload (SIGHUP) while the epoch was being recorded may have rebuilt a standby resource.
                 self.activate(targets.compactMap { self.resources[$0.name] }, epoch: epoch, timeout: timeout)
             }.flatMapErrorThrowing { error in
@@ -83,6 +85,24 @@ extension Router {
         return runOffLoop { try epochs.next(after: seen, atLeast: floor) }.flatMapErrorThrowing { error in
             throw AdminFailure("nothing activated: no epoch could be recorded: \(error)")
         }
+    }
+
+    /// `future`, or a failure saying `message` if it takes longer than `timeout`.
+    private func within<Value: Sendable>(_ timeout: TimeAmount, _ future: EventLoopFuture<Value>, else message: String) -> EventLoopFuture<Value> {
+        let result = loop.makePromise(of: Value.self)
+        let settled = NIOLoopBoundBox(false, eventLoop: loop)
+        let timer = loop.scheduleTask(in: timeout) {
+            guard !settled.value else { return }
+            settled.value = true
+            result.fail(AdminFailure(message))
+        }
+        future.hop(to: loop).whenComplete { outcome in
+            timer.cancel()
+            guard !settled.value else { return }
+            settled.value = true
+            result.completeWith(outcome)
+        }
+        return result.futureResult
     }
 
     private func activate(_ targets: [ResourceRuntime], epoch: Epoch, timeout: TimeAmount) -> EventLoopFuture<AdminResponse> {

@@ -28,11 +28,14 @@ extension Router {
         let anyBusy = resourceOrder.contains(where: busy)
 
         var merged = new
-        if Self.clusterFacts(old) != Self.clusterFacts(new), anyBusy {
+        if Self.nodeFacts(old) != Self.nodeFacts(new) {
             merged.cluster.name = old.cluster.name
             merged.cluster.nodes = old.cluster.nodes
+            outcome.refused.append("cluster name and nodes: a change takes a restart of netmgrd (its listener, peer connections and own address)")
+        }
+        if old.cluster.lineSwitch != new.cluster.lineSwitch, anyBusy {
             merged.cluster.lineSwitch = old.cluster.lineSwitch
-            outcome.refused.append("cluster nodes and line switch: unchanged while resources are active (\(resourceOrder.filter(busy).joined(separator: ", ")))")
+            outcome.refused.append("line-switch: unchanged while resources are active (\(resourceOrder.filter(busy).joined(separator: ", ")))")
         }
         for name in resourceOrder where busy(name) && Self.facts(of: name, in: old) != Self.facts(of: name, in: merged) {
             Self.restore(name, from: old, into: &merged)
@@ -102,12 +105,12 @@ extension Router {
             factsText(definitions.lus(of: name)),
             factsText(definitions.line(named: resource.line) as Any),
             group?.name ?? "-", factsText(group?.vip as Any),
-            clusterFacts(definitions),
+            nodeFacts(definitions), factsText(definitions.cluster.lineSwitch as Any),
         ].joined(separator: "\n")
     }
 
-    static func clusterFacts(_ definitions: Definitions) -> String {
-        factsText(definitions.cluster.nodes) + factsText(definitions.cluster.lineSwitch as Any) + definitions.cluster.name
+    static func nodeFacts(_ definitions: Definitions) -> String {
+        definitions.cluster.name + factsText(definitions.cluster.nodes)
     }
 
     /// A value's contents by reflection, without source locations, dictionaries sorted:
