@@ -23,7 +23,7 @@ final class ClientConnection {
 
     /// How long a closing connection may take to deliver its last frame before it is
     /// closed anyway: a client that does not read must not keep its output alive.
-    static let closeGrace = TimeAmount.seconds(2)
+    var closeGrace = TimeAmount.seconds(2)
 
     init(channel: Channel) {
         self.channel = channel
@@ -69,7 +69,7 @@ final class ClientConnection {
         if let message { send(message) }
         isClosed = true
         let channel = self.channel
-        let timeout = channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        let timeout = channel.eventLoop.scheduleTask(in: closeGrace) { channel.close(promise: nil) }
         channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in
             timeout.cancel()
             channel.close(promise: nil)

@@ -5,6 +5,7 @@ extension Router {
     func connectionOpened(_ connection: ClientConnection) {
         connection.maximumUnsentBytes = lan.limits.clientBufferLimit.multipliedReportingOverflow(by: 2).partialValue
         connection.onOutputOverflow = { [unowned self] in self.clientStoppedReading($0) }
+        connection.closeGrace = LANState.duration(seconds: lan.limits.closeGraceSeconds)
         switch lan.admission.opened(connection.id, at: loop.now) {
         case .refuse:
             metrics.connectionRefused()
