@@ -249,4 +249,42 @@ struct LANLimitsRouterTests {
         for _ in 0..<100 { try Self.send(.watchConnections, on: peer, loop) }
         #expect(try Self.received(on: peer, loop).count == 1)
     }
+
+    @Test("incomplete frames of all connections together stay within the budget; a closed connection gives its share back")
+    func incompleteFrameBudget() throws {
+        let loop = EmbeddedEventLoop(), log = CapturedLog()
+        var limits = LANLimits()
+        limits.incompleteFrameBytes = 100 * 1024
+        let (router, _) = try Self.router(loop: loop, log: log, limits: limits)
+        func partialFrame(_ bytes: Int) -> ByteBuffer {
+            var buffer = ByteBuffer()
+            buffer.writeInteger(UInt32(1 << 20))
+            buffer.writeInteger(UInt8(0x03))
+            buffer.writeRepeatingByte(0, count: bytes - 5)
+            return buffer
+        }
+        let first = try Self.channel(router, loop, port: 40020)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "slow-1"), on: first, loop)
+        try first.writeInbound(partialFrame(80 * 1024))
+        let second = try Self.channel(router, loop, port: 40021)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "slow-2"), on: second, loop)
+        _ = try? second.writeInbound(partialFrame(40 * 1024))
+        loop.run()
+        let refusal = try Self.received(on: second, loop).compactMap { message -> String? in
+            if case .error(0, .malformed, _, let text) = message { return text } else { return nil }
+        }
+        #expect(refusal == ["netmgrd already holds 81920 bytes of its clients' incomplete frames (its limit is 102400); a frame of 1048576 bytes cannot be taken now"])
+        #expect(!second.isActive)
+        #expect(first.isActive)
+        #expect(router.lan.inputBudget.held == 80 * 1024)
+
+        _ = try first.close().wait()
+        loop.run()
+        #expect(router.lan.inputBudget.held == 0)
+        let third = try Self.channel(router, loop, port: 40022)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "slow-3"), on: third, loop)
+        try third.writeInbound(partialFrame(90 * 1024))
+        #expect(third.isActive)
+        #expect(router.lan.inputBudget.held == 90 * 1024)
+    }
 }
