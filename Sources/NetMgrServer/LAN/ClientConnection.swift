@@ -11,8 +11,7 @@ final class ClientConnection {
     var sessions: [UInt32: (resource: String, lu: String)] = [:]
     /// A peer netmgrd that asked for this node's host connections.
     var watchesConnections = false
-    /// Bad frames and dropped host data seen on this connection, for its log lines.
-    var badFrames = 0
+    /// Host data records dropped because this client did not read, for its log lines.
     var droppedHostData = 0
     /// Unsent output past which the client is taken to be gone and the connection closed.
     var maximumUnsentBytes = Int.max

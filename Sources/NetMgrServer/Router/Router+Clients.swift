@@ -133,7 +133,6 @@ extension Router {
     /// A frame the client sent that does not parse: say what and close.
     func protocolError(_ connection: ClientConnection, _ error: Error) {
         guard !connection.isClosed else { return }
-        connection.badFrames += 1
         logLimited(\.badFrameLog, "client \(connection.clientName ?? "?") at \(connection.remote): bad frame: \(error)", summary: "bad frames")
         metrics.protocolError()
         connection.close(after: .error(session: 0, code: .malformed, sequence: 0, message: "\(error)"))
