@@ -46,7 +46,10 @@ final class FlowControlledAttachment: HostAttachment, HostDataFlowControl {
     init(resourceName: String) { self.resourceName = resourceName }
     func start() { delegate?.attachmentStarted(self) }
     func stop() { delegate?.attachmentStopped(self) }
-    func send(lu: String, tag: MessageTag, payload: ByteBuffer) {}
+    /// The tags of the messages handed over, to accept them as the host.
+    var sent: [MessageTag] = []
+
+    func send(lu: String, tag: MessageTag, payload: ByteBuffer) { sent.append(tag) }
     func discardUnsent(lu: String) {}
     func setHostDataPaused(_ paused: Bool, lu: String) { requests.append((paused, lu)) }
 }
@@ -286,5 +289,29 @@ struct LANLimitsRouterTests {
         try third.writeInbound(partialFrame(90 * 1024))
         #expect(third.isActive)
         #expect(router.lan.inputBudget.held == 90 * 1024)
+    }
+
+    @Test("a client that reads nothing while its output passes twice the buffer limit is closed")
+    func clientThatNeverReadsIsClosed() throws {
+        let loop = EmbeddedEventLoop(), log = CapturedLog()
+        var limits = LANLimits()
+        limits.clientBufferLimit = 1_024
+        let (router, attachment) = try Self.router(loop: loop, log: log, limits: limits)
+        try Self.activate(router, loop)
+        let channel = try Self.channel(router, loop)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "deaf"), on: channel, loop)
+        try Self.send(.open(session: 1, resource: "TNVIP", lu: "VIPLU01"), on: channel, loop)
+        for sequence in 1...200 { try Self.send(.data(session: 1, sequence: UInt64(sequence), payload: ByteBuffer(bytes: [1])), on: channel, loop) }
+        _ = try Self.received(on: channel, loop)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        // Acks are not host data: they are not dropped, so they pile up until the client is given up on.
+        let host = try #require(attachment())
+        #expect(host.sent.count == 200)
+        for tag in host.sent { host.delegate?.attachment(host, lu: "VIPLU01", accepted: tag) }
+        loop.run()
+        #expect(!channel.isActive)
+        #expect(router.connections.isEmpty)
+        #expect(log.lines(at: .warning).contains { $0.contains("client deaf") && $0.contains("has not read more than 2048 bytes of output") })
     }
 }

@@ -73,7 +73,7 @@ extension Router {
     /// is gone as far as netmgrd can tell, and keeping its output would grow without limit.
     private func clientStoppedReading(_ connection: ClientConnection) {
         metrics.slowClientClosed()
-        logger.warning("client \(connection.clientName ?? "?") at \(connection.remote) closed: it has not read \(connection.maximumUnsentBytes) bytes of output")
+        logger.warning("client \(connection.clientName ?? "?") at \(connection.remote) closed: it has not read more than \(connection.maximumUnsentBytes) bytes of output")
     }
 
     /// The client's connection went over its high-water mark (or back under the low one):
