@@ -102,4 +102,29 @@ struct LANCodecTests {
         var empty = ByteBuffer(bytes: [0, 0, 0, 0])
         #expect(throws: LANProtocolError.self) { try decoder.decode(buffer: &empty) }
     }
+
+    @Test("a server's decoder holds the first frame (HELLO) to 4 KiB, and later ones to 1 MiB")
+    func serverFirstFrameLimit() throws {
+        var decoder = LANFrameDecoder.server()
+        #expect(decoder.maximumBufferSize == LANProtocol.maximumFrameLength + 4)
+        // A 4 KiB + 1 first frame is refused on its length alone.
+        var tooBig = ByteBuffer(bytes: [0, 0, 0x10, 0x01, 0x01])
+        #expect(throws: LANProtocolError("first frame (HELLO) length 4097 is outside 1...4096")) { try decoder.decode(buffer: &tooBig) }
+
+        var stream = ByteBuffer()
+        ClientMessage.hello(minVersion: 1, maxVersion: 1, client: String(repeating: "n", count: 4_000)).encode(into: &stream)
+        ClientMessage.data(session: 1, sequence: 1, payload: ByteBuffer(repeating: 0x40, count: 512 * 1024)).encode(into: &stream)
+        let frames = try [decoder.decode(buffer: &stream), decoder.decode(buffer: &stream)]
+        #expect(frames.map { $0?.readableBytes } == [1 + 2 + 2 + 2 + 4_000, 1 + 4 + 8 + 4 + 512 * 1024])
+        var oversized = ByteBuffer(bytes: [0, 0x10, 0, 1, 0x03])
+        #expect(throws: LANProtocolError("frame length 1048577 is outside 1...1048576")) { try decoder.decode(buffer: &oversized) }
+    }
+
+    @Test("a client's decoder takes a full-size first frame")
+    func clientFirstFrame() throws {
+        var decoder = LANFrameDecoder()
+        var stream = ByteBuffer()
+        ServerMessage.hostData(session: 1, sequence: 1, payload: ByteBuffer(repeating: 0, count: 64 * 1024)).encode(into: &stream)
+        #expect(try decoder.decode(buffer: &stream) != nil)
+    }
 }

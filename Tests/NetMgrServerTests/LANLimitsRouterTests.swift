@@ -46,7 +46,10 @@ final class FlowControlledAttachment: HostAttachment, HostDataFlowControl {
     init(resourceName: String) { self.resourceName = resourceName }
     func start() { delegate?.attachmentStarted(self) }
     func stop() { delegate?.attachmentStopped(self) }
-    func send(lu: String, tag: MessageTag, payload: ByteBuffer) {}
+    /// The tags of the messages handed over, to accept them as the host.
+    var sent: [MessageTag] = []
+
+    func send(lu: String, tag: MessageTag, payload: ByteBuffer) { sent.append(tag) }
     func discardUnsent(lu: String) {}
     func setHostDataPaused(_ paused: Bool, lu: String) { requests.append((paused, lu)) }
 }
@@ -248,5 +251,67 @@ struct LANLimitsRouterTests {
         _ = try Self.received(on: peer, loop)
         for _ in 0..<100 { try Self.send(.watchConnections, on: peer, loop) }
         #expect(try Self.received(on: peer, loop).count == 1)
+    }
+
+    @Test("incomplete frames of all connections together stay within the budget; a closed connection gives its share back")
+    func incompleteFrameBudget() throws {
+        let loop = EmbeddedEventLoop(), log = CapturedLog()
+        var limits = LANLimits()
+        limits.incompleteFrameBytes = 100 * 1024
+        let (router, _) = try Self.router(loop: loop, log: log, limits: limits)
+        func partialFrame(_ bytes: Int) -> ByteBuffer {
+            var buffer = ByteBuffer()
+            buffer.writeInteger(UInt32(1 << 20))
+            buffer.writeInteger(UInt8(0x03))
+            buffer.writeRepeatingByte(0, count: bytes - 5)
+            return buffer
+        }
+        let first = try Self.channel(router, loop, port: 40020)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "slow-1"), on: first, loop)
+        try first.writeInbound(partialFrame(80 * 1024))
+        let second = try Self.channel(router, loop, port: 40021)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "slow-2"), on: second, loop)
+        _ = try? second.writeInbound(partialFrame(40 * 1024))
+        loop.run()
+        let refusal = try Self.received(on: second, loop).compactMap { message -> String? in
+            if case .error(0, .malformed, _, let text) = message { return text } else { return nil }
+        }
+        #expect(refusal == ["netmgrd already holds 81920 bytes of its clients' incomplete frames (its limit is 102400); a frame of 1048576 bytes cannot be taken now"])
+        #expect(!second.isActive)
+        #expect(first.isActive)
+        #expect(router.lan.inputBudget.held == 80 * 1024)
+
+        _ = try first.close().wait()
+        loop.run()
+        #expect(router.lan.inputBudget.held == 0)
+        let third = try Self.channel(router, loop, port: 40022)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "slow-3"), on: third, loop)
+        try third.writeInbound(partialFrame(90 * 1024))
+        #expect(third.isActive)
+        #expect(router.lan.inputBudget.held == 90 * 1024)
+    }
+
+    @Test("a client that reads nothing while its output passes twice the buffer limit is closed")
+    func clientThatNeverReadsIsClosed() throws {
+        let loop = EmbeddedEventLoop(), log = CapturedLog()
+        var limits = LANLimits()
+        limits.clientBufferLimit = 1_024
+        let (router, attachment) = try Self.router(loop: loop, log: log, limits: limits)
+        try Self.activate(router, loop)
+        let channel = try Self.channel(router, loop)
+        try Self.send(.hello(minVersion: 1, maxVersion: 1, client: "deaf"), on: channel, loop)
+        try Self.send(.open(session: 1, resource: "TNVIP", lu: "VIPLU01"), on: channel, loop)
+        for sequence in 1...200 { try Self.send(.data(session: 1, sequence: UInt64(sequence), payload: ByteBuffer(bytes: [1])), on: channel, loop) }
+        _ = try Self.received(on: channel, loop)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        // Acks are not host data: they are not dropped, so they pile up until the client is given up on.
+        let host = try #require(attachment())
+        #expect(host.sent.count == 200)
+        for tag in host.sent { host.delegate?.attachment(host, lu: "VIPLU01", accepted: tag) }
+        loop.run()
+        #expect(!channel.isActive)
+        #expect(router.connections.isEmpty)
+        #expect(log.lines(at: .warning).contains { $0.contains("client deaf") && $0.contains("has not read more than 2048 bytes of output") })
     }
 }

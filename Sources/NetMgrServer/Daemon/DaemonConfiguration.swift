@@ -45,6 +45,12 @@ public struct LANLimits: Sendable {
     /// (counted, logged, and visible to the client as a gap in HOST-DATA sequence numbers);
     /// past twice this the client is taken to be gone and its connection is closed.
     public var clientBufferLimit = 16 * 1024 * 1024
+    /// The bytes of incomplete frames held for all clients together. Each connection may
+    /// send a frame of up to 1 MiB, but not many at once may leave theirs incomplete.
+    public var incompleteFrameBytes = 64 * 1024 * 1024
+    /// A connection being closed gets this long to deliver its last frame (an ERROR or
+    /// GOODBYE); a client that does not read is then closed anyway.
+    public var closeGraceSeconds: Double = 2
     /// Log lines about misbehaving clients (bad frames, refusals): this many per interval,
     /// then one summary with the count.
     public var logBurst = 10

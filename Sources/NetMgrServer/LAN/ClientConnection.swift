@@ -11,8 +11,7 @@ final class ClientConnection {
     var sessions: [UInt32: (resource: String, lu: String)] = [:]
     /// A peer netmgrd that asked for this node's host connections.
     var watchesConnections = false
-    /// Bad frames and dropped host data seen on this connection, for its log lines.
-    var badFrames = 0
+    /// Host data records dropped because this client did not read, for its log lines.
     var droppedHostData = 0
     /// Unsent output past which the client is taken to be gone and the connection closed.
     var maximumUnsentBytes = Int.max
@@ -23,7 +22,7 @@ final class ClientConnection {
 
     /// How long a closing connection may take to deliver its last frame before it is
     /// closed anyway: a client that does not read must not keep its output alive.
-    static let closeGrace = TimeAmount.seconds(2)
+    var closeGrace = TimeAmount.seconds(2)
 
     init(channel: Channel) {
         self.channel = channel
@@ -69,7 +68,7 @@ final class ClientConnection {
         if let message { send(message) }
         isClosed = true
         let channel = self.channel
-        let timeout = channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        let timeout = channel.eventLoop.scheduleTask(in: closeGrace) { channel.close(promise: nil) }
         channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in
             timeout.cancel()
             channel.close(promise: nil)

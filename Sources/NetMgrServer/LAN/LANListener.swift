@@ -3,7 +3,8 @@ import NIOPosix
 import NetMgrProtocol
 
 /// The listener NetMgrClient (and peer netmgrds) connect to. Each connection is held to
-/// the LAN limits: a small first frame (HELLO), at most one whole frame buffered, and a
+/// the LAN limits: a small first frame (HELLO), at most one whole frame buffered (and all
+/// connections' incomplete frames together within `LANLimits.incompleteFrameBytes`), and a
 /// write-buffer water mark that tells the router when a client falls behind.
 enum LANListener {
     static func bind(host: String, port: Int, loop: EventLoop, router: NIOLoopBound<Router>, limits: LANLimits) async throws -> Channel {
@@ -25,7 +26,8 @@ enum LANListener {
     /// The server side of the LAN protocol on one connection.
     static func addHandlers(to channel: Channel, router: Router) throws {
         let decoder = LANFrameDecoder.server()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: decoder.maximumBufferSize))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BudgetedLANFrameDecoder(decoder, budget: router.lan.inputBudget),
+                                                                            maximumBufferSize: decoder.maximumBufferSize))
         try channel.pipeline.syncOperations.addHandler(LANServerHandler(router: router))
     }
 }

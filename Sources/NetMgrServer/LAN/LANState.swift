@@ -9,6 +9,7 @@ struct LANState {
     var badFrameLog: LogRateLimiter
     var admissionLog: LogRateLimiter
     var droppedHostDataLog: LogRateLimiter
+    let inputBudget: LANInputBudget
 
     init(limits: LANLimits, maximumConnections: Int) {
         self.limits = limits
@@ -18,6 +19,7 @@ struct LANState {
         badFrameLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         admissionLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         droppedHostDataLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
+        inputBudget = LANInputBudget(limit: limits.incompleteFrameBytes)
     }
 
     /// Seconds as a TimeAmount, held to 1 ms...1 day whatever the configuration says

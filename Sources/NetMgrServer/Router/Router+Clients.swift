@@ -5,6 +5,7 @@ extension Router {
     func connectionOpened(_ connection: ClientConnection) {
         connection.maximumUnsentBytes = lan.limits.clientBufferLimit.multipliedReportingOverflow(by: 2).partialValue
         connection.onOutputOverflow = { [unowned self] in self.clientStoppedReading($0) }
+        connection.closeGrace = LANState.duration(seconds: lan.limits.closeGraceSeconds)
         switch lan.admission.opened(connection.id, at: loop.now) {
         case .refuse:
             metrics.connectionRefused()
@@ -72,7 +73,7 @@ extension Router {
     /// is gone as far as netmgrd can tell, and keeping its output would grow without limit.
     private func clientStoppedReading(_ connection: ClientConnection) {
         metrics.slowClientClosed()
-        logger.warning("client \(connection.clientName ?? "?") at \(connection.remote) closed: it has not read \(connection.maximumUnsentBytes) bytes of output")
+        logger.warning("client \(connection.clientName ?? "?") at \(connection.remote) closed: it has not read more than \(connection.maximumUnsentBytes) bytes of output")
     }
 
     /// The client's connection went over its high-water mark (or back under the low one):
@@ -132,7 +133,6 @@ extension Router {
     /// A frame the client sent that does not parse: say what and close.
     func protocolError(_ connection: ClientConnection, _ error: Error) {
         guard !connection.isClosed else { return }
-        connection.badFrames += 1
         logLimited(\.badFrameLog, "client \(connection.clientName ?? "?") at \(connection.remote): bad frame: \(error)", summary: "bad frames")
         metrics.protocolError()
         connection.close(after: .error(session: 0, code: .malformed, sequence: 0, message: "\(error)"))
