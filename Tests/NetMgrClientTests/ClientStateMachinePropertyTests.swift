@@ -148,7 +148,7 @@ final class ScriptedCluster {
             lastSent[[connection, UInt64(session)]] = nil
             if servers[server].registered[session] != nil {
                 servers[server].inbound.append(.error(session: session, code: .sessionExists, sequence: 0, message: "already open"))
-            } else if servers[server].truth[resource]?.state != .active {
+            } else if !Self.takesSessions(servers[server].truth[resource]?.state) {
                 servers[server].inbound.append(.error(session: session, code: .notActive, sequence: 0, message: "\(resource) not active"))
             } else {
                 servers[server].registered[session] = (resource, [])
@@ -158,8 +158,13 @@ final class ScriptedCluster {
             let key: [UInt64] = [connection, UInt64(session)]
             if let last = lastSent[key], last >= sequence { problems.append("session \(session): DATA \(sequence) after \(last) on one connection") }
             lastSent[key] = sequence
-            guard servers[server].registered[session] != nil else {
+            guard let entry = servers[server].registered[session] else {
                 servers[server].inbound.append(.error(session: session, code: .unknownSession, sequence: sequence, message: "no session"))
+                return
+            }
+            guard Self.takesSessions(servers[server].truth[entry.resource]?.state) else {
+                // Deactivating: the session is still registered, but takes no message.
+                servers[server].inbound.append(.error(session: session, code: .notActive, sequence: sequence, message: "deactivating"))
                 return
             }
             if !servers[server].registered[session]!.received.contains(sequence) { servers[server].registered[session]!.received.append(sequence) }
@@ -214,13 +219,17 @@ final class ScriptedCluster {
         }
     }
 
+    /// netmgrd opens sessions and takes messages while a resource is activating or active.
+    static func takesSessions(_ state: ResourceState?) -> Bool { state == .active || state == .activating }
+
     func set(_ server: Int, _ resource: String, _ state: ResourceState, epoch: UInt64) {
-        let wasActive = servers[server].truth[resource]?.state == .active
+        let hadSessions = servers[server].truth[resource].map { $0.state != .standby } ?? false
         servers[server].truth[resource] = .init(state: state, epoch: epoch)
         maxEpoch = max(maxEpoch, epoch)
         guard servers[server].connection != nil else { return }
         servers[server].inbound.append(.resource(name: resource, state: state, epoch: epoch, node: "node-\(server)"))
-        if wasActive && state != .active {
+        if hadSessions && state == .standby {
+            // Deactivation finished: the resource left this node, its sessions end here.
             for (session, entry) in servers[server].registered.sorted(by: { $0.key < $1.key }) where entry.resource == resource {
                 servers[server].registered[session] = nil
                 servers[server].inbound.append(.error(session: session, code: .deactivated, sequence: 0, message: "\(resource) deactivated"))
