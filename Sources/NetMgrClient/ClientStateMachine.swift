@@ -304,8 +304,13 @@ struct ClientStateMachine {
 
     private mutating func serverError(server: ServerID, connection: ConnectionID, session id: SessionID, code: LANErrorCode,
                                       sequence: UInt64, text: String, now: NIODeadline, _ actions: inout [Action]) {
-        guard id != 0, let session = sessions[id] else {
+        guard id != 0 else {
             actions.append(.log(code == .unsupportedVersion ? .error : .warning, "server \(servers[server].name): \(code): \(text)"))
+            return
+        }
+        guard let session = sessions[id] else {
+            // About a session that has ended meanwhile (e.g. the answer to its CLOSE).
+            actions.append(.log(.debug, "server \(servers[server].name), ended session \(id): \(code): \(text)"))
             return
         }
         let error = NetMgrClientError(code: code, resource: session.resource, lu: session.lu, sequence: sequence, message: text)
@@ -329,6 +334,11 @@ struct ClientStateMachine {
             actions.append(.log(.error, "session \(session.resource)/\(session.lu) on \(servers[server].name): \(error)"))
             fail(id, with: error, &actions)
         default:
+            if session.closing {
+                // Being closed, and the server no longer holds it: nothing more will come.
+                endSession(id, &actions)
+                return
+            }
             // Refused for now (not active there, LU still held, ...): try again after a pause.
             actions.append(.emit(.sessionRefused(lu: session.lu, error: error)))
             if (code == .notActive && sequence != 0) || code == .sessionExists {

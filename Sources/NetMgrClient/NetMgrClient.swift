@@ -12,6 +12,7 @@ import NetMgrProtocol
 /// in order; sessions that only wait for host data move too. Applications never restart.
 ///
 /// Failures are `NetMgrClientError` values; its documentation says which call throws what.
+/// Call `shutdown()` when done: connections and timers live until then.
 public final class NetMgrClient: Sendable {
     let loop: EventLoop
     let core: NIOLoopBoundBox<ClientCore>

@@ -111,7 +111,7 @@ struct ClientLoopbackTests {
         await server.stop()
     }
 
-    @Test("a full queue: trySubmit fails with queueFull, submit waits until an ack makes room, then sends in order")
+    @Test("a full queue: trySubmit fails with queueFull, submit and send wait until an ack makes room, then send in order")
     func backpressure() async throws {
         let server = try await ScriptedLANServer { _, _ in [] }  // the host takes nothing until the test acks
         let client = client(server, queueLimit: 2)
@@ -126,6 +126,12 @@ struct ClientLoopbackTests {
         #expect(try await waiting.value == 3)
         #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "data 1", "data 2", "ack 1", "data 3"] })
         #expect(try await session.unacknowledged() == 2)
+        // send waits for room too, then for the host.
+        let sending = Task { try await session.send([4]) }
+        server.send([.ack(session: 1, sequence: 3)])
+        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 }.last == "data 4" })
+        server.send([.ack(session: 1, sequence: 4)])
+        #expect(try await sending.value == 4)
         await client.shutdown()
         await server.stop()
     }

@@ -39,7 +39,12 @@ final class ScriptedCluster {
     var now = NIODeadline.uptimeNanoseconds(1_000_000_000)
     var servers = [ModelServer](repeating: ModelServer(), count: 3)
     var timers: [(timer: Machine.Timer, at: NIODeadline)] = []
+    /// The sessions the application uses now, one per LU, and every session it ever opened.
     var sessions: [UInt32] = []
+    var everOpened: [UInt32] = []
+    /// Sessions the application closed, and those of them the client has ended.
+    var closed: Set<UInt32> = []
+    var ended: Set<UInt32> = []
     var maxEpoch: UInt64 = 1
     /// Per session: the payload counters accepted, in sequence order, and each sequence's counter.
     var accepted: [UInt32: [(sequence: UInt64, counter: Int)]] = [:]
@@ -66,6 +71,7 @@ final class ScriptedCluster {
         for (resource, lu) in Self.lus {
             let (id, actions) = machine.openSession(resource: resource, lu: lu, now: now)
             sessions.append(id)
+            everOpened.append(id)
             perform(actions)
         }
     }
@@ -98,11 +104,14 @@ final class ScriptedCluster {
             guard let waiting = parked.removeValue(forKey: submit) else { return problems.append("unknown submit \(submit) accepted") }
             accept(session, sequence: sequence, counter: waiting.counter)
         case .submitFailed(let submit, let error):
-            problems.append("submit \(submit) failed: \(error)")
+            guard let waiting = parked.removeValue(forKey: submit), closed.contains(waiting.session), case .sessionClosed = error else {
+                return problems.append("submit \(submit) failed: \(error)")
+            }
         case .openFailed(let session, let error):
-            problems.append("open of session \(session) failed: \(error)")
+            guard closed.contains(session), case .sessionClosed = error else { return problems.append("open of session \(session) failed: \(error)") }
         case .sessionEnded(let session):
-            problems.append("session \(session) ended")
+            if !closed.contains(session) { problems.append("session \(session) ended unasked") }
+            if !ended.insert(session).inserted { problems.append("session \(session) ended twice") }
         case .emit, .log, .openSucceeded, .deliverHostData, .resourceActive, .resourceWaitFailed:
             break
         }
@@ -139,7 +148,7 @@ final class ScriptedCluster {
             lastSent[[connection, UInt64(session)]] = nil
             if servers[server].registered[session] != nil {
                 servers[server].inbound.append(.error(session: session, code: .sessionExists, sequence: 0, message: "already open"))
-            } else if servers[server].truth[resource]?.state != .active {
+            } else if !Self.takesSessions(servers[server].truth[resource]?.state) {
                 servers[server].inbound.append(.error(session: session, code: .notActive, sequence: 0, message: "\(resource) not active"))
             } else {
                 servers[server].registered[session] = (resource, [])
@@ -149,8 +158,13 @@ final class ScriptedCluster {
             let key: [UInt64] = [connection, UInt64(session)]
             if let last = lastSent[key], last >= sequence { problems.append("session \(session): DATA \(sequence) after \(last) on one connection") }
             lastSent[key] = sequence
-            guard servers[server].registered[session] != nil else {
+            guard let entry = servers[server].registered[session] else {
                 servers[server].inbound.append(.error(session: session, code: .unknownSession, sequence: sequence, message: "no session"))
+                return
+            }
+            guard Self.takesSessions(servers[server].truth[entry.resource]?.state) else {
+                // Deactivating: the session is still registered, but takes no message.
+                servers[server].inbound.append(.error(session: session, code: .notActive, sequence: sequence, message: "deactivating"))
                 return
             }
             if !servers[server].registered[session]!.received.contains(sequence) { servers[server].registered[session]!.received.append(sequence) }
@@ -205,13 +219,17 @@ final class ScriptedCluster {
         }
     }
 
+    /// netmgrd opens sessions and takes messages while a resource is activating or active.
+    static func takesSessions(_ state: ResourceState?) -> Bool { state == .active || state == .activating }
+
     func set(_ server: Int, _ resource: String, _ state: ResourceState, epoch: UInt64) {
-        let wasActive = servers[server].truth[resource]?.state == .active
+        let hadSessions = servers[server].truth[resource].map { $0.state != .standby } ?? false
         servers[server].truth[resource] = .init(state: state, epoch: epoch)
         maxEpoch = max(maxEpoch, epoch)
         guard servers[server].connection != nil else { return }
         servers[server].inbound.append(.resource(name: resource, state: state, epoch: epoch, node: "node-\(server)"))
-        if wasActive && state != .active {
+        if hadSessions && state == .standby {
+            // Deactivation finished: the resource left this node, its sessions end here.
             for (session, entry) in servers[server].registered.sorted(by: { $0.key < $1.key }) where entry.resource == resource {
                 servers[server].registered[session] = nil
                 servers[server].inbound.append(.error(session: session, code: .deactivated, sequence: 0, message: "\(resource) deactivated"))
@@ -342,13 +360,27 @@ final class ScriptedCluster {
         problems.append("the client still holds messages after settling: \(machine.sessions.values.map { "\($0.id): \($0.unacked.count) unacked, \($0.parked.count) waiting" })")
     }
 
+    /// The application closes a session and opens a new one on the same LU.
+    func closeAndReopen(_ index: Int) {
+        let old = sessions[index]
+        closed.insert(old)
+        perform(machine.close(session: old))
+        let (resource, lu) = Self.lus[index]
+        let (id, actions) = machine.openSession(resource: resource, lu: lu, now: now)
+        sessions[index] = id
+        everOpened.append(id)
+        perform(actions)
+    }
+
     func checkNothingLost() {
         if !parked.isEmpty { problems.append("submits still waiting: \(parked.keys.sorted())") }
-        for session in sessions {
+        if closed != ended { problems.append("closed sessions not ended: \(closed.subtracting(ended).sorted())") }
+        for session in everOpened {
             for message in accepted[session] ?? [] {
                 switch completions[session]?[message.sequence] {
                 case nil: problems.append("session \(session) seq \(message.sequence) was neither acked nor failed")
                 case .acked?, .failed(.hostRejected)?: break
+                case .failed(.sessionClosed)? where closed.contains(session): break
                 case .failed(let error)?: problems.append("session \(session) seq \(message.sequence) failed with \(error)")
                 }
             }
@@ -374,7 +406,8 @@ final class ScriptedCluster {
             case 11: connectResult(server, succeeds: pick / 3 % 3 != 0)
             case 12: fireEarliestTimer()
             case 13, 14: submit(pick % 3, wait: pick / 3 % 2 == 0)
-            default: now = now + .milliseconds(Int64(pick % 3_000))
+            default:
+                if pick % 8 == 0 { closeAndReopen(pick / 8 % 3) } else { now = now + .milliseconds(Int64(pick % 3_000)) }
             }
             checkPlacement(after: step)
         }

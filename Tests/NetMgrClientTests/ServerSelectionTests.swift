@@ -235,6 +235,21 @@ struct ServerSelectionTests {
         #expect(h.take() == [.sessionEnded(session: session)])
     }
 
+    @Test("a session closed while the server was taking it away ends when the refusal arrives, instead of waiting forever")
+    func closeRacesTakeover() {
+        var h = MachineHarness()
+        h.report(0, "TNVIP", .active, epoch: 1)
+        let session = h.open("VIPLU01")
+        h.apply(h.machine.close(session: session))
+        _ = h.take()
+        // The server had handed the LU over before our CLOSE: it says lu-in-use, CLOSED, then unknown-session for the CLOSE.
+        h.receive(.error(session: session, code: .luInUse, sequence: 0, message: "taken over"), from: 0)
+        #expect(h.take() == [.sessionEnded(session: session)])
+        h.receive(.closed(session: session), from: 0)
+        h.receive(.error(session: session, code: .unknownSession, sequence: 0, message: "no session"), from: 0)
+        #expect(h.take().allSatisfy { if case .log(.debug, _) = $0 { true } else { false } })
+    }
+
     @Test("opening an LU the server does not define fails with unknownLU; a resource no server defines with unknownResource")
     func unknownNames() {
         var h = MachineHarness()
