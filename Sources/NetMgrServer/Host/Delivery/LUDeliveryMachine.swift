@@ -150,7 +150,6 @@ struct LUDeliveryMachine {
     func oldestUnackedAge(now: NIODeadline) -> TimeAmount? { queue.first.map { now - $0.submittedAt } }
     var keyboardLocked: Bool { connection?.keyboardLocked ?? true }
     var queryOutstanding: Bool { connection?.queryOutstanding ?? false }
-    var inFlight: [Message] { Array(queue.prefix(inFlightCount)) }
 
     // MARK: - Lifecycle
 
