@@ -81,8 +81,8 @@ struct SimHostTN3270Options: ParsableArguments {
         if let rejectEvery, rejectEvery < 1 {
             throw ValidationError("--reject-every \(rejectEvery): expected a count, 1 or more.")
         }
-        if let rejectAtScreen, rejectAtScreen < 0 {
-            throw ValidationError("--reject-at-screen \(rejectAtScreen): expected milliseconds, 0 or more.")
+        if let rejectAtScreen, !(0...86_400_000).contains(rejectAtScreen) {
+            throw ValidationError("--reject-at-screen \(rejectAtScreen): expected milliseconds, 0 to 86400000 (a day).")
         }
         if let printEvery, printEvery <= 0 {
             throw ValidationError("--print-every \(printEvery): expected milliseconds, more than 0.")
