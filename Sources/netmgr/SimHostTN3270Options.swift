@@ -83,7 +83,7 @@ struct SimHostTN3270Options: ParsableArguments {
             throw ValidationError("--reject-every \(rejectEvery): expected a count, 1 or more.")
         }
         if let rejectAtScreen, !(0...86_400_000).contains(rejectAtScreen) {
-            throw ValidationError("--reject-at-screen \(rejectAtScreen): expected milliseconds, 0 to 86400000.")
+            throw ValidationError("--reject-at-screen \(rejectAtScreen): expected milliseconds, 0 to 86400000 (a day).")
         }
         if let printEvery, !(1...86_400_000).contains(printEvery) {
             throw ValidationError("--print-every \(printEvery): expected milliseconds, 1 to 86400000.")

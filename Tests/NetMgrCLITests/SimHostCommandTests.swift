@@ -21,6 +21,8 @@ struct SimHostCommandTests {
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--probe-timeout", "100"], "--probe-timeout needs --probe-interval"),
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--reject-every", "0"], "--reject-every"),
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--print-every", "0"], "--print-every"),
+        (["--listen", "127.0.0.100:0", "--lu", "LU1", "--reject-at-screen=-1"], "--reject-at-screen"),
+        (["--listen", "127.0.0.100:0", "--lu", "LU1", "--reject-at-screen", "9223372036854775807"], "--reject-at-screen"),
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--log-level", "loud"], "--log-level loud"),
     ])
     func usageErrors(arguments: [String], named: String) async throws {

@@ -53,6 +53,29 @@ struct TN3270HostS3270Tests {
         }
     }
 
+    /// A real terminal answers the host's Read Partition Query with its own Query Reply, so
+    /// `--query-after-bind` takes that as the reply and s3270's input as input.
+    @Test func s3270AnswersTheQueryAfterBind() async throws {
+        var configuration = TN3270HostConfiguration(host: "127.0.0.100", port: 0, luMap: Self.luMap)
+        configuration.queryAfterBind = true
+        try await withTN3270Host(configuration) { host in
+            let (status, output) = try await Self.s3270([
+                "Connect(S3270LU@127.0.0.100:\(host.port))",
+                "Wait(10,InputField)",
+                "String(\"AFTER QUERY\")",
+                "Enter",
+                "Wait(10,Unlock)",
+                "Disconnect",
+            ])
+            #expect(status == 0, "s3270 output:\n\(output)")
+            #expect(!output.split(separator: "\n").contains("error"), "s3270 output:\n\(output)")
+            #expect(host.logs.all.contains { $0.contains("Query Reply from") }, "the host saw no Query Reply")
+            let message = try await host.entry(.message)
+            #expect(message.lu == "S3270LU" && (message.length ?? 0) > 3)
+            #expect(!host.journal.all.contains { $0.event == .lost })
+        }
+    }
+
     @Test func s3270RefusedAnLUItsAddressMayNotHold() async throws {
         try await withTN3270Host(TN3270HostConfiguration(host: "127.0.0.100", port: 0, luMap: Self.luMap)) { host in
             let (_, output) = try await Self.s3270(["Connect(VIPLU01@127.0.0.100:\(host.port))"])

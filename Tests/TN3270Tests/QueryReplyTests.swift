@@ -93,6 +93,15 @@ struct QueryReplyTests {
         let cases: [[UInt8]] = [[0xF5], [0xF5, 0xC3, 0x11], [0xF5, 0xC3, 0x3C, 0xFF, 0xFF], [0xF5, 0xC3, 0x29, 0xFF], [0xF3, 0xFF, 0xFF, 0x40],
                                 [0xF1, 0xC3, 0x3C, 0x40, 0x40, 0xC1], [0x6F], [0xF5, 0xC3, 0x1D], [0xF5, 0xC3, 0x08]]
         for bytes in cases { _ = TN3270DataStream.screenRows(ByteBuffer(bytes: bytes)) }
+        // Random records that start like host writes: no input may trap the decoders.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let command = [0xF1, 0xF5, 0x7E, 0xF3, 0x11][Int.random(in: 0..<5, using: &generator)] as UInt8
+            let body = (0..<Int.random(in: 0..<64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let record = ByteBuffer(bytes: [command] + body)
+            _ = TN3270DataStream.screenRows(record, size: TN3270ScreenSize(rows: 2, columns: 3))
+            _ = TN3270DataStream.query(in: record)
+        }
         #expect(EBCDIC.decode(EBCDIC.encode("Hello, 3270!")) == "Hello, 3270!")
     }
 }

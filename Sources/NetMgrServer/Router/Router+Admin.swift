@@ -181,8 +181,10 @@ extension Router {
                     // Brief status names only the LUs that need an operator: refused, or stalled.
                     if brief, delivery?.rejection == nil, (delivery?.oldestUnacked ?? .zero) < Self.stalledLUAge { return nil }
                     var state = lu.hostState.description
-                    if delivery?.rejection != nil, lu.hostState != .bound { state = "rejected" }
-                    if lu.hostState == .bound, delivery?.keyboardLocked == true {
+                    // Refused until the host takes input, even while a new session is negotiated.
+                    if delivery?.rejection != nil {
+                        state = "rejected"
+                    } else if lu.hostState == .bound, delivery?.keyboardLocked == true {
                         state += delivery?.queryOutstanding == true ? " (query outstanding)" : " (keyboard locked)"
                     }
                     return AdminResponse.LUStatus(name: name, address: Int(lu.lu.address), state: state,

@@ -41,9 +41,11 @@ extension TN3270DataStream {
         public static let implicitPartition: UInt8 = 0xA6
         public static let null: UInt8 = 0xFF
 
-        /// What a terminal of this library supports, in the order it replies.
+        /// What a terminal of this library supports, in the order it replies (any order is
+        /// valid; Wireshark's dissector reads past an Implicit Partition that ends the record,
+        /// so it does not come last).
         public static let supported: [UInt8] = [
-            summary, usableArea, alphanumericPartitions, color, highlighting, replyModes, implicitPartition,
+            summary, usableArea, alphanumericPartitions, implicitPartition, color, highlighting, replyModes,
         ]
     }
 

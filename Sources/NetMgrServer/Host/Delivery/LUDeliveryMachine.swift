@@ -138,6 +138,8 @@ struct LUDeliveryMachine {
     private var bindRequestedAt: NIODeadline?
     private(set) var timeToBind: TimeAmount?
     private var lastProgress: NIODeadline?
+    /// When the scheduled stall check fires.
+    private var stallCheckAt: NIODeadline?
     private var stallWarned = false
 
     init(configuration: Configuration) {
@@ -148,7 +150,6 @@ struct LUDeliveryMachine {
     func oldestUnackedAge(now: NIODeadline) -> TimeAmount? { queue.first.map { now - $0.submittedAt } }
     var keyboardLocked: Bool { connection?.keyboardLocked ?? true }
     var queryOutstanding: Bool { connection?.queryOutstanding ?? false }
-    var inFlight: [Message] { Array(queue.prefix(inFlightCount)) }
 
     // MARK: - Lifecycle
 
@@ -188,6 +189,7 @@ struct LUDeliveryMachine {
     mutating func stop(now: NIODeadline) -> [Action] {
         let previous = phase
         phase = .stopped
+        stallCheckAt = nil
         var actions: [Action] = Timer.allCases.map { .cancel($0) }
         switch previous {
         case .connecting:
@@ -227,6 +229,7 @@ struct LUDeliveryMachine {
                 return [.close]
             }
         case .stall:
+            stallCheckAt = nil
             guard let since = lastProgress, !queue.isEmpty, !stallWarned, now - since >= configuration.stallWarning else {
                 return scheduleStallCheck()
             }
@@ -514,9 +517,13 @@ struct LUDeliveryMachine {
         stallWarned = false
     }
 
-    private func scheduleStallCheck() -> [Action] {
-        guard !queue.isEmpty, !stallWarned, let lastProgress else { return [] }
-        return [.schedule(.stall, at: lastProgress + configuration.stallWarning)]
+    private mutating func scheduleStallCheck() -> [Action] {
+        guard phase != .stopped, !queue.isEmpty, !stallWarned, let lastProgress else { return [] }
+        let deadline = lastProgress + configuration.stallWarning
+        // Most events leave the deadline where it is; only a new one is worth a timer.
+        guard deadline != stallCheckAt else { return [] }
+        stallCheckAt = deadline
+        return [.schedule(.stall, at: deadline)]
     }
 
     /// `initial` doubled per attempt up to `maximum`, with ±20 % jitter.
