@@ -28,10 +28,13 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
 
+        // IPAddress and XIDNodeID: values the definitions, SDLC and the capture decoder share.
+        .target(name: "NetMgrAddresses"),
+
         // Definitions: model, YAML parser with source positions, validator, promises.
         .target(
             name: "NetMgrCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["NetMgrAddresses", .product(name: "Yams", package: "Yams")]
         ),
 
         // Telnet, TN3270 and TN3270E: codecs and client/server state machines.
@@ -43,7 +46,7 @@ let package = Package(
         // HDLC framing, SDLC stations, SNA FID2/RH/RU and the PU 2 state machine.
         .target(
             name: "SDLC",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["NetMgrAddresses", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
@@ -95,7 +98,7 @@ let package = Package(
         // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
         .target(
             name: "PacketCapture",
-            dependencies: ["CPcap"]
+            dependencies: ["NetMgrAddresses", "CPcap"]
         ),
 
         // The capture verifier: terminal facts, failover boundaries, promises, reports.

@@ -19,7 +19,7 @@ struct PromiseResolver {
         var byHost: [String: [Resource]] = [:]
         var names: [String: Set<String>] = [:]
         for resource in definitions?.resources ?? [] {
-            guard case .tcp(let endpoint) = resource.host, let address = CaptureIPAddress(endpoint.host) else { continue }
+            guard case .tcp(let endpoint) = resource.host, let address = IPAddress(endpoint.host) else { continue }
             byHost[EndpointFact(address: address.description, port: endpoint.port).description, default: []].append(resource)
         }
         var pools: [String: Set<String>] = [:]
@@ -92,13 +92,13 @@ struct PromiseResolver {
 
     /// The cluster node whose real address this is.
     func node(withAddress address: String) -> String? {
-        definitions?.cluster.nodes.first { CaptureIPAddress($0.address.text)?.description == address }?.name
+        definitions?.cluster.nodes.first { IPAddress($0.address.text)?.description == address }?.name
     }
 
     /// The VIP a resource's own address names, as text.
     func vipAddress(of resource: Resource) -> (name: String, address: String)? {
         guard case .vip(let name)? = resource.ownAddress, let vip = definitions?.vip(named: name)?.vip,
-            let address = CaptureIPAddress(vip.address.text)
+            let address = IPAddress(vip.address.text)
         else { return nil }
         return (name, address.description)
     }

@@ -133,7 +133,7 @@ public struct Verifier: Sendable {
         var hosts: [TCPEndpoint: HostSource] = [:]
         for resource in options.definitions?.resources ?? [] {
             guard case .tcp(let endpoint) = resource.host else { continue }
-            guard let address = CaptureIPAddress(endpoint.host), let port = UInt16(exactly: endpoint.port) else {
+            guard let address = IPAddress(endpoint.host), let port = UInt16(exactly: endpoint.port) else {
                 notes.append("resource \(resource.name): host \(endpoint) is not an address literal; give it with --host ADDR:PORT")
                 continue
             }

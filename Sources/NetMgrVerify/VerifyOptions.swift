@@ -46,7 +46,7 @@ public struct VerifyOptions: Sendable {
             host = text[..<colon]
             port = text[text.index(after: colon)...]
         }
-        guard let address = CaptureIPAddress(String(host)), let number = UInt16(port), number > 0 else { return nil }
+        guard let address = IPAddress(String(host)), let number = UInt16(port), number > 0 else { return nil }
         return TCPEndpoint(address: address, port: number)
     }
 }

@@ -1,4 +1,6 @@
 import CPcap
+// IPAddress lives in NetMgrAddresses, shared with the definitions.
+@_exported import NetMgrAddresses
 
 /// Captures through libpcap: reading pcap/pcapng in one streaming pass, writing pcap,
 /// live capture; link-layer, IP and TCP decoding and TCP stream reassembly.

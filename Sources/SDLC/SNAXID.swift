@@ -1,4 +1,6 @@
 import NIOCore
+// XIDNodeID lives in NetMgrAddresses, shared with the definitions.
+@_exported import NetMgrAddresses
 
 /// The SNA XID information field's fixed part: byte 0 format (high nibble) and node type
 /// (low nibble, 2 = PU type 2), byte 1 length, bytes 2–5 IDBLK/IDNUM. Format 0 is exactly

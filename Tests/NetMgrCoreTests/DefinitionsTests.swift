@@ -22,7 +22,7 @@ struct DefinitionsTests {
     @Test("XID node ids split into IDBLK and IDNUM")
     func nodeID() throws {
         let id = try #require(XIDNodeID(parsing: "05D00001"))
-        #expect(id.idblk == 0x05D && id.idnum == 0x00001)
+        #expect(id.idBlock == 0x05D && id.idNumber == 0x00001)
         #expect(id.description == "05D00001")
         #expect(XIDNodeID(parsing: "05D0001") == nil)
         #expect(XIDNodeID(parsing: "05G00001") == nil)

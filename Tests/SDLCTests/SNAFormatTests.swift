@@ -180,7 +180,7 @@ struct SNAFormatTests {
     @Test func xidFormat0() throws {
         let nodeID = try #require(XIDNodeID(idBlock: 0x017, idNumber: 0x00001))
         #expect(nodeID.rawValue == 0x0170_0001)
-        #expect(nodeID.description == "IDBLK=017 IDNUM=00001")
+        #expect(nodeID.vtamDescription == "IDBLK=017 IDNUM=00001" && nodeID.description == "01700001")
         let xid = SNAXID.format0(nodeID: nodeID)
         #expect(bytes(xid.information) == [0x02, 0x06, 0x01, 0x70, 0x00, 0x01])
         let parsed = try SNAXID(parsing: buffer([0x02, 0x06, 0xFF, 0xFA, 0xBC, 0xDE]))

@@ -1,30 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// An IPv4 or IPv6 address literal, checked with inet_pton.
-public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
-    public let text: String
-    public let isIPv6: Bool
-
-    public init?(_ text: String) {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            self.text = text
-            self.isIPv6 = false
-        } else if inet_pton(AF_INET6, text, &v6) == 1 {
-            self.text = text
-            self.isIPv6 = true
-        } else {
-            return nil
-        }
-    }
-
-    public var description: String { text }
-}
+// IPAddress (and XIDNodeID) live in NetMgrAddresses, shared with PacketCapture and SDLC.
+@_exported import NetMgrAddresses
 
 /// `HOST:PORT` (or `[V6]:PORT`); HOST is an address literal or a DNS name.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {

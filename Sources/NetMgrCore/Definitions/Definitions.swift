@@ -158,31 +158,6 @@ public struct LineSwitchUnit: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "COM\(com) Unit\(unit) Line\(line)" }
 }
 
-/// The XID format 0 node identifier: IDBLK (12 bits) and IDNUM (20 bits).
-public struct XIDNodeID: Sendable, Hashable, CustomStringConvertible {
-    public var idblk: UInt16
-    public var idnum: UInt32
-
-    public init(idblk: UInt16, idnum: UInt32) {
-        self.idblk = idblk & 0xFFF
-        self.idnum = idnum & 0xFFFFF
-    }
-
-    /// Parses the eight hex digits operators write, IDBLK then IDNUM: `05D00001`.
-    public init?(parsing text: String) {
-        let hex = text.replacingOccurrences(of: "-", with: "")
-        guard hex.count == 8, let value = UInt32(hex, radix: 16) else { return nil }
-        self.init(idblk: UInt16(value >> 20), idnum: value & 0xFFFFF)
-    }
-
-    public var value: UInt32 { UInt32(idblk) << 20 | idnum }
-
-    public var description: String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 8 - text.count) + text
-    }
-}
-
 /// A communication line (通信装置情報定義).
 public struct Line: Sendable, Located {
     public var name: String

@@ -45,7 +45,7 @@ struct SDLCLinePlan: Sendable {
         self.node = node
         self.epoch = epoch
         self.stationAddress = station
-        self.nodeID = SDLC.XIDNodeID(rawValue: nodeID.value)
+        self.nodeID = nodeID
         self.logicalUnits = lus.map { ($0.name, $0.address) }
     }
 

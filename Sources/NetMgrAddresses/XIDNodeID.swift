@@ -13,11 +13,25 @@ public struct XIDNodeID: RawRepresentable, Hashable, Sendable, CustomStringConve
         self.rawValue = UInt32(idBlock) << 20 | idNumber
     }
 
+    /// Parses the eight hex digits operators write in definitions, IDBLK then IDNUM:
+    /// `05D00001` (dashes are ignored).
+    public init?(parsing text: String) {
+        let hex = text.filter { $0 != "-" }
+        guard hex.count == 8, let value = UInt32(hex, radix: 16) else { return nil }
+        self.rawValue = value
+    }
+
     public var idBlock: UInt16 { UInt16(truncatingIfNeeded: rawValue >> 20) }
     public var idNumber: UInt32 { rawValue & 0xF_FFFF }
 
-    /// VTAM style: `IDBLK=017 IDNUM=00001` (hexadecimal).
+    /// The eight hex digits of the definitions and the verifier's reports: `05D00001`.
     public var description: String {
+        let text = String(rawValue, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 8 - text.count) + text
+    }
+
+    /// VTAM style: `IDBLK=017 IDNUM=00001` (hexadecimal).
+    public var vtamDescription: String {
         let block = String(idBlock, radix: 16, uppercase: true)
         let number = String(idNumber, radix: 16, uppercase: true)
         return "IDBLK=\(String(repeating: "0", count: 3 - block.count))\(block) "
