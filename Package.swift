@@ -179,7 +179,7 @@ let package = Package(
             "NetMgrProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "NetMgrServerTests", dependencies: [
-            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport", "NetMgrHarness",
+            "NetMgrServer", "NetMgrCore", "NetMgrProtocol", "NetMgrTestSupport", "NetMgrHarness", "NetMgrAdminClient",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -215,7 +215,7 @@ let package = Package(
         ]),
         // Hercules 3.13 (Debian `hercules`) as a real TN3270 host in front of two netmgrd.
         .testTarget(name: "HerculesTests", dependencies: [
-            "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrProtocol", "NetMgrVerify", "NetMgrTestSupport", "netmgr", "netmgrd",
+            "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrVerify", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
         .testTarget(name: "LineTransportTests", dependencies: [
             "LineTransport", "SDLC", "NetMgrTestSupport",

@@ -1,5 +1,6 @@
 import Foundation
 import NetMgrHarness
+import NetMgrAdminClient
 import NetMgrProtocol
 import NetMgrTestSupport
 

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NetMgrCore
+import NetMgrAdminClient
 import NetMgrProtocol
 import NetMgrServer
 import NetMgrTestSupport
