@@ -90,6 +90,16 @@ struct PromiseResolver {
         poolNames[host.description]?.contains(name.uppercased()) ?? false
     }
 
+    /// Whether the definitions give `name` as one LU (not a pool) at this host. A host grants
+    /// such an LU to one terminal at a time, so all its connections are one terminal's, even
+    /// where a failed node closes its old connection after the new one is bound.
+    func isSingleLU(host: EndpointFact, name: String) -> Bool {
+        let upper = name.uppercased()
+        return (resourcesByHost[host.description] ?? []).contains { resource in
+            lus(of: resource).contains { $0.hostKind != .pool && $0.hostLUName.uppercased() == upper }
+        }
+    }
+
     /// The cluster node whose real address this is.
     func node(withAddress address: String) -> String? {
         definitions?.cluster.nodes.first { IPAddress($0.address.text)?.description == address }?.name

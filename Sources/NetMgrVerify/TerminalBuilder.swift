@@ -26,7 +26,8 @@ struct TerminalBuilder {
         }
         return order.flatMap { key -> [Terminal] in
             let pool = key.lu.map { resolver.isPool(host: key.host, name: $0) } ?? false
-            let users = Self.users(of: groups[key]!, pool: pool)
+            let single = key.lu.map { resolver.isSingleLU(host: key.host, name: $0) } ?? false
+            let users = single ? [groups[key]!] : Self.users(of: groups[key]!, pool: pool)
             guard users.count > 1 else { return [ipTerminal(host: key.host, lu: key.lu, connections: groups[key]!)] }
             return users.enumerated().map { index, connections in
                 ipTerminal(host: key.host, lu: key.lu, connections: connections, user: (index + 1, users.count, pool))

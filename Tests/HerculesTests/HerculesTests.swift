@@ -50,7 +50,10 @@ struct HerculesTests {
             #expect(try await !eventually(.seconds(1)) { try await session.unacknowledged() == 0 }, "a message was acked by a host that takes no input")
             #expect(world.metric("netmgr_messages_accepted_total", on: "node-a") == 0, "status --metrics shows no ack")
             let lu = try #require(try world.cluster.status(of: "node-a").resources.first { $0.name == "HVIP" }?.lus.first { $0.name == "HVIP01" })
-            #expect(lu.state == "bound" && lu.owner != nil, "\(lu)")
+            // Bound, but the keyboard stays locked: the message waits, and status says so.
+            #expect(lu.state == "bound (keyboard locked)" && lu.owner != nil, "\(lu)")
+            #expect(lu.unacked == 1 && (lu.oldestUnackedMilliseconds ?? 0) > 0, "\(lu)")
+            #expect(lu.hostScreen?.contains("Hercules") == true, "\(lu)")
 
             let logLinesBeforeKill = world.hercules.log.count
             await world.cluster.kill("node-a")

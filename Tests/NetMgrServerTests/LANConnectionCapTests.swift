@@ -48,7 +48,9 @@ final class RawLANClient: ChannelInboundHandler, Sendable {
         if let hello {
             var buffer = channel.allocator.buffer(capacity: 64)
             ClientMessage.hello(minVersion: 1, maxVersion: 1, client: hello).encode(into: &buffer)
-            try await channel.writeAndFlush(buffer)
+            // A full server may say GOODBYE and close before HELLO is written; the callers
+            // check what the server said, so a write to a closed channel is no failure here.
+            try? await channel.writeAndFlush(buffer)
         }
         return (client, channel)
     }

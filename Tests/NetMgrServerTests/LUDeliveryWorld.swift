@@ -47,6 +47,9 @@ struct LUDeliveryWorld {
     private var queryPending = false
     private var unanswered: [(record: TN3270Record, sequence: UInt64)] = []
     private var lastReceivedOnConnection: UInt64 = 0
+    /// Host records sent on the current connection (a basic TN3270 bind keeps its connect
+    /// slot until the first of them).
+    private var hostRecordsOnConnection = 0
 
     /// The host's dialect: basic TN3270, TN3270E with RESPONSES, or TN3270E that refuses RESPONSES.
     enum HostKind: Int, CaseIterable {
@@ -130,6 +133,7 @@ struct LUDeliveryWorld {
             let opening = server.start()
             host = server
             lastReceivedOnConnection = 0
+            hostRecordsOnConnection = 0
             apply(machine.connected(now: now))
             hostActions(opening)
         case .failConnect:
@@ -200,6 +204,7 @@ struct LUDeliveryWorld {
     private mutating func hostSends(_ data: ByteBuffer) {
         guard var host, let bytes = try? host.sendRecord(data).bytes else { return }
         self.host = host
+        hostRecordsOnConnection += 1
         toTerminal.append(bytes)
     }
 
@@ -325,7 +330,11 @@ struct LUDeliveryWorld {
 
     private mutating func checkSlots() {
         switch machine.phase {
-        case .bound, .retryWait, .idle, .waitingForSlot:
+        case .bound:
+            // Basic TN3270 keeps the slot until the host's first screen or the negotiation deadline.
+            let waitingForScreen = bound?.dialect == .tn3270 && hostRecordsOnConnection == 0 && timers[.negotiation] != nil
+            if slotsHeld != 0 && !waitingForScreen { violations.append("holds a connect slot while bound") }
+        case .retryWait, .idle, .waitingForSlot:
             if slotsHeld != 0 { violations.append("holds a connect slot while \(machine.phase)") }
         case .connecting, .negotiating, .stopped:
             break

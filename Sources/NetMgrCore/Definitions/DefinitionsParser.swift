@@ -31,7 +31,7 @@ struct DefinitionsParser {
             unparsedFiles.append(file)
             let location = Self.location(of: error, file: file)
             reader.report(at: location, key: "(document)", Self.describe(error),
-                          expected: Self.startsWithAt(text, location) ? "valid YAML; a device number must be quoted: host-lu: \"@0011\"" : "valid YAML")
+                          expected: Self.expectedYAML(text, at: location))
             return
         } catch {
             unparsedFiles.append(file)
@@ -321,7 +321,13 @@ struct DefinitionsParser {
     }
 
     /// Whether the text at a 1-based line and column is a bare `@` (YAML reserves it).
-    static func startsWithAt(_ text: String, _ location: SourceLocation) -> Bool {
+    /// What a syntax error at `location` expected: YAML reserves a bare '@', which is how a
+    /// Hercules device number is written, so say how to write one there.
+    static func expectedYAML(_ text: String, at location: SourceLocation) -> String {
+        startsWithAt(text, location) ? "valid YAML; a device number must be quoted: host-lu: \"@0011\"" : "valid YAML"
+    }
+
+    private static func startsWithAt(_ text: String, _ location: SourceLocation) -> Bool {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard location.line >= 1, location.line <= lines.count else { return false }
         let line = lines[location.line - 1]

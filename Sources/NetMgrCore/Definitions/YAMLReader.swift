@@ -262,7 +262,7 @@ struct YAMLPrecheck {
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    return Self.syntaxError(parser, file: file)
+                    return Self.syntaxError(parser, file: file, text: text)
                 }
                 defer { yaml_event_delete(&event) }
                 let location = SourceLocation(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
@@ -330,14 +330,16 @@ struct YAMLPrecheck {
     /// token or flow collection starts, so report that. A block mapping's context is
     /// where the whole mapping began, maybe far above; there the problem mark, the
     /// unexpected token, is the better line.
-    private static func syntaxError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
+    private static func syntaxError(_ parser: yaml_parser_t, file: String, text source: String) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
         let context = parser.context.map { String(cString: $0) }
         var mark = parser.problem_mark
         if let context, parser.error == YAML_SCANNER_ERROR || context.contains("flow") { mark = parser.context_mark }
         var text = "YAML syntax: \(problem)"
         if let context { text += " (\(context) at line \(parser.context_mark.line + 1))" }
+        let problemAt = SourceLocation(file: file, line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        let expected = DefinitionsParser.expectedYAML(source, at: problemAt)
         return Diagnostic(SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1),
-                          key: "(document)", problem: text, expected: "valid YAML")
+                          key: "(document)", problem: text, expected: expected)
     }
 }

@@ -214,6 +214,7 @@ struct LUDeliveryMachine {
             phase = .waitingForSlot
             return [.requestConnectSlot]
         case .negotiation:
+            if phase == .bound { return releaseSlot() }  // a basic host that painted no screen in time
             guard phase == .negotiating, connection != nil else { return [] }
             connection?.negotiationTimedOut = true
             return [.log(.warning, "the host did not complete negotiation within \(milliseconds(configuration.negotiationTimeout)) ms; reconnecting"), .close]
@@ -357,7 +358,11 @@ struct LUDeliveryMachine {
         permanentRejects = 0
         if case .permanent = rejection { rejection = nil }
         if let bindRequestedAt { timeToBind = now - bindRequestedAt }
-        var actions: [Action] = [.cancel(.negotiation)] + releaseSlot() + [.connectionUp]
+        // A basic TN3270 host may still be handing out the device until it paints its first
+        // screen (Hercules 3.13 mishandles a connection accepted meanwhile and stalls for
+        // seconds), so the connect slot is held until then, or until the negotiation deadline.
+        let holdSlotForScreen = binding.dialect == .tn3270 && !configuration.isPrinter
+        var actions: [Action] = holdSlotForScreen ? [.connectionUp] : [.cancel(.negotiation)] + releaseSlot() + [.connectionUp]
         let detail = binding.dialect == .tn3270e
             ? "TN3270E CONNECT \(binding.luName ?? configuration.client.luName ?? "any")"
             : "TN3270 \(binding.deviceType)@\(binding.luName ?? configuration.client.luName ?? "any")"
@@ -400,7 +405,7 @@ struct LUDeliveryMachine {
     private mutating func hostRecord(_ record: TN3270Record, now: NIODeadline) -> [Action] {
         guard var connection, let binding = connection.binding else { return [] }
         let is3270 = record.header == nil || record.header?.dataType == .data3270
-        var actions: [Action] = []
+        var actions: [Action] = holdsSlot ? [.cancel(.negotiation)] + releaseSlot() : []
         if is3270, let query = TN3270DataStream.query(in: record.data) {
             // Answered by the terminal, not the application; input waits for the host's next
             // keyboard-restoring Write, which answers the reply and acks nothing.
