@@ -24,7 +24,7 @@ func writeBenchDefinitions(to directory: String, sessions: Int, block: Int) thro
 
         """
     for name in names {
-        text += "  - { name: \(name), line: LAN1, host: \"127.0.\(block).100:2323\", own-address: VIP1, dialect: tn3270e }\n"
+        text += "  - { name: \(name), line: LAN1, host: \"127.0.\(block).100:2323\", own-address: VIP1, dialect: tn3270e, max-negotiations: 64 }\n"
     }
     text += "lus:\n"
     for index in 0..<sessions {

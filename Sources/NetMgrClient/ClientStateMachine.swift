@@ -243,6 +243,14 @@ struct ClientStateMachine {
             actions.append(.emit(.serverConnected(server: servers[server].address, node: node)))
         case .resource(let name, let state, let epoch, _):
             guard servers[server].welcomed else { break }
+            // An epoch past the cluster's ceiling would win every later choice: a server
+            // that sends one is broken, so its word on this resource is not taken.
+            guard (try? Epoch(validating: epoch)) != nil else {
+                actions.append(.log(.error, "server \(servers[server].name): resource \(name) has epoch \(epoch), past the largest allowed (\(Epoch.maximum.value)); ignored"))
+                servers[server].table[name] = nil
+                reevaluate(name, &actions)
+                break
+            }
             servers[server].table[name] = Entry(state: state, epoch: epoch)
             reevaluate(name, &actions)
         case .tableEnd:

@@ -81,6 +81,18 @@ struct ServerSelectionTests {
         #expect(h.machine.best(for: "TNVIP") == 0)
     }
 
+    @Test("an epoch past the cluster's ceiling is not believed: it cannot win the choice for good")
+    func epochPastTheCeiling() {
+        var h = MachineHarness()
+        h.report(0, "TNVIP", .active, epoch: 3)
+        h.report(1, "TNVIP", .active, epoch: UInt64.max)
+        #expect(h.machine.best(for: "TNVIP") == 0)
+        #expect(h.take().contains { if case .log(.error, let text) = $0 { text.contains("past the largest allowed") } else { false } })
+        // A sane epoch from the same server is taken again.
+        h.report(1, "TNVIP", .active, epoch: 4)
+        #expect(h.machine.best(for: "TNVIP") == 1)
+    }
+
     @Test("a session waits while no server has the resource active, then opens and sends what was submitted")
     func waitsForActive() {
         var h = MachineHarness()

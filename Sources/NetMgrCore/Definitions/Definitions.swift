@@ -253,7 +253,7 @@ public struct Resource: Sendable, Located {
     public var fields: [String: SourceLocation] = [:]
 
     /// Gentle enough for Hercules 3.13, whose console thread mishandles simultaneous accepts.
-    public static let defaultMaxNegotiations = 2
+    public static let defaultMaxNegotiations = 1
     public static let maxNegotiationsRange = 1...1024
 
     public init(
