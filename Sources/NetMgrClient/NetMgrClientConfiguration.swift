@@ -33,9 +33,9 @@ public struct NetMgrClientConfiguration: Sendable {
     /// with `NetMgrClientError.queueFull`. Values below 1 count as 1.
     public var sessionQueueLimit: Int = 1_024
 
-    /// The largest message a session takes: the LAN frame limit less the DATA frame's own
-    /// fields (type, session, sequence, payload length). A larger one fails with `.tooLarge`.
-    public static let maximumMessageSize = LANProtocol.maximumFrameLength - 17
+    /// The largest message a session takes: what one DATA frame carries. A larger one
+    /// fails with `.tooLarge`.
+    public static let maximumMessageSize = LANProtocol.maximumPayloadLength
 
     public init(servers: [ServerAddress], clientName: String = NetMgrClientConfiguration.defaultClientName()) {
         self.servers = servers

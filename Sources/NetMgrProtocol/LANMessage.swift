@@ -11,6 +11,9 @@ public enum LANProtocol {
     /// Largest first frame (HELLO) a server accepts: until HELLO a peer is unknown, so
     /// it may not make the server buffer more than this.
     public static let maximumHelloFrameLength = 4096
+    /// Largest payload a DATA or HOST-DATA frame carries: the frame limit less the frame's
+    /// own fields (type 1, session 4, sequence 8, payload length 4 bytes).
+    public static let maximumPayloadLength = maximumFrameLength - 17
 }
 
 /// A resource's state as a server reports it.

@@ -24,6 +24,9 @@ struct ConnectionState {
     /// Records per observer direction, and whether each side sent one after the other's.
     var recordsFromTCPClient = 0
     var recordsFromTCPServer = 0
+    /// The same, less Query Replies.
+    var inputRecordsFromTCPClient = 0
+    var inputRecordsFromTCPServer = 0
     var tcpServerAnswered = false
     var tcpClientAnswered = false
     var lastFromTCPClient: CaptureTime?
@@ -56,8 +59,13 @@ struct ConnectionState {
         if records != recordsSeen {
             recordsSeen = records
             let fromClient = observer.facts.fromClient.records, fromServer = observer.facts.fromServer.records
-            if fromServer != recordsFromTCPServer, recordsFromTCPClient > 0 { tcpServerAnswered = true }
-            if fromClient != recordsFromTCPClient, recordsFromTCPServer > 0 { tcpClientAnswered = true }
+            // A Query Reply is the terminal answering the host, not input the host takes.
+            let inputFromClient = fromClient - observer.facts.fromClient.queryReplies
+            let inputFromServer = fromServer - observer.facts.fromServer.queryReplies
+            if fromServer != recordsFromTCPServer, inputRecordsFromTCPClient > 0 { tcpServerAnswered = true }
+            if fromClient != recordsFromTCPClient, inputRecordsFromTCPServer > 0 { tcpClientAnswered = true }
+            inputRecordsFromTCPClient = inputFromClient
+            inputRecordsFromTCPServer = inputFromServer
             recordsFromTCPClient = fromClient
             recordsFromTCPServer = fromServer
             if firstRecord == nil { firstRecord = time }

@@ -153,5 +153,18 @@ struct ConnectLimiterTests {
         let index = try #require(definitions.resources.firstIndex { $0.name == "TNREAL" })
         definitions.resources[index].host = .tcp(vipHost)
         #expect(ConnectLimiters(definitions: definitions).limiter(for: vipHost).maximum == 3)
+
+        // A reload's limits reach the limiters that exist already; a larger one starts waiters.
+        let existing = limiters.limiter(for: vipHost)
+        limiters.learnLimits(of: definitions)
+        #expect(existing.maximum == 3)
+        var started = 0
+        for _ in 0..<5 { existing.acquire { started += 1 } }
+        #expect(started == 3 && existing.waitingCount == 2)
+        definitions.resources[index].maxNegotiations = 4
+        let tnvip = try #require(definitions.resources.firstIndex { $0.name == "TNVIP" })
+        definitions.resources[tnvip].maxNegotiations = 4
+        limiters.learnLimits(of: definitions)
+        #expect(existing.maximum == 4 && started == 4 && existing.waitingCount == 1)
     }
 }

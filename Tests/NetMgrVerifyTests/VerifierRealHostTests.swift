@@ -30,14 +30,22 @@ struct VerifierRealHostTests {
         return definitions
     }
 
-    @Test("a session the host paints and closes without taking input is a rejection, not an episode", arguments: [false, true])
-    func closedWithoutInput(terminalSent: Bool) throws {
-        let capture = try SyntheticCapture(path: directory.file("screen-reject-\(terminalSent).pcap"), link: .ethernet)
+    enum TerminalSends: String, CaseIterable, Sendable { case nothing, enter, queryReply }
+
+    @Test("a session the host paints and closes without taking input is a rejection, not an episode (a Query Reply is no input)",
+          arguments: TerminalSends.allCases)
+    func closedWithoutInput(terminalSends: TerminalSends) throws {
+        let capture = try SyntheticCapture(path: directory.file("screen-reject-\(terminalSends).pcap"), link: .ethernet)
         var refused = TCPFlow(capture, client: Scenarios.nodeA, port: 41100, host: Scenarios.host, hostPort: Scenarios.port, seed: 21)
         try refused.handshake(at: 0)
         var t = try refused.basicNegotiate(terminalType: "IBM-3278-2@REALLU01", at: 1)
+        if terminalSends == .queryReply {
+            // WSF Read Partition Query, answered by AID 0x88 with a Summary query reply.
+            try refused.send(.host, TN3270Bytes.record([0xF3, 0x00, 0x05, 0x01, 0xFF, 0x02]), at: t + 2)
+            try refused.send(.client, TN3270Bytes.record([0x88, 0x00, 0x04, 0x81, 0x80]), at: t + 3)
+        }
         try refused.send(.host, TN3270Bytes.record(TN3270Bytes.screen), at: t + 5)  // "no available 3270 devices"
-        if terminalSent { try refused.send(.client, TN3270Bytes.record(TN3270Bytes.enter), at: t + 10) }  // into the refusal screen
+        if terminalSends == .enter { try refused.send(.client, TN3270Bytes.record(TN3270Bytes.enter), at: t + 10) }  // into the refusal screen
         try refused.close(by: .host, at: t + 3000)
         var taken = TCPFlow(capture, client: Scenarios.nodeA, port: 41101, host: Scenarios.host, hostPort: Scenarios.port, seed: 22)
         try taken.handshake(at: 4000)

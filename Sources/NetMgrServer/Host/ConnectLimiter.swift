@@ -6,7 +6,7 @@ import NetMgrCore
 /// simultaneous accepts (its connection threads share one socket variable), so opening
 /// every LU at once stalls it. Confined to the daemon's event loop.
 final class ConnectLimiter {
-    let maximum: Int
+    private(set) var maximum: Int
     private(set) var inProgress = 0
     private var waiting = CircularBuffer<() -> Void>()
     /// A `release()` is handing slots to waiters; a nested one leaves that to it.
@@ -30,12 +30,23 @@ final class ConnectLimiter {
         }
     }
 
+    /// A reload changed the limit: a larger one lets waiters start at once; a smaller one
+    /// lets the negotiations in flight finish and holds new ones back until they have.
+    func setMaximum(_ newMaximum: Int) {
+        maximum = max(1, newMaximum)
+        handOver()
+    }
+
     /// Frees a slot and starts waiters while slots are free. Iterates: a waiter that
     /// releases at once (its link was stopped meanwhile) does not grow the stack. A
     /// release without a slot held is ignored, so the count never goes negative.
     func release() {
         guard inProgress > 0 else { return }
         inProgress -= 1
+        handOver()
+    }
+
+    private func handOver() {
         guard !handingOver else { return }
         handingOver = true
         defer { handingOver = false }
@@ -56,8 +67,8 @@ final class ConnectLimiters {
         learnLimits(of: definitions)
     }
 
-    /// Takes the limits of a (re)loaded definition set. A host that already has a limiter
-    /// keeps its limit until netmgrd restarts: connections may be in flight under it.
+    /// Takes the limits of a (re)loaded definition set, also for hosts that already have a
+    /// limiter.
     func learnLimits(of definitions: Definitions) {
         var limits: [String: Int] = [:]
         for resource in definitions.resources {
@@ -66,6 +77,9 @@ final class ConnectLimiters {
             limits[key] = min(limits[key] ?? resource.maxNegotiations, resource.maxNegotiations)
         }
         self.limits = limits
+        for (key, limiter) in limiters {
+            limiter.setMaximum(limits[key] ?? Resource.defaultMaxNegotiations)
+        }
     }
 
     func limiter(for host: Endpoint) -> ConnectLimiter {

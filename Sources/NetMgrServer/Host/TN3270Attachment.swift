@@ -57,7 +57,10 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
         // carry -E; basic TN3270 sends the plain type with @LU (RFC 1646).
         let base = lu.kind == .printer ? "IBM-3287-1" : resource.terminalType
         let deviceType = resource.dialect == .tn3270e && !base.hasSuffix("-E") && lu.kind == .terminal ? base + "-E" : base
-        return TN3270ClientConfiguration(luName: lu.hostLUName, deviceType: deviceType, allowsTN3270E: resource.dialect == .tn3270e)
+        // A host record must fit one HOST-DATA frame to the client; a longer one is a
+        // protocol error on that connection, not a frame the client would refuse.
+        return TN3270ClientConfiguration(luName: lu.hostLUName, deviceType: deviceType, allowsTN3270E: resource.dialect == .tn3270e,
+                                         maximumRecordLength: LANProtocol.maximumPayloadLength)
     }
 
     func start() {

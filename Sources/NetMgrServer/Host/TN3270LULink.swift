@@ -23,8 +23,10 @@ final class TN3270LULink {
     private var timers: [LUDeliveryMachine.Timer: Scheduled<Void>] = [:]
     /// The endpoints of the bound connection, announced to peers.
     private var announced: (local: SocketAddress, remote: SocketAddress)?
-    /// Host data is not read while the client's buffer is full.
+    /// The client's buffer is full: host data should wait.
     private var hostDataPaused = false
+    /// Whether the current connection's reading is off.
+    private var readingPaused = false
 
     init(lu: LU, owner: TN3270Attachment, configuration: LUDeliveryMachine.Configuration) {
         self.lu = lu
@@ -49,7 +51,18 @@ final class TN3270LULink {
 
     func setHostDataPaused(_ paused: Bool) {
         hostDataPaused = paused
-        channel?.setOption(ChannelOptions.autoRead, value: !paused).whenFailure { _ in }
+        applyReadPause()
+    }
+
+    /// Reading stops only on a bound connection whose connect slot is free: a negotiation
+    /// is always read, or a slow client would stall it and, through the slot, every LU at
+    /// that host.
+    private func applyReadPause() {
+        guard let channel else { return }
+        let pause = hostDataPaused && machine.phase == .bound && !machine.holdsConnectSlot
+        guard pause != readingPaused else { return }
+        readingPaused = pause
+        channel.setOption(ChannelOptions.autoRead, value: !pause).whenFailure { _ in }
     }
 
     func status(now: NIODeadline) -> LUDeliveryStatus {
@@ -68,7 +81,7 @@ final class TN3270LULink {
 
     func channelActive(_ channel: Channel) {
         self.channel = channel
-        if hostDataPaused { channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in } }
+        readingPaused = false
         perform(machine.connected(now: .now()))
     }
 
@@ -137,6 +150,7 @@ final class TN3270LULink {
             }
         }
         if written { channel?.flush() }
+        if hostDataPaused { applyReadPause() }
     }
 
     private func connect() {

@@ -5,12 +5,16 @@ extension TN3270DataStream {
     /// when it refused a terminal at screen level). It follows W/EW/EWA and Outbound 3270DS
     /// fields in a WSF, places characters at their buffer addresses (SBA, RA, field
     /// attributes as blanks) on a screen of `size`, and skips other orders. Never traps:
-    /// truncated orders end the walk.
+    /// truncated orders end the walk. Bounded work whatever the host sends: only the first
+    /// `inspectedBytes` are read, and painting stops after four screens' worth of cells
+    /// (a hostile host's record of repeat-to-address orders would otherwise repaint the
+    /// screen a million times on the event loop).
     public static func screenRows(_ record: ByteBuffer, size: TN3270ScreenSize = .model2) -> [String] {
-        let bytes = Array(record.readableBytesView)
+        let bytes = Array(record.readableBytesView.prefix(inspectedBytes))
         let cells = size.rows * size.columns
         guard cells > 0, !bytes.isEmpty else { return [] }
         var screen = [Character](repeating: " ", count: cells)
+        var budget = 4 * cells
         guard let command = Command(code: bytes[0]) else { return [] }
         if command == .writeStructuredField {
             var offset = 1
@@ -19,17 +23,20 @@ extension TN3270DataStream {
                 let length = declared == 0 ? bytes.count - offset : declared
                 guard length >= 3, offset + length <= bytes.count else { break }
                 if bytes[offset + 2] == outbound3270DS, length >= 5 {
-                    paint(Array(bytes[(offset + 4)..<(offset + length)]), on: &screen)
+                    paint(Array(bytes[(offset + 4)..<(offset + length)]), on: &screen, budget: &budget)
                 }
                 offset += length
             }
         } else {
-            paint(bytes, on: &screen)
+            paint(bytes, on: &screen, budget: &budget)
         }
         return (0..<size.rows).map { row in
             String(screen[(row * size.columns)..<((row + 1) * size.columns)])
         }
     }
+
+    /// A screen's worth of orders is a few KiB; what lies past this is not looked at.
+    static let inspectedBytes = 32 * 1024
 
     /// The first row with text on it, trimmed; nil for a blank screen.
     public static func firstScreenLine(_ record: ByteBuffer, size: TN3270ScreenSize = .model2) -> String? {
@@ -41,7 +48,7 @@ extension TN3270DataStream {
     }
 
     /// Paints one 3270 command (W/EW/EWA with WCC and orders) on `screen`.
-    private static func paint(_ bytes: [UInt8], on screen: inout [Character]) {
+    private static func paint(_ bytes: [UInt8], on screen: inout [Character], budget: inout Int) {
         guard let first = bytes.first, let command = Command(code: first), command.carriesWCC, bytes.count >= 2 else { return }
         let cells = screen.count
         var address = 0
@@ -55,10 +62,11 @@ extension TN3270DataStream {
             return value % cells
         }
         func put(_ character: Character) {
+            budget -= 1
             screen[address] = character
             address = (address + 1) % cells
         }
-        while index < bytes.count {
+        while index < bytes.count, budget > 0 {
             let byte = bytes[index]
             index += 1
             switch byte {
@@ -88,7 +96,7 @@ extension TN3270DataStream {
                 index += 1
                 if fill == 0x08, index < bytes.count { fill = bytes[index]; index += 1 }
                 let character = EBCDIC.character(fill) ?? " "
-                repeat { put(character) } while address != target
+                repeat { put(character) } while address != target && budget > 0
             case 0x05, 0x13:  // PT, IC
                 break
             case 0x00..<0x40:

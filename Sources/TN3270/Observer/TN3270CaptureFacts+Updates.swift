@@ -30,7 +30,11 @@ extension TN3270CaptureFacts {
 
     private static func count(_ counts: inout Counts, _ scanner: TelnetScanner) {
         counts.records += 1
-        guard scanner.headerCount == 5 else { return }
+        // A Query Reply (AID 0x88) answers the host's query; it is not input.
+        let aid = scanner.headerCount == 6 && scanner.header.0 == TN3270EDataType.data3270.rawValue && scanner.header.1 <= 1
+            && scanner.header.2 <= 2 ? scanner.sixth : scanner.header.0
+        if scanner.headerCount >= 1, aid == TN3270DataStream.structuredFieldAID { counts.queryReplies += 1 }
+        guard scanner.headerCount >= 5 else { return }
         let header = scanner.header
         // RFC 2355 §8.1: DATA-TYPE 0...8, REQUEST-FLAG 0...1, RESPONSE-FLAG 0...2.
         guard header.0 <= 8, header.1 <= 1, header.2 <= 2 else {

@@ -81,6 +81,8 @@ public struct TN3270CaptureFacts: Hashable, Sendable {
         public var recordsByDataType = [Int](repeating: 0, count: 10)
         public var positiveResponses = 0
         public var negativeResponses = 0
+        /// Records that are Query Replies (AID 0x88): a terminal answering the host's query.
+        public var queryReplies = 0
 
         /// 3270 data records: 3270-DATA and SCS-DATA in TN3270E, every record in basic TN3270.
         public func dataRecords(in dialect: Dialect?) -> Int {

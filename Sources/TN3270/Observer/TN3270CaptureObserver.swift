@@ -54,7 +54,7 @@ public struct TN3270CaptureObserver: Sendable {
             switch scanner.state {
             case .data:
                 let end = ByteScan.firstIndex(of: TelnetByte.iac, in: bytes, from: index) ?? count
-                if scanner.headerCount < 5 {
+                if scanner.headerCount < TelnetScanner.capturedBytes {
                     scanner.captureHeader(bytes, from: index, to: end)
                 }
                 if end < count {

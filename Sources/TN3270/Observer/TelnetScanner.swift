@@ -16,13 +16,16 @@ struct TelnetScanner: Sendable {
     /// Bytes fed so far in this direction.
     var offset = 0
 
-    // The first 5 data bytes of the current record, for header statistics.
+    // The first 5 data bytes of the current record, for header statistics, and the
+    // sixth (a TN3270E record's first 3270 byte, its AID when it is input).
     var header: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+    var sixth: UInt8 = 0
     var headerCount = 0
+    static let capturedBytes = 6
 
     mutating func captureHeader(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) {
         var index = start
-        while self.headerCount < 5 && index < end {
+        while self.headerCount < Self.capturedBytes && index < end {
             self.captureHeaderByte(bytes[index])
             index += 1
         }
@@ -35,6 +38,7 @@ struct TelnetScanner: Sendable {
         case 2: self.header.2 = byte
         case 3: self.header.3 = byte
         case 4: self.header.4 = byte
+        case 5: self.sixth = byte
         default: return
         }
         self.headerCount += 1

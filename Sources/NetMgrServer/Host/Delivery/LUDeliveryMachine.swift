@@ -116,6 +116,10 @@ struct LUDeliveryMachine {
         var negotiationTimedOut = false
         /// `connectionUp` was reported for it.
         var announced = false
+        /// The first line of this connection's screen, before the host took input.
+        var screenLine: String?
+        /// We closed it (the host broke the protocol): not a refusal of what was in flight.
+        var closedByUs = false
         /// A DEVICE-TYPE REJECT to retry on this connection.
         var rejectedWith: TN3270ERejectReason?
     }
@@ -147,6 +151,7 @@ struct LUDeliveryMachine {
     }
 
     var unackedCount: Int { queue.count }
+    var holdsConnectSlot: Bool { holdsSlot }
     func oldestUnackedAge(now: NIODeadline) -> TimeAmount? { queue.first.map { now - $0.submittedAt } }
     var keyboardLocked: Bool { connection?.keyboardLocked ?? true }
     var queryOutstanding: Bool { connection?.queryOutstanding ?? false }
@@ -266,9 +271,10 @@ struct LUDeliveryMachine {
         var actions: [Action] = [.cancel(.negotiation), .cancel(.renegotiate)]
         actions += releaseSlot()
         if connection.announced { actions.append(.connectionDown) }
-        // The oldest record in flight when the host closed is the one it may be refusing.
+        // The oldest record in flight when the host closed is the one it may be refusing;
+        // a close of ours (a stop, a protocol error) refuses nothing.
         var refused: String?
-        if inFlightCount > 0 {
+        if inFlightCount > 0, wasPhase != .stopped, !connection.closedByUs {
             queue[queue.startIndex].refusals += 1
             let oldest = queue[queue.startIndex]
             if oldest.refusals >= configuration.refusalLimit {
@@ -292,7 +298,7 @@ struct LUDeliveryMachine {
             if connection.tookInput || configuration.isPrinter {
                 return actions + retry(after: "host closed the session", delay: .milliseconds(configuration.retry.delay(attempt: attempt + 1)), now: now)
             }
-            let screen = lastScreenLine
+            let screen = connection.screenLine
             rejection = .closedWithoutInput(screen: screen)
             let delay = backoff(attempt: attempt + 1, initial: configuration.rejectionInitial, maximum: configuration.rejectionMaximum)
             actions.append(.log(.warning, "the host closed the session without taking input" + (screen.map { "; its screen said: \($0)" } ?? " (blank screen)")))
@@ -341,6 +347,7 @@ struct LUDeliveryMachine {
             case .response(let response):
                 actions += hostResponse(response, now: now)
             case .close(let reason):
+                connection?.closedByUs = true
                 actions += [.log(.warning, "closing: \(reason)"), .close]
             case .closed:
                 break
@@ -432,6 +439,7 @@ struct LUDeliveryMachine {
         }
         if is3270, !connection.tookInput, let line = TN3270DataStream.firstScreenLine(record.data, size: TN3270ScreenSize(deviceType: binding.deviceType)) {
             lastScreenLine = line
+            connection.screenLine = line
         }
         if is3270, record.restoresKeyboard {
             connection.keyboardLocked = false
