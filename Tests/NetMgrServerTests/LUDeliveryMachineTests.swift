@@ -117,6 +117,19 @@ struct LUDeliveryMachineTests {
         #expect(world.violations.isEmpty, "\(world.violations)")
     }
 
+    @Test("netmgrd's own close (a deactivation) is no host refusal: the message in flight is not failed")
+    func ownCloseIsNoRefusal() {
+        var world = LUDeliveryWorld(basicHost: false, refusalLimit: 1)
+        world.step(.submit)
+        world.reconnect()
+        world.step(.restoreKeyboard)
+        #expect(world.machine.inFlightCount == 1)
+        let settled = world.stopAndSettle()
+        #expect(settled)
+        #expect(world.failed.isEmpty, "failed \(world.failed) at a stop")
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
     @Test("a stall is warned about once, after 30 s without an ack, and again only after progress")
     func stallWarning() {
         var world = LUDeliveryWorld(host: .tn3270e)
