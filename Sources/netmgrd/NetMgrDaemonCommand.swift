@@ -39,12 +39,18 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve clients here instead of the node's lan address.", valueName: "host:port"))
     var lan: String?
 
+    @Option(help: ArgumentHelp("Fail a message to its client as host-rejected once the host closed the session this many times while it was in flight (1-100).", valueName: "count"))
+    var hostRefusalLimit: Int = RetryPolicy().hostRefusalLimit
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical") }
         if let lan, case .failure(let error) = Endpoint.parse(lan) { throw ValidationError("--lan \(lan): \(error)") }
+        guard RetryPolicy.hostRefusalLimits.contains(hostRefusalLimit) else {
+            throw ValidationError("--host-refusal-limit \(hostRefusalLimit): expected a count from 1 to 100")
+        }
         if let stateDir {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: stateDir, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -91,6 +97,7 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         let socket = adminSocket ?? me.adminSocket ?? "/run/netmgr/\(node).sock"
         var configuration = DaemonConfiguration(definitions: loaded.definitions, nodeName: node, stateDirectory: stateDir, adminSocket: socket)
         if let lan { configuration.lanEndpoint = try Endpoint.parse(lan).get() }
+        configuration.retry.hostRefusalLimit = hostRefusalLimit
         if let stateDir {
             do {
                 try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -58,4 +58,15 @@ struct SignalTests {
         #expect(result.status == 64)
         #expect(result.standardError.contains("--state-dir \(directory.file("state")) is a file, not a directory"), "\(result.standardError)")
     }
+
+    @Test("--host-refusal-limit outside 1-100 is a command-line error naming the option", arguments: ["0", "101", "-3"])
+    func hostRefusalLimitOutOfRange(value: String) async throws {
+        let directory = try TemporaryDirectory(prefix: "netmgr-refusals")
+        let result = try await runProcess(BuiltProducts.path("netmgrd"), [
+            "--definitions", BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, "--node", "node-a",
+            "--admin-socket", directory.file("a.sock"), "--host-refusal-limit=\(value)",
+        ])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("--host-refusal-limit \(value): expected a count from 1 to 100"), "\(result.standardError)")
+    }
 }

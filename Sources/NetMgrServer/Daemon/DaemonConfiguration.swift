@@ -88,6 +88,10 @@ public struct RetryPolicy: Sendable {
     /// A host that accepts a connection but does not finish negotiating within this time is
     /// given up on and the LU tried again (a hung host, or an overflowed accept queue).
     public var negotiationTimeoutMilliseconds: Int64 = 5_000
+    /// A message the host refuses this many times (it closes the session while that message
+    /// is the oldest in flight) fails to the client as host-rejected; the next one goes on.
+    public var hostRefusalLimit = 3
+    public static let hostRefusalLimits = 1...100
 
     public init() {}
 

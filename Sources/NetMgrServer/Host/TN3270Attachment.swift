@@ -45,6 +45,7 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
         for lu in lus {
             var configuration = LUDeliveryMachine.Configuration(client: clientConfiguration(for: lu), retry: retry)
             configuration.isPrinter = lu.kind == .printer
+            configuration.refusalLimit = retry.hostRefusalLimit
             links[lu.name] = TN3270LULink(lu: lu, owner: self, configuration: configuration)
             order.append(lu.name)
         }
