@@ -15,20 +15,30 @@ enum TN3270ClientTarget {
             acknowledgesHostRequests: flags & 0x08 == 0,
             firstSequenceNumber: flags & 0x10 != 0 ? 0x7FFE : 0,
             maximumRecordLength: 1024))
+        var sent = SentTelnet(sender: "terminal")
+        var closed = false
         var rejections = 0
+        func perform(_ actions: [TN3270ClientStateMachine.Action]) -> [TN3270ClientStateMachine.Action] {
+            for case .send(let bytes) in actions { sent.append(bytes) }
+            return actions
+        }
         while !input.isAtEnd {
-            for action in machine.receive(input.piece(stride)) {
+            let actions = perform(machine.receive(input.piece(stride)))
+            check(!closed || actions.isEmpty, "the terminal acted after it asked to close: \(actions)")
+            for action in actions {
                 switch action {
                 case .rejected:
                     rejections += 1
                     if flags & 0x20 != 0, rejections < 3 {
-                        _ = try? machine.retry(luName: "SIMLU02")
+                        _ = (try? machine.retry(luName: "SIMLU02")).map(perform)
                     } else {
-                        _ = try? machine.fallBackToBasic()
+                        _ = (try? machine.fallBackToBasic()).map(perform)
                     }
                 case .record(let record):
-                    _ = try? machine.respond(to: record, flags & 0x40 != 0 ? .positive : .negative(sense: 1))
-                    _ = try? machine.sendRecord(record.data)
+                    if let response = try? machine.respond(to: record, flags & 0x40 != 0 ? .positive : .negative(sense: 1)) { sent.append(response) }
+                    if let echo = try? machine.sendRecord(record.data) { sent.append(echo.bytes) }
+                case .close:
+                    closed = true
                 default:
                     break
                 }

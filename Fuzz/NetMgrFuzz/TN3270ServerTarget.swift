@@ -13,23 +13,36 @@ enum TN3270ServerTarget {
             supportedFunctions: flags & 0x02 != 0 ? [] : [.responses],
             firstSequenceNumber: flags & 0x04 != 0 ? 0x7FFE : 0,
             maximumRecordLength: 1024))
-        _ = machine.start()
+        var sent = SentTelnet(sender: "host")
+        var closed = false
+        func perform(_ actions: [TN3270ServerStateMachine.Action]) -> [TN3270ServerStateMachine.Action] {
+            for case .send(let bytes) in actions { sent.append(bytes) }
+            return actions
+        }
+        _ = perform(machine.start())
         var requests = 0
         while !input.isAtEnd {
-            for action in machine.receive(input.piece(stride)) {
+            let actions = perform(machine.receive(input.piece(stride)))
+            check(!closed || actions.isEmpty, "the host acted after it asked to close: \(actions)")
+            for action in actions {
                 switch action {
                 case .luRequested(let request):
                     requests += 1
                     if flags & 0x08 != 0, requests == 1 {
-                        _ = try? machine.reject(.deviceInUse)
+                        _ = (try? machine.reject(.deviceInUse)).map(perform)
                     } else {
-                        _ = try? machine.grant(luName: request.luName ?? "SIMLU01")
+                        // The host grants the name the terminal asked for, whatever its bytes.
+                        _ = (try? machine.grant(luName: request.luName ?? "SIMLU01")).map(perform)
                     }
                 case .bound:
-                    _ = machine.probe()
-                    _ = try? machine.sendRecord(ByteBuffer(bytes: [0xF5, 0xC3]), requestingResponse: flags & 0x10 != 0)
+                    sent.append(machine.probe())
+                    if let record = try? machine.sendRecord(ByteBuffer(bytes: [0xF5, 0xC3]), requestingResponse: flags & 0x10 != 0) {
+                        sent.append(record.bytes)
+                    }
                 case .record(let record):
-                    _ = try? machine.respond(to: record, .positive)
+                    if let response = try? machine.respond(to: record, .positive) { sent.append(response) }
+                case .close:
+                    closed = true
                 default:
                     break
                 }

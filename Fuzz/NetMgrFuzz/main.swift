@@ -3,6 +3,7 @@ import Foundation
 
 // One libFuzzer binary for every target (one sanitizer link instead of nine):
 //   netmgr-fuzz TARGET [libFuzzer options and corpus directories]
+//   netmgr-fuzz --list
 //   netmgr-fuzz --write-seeds CORPUS-DIR REPOSITORY-DIR
 // scripts/fuzz builds and runs it; see Fuzz/README.md.
 
@@ -28,6 +29,10 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count == 2, arguments[1] == "--list" {
+    print(targets.keys.sorted().joined(separator: "\n"))
+    exit(0)
+}
 if arguments.count == 4, arguments[1] == "--write-seeds" {
     do {
         try Seeds.write(corpus: arguments[2], repository: arguments[3])
