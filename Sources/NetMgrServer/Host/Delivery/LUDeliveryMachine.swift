@@ -532,9 +532,11 @@ struct LUDeliveryMachine {
 
     private mutating func scheduleStallCheck() -> [Action] {
         guard phase != .stopped, !queue.isEmpty, !stallWarned, let lastProgress else { return [] }
+        // One timer at a time: progress moves the deadline on every ack, and a timer per
+        // message would cost more than the relay itself. A check that fires before the
+        // (moved) deadline schedules the next one for the time that is left.
+        guard stallCheckAt == nil else { return [] }
         let deadline = lastProgress + configuration.stallWarning
-        // Most events leave the deadline where it is; only a new one is worth a timer.
-        guard deadline != stallCheckAt else { return [] }
         stallCheckAt = deadline
         return [.schedule(.stall, at: deadline)]
     }
