@@ -242,12 +242,30 @@ extension Router {
             connection.send(.ack(session: session, sequence: sequence))
             return
         }
-        if sequence <= lu.queued { return }  // a replay of one already on its way; its ack will come
+        if sequence <= lu.queued {
+            // A replay of one on its way (its ack will come), or of one refused as queue-full
+            // while later ones went on: sent now, it would reach the host out of order.
+            if !lu.hostLedger.holds(sequence) {
+                connection.send(.error(session: session, code: .queueFull, sequence: sequence,
+                                       message: "LU \(place.lu): message \(sequence) was refused as the queue was full, and later ones have gone to the host since"))
+            }
+            return
+        }
         guard let attachment = runtime.attachment, runtime.machine.state == .active || runtime.machine.state == .activating else {
             connection.send(.error(session: session, code: .notActive, sequence: sequence, message: "\(place.resource) is \(runtime.machine.state) on \(node.name)"))
             return
         }
+        let size = payload.readableBytes
+        let ledger = lu.hostLedger
+        let limits = lan.limits
+        if ledger.messages >= limits.luQueueMessages || ledger.pendingBytes + size > limits.luQueueBytes {
+            // Not handed over: a host that takes no input must not make netmgrd grow.
+            connection.send(.error(session: session, code: .queueFull, sequence: sequence,
+                                   message: "LU \(place.lu): \(ledger.messages) messages (\(ledger.pendingBytes) bytes) wait for the host; the limit is \(limits.luQueueMessages) messages or \(limits.luQueueBytes) bytes"))
+            return
+        }
         lu.queued = sequence
+        lu.hostLedger.handed(sequence: sequence, bytes: size)
         attachment.send(lu: place.lu, tag: MessageTag(generation: lu.generation, sequence: sequence), payload: payload)
     }
 
