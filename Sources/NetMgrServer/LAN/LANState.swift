@@ -6,6 +6,8 @@ struct LANState {
     var admission: LANAdmission
     /// The pending HELLO-deadline sweep, if one is scheduled.
     var handshakeSweep: Scheduled<Void>?
+    /// The pending summary line of each log limiter, if one is scheduled.
+    var logSummaries: [WritableKeyPath<LANState, LogRateLimiter>: Scheduled<Void>] = [:]
     var badFrameLog: LogRateLimiter
     var admissionLog: LogRateLimiter
     var droppedHostDataLog: LogRateLimiter

@@ -4,7 +4,7 @@ import NetMgrProtocol
 extension Router {
     func connectionOpened(_ connection: ClientConnection) {
         connection.maximumUnsentBytes = lan.limits.clientBufferLimit.multipliedReportingOverflow(by: 2).partialValue
-        connection.onOutputOverflow = { [unowned self] in self.clientStoppedReading($0) }
+        connection.onOutputOverflow = { [weak self] in self?.clientStoppedReading($0) }
         connection.closeGrace = LANState.duration(seconds: lan.limits.closeGraceSeconds)
         switch lan.admission.opened(connection.id, at: loop.now) {
         case .refuse:
@@ -33,7 +33,8 @@ extension Router {
     /// Closes the connections whose HELLO deadline passed, and waits for the next deadline.
     private func scheduleHandshakeSweep() {
         guard lan.handshakeSweep == nil, let next = lan.admission.nextDeadline else { return }
-        lan.handshakeSweep = loop.assumeIsolated().scheduleTask(deadline: next) { [unowned self] in
+        lan.handshakeSweep = loop.assumeIsolated().scheduleTask(deadline: next) { [weak self] in
+            guard let self else { return }
             lan.handshakeSweep = nil
             let timeout = lan.admission.limits.handshakeTimeout
             for id in lan.admission.expired(at: loop.now) {
@@ -62,11 +63,21 @@ extension Router {
             logger.warning("\(line())")
         case .suppress(let summaryAt):
             guard let summaryAt else { return }
-            loop.assumeIsolated().scheduleTask(deadline: summaryAt) { [unowned self] in
+            lan.logSummaries[limiter] = loop.assumeIsolated().scheduleTask(deadline: summaryAt) { [weak self] in
+                guard let self else { return }
+                lan.logSummaries[limiter] = nil
                 let count = lan[keyPath: limiter].takeSummary()
                 if count > 0 { logger.warning("\(count) more \(summary) in the last \(Self.seconds(lan[keyPath: limiter].interval)) s, not logged one by one") }
             }
         }
+    }
+
+    /// Cancels the LAN side's timers (HELLO deadlines, log summaries), at shutdown.
+    func cancelLANTimers() {
+        lan.handshakeSweep?.cancel()
+        lan.handshakeSweep = nil
+        lan.logSummaries.values.forEach { $0.cancel() }
+        lan.logSummaries.removeAll()
     }
 
     /// A client that stopped reading while its output passed twice the buffer limit: it
