@@ -11,6 +11,7 @@ struct LANState {
     var badFrameLog: LogRateLimiter
     var admissionLog: LogRateLimiter
     var droppedHostDataLog: LogRateLimiter
+    var queueFullLog: LogRateLimiter
     let inputBudget: LANInputBudget
 
     init(limits: LANLimits, maximumConnections: Int) {
@@ -21,6 +22,7 @@ struct LANState {
         badFrameLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         admissionLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         droppedHostDataLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
+        queueFullLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         inputBudget = LANInputBudget(limit: limits.incompleteFrameBytes)
     }
 

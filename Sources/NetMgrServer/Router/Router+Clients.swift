@@ -271,8 +271,11 @@ extension Router {
         let limits = lan.limits
         if ledger.messages >= limits.luQueueMessages || ledger.pendingBytes + size > limits.luQueueBytes {
             // Not handed over: a host that takes no input must not make netmgrd grow.
-            connection.send(.error(session: session, code: .queueFull, sequence: sequence,
-                                   message: "LU \(place.lu): \(ledger.messages) messages (\(ledger.pendingBytes) bytes) wait for the host; the limit is \(limits.luQueueMessages) messages or \(limits.luQueueBytes) bytes"))
+            let text = "LU \(place.lu): \(ledger.messages) messages (\(ledger.pendingBytes) bytes) wait for the host; the limit is \(limits.luQueueMessages) messages or \(limits.luQueueBytes) bytes"
+            metrics.queueFull()
+            logLimited(\.queueFullLog, "DATA \(sequence) from client \(connection.clientName ?? "?") at \(connection.remote) refused: \(text)",
+                       summary: "DATA frames refused as queue-full")
+            connection.send(.error(session: session, code: .queueFull, sequence: sequence, message: text))
             return
         }
         lu.queued = sequence
