@@ -35,8 +35,9 @@ struct HostLedgerTests {
                 #expect(ledger.pendingBytes == sequences.enumerated().filter { pending.contains($0.element) }.map { gaps[$0.offset] * 10 }.reduce(0, +))
             }
             for code in answers {
-                // Now and then a sequence never handed over (0, or past the last).
-                let sequence = code % 17 == 0 ? next + 1 : sequences[(code / 2) % sequences.count]
+                // Now and then a sequence never handed over: past the last, or in a gap.
+                let picked = sequences[(code / 2) % sequences.count]
+                let sequence = code % 17 == 0 ? next + 1 : code % 13 == 0 ? picked - 1 : picked
                 answer(sequence, accept: code % 2 == 0)
             }
             for sequence in sequences { answer(sequence, accept: true) }

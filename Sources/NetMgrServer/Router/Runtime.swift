@@ -91,7 +91,8 @@ final class LURuntime {
 /// a prefix of settled messages, and each answer is taken once.
 struct HostLedger {
     enum Outcome { case pending, accepted, rejected }
-    private(set) var entries = CircularBuffer<(sequence: UInt64, bytes: Int, outcome: Outcome)>()
+    typealias Entry = (sequence: UInt64, bytes: Int, outcome: Outcome)
+    private(set) var entries = CircularBuffer<Entry>()
     /// Every message up to and including this one is settled.
     private(set) var settledThrough: UInt64 = 0
     /// Payload bytes of the messages the host side still holds (not yet answered).
@@ -109,7 +110,18 @@ struct HostLedger {
     /// and those it answered that wait behind an earlier one.
     var messages: Int { entries.count }
 
-    func holds(_ sequence: UInt64) -> Bool { entries.contains { $0.sequence == sequence } }
+    func holds(_ sequence: UInt64) -> Bool { index(of: sequence) != nil }
+
+    /// Entries are in increasing sequence order (the router hands over only sequences past
+    /// the last one), so a replay of thousands looks each up in a few steps.
+    private func index(of sequence: UInt64) -> CircularBuffer<Entry>.Index? {
+        var low = entries.startIndex, high = entries.endIndex
+        while low < high {
+            let middle = entries.index(low, offsetBy: entries.distance(from: low, to: high) / 2)
+            if entries[middle].sequence < sequence { low = entries.index(after: middle) } else { high = middle }
+        }
+        return low < entries.endIndex && entries[low].sequence == sequence ? low : nil
+    }
 
     mutating func handed(sequence: UInt64, bytes: Int) {
         entries.append((sequence, bytes, .pending))
@@ -120,7 +132,7 @@ struct HostLedger {
     mutating func rejected(_ sequence: UInt64) -> Report { settle(sequence, as: .rejected) }
 
     private mutating func settle(_ sequence: UInt64, as outcome: Outcome) -> Report {
-        guard let index = entries.firstIndex(where: { $0.sequence == sequence }), entries[index].outcome == .pending else {
+        guard let index = index(of: sequence), entries[index].outcome == .pending else {
             return Report(settled: false, ack: nil)
         }
         entries[index].outcome = outcome
