@@ -322,8 +322,9 @@ struct ClientStateMachine {
             return
         }
         let error = NetMgrClientError(code: code, resource: session.resource, lu: session.lu, sequence: sequence, message: text)
-        if code == .hostRejected {
-            // Final: the host refused this message for good. Drop it so it is never replayed.
+        if code == .hostRejected || (code == .queueFull && sequence != 0) {
+            // Final: the host refused this message for good, or the server would not queue
+            // it (later ones may have gone on). Drop it so it is never replayed.
             guard let index = session.unacked.firstIndex(where: { $0.sequence == sequence }) else { return }
             sessions[id]!.unacked.remove(at: index)
             actions.append(.messageFailed(session: id, sequence: sequence, error))

@@ -101,9 +101,10 @@ public final class LUSession: Sendable {
 
     /// Queues a message for the host and returns its sequence number, waiting first while
     /// the session's queue is full. The client keeps the message until the host accepted
-    /// it, across any number of failovers; a host refusal arrives as the event
-    /// `messageRejected`. Throws `.tooLarge`, `.sessionClosed`, `.clientShutDown`, or
-    /// `CancellationError` when the task is cancelled while it waits for room.
+    /// it, across any number of failovers; a host refusal (or the server's queue-full
+    /// refusal) arrives as the event `messageRejected`. Throws `.tooLarge`,
+    /// `.sessionClosed`, `.clientShutDown`, or `CancellationError` when the task is
+    /// cancelled while it waits for room.
     @discardableResult
     public func submit(_ bytes: [UInt8]) async throws -> UInt64 {
         try await enqueue(bytes, wait: true, ack: false).sequence

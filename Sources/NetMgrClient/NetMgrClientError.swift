@@ -7,6 +7,9 @@ import NetMgrProtocol
 ///   (the server gives up after the host refused it several times). The client has then
 ///   dropped the message from its replay ledger and goes on with the next one.
 ///   `submit` callers see the same as the event `messageRejected`.
+/// - `LUSession.send` throws `.serverQueueFull` when the server refused that message
+///   because too many of the LU's messages wait for the host (ERROR queue-full); like
+///   `.hostRejected`, the message is dropped from the replay ledger and the next goes on.
 /// - `submit`, `trySubmit` and `send` throw `.tooLarge` for a message over
 ///   `NetMgrClientConfiguration.maximumMessageSize`, before anything is queued.
 /// - `trySubmit` throws `.queueFull` when the session already holds
@@ -21,6 +24,8 @@ import NetMgrProtocol
 public enum NetMgrClientError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The host refused message `sequence` of this session for good.
     case hostRejected(resource: String, lu: String, sequence: UInt64, reason: String)
+    /// The server refused message `sequence`: the LU has too many messages waiting for the host.
+    case serverQueueFull(resource: String, lu: String, sequence: UInt64, detail: String)
     /// The session was closed before the call completed.
     case sessionClosed(resource: String, lu: String)
     /// The session holds `limit` messages the host has not accepted (`trySubmit` only).
@@ -46,6 +51,7 @@ public enum NetMgrClientError: Error, Sendable, Hashable, CustomStringConvertibl
     public init(code: LANErrorCode, resource: String, lu: String, sequence: UInt64, message: String) {
         switch code {
         case .hostRejected: self = .hostRejected(resource: resource, lu: lu, sequence: sequence, reason: message)
+        case .queueFull: self = .serverQueueFull(resource: resource, lu: lu, sequence: sequence, detail: message)
         case .unknownResource: self = .unknownResource(resource: resource, detail: message)
         case .unknownLU: self = .unknownLU(resource: resource, lu: lu, detail: message)
         case .notActive, .deactivated: self = .notActive(resource: resource, detail: message)
@@ -59,6 +65,8 @@ public enum NetMgrClientError: Error, Sendable, Hashable, CustomStringConvertibl
         switch self {
         case .hostRejected(let resource, let lu, let sequence, let reason):
             return "the host refused message \(sequence) on \(resource)/\(lu): \(reason)"
+        case .serverQueueFull(let resource, let lu, let sequence, let detail):
+            return "the server refused message \(sequence) on \(resource)/\(lu), too many wait for the host: \(detail)"
         case .sessionClosed(let resource, let lu):
             return "session \(resource)/\(lu) is closed"
         case .queueFull(let resource, let lu, let limit):

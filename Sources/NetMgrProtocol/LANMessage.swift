@@ -68,6 +68,8 @@ public enum LANErrorCode: UInt16, Sendable, CustomStringConvertible {
     case deactivated = 9
     case sessionExists = 10
     case shuttingDown = 11
+    /// The LU has too many messages waiting for the host; `sequence` names the one refused.
+    case queueFull = 12
 
     public var description: String {
         switch self {
@@ -82,6 +84,7 @@ public enum LANErrorCode: UInt16, Sendable, CustomStringConvertible {
         case .deactivated: return "deactivated"
         case .sessionExists: return "session-exists"
         case .shuttingDown: return "shutting-down"
+        case .queueFull: return "queue-full"
         }
     }
 }

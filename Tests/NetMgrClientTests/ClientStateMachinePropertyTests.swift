@@ -251,7 +251,9 @@ final class ScriptedCluster {
 
     func reject(_ server: Int, pick: Int) {
         guard let (session, entry) = registeredSession(server, pick), !entry.received.isEmpty else { return }
-        servers[server].inbound.append(.error(session: session, code: .hostRejected, sequence: entry.received[(pick / 7) % entry.received.count],
+        // Every other one is the server refusing it as queue-full: the client must treat both alike.
+        servers[server].inbound.append(.error(session: session, code: pick % 2 == 0 ? .hostRejected : .queueFull,
+                                              sequence: entry.received[(pick / 7) % entry.received.count],
                                               message: "the host closed the connection on it 3 times"))
     }
 
@@ -379,7 +381,7 @@ final class ScriptedCluster {
             for message in accepted[session] ?? [] {
                 switch completions[session]?[message.sequence] {
                 case nil: problems.append("session \(session) seq \(message.sequence) was neither acked nor failed")
-                case .acked?, .failed(.hostRejected)?: break
+                case .acked?, .failed(.hostRejected)?, .failed(.serverQueueFull)?: break
                 case .failed(.sessionClosed)? where closed.contains(session): break
                 case .failed(let error)?: problems.append("session \(session) seq \(message.sequence) failed with \(error)")
                 }

@@ -25,6 +25,7 @@ struct LANCodecTests {
         .ack(session: 7, sequence: 99),
         .hostData(session: 7, sequence: 3, payload: payload),
         .error(session: 0, code: .unsupportedVersion, sequence: 0, message: "versions 2...3 not supported; this server speaks 1"),
+        .error(session: 7, code: .queueFull, sequence: 4_097, message: "LU VIPLU01: 4096 messages (4096 bytes) wait for the host"),
         .closed(session: 7),
         .pong(token: 5),
         .goodbye(reason: "SIGTERM"),
@@ -79,6 +80,14 @@ struct LANCodecTests {
             0, 0, 0, 0, 0, 0, 0, 5,  // sequence
             0, 0, 0, 2, 0xAA, 0xBB,  // payload
         ])
+    }
+
+    @Test("ERROR queue-full is code 12, named queue-full")
+    func queueFullCode() {
+        var buffer = ByteBuffer()
+        ServerMessage.error(session: 2, code: .queueFull, sequence: 5, message: "").encode(into: &buffer)
+        #expect(Array(buffer.readableBytesView)[9..<11] == [0, 12])
+        #expect(LANErrorCode.queueFull.description == "queue-full")
     }
 
     @Test("malformed frames are errors that say what is wrong", arguments: [

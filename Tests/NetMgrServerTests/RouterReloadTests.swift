@@ -94,4 +94,27 @@ struct RouterReloadTests {
         let outcome = harness.router.reload(new)
         #expect(outcome == ReloadOutcome())
     }
+
+    @Test("a reload that removes an LU of a standby resource ends its session with ERROR unknown-lu and CLOSED")
+    func reloadRemovesLU() throws {
+        let harness = try RouterHarness()
+        let channel = try harness.connect()
+        #expect(try harness.activate(["TNREAL"]).ok)
+        try harness.send(.open(session: 3, resource: "TNREAL", lu: "REALLU02"), on: channel)
+        _ = try harness.received(on: channel)
+        // A session the resource kept while it went back to standby.
+        harness.router.resources["TNREAL"]!.machine = ResourceStateMachine()
+        var new = harness.router.definitions
+        new.lus.removeAll { $0.name == "REALLU02" }
+        #expect(harness.router.reload(new).taken == ["TNREAL"])
+        #expect(try harness.received(on: channel) == [
+            .error(session: 3, code: .unknownLU, sequence: 0, message: "LU REALLU02 of TNREAL was removed from the definitions by a reload"),
+            .closed(session: 3),
+        ])
+        // The connection no longer has the session: a CLOSE now is answered unknown-session.
+        try harness.send(.close(session: 3), on: channel)
+        let answer = try harness.received(on: channel)
+        #expect(answer.count == 1)
+        guard case .error(3, .unknownSession, 0, _)? = answer.first else { Issue.record("\(answer)"); return }
+    }
 }

@@ -48,6 +48,11 @@ public struct LANLimits: Sendable {
     /// The bytes of incomplete frames held for all clients together. Each connection may
     /// send a frame of up to 1 MiB, but not many at once may leave theirs incomplete.
     public var incompleteFrameBytes = 64 * 1024 * 1024
+    /// Messages one LU may have handed to the host side and not yet answered, and their
+    /// payload bytes; DATA past either is refused with ERROR queue-full. Well above the
+    /// client's own per-session queue (1,024), so only a client that ignores it meets these.
+    public var luQueueMessages = 4_096
+    public var luQueueBytes = 64 * 1024 * 1024
     /// A connection being closed gets this long to deliver its last frame (an ERROR or
     /// GOODBYE); a client that does not read is then closed anyway.
     public var closeGraceSeconds: Double = 2

@@ -13,6 +13,7 @@ final class DaemonMetrics {
     private let connectionsRefusedCounter = Counter(label: "netmgr_lan_connections_refused_total")
     private let handshakesDroppedCounter = Counter(label: "netmgr_lan_handshakes_dropped_total")
     private let slowClientsClosedCounter = Counter(label: "netmgr_lan_slow_clients_closed_total")
+    private let queueFullCounter = Counter(label: "netmgr_messages_queue_full_total")
     private let connectionsGauge = Gauge(label: "netmgr_client_connections")
     private let sessionsGauge = Gauge(label: "netmgr_sessions")
     private var sessionCount = 0
@@ -34,6 +35,8 @@ final class DaemonMetrics {
     func handshakeDropped() { handshakesDroppedCounter.increment() }
     /// A connection closed because its client stopped reading.
     func slowClientClosed() { slowClientsClosedCounter.increment() }
+    /// A DATA refused because its LU had too many messages waiting for the host.
+    func queueFull() { queueFullCounter.increment() }
     func clientConnections(_ count: Int) { connectionsGauge.record(count) }
 
     func sessions(delta: Int) {

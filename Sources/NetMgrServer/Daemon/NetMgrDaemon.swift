@@ -156,6 +156,7 @@ extension Router {
         }
         return done.futureResult.assumeIsolated().map {
             for connection in self.connections.values { connection.close(after: .goodbye(reason: "netmgrd on \(self.node.name) is shutting down")) }
+            self.cancelLANTimers()
         }.nonisolated()
     }
 }

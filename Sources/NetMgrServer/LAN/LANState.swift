@@ -6,9 +6,12 @@ struct LANState {
     var admission: LANAdmission
     /// The pending HELLO-deadline sweep, if one is scheduled.
     var handshakeSweep: Scheduled<Void>?
+    /// The pending summary line of each log limiter, if one is scheduled.
+    var logSummaries: [WritableKeyPath<LANState, LogRateLimiter>: Scheduled<Void>] = [:]
     var badFrameLog: LogRateLimiter
     var admissionLog: LogRateLimiter
     var droppedHostDataLog: LogRateLimiter
+    var queueFullLog: LogRateLimiter
     let inputBudget: LANInputBudget
 
     init(limits: LANLimits, maximumConnections: Int) {
@@ -19,6 +22,7 @@ struct LANState {
         badFrameLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         admissionLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         droppedHostDataLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
+        queueFullLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         inputBudget = LANInputBudget(limit: limits.incompleteFrameBytes)
     }
 

@@ -64,20 +64,22 @@ extension Router: HostAttachmentDelegate {
 
     func attachment(_ attachment: HostAttachment, lu name: String, accepted tag: MessageTag) {
         guard let runtime = runtime(of: attachment), let lu = runtime.lus[name] else { return }
-        let sequence = tag.sequence
-        guard tag.generation == lu.generation, sequence > lu.acked else { return }
-        lu.acked = sequence
+        guard tag.generation == lu.generation else { return }
+        let report = lu.hostLedger.accepted(tag.sequence)
+        guard report.settled else { return }
         metrics.messageAccepted()
-        if let owner = lu.owner { owner.connection.send(.ack(session: owner.session, sequence: sequence)) }
+        if let owner = lu.owner, let ack = report.ack { owner.connection.send(.ack(session: owner.session, sequence: ack)) }
     }
 
     func attachment(_ attachment: HostAttachment, lu name: String, rejected tag: MessageTag, reason: String) {
         guard let runtime = runtime(of: attachment), let lu = runtime.lus[name], tag.generation == lu.generation else { return }
-        let sequence = tag.sequence
-        lu.acked = max(lu.acked, sequence)
+        let report = lu.hostLedger.rejected(tag.sequence)
+        guard report.settled else { return }
         metrics.messageRejected()
         if let owner = lu.owner {
-            owner.connection.send(.error(session: owner.session, code: .hostRejected, sequence: sequence, message: reason))
+            owner.connection.send(.error(session: owner.session, code: .hostRejected, sequence: tag.sequence, message: reason))
+            // Earlier messages accepted while this one was pending are now covered.
+            if let ack = report.ack { owner.connection.send(.ack(session: owner.session, sequence: ack)) }
         }
     }
 

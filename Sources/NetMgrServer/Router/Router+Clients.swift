@@ -4,7 +4,7 @@ import NetMgrProtocol
 extension Router {
     func connectionOpened(_ connection: ClientConnection) {
         connection.maximumUnsentBytes = lan.limits.clientBufferLimit.multipliedReportingOverflow(by: 2).partialValue
-        connection.onOutputOverflow = { [unowned self] in self.clientStoppedReading($0) }
+        connection.onOutputOverflow = { [weak self] in self?.clientStoppedReading($0) }
         connection.closeGrace = LANState.duration(seconds: lan.limits.closeGraceSeconds)
         switch lan.admission.opened(connection.id, at: loop.now) {
         case .refuse:
@@ -33,7 +33,8 @@ extension Router {
     /// Closes the connections whose HELLO deadline passed, and waits for the next deadline.
     private func scheduleHandshakeSweep() {
         guard lan.handshakeSweep == nil, let next = lan.admission.nextDeadline else { return }
-        lan.handshakeSweep = loop.assumeIsolated().scheduleTask(deadline: next) { [unowned self] in
+        lan.handshakeSweep = loop.assumeIsolated().scheduleTask(deadline: next) { [weak self] in
+            guard let self else { return }
             lan.handshakeSweep = nil
             let timeout = lan.admission.limits.handshakeTimeout
             for id in lan.admission.expired(at: loop.now) {
@@ -62,11 +63,21 @@ extension Router {
             logger.warning("\(line())")
         case .suppress(let summaryAt):
             guard let summaryAt else { return }
-            loop.assumeIsolated().scheduleTask(deadline: summaryAt) { [unowned self] in
+            lan.logSummaries[limiter] = loop.assumeIsolated().scheduleTask(deadline: summaryAt) { [weak self] in
+                guard let self else { return }
+                lan.logSummaries[limiter] = nil
                 let count = lan[keyPath: limiter].takeSummary()
                 if count > 0 { logger.warning("\(count) more \(summary) in the last \(Self.seconds(lan[keyPath: limiter].interval)) s, not logged one by one") }
             }
         }
+    }
+
+    /// Cancels the LAN side's timers (HELLO deadlines, log summaries), at shutdown.
+    func cancelLANTimers() {
+        lan.handshakeSweep?.cancel()
+        lan.handshakeSweep = nil
+        lan.logSummaries.values.forEach { $0.cancel() }
+        lan.logSummaries.removeAll()
     }
 
     /// A client that stopped reading while its output passed twice the buffer limit: it
@@ -242,12 +253,33 @@ extension Router {
             connection.send(.ack(session: session, sequence: sequence))
             return
         }
-        if sequence <= lu.queued { return }  // a replay of one already on its way; its ack will come
+        if sequence <= lu.queued {
+            // A replay of one on its way (its ack will come), or of one refused as queue-full
+            // while later ones went on: sent now, it would reach the host out of order.
+            if !lu.hostLedger.holds(sequence) {
+                connection.send(.error(session: session, code: .queueFull, sequence: sequence,
+                                       message: "LU \(place.lu): message \(sequence) was refused as the queue was full, and later ones have gone to the host since"))
+            }
+            return
+        }
         guard let attachment = runtime.attachment, runtime.machine.state == .active || runtime.machine.state == .activating else {
             connection.send(.error(session: session, code: .notActive, sequence: sequence, message: "\(place.resource) is \(runtime.machine.state) on \(node.name)"))
             return
         }
+        let size = payload.readableBytes
+        let ledger = lu.hostLedger
+        let limits = lan.limits
+        if ledger.messages >= limits.luQueueMessages || ledger.pendingBytes + size > limits.luQueueBytes {
+            // Not handed over: a host that takes no input must not make netmgrd grow.
+            let text = "LU \(place.lu): \(ledger.messages) messages (\(ledger.pendingBytes) bytes) wait for the host; the limit is \(limits.luQueueMessages) messages or \(limits.luQueueBytes) bytes"
+            metrics.queueFull()
+            logLimited(\.queueFullLog, "DATA \(sequence) from client \(connection.clientName ?? "?") at \(connection.remote) refused: \(text)",
+                       summary: "DATA frames refused as queue-full")
+            connection.send(.error(session: session, code: .queueFull, sequence: sequence, message: text))
+            return
+        }
         lu.queued = sequence
+        lu.hostLedger.handed(sequence: sequence, bytes: size)
         attachment.send(lu: place.lu, tag: MessageTag(generation: lu.generation, sequence: sequence), payload: payload)
     }
 

@@ -80,6 +80,15 @@ extension Router {
                 lu.generation = previous.generation
                 lu.hostSequence = previous.hostSequence
             }
+            for (name, lu) in current.lus where fresh.lus[name] == nil {
+                // The LU is gone: its session must end where the client can see it.
+                guard let owner = lu.owner else { continue }
+                owner.connection.sessions[owner.session] = nil
+                owner.connection.send(.error(session: owner.session, code: .unknownLU, sequence: 0,
+                                             message: "LU \(name) of \(resource.name) was removed from the definitions by a reload"))
+                owner.connection.send(.closed(session: owner.session))
+                metrics.sessions(delta: -1)
+            }
             resources[resource.name] = fresh
             outcome.taken.append(resource.name)
         }
