@@ -29,6 +29,10 @@ public struct AdminRequest: Codable, Sendable, Equatable {
 
 public struct AdminResponse: Codable, Sendable {
     public struct LUStatus: Codable, Sendable {
+        /// An LU whose oldest message waited this long for the host is stalled: netmgrd warns
+        /// once, brief status and `netmgr status` list it.
+        public static let stalledAfterMilliseconds: Int64 = 30_000
+
         public var name: String
         public var address: Int
         public var state: String

@@ -76,13 +76,13 @@ enum AdminClient {
         var text = "node \(response.node)\n" + table.render()
         // LUs the host refuses, or whose messages wait long for the host's ack.
         let attention = response.resources.flatMap { resource in
-            resource.lus.filter { everyLU || $0.rejection != nil || ($0.oldestUnackedMilliseconds ?? 0) >= 30_000 }.map { (resource.name, $0) }
+            resource.lus.filter { everyLU || $0.rejection != nil || ($0.oldestUnackedMilliseconds ?? 0) >= AdminResponse.LUStatus.stalledAfterMilliseconds }.map { (resource.name, $0) }
         }
         if !attention.isEmpty {
             var lus = TextTable(["RESOURCE", "LU", "STATE", "UNACKED", "OLDEST", "BIND", "DETAIL"])
             for (resource, lu) in attention {
                 var detail = lu.rejection ?? lu.detail
-                if lu.rejection == nil, (lu.oldestUnackedMilliseconds ?? 0) >= 30_000, let screen = lu.hostScreen {
+                if lu.rejection == nil, (lu.oldestUnackedMilliseconds ?? 0) >= AdminResponse.LUStatus.stalledAfterMilliseconds, let screen = lu.hostScreen {
                     detail += "; host screen: \(screen)"
                 }
                 lus.add([resource, lu.name, lu.state, lu.unacked.map(String.init) ?? "-",

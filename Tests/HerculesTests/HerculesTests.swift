@@ -36,8 +36,9 @@ struct HerculesTests {
             let vip = world.address(10), nodeA = world.address(11), nodeB = world.address(12)
             let vipDevices = Set(HerculesWorld.vipPool.devices), anyDevices = Set(HerculesWorld.anyPool.devices)
 
-            let bindSeconds = try await world.activateAndTimeBinds(on: "node-a", devices: [vip: 4, nodeA: 3])
-            #expect(bindSeconds < 2, "every LU bound \(bindSeconds) s after the activation\n\(world.logTails())")
+            let wallSeconds = try await world.activateAndTimeBinds(on: "node-a", devices: [vip: 4, nodeA: 3])
+            let bindSeconds = try world.slowestBindSeconds(on: "node-a")
+            #expect(bindSeconds < 2, "every LU bound \(bindSeconds) s after the activation (\(wallSeconds) s from netmgr activate to status and Hercules' log)\n\(world.logTails())")
             #expect(world.devices(heldBy: vip).isSubset(of: vipDevices), "VIP: \(world.devices(heldBy: vip))")
             let realBefore = world.devices(heldBy: nodeA)
             #expect(realBefore.contains("0030") && realBefore.subtracting(["0030"]).isSubset(of: anyDevices), "node-a: \(realBefore)")
@@ -57,8 +58,9 @@ struct HerculesTests {
 
             let logLinesBeforeKill = world.hercules.log.count
             await world.cluster.kill("node-a")
-            let failoverSeconds = try await world.activateAndTimeBinds(on: "node-b", devices: [vip: 4, nodeB: 3, nodeA: 0])
-            #expect(failoverSeconds < 2, "every LU bound on node-b \(failoverSeconds) s after the activation\n\(world.logTails())")
+            let failoverWallSeconds = try await world.activateAndTimeBinds(on: "node-b", devices: [vip: 4, nodeB: 3, nodeA: 0])
+            let failoverSeconds = try world.slowestBindSeconds(on: "node-b")
+            #expect(failoverSeconds < 2, "every LU bound on node-b \(failoverSeconds) s after the activation (\(failoverWallSeconds) s as seen from outside)\n\(world.logTails())")
             let after = world.hercules.grants(from: logLinesBeforeKill)
             #expect(after.filter { $0.client == vip }.count >= 4, "○: the host sees the VIP again: \(after)")
             #expect(after.filter { $0.client == nodeB }.count >= 3, "△: the host sees node-b's address: \(after)")

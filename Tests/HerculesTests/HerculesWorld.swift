@@ -109,6 +109,15 @@ final class HerculesWorld: @unchecked Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
+    /// The longest time to bind among the group's LUs on `node`, by netmgrd's own clock
+    /// (from the activation to the bind): the bind time without the time it takes to start
+    /// `netmgr activate` and poll status on a machine busy with other tests.
+    func slowestBindSeconds(on node: String) throws -> Double {
+        let status = try cluster.status(of: node)
+        let lus = status.resources.filter { resources.contains($0.name) }.flatMap(\.lus)
+        return Double(lus.compactMap(\.timeToBindMilliseconds).max() ?? .max) / 1000
+    }
+
     /// A counter from `netmgr status --metrics` on `node` (0 when not yet reported).
     func metric(_ name: String, on node: String) -> Double? {
         guard let text = try? AdminConnection.exchange(AdminRequest(command: .metrics), socket: cluster.adminSocket(node)).metrics else { return nil }

@@ -99,25 +99,26 @@ struct TN3270AttachmentTests {
                 accepted.update { $0.append(channel.remoteAddress!) }
                 return channel.eventLoop.makeSucceededVoidFuture()
             }
-            .bind(host: "127.0.0.100", port: 0).get()
+            .bind(host: "127.0.91.100", port: 0).get()
         let port = listener.localAddress!.port!
         // A free port to knock from: the host no longer holds that connection, so the knock
-        // simply connects (and is closed again), which shows the SYN left from there.
-        let probe = try await ServerBootstrap(group: loop).bind(host: "127.0.0.10", port: 0).get()
+        // simply connects (and is closed again), which shows the SYN left from there. An
+        // address no other test uses, so no other connection takes the port meanwhile.
+        let probe = try await ServerBootstrap(group: loop).bind(host: "127.0.91.10", port: 0).get()
         let stalePort = probe.localAddress!.port!
         try await probe.close()
         let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
         let attachment = try await loop.submit {
             let attachment = TN3270Attachment(
-                resource: definitions.resource(named: "TNVIP")!, lus: [], host: Endpoint(host: "127.0.0.100", port: port),
-                sourceAddress: IPAddress("127.0.0.10")!, retry: RetryPolicy(), connects: ConnectLimiter(),
-                staleConnections: [StaleHostConnection(lu: "VIPLU01", localPort: stalePort, remote: Endpoint(host: "127.0.0.100", port: port))],
+                resource: definitions.resource(named: "TNVIP")!, lus: [], host: Endpoint(host: "127.0.91.100", port: port),
+                sourceAddress: IPAddress("127.0.91.10")!, retry: RetryPolicy(), connects: ConnectLimiter(),
+                staleConnections: [StaleHostConnection(lu: "VIPLU01", localPort: stalePort, remote: Endpoint(host: "127.0.91.100", port: port))],
                 loop: loop, logger: Logger(label: "test"))
             attachment.start()
             return NIOLoopBound(attachment, eventLoop: loop)
         }.get()
         try await waitUntil(.seconds(10), what: "the knock to arrive") {
-            accepted.get().contains { $0.ipAddress == "127.0.0.10" && $0.port == stalePort }
+            accepted.get().contains { $0.ipAddress == "127.0.91.10" && $0.port == stalePort }
         }
         try await loop.submit { attachment.value.stop() }.get()
         try await listener.close()

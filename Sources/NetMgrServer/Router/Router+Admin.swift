@@ -163,7 +163,7 @@ extension Router {
     }
 
     /// An LU whose oldest message waits this long shows in brief status.
-    static let stalledLUAge: TimeAmount = .seconds(30)
+    static let stalledLUAge: TimeAmount = .milliseconds(AdminResponse.LUStatus.stalledAfterMilliseconds)
 
     static func milliseconds(_ amount: TimeAmount) -> Int64 { amount.nanoseconds / 1_000_000 }
 

@@ -35,7 +35,7 @@ struct LUDeliveryMachine {
         var permanentRejectInitial: TimeAmount = .seconds(30)
         var permanentRejectMaximum: TimeAmount = .minutes(5)
         /// Warn once when no message was acked for this long while some wait.
-        var stallWarning: TimeAmount = .seconds(30)
+        var stallWarning: TimeAmount = .milliseconds(AdminResponse.LUStatus.stalledAfterMilliseconds)
 
         var negotiationTimeout: TimeAmount { .milliseconds(retry.negotiationTimeoutMilliseconds) }
     }
