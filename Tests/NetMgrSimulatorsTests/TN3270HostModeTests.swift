@@ -38,8 +38,9 @@ struct TN3270HostModeTests {
 
     @Test("screen-level refusal: a rejection screen without the keyboard, input ignored, then the host closes")
     func screenReject() async throws {
-        // A second before the close: time enough to send into the screen on a loaded machine.
-        try await withTN3270Host(TN3270HostSocketTests.configuration { $0.screenRejectAfter = .seconds(1) }) { host in
+        // Seconds before the close: time enough to send into the screen while the rest of the
+        // suite keeps both cores busy (1 s was not always).
+        try await withTN3270Host(TN3270HostSocketTests.configuration { $0.screenRejectAfter = .seconds(5) }) { host in
             let client = try await TN3270HostSocketTests.connect(host, from: TN3270HostSocketTests.vip, lu: "VIPLU01")
             _ = try await client.bound()
             let screen = try await client.records(count: 1)[0]
