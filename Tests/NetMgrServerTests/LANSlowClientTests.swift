@@ -19,6 +19,7 @@ struct LANSlowClientTests {
         limits.writeBufferHighWater = 64 * 1024
         limits.clientBufferLimit = 256 * 1024
         limits.closeGraceSeconds = 0.2
+        limits.handshakeTimeoutSeconds = 60  // only the output limits close connections here
         let log = CapturedLog()
         let made = LockedBox<FlowControlledAttachment?>(nil)
         let router = try await loop.submit {
@@ -41,7 +42,8 @@ struct LANSlowClientTests {
         ClientMessage.hello(minVersion: 1, maxVersion: 1, client: "stalled").encode(into: &frames)
         ClientMessage.open(session: 1, resource: "TNVIP", lu: "VIPLU01").encode(into: &frames)
         try await client.writeAndFlush(frames)
-        #expect(try await eventually { try await loop.submit { router.value.resources["TNVIP"]!.lus["VIPLU01"]!.owner != nil }.get() })
+        try #require(try await eventually { try await loop.submit { router.value.resources["TNVIP"]!.lus["VIPLU01"]!.owner != nil }.get() },
+                     "the session is open; netmgrd said: \([Logger.Level.info, .notice, .warning, .error].flatMap { log.lines(at: $0) })")
 
         // The host sends 8 MiB in 1 KiB records, in rounds so the socket can fill between them.
         for _ in 0..<64 {
