@@ -17,12 +17,12 @@ final class LinePeer: Sendable {
     let accepted: NIOLockedValueBox<(any Channel)?>
     let received: NIOLockedValueBox<[UInt8]>
 
-    init() async throws {
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
         let accepted = NIOLockedValueBox<(any Channel)?>(nil)
         let received = NIOLockedValueBox<[UInt8]>([])
         self.accepted = accepted
         self.received = received
-        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        server = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 // The first connection is the line; any other (a stray from elsewhere on
                 // loopback) is refused, so it can never take the line's place.
@@ -69,10 +69,13 @@ struct TCPLineTransportTests {
     ]
 
     @Test func framesBothWaysAndFramingErrorsAreNotFatal() async throws {
-        let peer = try await LinePeer()
+        // Its own loop: the shared one can be busy with the rest of the suite for seconds.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { group.shutdownGracefully { _ in } }
+        let peer = try await LinePeer(group: group)
         let events = NIOLockedValueBox<[LineEvent]>([])
         let transport = TCPLineTransport(host: "127.0.0.1", port: peer.port, logger: Logger(label: "test"))
-        let connection = try await transport.open(on: MultiThreadedEventLoopGroup.singleton.next()) { event in
+        let connection = try await transport.open(on: group.next()) { event in
             events.withLockedValue { $0.append(event) }
         }.get()
         #expect(await eventually { peer.accepted.withLockedValue { $0 } != nil })
