@@ -80,25 +80,33 @@ public enum TN3270DataStream {
             guard bytes.count >= 2 else { return false }
             return WriteControl(rawValue: bytes[1]).contains(.keyboardRestore)
         case .writeStructuredField:
-            return Self.structuredFieldsRestoreKeyboard(UnsafeRawBufferPointer(rebasing: bytes[1...]))
+            var restores = false
+            forEachStructuredField(in: bytes, from: 1) { id, body in
+                // Outbound 3270DS: partition, then a 3270 command and (for W/EW/EWA) its WCC.
+                if id == outbound3270DS, body.count >= 2,
+                    restoresKeyboard(UnsafeRawBufferPointer(rebasing: bytes[(body.lowerBound + 1)..<body.upperBound])) {
+                    restores = true
+                }
+                return !restores
+            }
+            return restores
         }
     }
 
-    /// Walks structured fields: 2-byte length (0 = to the end), 1-byte id.
-    private static func structuredFieldsRestoreKeyboard(_ fields: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while fields.count - offset >= 3 {
-            let declared = Int(fields[offset]) << 8 | Int(fields[offset + 1])
-            let length = declared == 0 ? fields.count - offset : declared
-            guard length >= 3, offset + length <= fields.count else { return false }
-            if fields[offset + 2] == Self.outbound3270DS, length >= 5 {
-                // id, partition, then a 3270 command and (for W/EW/EWA) its WCC
-                let inner = UnsafeRawBufferPointer(rebasing: fields[(offset + 4)..<(offset + length)])
-                if Self.restoresKeyboard(inner) { return true }
-            }
+    /// Calls `body` with each structured field's id and the range of the bytes after its id,
+    /// from `start` (the byte after a WSF command): a 2-byte length (0 = to the end), the id,
+    /// the rest. Stops at the first malformed field, or when `body` returns false.
+    static func forEachStructuredField<Bytes: RandomAccessCollection>(
+        in bytes: Bytes, from start: Int, _ body: (UInt8, Range<Int>) -> Bool
+    ) where Bytes.Element == UInt8, Bytes.Index == Int {
+        var offset = start
+        while bytes.endIndex - offset >= 3 {
+            let declared = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+            let length = declared == 0 ? bytes.endIndex - offset : declared
+            guard length >= 3, offset + length <= bytes.endIndex else { return }
+            guard body(bytes[offset + 2], (offset + 3)..<(offset + length)) else { return }
             offset += length
         }
-        return false
     }
 
     /// A host record: command, WCC (for W/EW/EWA), then `orders` verbatim.

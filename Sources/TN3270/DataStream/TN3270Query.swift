@@ -73,26 +73,23 @@ extension TN3270DataStream {
     public static func query(in record: ByteBuffer) -> Query? {
         let bytes = Array(record.readableBytesView)
         guard let first = bytes.first, Command(code: first) == .writeStructuredField else { return nil }
-        var offset = 1
-        while bytes.count - offset >= 3 {
-            let declared = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
-            let length = declared == 0 ? bytes.count - offset : declared
-            guard length >= 3, offset + length <= bytes.count else { return nil }
-            if bytes[offset + 2] == readPartition, length >= 5, bytes[offset + 3] == 0xFF {
-                switch bytes[offset + 4] {
-                case 0x02:
-                    return Query()
-                case 0x03:
-                    // REQTYP: 0x00 list (QCODEs follow), 0x40 equivalent, 0x80 all.
-                    guard length >= 6, bytes[offset + 5] & 0xC0 == 0 else { return Query() }
-                    return Query(listed: Array(bytes[(offset + 6)..<(offset + length)]))
-                default:
-                    break
-                }
+        var found: Query?
+        forEachStructuredField(in: bytes, from: 1) { id, body in
+            // Read Partition for partition 0xFF: type 0x02 Query, or 0x03 Query List whose
+            // REQTYP is 0x00 list (QCODEs follow), 0x40 equivalent or 0x80 all.
+            guard id == readPartition, body.count >= 2, bytes[body.lowerBound] == 0xFF else { return true }
+            switch bytes[body.lowerBound + 1] {
+            case 0x02:
+                found = Query()
+            case 0x03:
+                let listed = body.count >= 3 && bytes[body.lowerBound + 2] & 0xC0 == 0
+                found = listed ? Query(listed: Array(bytes[(body.lowerBound + 3)..<body.upperBound])) : Query()
+            default:
+                return true
             }
-            offset += length
+            return false
         }
-        return nil
+        return found
     }
 
     /// Whether an inbound record (3270 data, no TN3270E header) is a structured-field

@@ -17,15 +17,11 @@ extension TN3270DataStream {
         var budget = 4 * cells
         guard let command = Command(code: bytes[0]) else { return [] }
         if command == .writeStructuredField {
-            var offset = 1
-            while bytes.count - offset >= 3 {
-                let declared = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
-                let length = declared == 0 ? bytes.count - offset : declared
-                guard length >= 3, offset + length <= bytes.count else { break }
-                if bytes[offset + 2] == outbound3270DS, length >= 5 {
-                    paint(Array(bytes[(offset + 4)..<(offset + length)]), on: &screen, budget: &budget)
+            forEachStructuredField(in: bytes, from: 1) { id, body in
+                if id == outbound3270DS, body.count >= 2 {
+                    paint(Array(bytes[(body.lowerBound + 1)..<body.upperBound]), on: &screen, budget: &budget)
                 }
-                offset += length
+                return true
             }
         } else {
             paint(bytes, on: &screen, budget: &budget)
