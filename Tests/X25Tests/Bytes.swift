@@ -1,4 +1,5 @@
 import NIOCore
+import X25
 
 /// A ByteBuffer of the given bytes, for vectors.
 func buffer(_ bytes: [UInt8]) -> ByteBuffer {
@@ -23,8 +24,6 @@ struct TestRandom: RandomNumberGenerator {
 }
 
 let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
-
-func sent<A>(_ actions: [A], _ extract: (A) -> LAPBFrame?) -> [LAPBFrame] { actions.compactMap(extract) }
 
 extension LAPBStation.Action {
     var frame: LAPBFrame? { if case .send(let frame) = self { return frame } else { return nil } }

@@ -148,7 +148,7 @@ import Testing
         let out = try dte.send(message, channel: channel, qualifier: true, now: t0)
         // 40 bytes at 16 per packet: 3 packets, M on the first two; window 2 sends two.
         #expect(packets(out).map(\.body.typeByte) == [0x10, 0x12])
-        #expect(packets(out).allSatisfy(\.qualifier))
+        #expect(packets(out).allSatisfy { $0.qualifier })
         var delivered: [ByteBuffer] = []
         var acks: [X25Packet] = []
         for packet in packets(out) {
@@ -247,7 +247,7 @@ import Testing
     }
 
     @Test func undecodablePacketOnACallResetsIt() {
-        var (_, dce, channel) = connected()
+        var (_, dce, _) = connected()
         let actions = dce.receive(buffer([0x10, 0x01, 0x03]), now: t0)
         #expect(packets(actions).map { bytes($0.bytes) } == [[0x10, 0x01, 0x1B, 0x05, 16]])
     }

@@ -2,9 +2,9 @@ import NIOCore
 import Testing
 @testable import X25
 
-/// LAPB + X.25 on both ends of a line that loses and reorders frames: every message is
-/// delivered once and in order (or a reset, clear or link loss is reported, and what was
-/// delivered before it is an in-order prefix without duplicates).
+/// LAPB + X.25 on both ends of a line that loses, delays and (on some seeds) reorders
+/// frames: every message is delivered once and in order (or a reset, clear or link loss is
+/// reported, and what was delivered before it is an in-order prefix without duplicates).
 @Suite struct X25PropertyTests {
     struct Side {
         var lapb: LAPBStation
@@ -12,6 +12,7 @@ import Testing
         var channel: UInt16?
         var delivered: [[UInt8]] = []
         var disrupted = false
+        var disruption = ""
         var outbox: [ByteBuffer] = []  // LAPB frame contents to put on the line
 
         mutating func handleLAPB(_ actions: [LAPBStation.Action], now: NIODeadline) {
@@ -20,10 +21,10 @@ import Testing
                 case .send(let frame): outbox.append(frame.bytes)
                 case .deliver(let bytes): handlePackets(packets.receive(bytes, now: now), now: now)
                 case .linkUp: handlePackets(packets.linkUp(now: now), now: now)
-                case .linkDown:
-                    if channel != nil { disrupted = true }
+                case .linkDown(let reason):
+                    if channel != nil { disrupted = true; disruption += "link down \(reason); " }
                     handlePackets(packets.linkDown(), now: now)
-                case .frameRejected: disrupted = true
+                case .frameRejected(let reject): disrupted = true; disruption += "\(reject); "
                 }
             }
         }
@@ -37,7 +38,7 @@ import Testing
                     handlePackets(packets.accept(channel: channel, now: now), now: now)
                 case .callConnected(let connection): channel = connection.channel
                 case .deliver(_, let data, _): delivered.append(bytes(data))
-                case .callCleared, .reset: disrupted = true
+                case .callCleared, .reset: disrupted = true; disruption += "\(action); "
                 default: break
                 }
             }
@@ -54,6 +55,11 @@ import Testing
         var dte = Side(lapb: LAPBStation(role: .dte, settings: lapbSettings), packets: X25PacketLayer(role: .dte, settings: packetSettings))
         var dce = Side(lapb: LAPBStation(role: .dce, settings: lapbSettings), packets: X25PacketLayer(role: .dce, settings: packetSettings))
         let lossRate = Double(seed % 4) * 0.05  // 0, 5, 10, 15 %
+        // A serial line never reorders, and LAPB takes a reordered frame's old N(R) as a
+        // protocol error (FRMR): on every third seed frames overtake each other anyway, and
+        // then a reported link reset is the acceptable outcome.
+        let reorders = seed % 3 == 0
+        var lastArrival = (toDCE: t0, toDTE: t0)
         let messages: [[UInt8]] = (0..<20).map { index in
             (0..<Int.random(in: 1...100, using: &random)).map { UInt8(truncatingIfNeeded: $0 &+ index) }
         }
@@ -68,7 +74,12 @@ import Testing
             // Put what each side sent on the line, dropping and delaying at random.
             for (bytes, toDCE) in dte.outbox.map({ ($0, true) }) + dce.outbox.map({ ($0, false) }) {
                 if Double.random(in: 0..<1, using: &random) < lossRate { continue }
-                line.append(InFlight(at: now + .milliseconds(Int64.random(in: 1...40, using: &random)), bytes: bytes, toDCE: toDCE))
+                var at = now + .milliseconds(Int64.random(in: 1...40, using: &random))
+                if !reorders {
+                    at = max(at, toDCE ? lastArrival.toDCE : lastArrival.toDTE)
+                    if toDCE { lastArrival.toDCE = at } else { lastArrival.toDTE = at }
+                }
+                line.append(InFlight(at: at, bytes: bytes, toDCE: toDCE))
             }
             dte.outbox.removeAll()
             dce.outbox.removeAll()
@@ -93,7 +104,8 @@ import Testing
             if done || dte.disrupted || dce.disrupted { break }
             // Next event: the earliest frame on the line or timer.
             let deadlines = [dte.lapb.nextDeadline, dce.lapb.nextDeadline, dte.packets.nextDeadline, dce.packets.nextDeadline].compactMap { $0 }
-            let nextFrame = line.indices.min { line[$0].at < line[$1].at }
+            // The earliest, and of equal times the first sent (FIFO when not reordering).
+            let nextFrame = line.indices.min { line[$0].at < line[$1].at || (line[$0].at == line[$1].at && $0 < $1) }
             let nextTimer = deadlines.min()
             if let index = nextFrame, nextTimer.map({ line[index].at <= $0 }) ?? true {
                 let frame = line.remove(at: index)
@@ -121,7 +133,7 @@ import Testing
             #expect(dce.delivered.count == messages.count, "seed \(seed): not all delivered DTE→DCE, no disruption reported")
             #expect(dte.delivered.count == messages.count, "seed \(seed): not all delivered DCE→DTE, no disruption reported")
         }
-        // With at most 15 % loss and N2 = 12, the link holds: the property is not vacuous.
-        #expect(!(dte.disrupted || dce.disrupted), "seed \(seed): disrupted at loss \(lossRate)")
+        // In order, with at most 15 % loss and N2 = 12, the link holds: not vacuous.
+        #expect(reorders || !(dte.disrupted || dce.disrupted), "seed \(seed): disrupted at loss \(lossRate): DTE \(dte.disruption) DCE \(dce.disruption)")
     }
 }
