@@ -55,6 +55,12 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // LAPB, the X.25 packet layer, QLLC and XOT: codecs and value-type machines.
+        .target(
+            name: "X25",
+            dependencies: ["NetMgrAddresses", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
         // Sockets live here so that SDLC stays NIOCore-only.
         .target(
@@ -172,7 +178,7 @@ let package = Package(
             name: "netmgr-bench",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrServer", "NetMgrSimulators", "NetMgrVerify",
-                "NetMgrHarness", "PacketCapture", "TN3270", "SDLC", "LineTransport", "BasicMode",
+                "NetMgrHarness", "PacketCapture", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -211,6 +217,9 @@ let package = Package(
         ]),
         .testTarget(name: "BasicModeTests", dependencies: [
             "BasicMode", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "X25Tests", dependencies: [
+            "X25", "SDLC", "NetMgrTestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
         // Also runs `netmgr verify` as an operator would; depending on it makes sure it is built.
@@ -259,7 +268,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
         .executableTarget(
             name: "netmgr-fuzz",
             dependencies: [
-                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "BasicMode",
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"
