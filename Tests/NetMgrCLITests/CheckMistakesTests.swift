@@ -41,11 +41,11 @@ let isdnLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
 
     """)
 let bdlcLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
-      - name: BSC1
+      - name: BSC9
         procedure: bdlc
         nodes:
-          node-a: { bdlc-address: 0x40 }
-          node-b: { bdlc-address: 0x41 }
+          node-a: { device: "tcp:127.0.0.100:7521", bdlc-address: 0x40 }
+          node-b: { device: "tcp:127.0.0.100:7522", bdlc-address: 0x41 }
 
     """)
 
@@ -96,7 +96,7 @@ let mistakes: [Mistake] = [
             """, at: "VIP1 # isdn", key: "resources[ISDNRES].own-address", also: [isdnLine]),
     Mistake("VIP promised on a BDLC line", "phonebook.yaml", nil, """
               - name: BSCRES
-                line: BSC1
+                line: BSC9
                 own-address: VIP1 # bdlc
 
             """, at: "VIP1 # bdlc", key: "resources[BSCRES].own-address", also: [bdlcLine]),

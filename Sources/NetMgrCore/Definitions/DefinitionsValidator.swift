@@ -121,6 +121,11 @@ struct DefinitionsValidator {
                     report(line.location(of: key), "\(path).\(key)", "applies to hdlc-leased lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
                 }
             }
+            if line.procedure != .bdlc {
+                for key in ["coding", "poll-timeout"] where line.fields[key] != nil {
+                    report(line.location(of: key), "\(path).\(key)", "applies to bdlc lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
+                }
+            }
             for (nodeName, facts) in line.perNode.sorted(by: { $0.key < $1.key }) {
                 let nodePath = "\(path).nodes.\(nodeName)"
                 if !declared("nodes", nodeName) {
@@ -142,6 +147,16 @@ struct DefinitionsValidator {
             case .bdlc: required = ("bdlc-address", { $0.bdlcAddress != nil }, "the node's BDLC station address")
             case .hdlcLeased, .hdlcPacket, .hdlcPublic: required = ("device", { $0.device != nil }, "the node's port on the line switch: a serial device, or tcp:HOST:PORT")
             case .tnetos: required = nil
+            }
+            // A BDLC node reaches the host over its own line, so it needs its own device too.
+            if line.procedure == .bdlc {
+                for node in parsed.clusters.first?.nodes ?? [] {
+                    let facts = line.perNode[node.name]
+                    if facts?.device == nil, facts?.fields["device"] == nil {
+                        report(facts?.location ?? line.location(of: "nodes"), "\(path).nodes.\(node.name).device", "is missing",
+                               expected: "the node's own line to the host: tcp:HOST:PORT (each BDLC node has its own line and station address)")
+                    }
+                }
             }
             if let required {
                 for node in parsed.clusters.first?.nodes ?? [] {
