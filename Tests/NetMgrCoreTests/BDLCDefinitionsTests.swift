@@ -64,6 +64,10 @@ struct BDLCDefinitionsTests {
          "lines[BSCZ].poll-timeout", "poll-timeout: 0"),
         ("node without a device", "nodes:\n      node-a: { device: \"tcp:127.0.31.1:7001\", bdlc-address: 0x41 }\n      node-b: { bdlc-address: 0x42 }",
          "lines[BSCZ].nodes.node-b.device", "node-b: { bdlc-address: 0x42 }"),
+        ("station address with the select bit", "nodes:\n      node-a: { device: \"tcp:127.0.31.1:7001\", bdlc-address: 0x61 }\n      node-b: { device: \"tcp:127.0.31.1:7002\", bdlc-address: 0x42 }",
+         "lines[BSCZ].nodes.node-a.bdlc-address", "bdlc-address: 0x61"),
+        ("the same station address on both nodes", "nodes:\n      node-a: { device: \"tcp:127.0.31.1:7001\", bdlc-address: 0x41 }\n      node-b: { device: \"tcp:127.0.31.1:7002\", bdlc-address: 0x41 }",
+         "lines[BSCZ].nodes.node-b.bdlc-address", "node-b: { device"),
         ("node without a station address", "nodes:\n      node-a: { device: \"tcp:127.0.31.1:7001\" }\n      node-b: { device: \"tcp:127.0.31.1:7002\", bdlc-address: 0x42 }",
          "lines[BSCZ].nodes.node-a.bdlc-address", "node-a: { device: \"tcp:127.0.31.1:7001\" }"),
     ])

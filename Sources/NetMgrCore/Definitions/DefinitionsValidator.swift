@@ -137,6 +137,17 @@ struct DefinitionsValidator {
                 if facts.bdlcAddress != nil, line.procedure != .bdlc {
                     report(facts.location(of: "bdlc-address"), "\(nodePath).bdlc-address", "applies to bdlc lines only, this line is \(procedure)", expected: "no bdlc-address")
                 }
+                // The basic-mode rule: poll character = address (bit 0x20 clear), select
+                // character = address | 0x20, neither a control character in either coding.
+                if let address = facts.bdlcAddress, line.procedure == .bdlc, address < 0x40 || address & 0x20 != 0 {
+                    report(facts.location(of: "bdlc-address"), "\(nodePath).bdlc-address", "\(hex(address)) cannot be a basic-mode station address",
+                           expected: "0x40-0x5F, 0x80-0x9F or 0xC0-0xDF (at least 0x40, bit 0x20 clear: the select character sets it)")
+                }
+                if line.procedure == .bdlc, let address = facts.bdlcAddress,
+                   let twin = line.perNode.first(where: { $0.key < nodeName && $0.value.bdlcAddress == address }) {
+                    report(facts.location(of: "bdlc-address"), "\(nodePath).bdlc-address", "\(hex(address)) is also node \(twin.key)'s address",
+                           expected: "a different station address per node (the host tells the nodes apart by it)")
+                }
                 if facts.device != nil, line.procedure == .tnetos {
                     report(facts.location(of: "device"), "\(nodePath).device", "tnetos lines use the node's TCP/IP stack, not a device", expected: "no device")
                 }
