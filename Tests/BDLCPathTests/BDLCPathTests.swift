@@ -1,0 +1,1 @@
+// The BDLC path tests; see the other files.
