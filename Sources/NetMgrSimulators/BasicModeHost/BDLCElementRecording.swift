@@ -14,6 +14,10 @@ public protocol BDLCElementRecording: AnyObject, Sendable {
     func close()
 }
 
+/// Whether `makeBDLCLineRecorder` can make a recorder in this build (the demo records the
+/// BDLC capture only then). INTEGRATION(bdlc-proof): true once BasicModeLineRecorder is in.
+public let bdlcLineRecorderAvailable = false
+
 /// The recorder `--bdlc-capture PATH` uses.
 public func makeBDLCLineRecorder(path: String, logger: Logger) throws -> any BDLCElementRecording {
     // INTEGRATION(bdlc-proof): return try BasicModeLineRecorder(path: path, logger: logger)

@@ -101,6 +101,10 @@ struct BDLCHostControlStation {
                 return actions
             case .textBlock(let block):
                 return heard() + take(block, odd: true, now: now)
+            case .enquiry:
+                // The station sent a block we never got and asks for our answer: NAK, send it again.
+                phase = .polled(deadline: now + replyTimeout)
+                return heard() + [.send(.negativeAcknowledgment)]
             default:
                 return [.protocolError("\(element) from \(station) in reply to a poll")]
             }
