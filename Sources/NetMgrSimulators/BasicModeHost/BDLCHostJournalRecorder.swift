@@ -35,17 +35,14 @@ final class BDLCHostJournalRecorder {
         write(entry)
     }
 
-    func accepted(_ block: BasicModeTextBlock) {
-        var entry = entry(.message, lu: block.luLocalAddress)
-        if let lu = block.luLocalAddress {
-            let sequence = (sequences[lu] ?? 0) + 1
-            sequences[lu] = sequence
-            entry.sequence = sequence
-        } else {
-            entry.reason = "block without netmgr's LU heading"
-        }
-        entry.digest = journalDigest(block.text.readableBytesView)
-        entry.length = block.text.readableBytes
+    /// A message the host took from a block it acknowledged.
+    func accepted(lu: UInt8, payload: ByteBuffer) {
+        var entry = entry(.message, lu: lu)
+        let sequence = (sequences[lu] ?? 0) + 1
+        sequences[lu] = sequence
+        entry.sequence = sequence
+        entry.digest = journalDigest(payload.readableBytesView)
+        entry.length = payload.readableBytes
         write(entry)
     }
 

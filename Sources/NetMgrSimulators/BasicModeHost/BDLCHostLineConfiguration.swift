@@ -21,6 +21,9 @@ public struct BDLCHostLineConfiguration: Sendable {
     public var pollInterval: TimeAmount = .milliseconds(50)
     /// How long the host waits for the station's reply before it asks again.
     public var replyTimeout: TimeAmount = .milliseconds(300)
+    /// How long the host waits for a station's next block after acknowledging one (longer
+    /// than the station's reply timeout, so a lost ACK is asked for with ENQ).
+    public var receiveTimeout: TimeAmount = .seconds(10)
     /// Unanswered polls in a row after which the host takes the station for gone.
     public var retryLimit = 3
 

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Runs one `BDLCHostControlStation` on the host's end of one node's BDLC line: listens
+/// Runs one `BasicModeControlStation` on the host's end of one node's BDLC line: listens
 /// where the node's device points, takes the node's connection (a newer one replaces an
 /// older: the node came back), decodes the character stream, feeds elements and timer ticks
 /// to the machine, sends its elements, journals and records them. Confined to `loop`.
@@ -14,10 +14,12 @@ final class BDLCHostLineDriver {
     let logger: Logger
     let journalRecorder: BDLCHostJournalRecorder
     let capture: (any BDLCElementRecording)?
-    /// Called for every block the host accepted (tests watch the line this way).
-    var onAccepted: ((BasicModeTextBlock) -> Void)?
+    /// Called for every message the host accepted (tests watch the line this way).
+    var onAccepted: ((UInt8, ByteBuffer) -> Void)?
 
-    private var station: BDLCHostControlStation
+    /// A fresh one per connection: a new cable, the station unknown until it answers.
+    private var station: BasicModeControlStation<Int>
+    private var answering = false
     private let encoder: BasicModeEncoder
     /// Re-encodes received elements for the capture, without SYNs.
     private let recordEncoder: BasicModeEncoder
@@ -26,7 +28,6 @@ final class BDLCHostLineDriver {
     private var connection: RawLineConnection?
     private var connectionNumber = 0
     private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
     private var stopped = false
 
     init(configuration: BDLCHostLineConfiguration, loop: any EventLoop, journal: HostJournal?, capture: (any BDLCElementRecording)?, logger: Logger) {
@@ -35,12 +36,16 @@ final class BDLCHostLineDriver {
         self.logger = logger
         self.capture = capture
         self.journalRecorder = BDLCHostJournalRecorder(configuration: configuration, journal: journal)
-        self.station = BDLCHostControlStation(
-            station: configuration.stationAddress, pollInterval: configuration.pollInterval,
-            replyTimeout: configuration.replyTimeout, retryLimit: configuration.retryLimit)
+        self.station = Self.makeStation(configuration)
         self.encoder = BasicModeEncoder(coding: configuration.coding)
         self.recordEncoder = BasicModeEncoder(coding: configuration.coding, synchronousIdles: 0)
         self.decoder = BasicModeDecoder(coding: configuration.coding)
+    }
+
+    static func makeStation(_ configuration: BDLCHostLineConfiguration) -> BasicModeControlStation<Int> {
+        BasicModeControlStation(configuration: .init(
+            coding: configuration.coding, stations: [configuration.stationAddress], replyTimeout: configuration.replyTimeout,
+            receiveTimeout: configuration.receiveTimeout, pollInterval: configuration.pollInterval, silentAfter: configuration.retryLimit))
     }
 
     var name: String { "bdlc-host \(configuration.journalName) (\(configuration.node), \(configuration.stationAddress))" }
@@ -80,7 +85,7 @@ final class BDLCHostLineDriver {
         server?.close(promise: nil)
         connection?.close()
         connection = nil
-        perform(station.lineClosed())
+        lineClosed(reason: "host simulator stopped")
     }
 
     // MARK: Line
@@ -93,13 +98,14 @@ final class BDLCHostLineDriver {
         if let old = connection {
             logger.notice("\(name): a new connection replaces the open one")
             old.close()
-            perform(station.lineClosed())
+            lineClosed(reason: "line replaced by a new connection")
         }
         connectionNumber += 1
         connection = new
-        decoder = BasicModeDecoder(coding: configuration.coding)
+        station = Self.makeStation(configuration)
+        decoder = station.makeDecoder()
         logger.info("\(name): station's line connected from \(new.channel.remoteAddress.map { "\($0)" } ?? "?")")
-        perform(station.lineOpened(now: .now()))
+        perform(station.start(now: .now()))
         return connectionNumber
     }
 
@@ -113,19 +119,31 @@ final class BDLCHostLineDriver {
                     if let recorded = try? recordEncoder.bytes(element) {
                         capture?.record(recorded, line: configuration.number, fromTributary: true)
                     }
-                    perform(station.receive(element, now: .now()))
                 case .error(let error):
                     logger.warning("\(name): \(error)")
                 }
+                perform(station.receive(output, now: .now()))
             }
         case .closed(let error):
             connection = nil
             logger.notice("\(name): line closed\(error.map { ": \($0)" } ?? "")")
-            perform(station.lineClosed())
+            lineClosed(reason: "line closed")
         }
     }
 
-    private func perform(_ actions: [BDLCHostControlStation.Action]) {
+    /// The station's line is gone: stop polling into it; the station is lost to the host.
+    private func lineClosed(reason: String) {
+        _ = station.stop()
+        timer?.cancel()
+        timer = nil
+        if answering {
+            answering = false
+            logger.notice("\(name): station lost (\(reason))")
+            journalRecorder.stationLost(reason: reason)
+        }
+    }
+
+    private func perform(_ actions: [BasicModeControlStation<Int>.Action]) {
         var out = ByteBuffer()
         for action in actions {
             switch action {
@@ -136,38 +154,35 @@ final class BDLCHostLineDriver {
                 } catch {
                     logger.error("\(name): cannot encode \(element): \(error)")
                 }
-            case .accepted(let block):
-                journalRecorder.accepted(block)
-                onAccepted?(block)
+            case .received(_, let lu, let payload):
+                journalRecorder.accepted(lu: lu, payload: payload)
+                onAccepted?(lu, payload)
+            case .discarded(_, let reason):
+                logger.warning("\(name): block acknowledged but not taken: \(reason)")
+            case .delivered, .failed:
+                break  // the simulator queues no host messages on BDLC lines
             case .stationAnswering:
+                answering = true
                 logger.info("\(name): station answers polls")
                 journalRecorder.stationAnswering()
-            case .stationLost(let reason):
-                logger.notice("\(name): station lost (\(reason))")
-                journalRecorder.stationLost(reason: reason)
-            case .protocolError(let text):
-                logger.warning("\(name): \(text)")
+            case .stationSilent:
+                answering = false
+                logger.notice("\(name): station silent")
+                journalRecorder.stationLost(reason: "\(configuration.retryLimit) polls unanswered")
+            case .setTimer(let deadline):
+                arm(deadline)
             }
         }
         if out.readableBytes > 0 { connection?.send(out) }
-        armTimer()
     }
 
-    private func armTimer() {
-        guard !stopped, let deadline = station.nextDeadline else {
-            timer?.cancel()
-            timer = nil
-            timerDeadline = nil
-            return
-        }
-        if timer != nil, timerDeadline == deadline { return }
+    private func arm(_ deadline: NIODeadline) {
+        guard !stopped, connection != nil else { return }
         timer?.cancel()
-        timerDeadline = deadline
         let bound = NIOLoopBound(self, eventLoop: loop)
         timer = loop.scheduleTask(deadline: deadline) {
             let driver = bound.value
             driver.timer = nil
-            driver.timerDeadline = nil
             driver.perform(driver.station.tick(now: .now()))
         }
     }
