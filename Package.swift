@@ -242,7 +242,7 @@ let package = Package(
         // netmgrd as a basic-mode tributary station against the simulator's control station, and its failover.
         .testTarget(name: "BDLCPathTests", dependencies: [
             "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "BasicMode", "NetMgrHarness",
-            "NetMgrTestSupport", "netmgr",
+            "NetMgrTestSupport", "NetMgrClient", "NetMgrProtocol", "netmgr", "netmgrd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -32,7 +32,11 @@ struct RawLineTransportTests {
         try await peer.send(Array(answer.prefix(2)))
         try await peer.send(Array(answer.dropFirst(2)))
         func received() -> [UInt8] {
-            events.withLockedValue { $0.flatMap { if case .bytes(let b) = $0 { Array(b.readableBytesView) } else { [] } } }
+            events.withLockedValue { events -> [UInt8] in
+                var bytes: [UInt8] = []
+                for event in events { if case .bytes(let chunk) = event { bytes += chunk.readableBytesView } }
+                return bytes
+            }
         }
         #expect(await eventually { received().count == answer.count })
         #expect(received() == answer)

@@ -176,6 +176,7 @@ final class BDLCAttachment: HostAttachment {
         let actions = station.start(now: .now())
         for message in pending { enqueue(message) }
         perform(actions)
+        if !connection.isActive, self.connection === connection { lineLost("line device \(plan.device) closed as it opened") }
     }
 
     private func reportStarted() {

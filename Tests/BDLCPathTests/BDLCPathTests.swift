@@ -1,1 +1,0 @@
-// The BDLC path tests; see the other files.
