@@ -69,6 +69,18 @@ struct NetMgrdBDLCFailoverTests {
                 // Keep the other resources defined but in no group: not carried, so drop them.
                 text = "resources:\n  - name: BDLC1\n    line: BSC1\n"
             }
+            if file == "lines.yaml" {
+                text = """
+                    lines:
+                      - name: BSC1
+                        procedure: bdlc
+                        poll-timeout: 2
+                        nodes:
+                          node-a: { device: "tcp:\(hostAddress):7511", bdlc-address: 0x41 }
+                          node-b: { device: "tcp:\(hostAddress):7512", bdlc-address: 0x42 }
+
+                    """
+            }
             if file == "lus.yaml" {
                 text = "lus:\n  - { name: BSLU02, address: 2, resource: BDLC1 }\n  - { name: BSLU03, address: 3, resource: BDLC1 }\n"
             }
@@ -88,14 +100,14 @@ struct NetMgrdBDLCFailoverTests {
                 let session = try await withDeadline(.seconds(20), what: "a session on \(lu)") { try await client.openSession(resource: "BDLC1", lu: lu) }
                 streams.append(Stream(session))
             }
-            try await waitUntil(.seconds(20), what: "messages from station 0x41") {
-                ((try? cluster.journal()) ?? []).contains { $0.event == .message && $0.station == "0x41" }
+            try await waitUntil(.seconds(20), what: "20 messages from station 0x41") {
+                ((try? cluster.journal()) ?? []).filter { $0.event == .message && $0.station == "0x41" }.count >= 20
             }
 
             let killTime = await cluster.kill("node-a")
             try cluster.activate(["hostlink"], on: "node-b")
-            try await waitUntil(.seconds(30), what: "messages from station 0x42") {
-                ((try? cluster.journal()) ?? []).contains { $0.event == .message && $0.station == "0x42" && $0.time > killTime }
+            try await waitUntil(.seconds(30), what: "20 messages from station 0x42") {
+                ((try? cluster.journal()) ?? []).filter { $0.event == .message && $0.station == "0x42" && $0.time > killTime }.count >= 20
             }
             for stream in streams { await stream.stop() }
             for stream in streams { try await stream.drain() }
@@ -119,7 +131,7 @@ struct NetMgrdBDLCFailoverTests {
                 #expect(missing.isEmpty, "\(stream.session.lu): \(missing.count) of \(sent.count) never reached the host")
             }
             let duplicates = counts.values.reduce(0) { $0 + max(0, $1 - 1) }
-            #expect(total > 20, "too little traffic to prove anything: \(total)")
+            #expect(total >= 40, "too little traffic to prove anything: \(total)")
             print("BDLC netmgrd failover: \(total) sent, 0 lost, \(duplicates) duplicate(s)")
         } catch {
             Issue.record("\(error); logs in \(cluster.workDirectory)")
