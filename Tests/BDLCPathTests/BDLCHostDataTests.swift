@@ -13,67 +13,12 @@ import Testing
 /// attachment delivers each message to its LU, and the host's messages are acknowledged.
 @Suite("BDLC: host data by selection")
 struct BDLCHostDataTests {
-    /// The host's end of one line, in this process: bdlc-core's control station polling and
-    /// selecting station 0x41, on the test's event loop.
-    final class InProcessHost: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = ByteBuffer
-        var station: BasicModeControlStation<Int>
-        var decoder: BasicModeDecoder
-        let encoder = BasicModeEncoder(coding: .ascii)
-        var context: ChannelHandlerContext?
-        var timer: Scheduled<Void>?
-        let delivered = NIOLockedValueBox<[Int]>([])
-        let received = NIOLockedValueBox<[String]>([])
-
-        init(address: BasicModeStationAddress, messages: [(lu: UInt8, text: String)]) {
-            station = BasicModeControlStation(configuration: .init(
-                coding: .ascii, stations: [address], replyTimeout: .milliseconds(300), pollInterval: .milliseconds(20)))
-            decoder = station.makeDecoder()
-            for (index, message) in messages.enumerated() {
-                try? station.enqueue(tag: index, station: address, lu: message.lu, payload: ByteBuffer(string: message.text))
-            }
-        }
-
-        func channelActive(context: ChannelHandlerContext) {
-            self.context = context
-            perform(station.start(now: .now()))
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var bytes = unwrapInboundIn(data)
-            while let output = decoder.decode(buffer: &bytes) { perform(station.receive(output, now: .now())) }
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            timer?.cancel()
-            self.context = nil
-        }
-
-        func perform(_ actions: [BasicModeControlStation<Int>.Action]) {
-            guard let context else { return }
-            var out = ByteBuffer()
-            for action in actions {
-                switch action {
-                case .send(let element): try? encoder.encode(element, into: &out)
-                case .delivered(let tag): delivered.withLockedValue { $0.append(tag) }
-                case .received(_, let lu, let payload): received.withLockedValue { $0.append("\(lu) \(String(buffer: payload))") }
-                case .setTimer(let deadline):
-                    timer?.cancel()
-                    let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                    timer = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.perform(bound.value.station.tick(now: .now())) }
-                default: break
-                }
-            }
-            if out.readableBytes > 0 { context.writeAndFlush(NIOAny(out), promise: nil) }
-        }
-    }
-
     @Test func hostMessagesReachTheirLUsAndClientMessagesTheHost() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let address = try #require(BasicModeStationAddress(rawValue: 0x41))
         let hostMessages: [(lu: UInt8, text: String)] = [(2, "SCREEN FOR LU 2"), (3, "SCREEN FOR LU 3"), (2, "with \u{10}\u{02} controls")]
-        let host = InProcessHost(address: address, messages: hostMessages)
+        let host = InProcessHost(address: address, messages: hostMessages, noise: nil)
         let hostAddress = "127.0.31.\(Int.random(in: 90...99))"
         let server = try await ServerBootstrap(group: loop)
             .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(host) } }
