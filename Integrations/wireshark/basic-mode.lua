@@ -118,6 +118,18 @@ local function heading_lu(c, heading)
     return high * 16 + low
 end
 
+-- A control sequence of `length` bytes in a record with `remaining` bytes from its start.
+local function control_result(r, length, remaining)
+    r.length = length
+    if remaining > length then
+        r.trailing = remaining - length
+        r.score = 1
+    else
+        r.score = 3
+    end
+    return r
+end
+
 -- Parses one element (b: byte values, 1-based, offsets relative to the element) in coding c.
 -- Returns a table: kind, and the pieces the tree shows; score says how well it fits
 -- (3 = clean, 2 = a block with a bad block check, 1 = wrong length or trailing bytes,
@@ -136,9 +148,7 @@ local function parse(b, c)
     if b1 == c.eot or b1 == c.enq or b1 == c.nak then
         r.kind = (b1 == c.eot and "EOT") or (b1 == c.enq and "ENQ") or "NAK"
         r.control = r.kind
-        r.length = 1
-        r.score = remaining == 1 and 3 or 1
-        return r
+        return control_result(r, 1, remaining)
     end
     if b1 == c.dle and remaining >= 2 and b[first + 1] ~= c.stx then
         local names = { [c.ack0] = "ACK0", [c.ack1] = "ACK1", [c.wack] = "WACK", [c.rvi] = "RVI" }
@@ -148,9 +158,8 @@ local function parse(b, c)
             r.problem = string.format("DLE followed by %s is no control sequence in %s", hex2(b[first + 1]), c.name)
             return r
         end
-        r.kind, r.control, r.length = name, name, 2
-        r.score = remaining == 2 and 3 or 1
-        return r
+        r.kind, r.control = name, name
+        return control_result(r, 2, remaining)
     end
     if b1 >= 0x40 and remaining >= 3 and b[first + 1] == b1 and b[first + 2] == c.enq then
         r.select = bit.band(b1, 0x20) ~= 0
@@ -158,9 +167,7 @@ local function parse(b, c)
         r.control = r.kind
         r.station = bit.band(b1, 0xDF)
         r.address_char = b1
-        r.length = 3
-        r.score = remaining == 3 and 3 or 1
-        return r
+        return control_result(r, 3, remaining)
     end
     if b1 ~= c.soh and b1 ~= c.stx and not (b1 == c.dle and remaining >= 2 and b[first + 1] == c.stx) then
         r.kind = "UNKNOWN"
