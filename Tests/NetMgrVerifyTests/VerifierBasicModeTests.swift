@@ -28,6 +28,10 @@ struct VerifierBasicModeTests {
                     .joined(separator: "\n")
             }
             switch name {
+            case "cluster.yaml":
+                // BDLCTEST fails over with the first group.
+                guard let range = text.range(of: "resources: [") else { throw DefinitionsCopyError(file: name) }
+                text.replaceSubrange(range, with: "resources: [BDLCTEST, ")
             case "lines.yaml":
                 text += """
 
@@ -59,10 +63,13 @@ struct VerifierBasicModeTests {
         }
     }
 
+    struct DefinitionsCopyError: Error { var file: String }
+
     init() throws {
         directory = try TemporaryDirectory(prefix: "verify-bdlc")
         try Self.writeDefinitions(into: directory.file("definitions"))
         let loaded = try DefinitionsLoader.load(directory: directory.file("definitions"))
+        #expect(loaded.isValid, "\(loaded.diagnostics)")
         definitions = loaded.definitions
     }
 
