@@ -8,6 +8,9 @@ import Testing
 /// element with a direction/line byte in front, readable while the simulator still runs.
 @Suite("BDLC line recorder")
 struct BasicModeLineRecorderTests {
+    /// The refusals are logged as errors; the test checks the counters, not the log.
+    static let quiet = Logger(label: "test.bdlc-recorder", factory: { _ in SwiftLogNoOpLogHandler() })
+
     static func read(_ path: String) throws -> (linkType: LinkType, records: [[UInt8]]) {
         let reader = try CaptureReader(path: path)
         defer { reader.close() }
@@ -20,7 +23,7 @@ struct BasicModeLineRecorderTests {
     func records() throws {
         let directory = try TemporaryDirectory(prefix: "bdlc-recorder")
         let path = directory.file("lines.pcap")
-        let recorder = try BasicModeLineRecorder(path: path, logger: Logger(label: "test"))
+        let recorder = try BasicModeLineRecorder(path: path, logger: Self.quiet)
         recorder.record([0x04], line: 1, fromTributary: false)
         recorder.record([0x41, 0x41, 0x05], line: 1, fromTributary: false)
         recorder.record([0x10, 0x70], line: 127, fromTributary: true)
@@ -41,7 +44,7 @@ struct BasicModeLineRecorderTests {
     func refusals() throws {
         let directory = try TemporaryDirectory(prefix: "bdlc-recorder")
         let path = directory.file("refused.pcap")
-        let recorder = try BasicModeLineRecorder(path: path, logger: Logger(label: "test"))
+        let recorder = try BasicModeLineRecorder(path: path, logger: Self.quiet)
         for line in [0, 128, -1, Int.max] { recorder.record([0x04], line: line, fromTributary: false) }
         recorder.record([0x15], line: 3, fromTributary: true)
         recorder.close()
@@ -55,7 +58,7 @@ struct BasicModeLineRecorderTests {
     @Test("an uncreatable path is an error that names it")
     func badPath() {
         #expect(throws: CaptureError.self) {
-            _ = try BasicModeLineRecorder(path: "/nonexistent-dir/x.pcap", logger: Logger(label: "test"))
+            _ = try BasicModeLineRecorder(path: "/nonexistent-dir/x.pcap", logger: Self.quiet)
         }
     }
 }
