@@ -124,6 +124,11 @@ public struct BasicModeEncodingError: Error, Hashable, Sendable, CustomStringCon
     /// Offset of the character in the heading or text.
     public var offset: Int
 
+    public init(kind: Kind, offset: Int) {
+        self.kind = kind
+        self.offset = offset
+    }
+
     public var description: String {
         switch kind {
         case .controlCharacterInHeading(let byte):

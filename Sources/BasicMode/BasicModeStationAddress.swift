@@ -54,6 +54,10 @@ public struct BasicModeStationAddress: RawRepresentable, Hashable, Comparable, S
 public struct BasicModeStationAddressError: Error, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt8
 
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
     public var description: String {
         "0x\(hex8(rawValue)) cannot be a basic-mode station address: it must be 0x40–0x5F, 0x80–0x9F or 0xC0–0xDF "
             + "(at least 0x40 and bit 0x20 clear; the select character is the address with bit 0x20 set)"
