@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport", "BasicMode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport",
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport", "BasicMode",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -237,6 +237,14 @@ let package = Package(
         .testTarget(name: "SDLCPathTests", dependencies: [
             "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "SDLC", "PacketCapture",
             "NetMgrTestSupport", "netmgr",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // netmgrd as a basic-mode tributary station against the simulator's control station, and its failover.
+        .testTarget(name: "BDLCPathTests", dependencies: [
+            "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "BasicMode", "NetMgrHarness",
+            "NetMgrTestSupport", "NetMgrClient", "NetMgrProtocol", "netmgr", "netmgrd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

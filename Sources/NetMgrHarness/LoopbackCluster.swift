@@ -32,6 +32,8 @@ public struct HostBehaviour: Sendable {
     /// Probe idle connections and free the LU of one that does not answer.
     public var probeIntervalMilliseconds = 200
     public var probeTimeoutMilliseconds = 600
+    /// Record the host's side of the BDLC lines into `bdlcCapturePath`.
+    public var bdlcCapture = false
     /// More `netmgr sim host` options (e.g. `--query-after-bind`).
     public var extraArguments: [String] = []
 
@@ -102,12 +104,23 @@ public final class LoopbackCluster: @unchecked Sendable {
 
     // MARK: - Starting
 
+    /// BDLC lines: the host simulator serves each node's own line as control station.
+    public var hasBDLCLines: Bool { definitions.lines.contains { $0.procedure == .bdlc } }
+    /// Where the host records its side of the BDLC lines (LINKTYPE_USER0).
+    public var bdlcCapturePath: String { workDirectory + "/bdlc.pcap" }
+
     public func startHost() async throws {
-        guard let endpoint = hostEndpoint else { return }
-        var arguments = ["sim", "host", "--listen", endpoint.description, "--definitions", definitionsDirectory,
-                         "--journal", journalPath,
-                         "--probe-interval", String(behaviour.probeIntervalMilliseconds),
-                         "--probe-timeout", String(behaviour.probeTimeoutMilliseconds)]
+        guard hostEndpoint != nil || hasBDLCLines else { return }
+        var arguments = ["sim", "host", "--definitions", definitionsDirectory, "--journal", journalPath]
+        if let endpoint = hostEndpoint {
+            arguments += ["--listen", endpoint.description,
+                          "--probe-interval", String(behaviour.probeIntervalMilliseconds),
+                          "--probe-timeout", String(behaviour.probeTimeoutMilliseconds)]
+        }
+        if hasBDLCLines {
+            arguments += ["--bdlc-line", "all"]
+            if behaviour.bdlcCapture { arguments += ["--bdlc-capture", bdlcCapturePath] }
+        }
         if behaviour.basicOnly { arguments.append("--basic-only") }
         if behaviour.holdAfterCloseSeconds > 0 { arguments += ["--hold-after-close", String(behaviour.holdAfterCloseSeconds)] }
         arguments += behaviour.extraArguments

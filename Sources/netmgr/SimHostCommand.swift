@@ -26,6 +26,9 @@ struct SimHostCommand: AsyncParsableCommand {
     @OptionGroup(title: "SDLC host (the primary station on switched leased lines)")
     var sdlc: SDLCHostOptions
 
+    @OptionGroup(title: "BDLC host (the basic-mode control station on each node's own line)")
+    var bdlc: BDLCHostOptions
+
     @Option(help: ArgumentHelp("Append what the host saw to this file, one JSON object per line.", valueName: "file"))
     var journal: String?
 
@@ -33,7 +36,7 @@ struct SimHostCommand: AsyncParsableCommand {
 
     func validate() throws {
         // Each side validates its own options; the command needs at least one side.
-        guard tn3270.isRequested || sdlc.isEnabled else {
+        guard tn3270.isRequested || sdlc.isEnabled || bdlc.isEnabled else {
             throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line).")
         }
     }
@@ -63,6 +66,23 @@ struct SimHostCommand: AsyncParsableCommand {
             }
             services.append(SDLCHostService(links: links, journal: journal, logger: Logger(label: "netmgr.sim.host.sdlc"), onConnected: { line in
                 FileHandle.standardOutput.write(Data("ready: sdlc-host \(line)\n".utf8))
+            }))
+        }
+
+        if bdlc.isEnabled {
+            let lines: [BDLCHostLineConfiguration]
+            let capture: (any BDLCElementRecording)?
+            do {
+                lines = try bdlc.hostLines(definitions: definitions)
+                capture = try bdlc.capture.map { try makeBDLCLineRecorder(path: $0, logger: Logger(label: "netmgr.sim.host.bdlc")) }
+            } catch {
+                printError("error: \(error)")
+                throw Exit.unreadable
+            }
+            services.append(BDLCHostService(lines: lines, journal: journal, capture: capture, logger: Logger(label: "netmgr.sim.host.bdlc"),
+                                            onListening: { line, address in
+                guard let address else { return }
+                Self.ready("bdlc-host \(line.journalName) \(line.stationAddress.description)", address)
             }))
         }
 

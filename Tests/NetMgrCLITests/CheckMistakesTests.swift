@@ -41,11 +41,11 @@ let isdnLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
 
     """)
 let bdlcLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
-      - name: BSC1
+      - name: BSC9
         procedure: bdlc
         nodes:
-          node-a: { bdlc-address: 0x40 }
-          node-b: { bdlc-address: 0x41 }
+          node-a: { device: "tcp:127.0.0.100:7521", bdlc-address: 0x40 }
+          node-b: { device: "tcp:127.0.0.100:7522", bdlc-address: 0x41 }
 
     """)
 
@@ -57,7 +57,7 @@ let mistakes: [Mistake] = [
             "terminal-type: 3278\n    dialect: tn3270e", at: "terminal-type: 3278", key: "resources[TNVIP].terminal-type"),
     Mistake("text where a number is expected", "lines.yaml", "station-address: 0xC1", "station-address: high",
             at: "station-address: high", key: "lines[LEASED1].station-address"),
-    Mistake("text where a list is expected", "cluster.yaml", "resources: [TNVIP, TNREAL, SDLC1]", "resources: TNVIP",
+    Mistake("text where a list is expected", "cluster.yaml", "resources: [TNVIP, TNREAL, SDLC1, BDLC1]", "resources: TNVIP",
             at: "resources: TNVIP", key: "cluster.groups[hostlink].resources"),
     Mistake("missing required key", "phonebook.yaml", "    line: LEASED1", "    host: tel:123", at: "- name: SDLC1", key: "resources[SDLC1].line"),
     Mistake("missing name", "lus.yaml", "{ name: REALLU02, address: 3", "{ address: 3", at: "{ address: 3", key: "lus[5].name"),
@@ -71,7 +71,7 @@ let mistakes: [Mistake] = [
     Mistake("LU on an undefined resource", "lus.yaml", "resource: SDLC1 }\n  - { name: SDLU03", "resource: SDLC2 }\n  - { name: SDLU03",
             at: "resource: SDLC2", key: "lus[SDLU02].resource"),
     Mistake("resource on an undefined line", "phonebook.yaml", "line: LEASED1", "line: LEASED9", at: "line: LEASED9", key: "resources[SDLC1].line"),
-    Mistake("group carries an undefined resource", "cluster.yaml", "[TNVIP, TNREAL, SDLC1]", "[TNVIP, TNREAL, SDLC1, SDLC2]",
+    Mistake("group carries an undefined resource", "cluster.yaml", "[TNVIP, TNREAL, SDLC1, BDLC1]", "[TNVIP, TNREAL, SDLC1, BDLC1, SDLC2]",
             at: "SDLC2]", key: "cluster.groups[hostlink].resources"),
     Mistake("own-address names an undefined VIP", "phonebook.yaml", "own-address: VIP1", "own-address: VIP2",
             at: "own-address: VIP2", key: "resources[TNVIP].own-address"),
@@ -96,7 +96,7 @@ let mistakes: [Mistake] = [
             """, at: "VIP1 # isdn", key: "resources[ISDNRES].own-address", also: [isdnLine]),
     Mistake("VIP promised on a BDLC line", "phonebook.yaml", nil, """
               - name: BSCRES
-                line: BSC1
+                line: BSC9
                 own-address: VIP1 # bdlc
 
             """, at: "VIP1 # bdlc", key: "resources[BSCRES].own-address", also: [bdlcLine]),

@@ -168,8 +168,16 @@ public struct Line: Sendable, Located {
     public var nodeID: XIDNodeID?
     /// Facts that differ per node, keyed by node name.
     public var perNode: [String: LineNodeFacts]
+    /// BDLC: the character coding of the basic-mode line (`coding:`, default ascii).
+    public var coding: LineCoding = .ascii
+    /// BDLC: seconds without a poll or selection from the host after which the tributary
+    /// station takes the line for dead and reconnects (`poll-timeout:`, default 3).
+    public var pollTimeoutSeconds: Int = Line.defaultPollTimeoutSeconds
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
+
+    public static let defaultPollTimeoutSeconds = 3
+    public static let pollTimeoutRange = 1...300
 
     public init(
         name: String, procedure: Procedure, switchUnit: LineSwitchUnit?, stationAddress: UInt8?,
@@ -183,6 +191,14 @@ public struct Line: Sendable, Located {
         self.perNode = perNode
         self.location = location
     }
+}
+
+/// The character coding of a basic-mode (BDLC) line.
+public enum LineCoding: String, Sendable, CaseIterable {
+    /// ISO 1745 / JIS X 5002 characters, 1-byte LRC block check.
+    case ascii
+    /// IBM BSC characters, CRC-16 block check.
+    case ebcdic
 }
 
 /// What one node has of a line: its device (serial port, or `tcp:HOST:PORT` for a

@@ -46,6 +46,8 @@ public enum DefinitionsComparison {
             ("switch", { $0.switchUnit?.description ?? "(none)" }),
             ("station-address", { $0.stationAddress.map(hex) ?? "(none)" }),
             ("node-id", { $0.nodeID?.description ?? "(none)" }),
+            ("coding", { $0.coding.rawValue }),
+            ("poll-timeout", { String($0.pollTimeoutSeconds) }),
         ])
         compareSets("resources", a.resources, b.resources, name: \.name, fields: [
             ("line", { $0.line }),

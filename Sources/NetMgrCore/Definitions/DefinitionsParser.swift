@@ -136,6 +136,8 @@ struct DefinitionsParser {
             }
         }
         let station = entry.integer("station-address", in: 1...254, what: "the SDLC station address the host polls")
+        let coding = entry.choice("coding", LineCoding.self)
+        let pollTimeout = entry.integer("poll-timeout", in: Line.pollTimeoutRange, what: "seconds without a poll before a BDLC station takes the line for dead")
         var nodeID: XIDNodeID?
         if let text = entry.string("node-id", expected: "the XID node id, 8 hex digits IDBLK+IDNUM such as 05D00001") {
             nodeID = XIDNodeID(parsing: text)
@@ -168,6 +170,8 @@ struct DefinitionsParser {
         var line = Line(
             name: named.name, procedure: procedure, switchUnit: unit, stationAddress: station.map(UInt8.init),
             nodeID: nodeID, perNode: perNode, location: entry.location)
+        line.coding = coding ?? .ascii
+        line.pollTimeoutSeconds = pollTimeout ?? Line.defaultPollTimeoutSeconds
         line.fields = entry.fields
         lines.append(line)
     }

@@ -121,6 +121,11 @@ struct DefinitionsValidator {
                     report(line.location(of: key), "\(path).\(key)", "applies to hdlc-leased lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
                 }
             }
+            if line.procedure != .bdlc {
+                for key in ["coding", "poll-timeout"] where line.fields[key] != nil {
+                    report(line.location(of: key), "\(path).\(key)", "applies to bdlc lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
+                }
+            }
             for (nodeName, facts) in line.perNode.sorted(by: { $0.key < $1.key }) {
                 let nodePath = "\(path).nodes.\(nodeName)"
                 if !declared("nodes", nodeName) {
@@ -132,6 +137,17 @@ struct DefinitionsValidator {
                 if facts.bdlcAddress != nil, line.procedure != .bdlc {
                     report(facts.location(of: "bdlc-address"), "\(nodePath).bdlc-address", "applies to bdlc lines only, this line is \(procedure)", expected: "no bdlc-address")
                 }
+                // The basic-mode rule: poll character = address (bit 0x20 clear), select
+                // character = address | 0x20, neither a control character in either coding.
+                if let address = facts.bdlcAddress, line.procedure == .bdlc, address < 0x40 || address & 0x20 != 0 {
+                    report(facts.location(of: "bdlc-address"), "\(nodePath).bdlc-address", "\(hex(address)) cannot be a basic-mode station address",
+                           expected: "0x40-0x5F, 0x80-0x9F or 0xC0-0xDF (at least 0x40, bit 0x20 clear: the select character sets it)")
+                }
+                if line.procedure == .bdlc, let address = facts.bdlcAddress,
+                   let twin = line.perNode.first(where: { $0.key < nodeName && $0.value.bdlcAddress == address }) {
+                    report(facts.location(of: "bdlc-address"), "\(nodePath).bdlc-address", "\(hex(address)) is also node \(twin.key)'s address",
+                           expected: "a different station address per node (the host tells the nodes apart by it)")
+                }
                 if facts.device != nil, line.procedure == .tnetos {
                     report(facts.location(of: "device"), "\(nodePath).device", "tnetos lines use the node's TCP/IP stack, not a device", expected: "no device")
                 }
@@ -142,6 +158,16 @@ struct DefinitionsValidator {
             case .bdlc: required = ("bdlc-address", { $0.bdlcAddress != nil }, "the node's BDLC station address")
             case .hdlcLeased, .hdlcPacket, .hdlcPublic: required = ("device", { $0.device != nil }, "the node's port on the line switch: a serial device, or tcp:HOST:PORT")
             case .tnetos: required = nil
+            }
+            // A BDLC node reaches the host over its own line, so it needs its own device too.
+            if line.procedure == .bdlc {
+                for node in parsed.clusters.first?.nodes ?? [] {
+                    let facts = line.perNode[node.name]
+                    if facts?.device == nil, facts?.fields["device"] == nil {
+                        report(facts?.location ?? line.location(of: "nodes"), "\(path).nodes.\(node.name).device", "is missing",
+                               expected: "the node's own line to the host: tcp:HOST:PORT (each BDLC node has its own line and station address)")
+                    }
+                }
             }
             if let required {
                 for node in parsed.clusters.first?.nodes ?? [] {

@@ -70,7 +70,7 @@ extension Definitions {
         case .bdlc:
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different,
                                    addressByNode: perNode { line?.perNode[$0.name]?.bdlcAddress.map { "station \(hex($0))" } ?? "?" },
-                                   reason: "basic-mode addresses are per node")
+                                   reason: "each node is its own basic-mode station on its own line: the host polls a different station after failover")
         }
     }
 }

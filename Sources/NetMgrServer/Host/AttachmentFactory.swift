@@ -31,8 +31,11 @@ struct AttachmentFactory: Sendable {
         case .hdlcLeased:
             let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
-        case .hdlcPacket, .hdlcPublic, .hdlcISDN, .bdlc:
-            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS and HDLC leased lines only)")
+        case .bdlc:
+            let plan = try BDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name)
+            return try BDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
+        case .hdlcPacket, .hdlcPublic, .hdlcISDN:
+            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS, HDLC leased and BDLC lines only)")
         }
     }
 }

@@ -25,7 +25,7 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     /// Seconds since 1970, microsecond resolution.
     public var time: Double
     public var event: Event
-    /// `tn3270` or `sdlc`.
+    /// `tn3270`, `sdlc` or `bdlc`.
     public var path: String
     public var lu: String?
     /// TN3270: the client's address and port as the host saw them.
@@ -35,6 +35,8 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     public var dialect: String?
     public var deviceType: String?
     /// SDLC: the line, the station address polled, the XID node id, the LU local address.
+    /// BDLC: the line (`BSC1 line 1`: definitions name and the host's line number), the
+    /// station address polled, the LU local address of the block's heading.
     public var line: String?
     public var station: String?
     public var nodeId: String?
@@ -56,6 +58,9 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     /// The terminal address the host saw for this entry: the client IP on TN3270, the
     /// station / node id / LU address on SDLC.
     public var terminalAddress: String {
+        if path == "bdlc" {
+            return "station \(station ?? "?") on \(line ?? "?") LU \(luAddress.map(String.init) ?? "?")"
+        }
         if path == "sdlc" {
             return "station \(station ?? "?") XID \(nodeId ?? "?") LU \(luAddress.map(String.init) ?? "?")"
         }

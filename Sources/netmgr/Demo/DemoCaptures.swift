@@ -43,7 +43,8 @@ struct DemoCaptures {
         var options = VerifyOptions()
         options.definitions = cluster.definitions
         options.definitionsDirectory = cluster.definitionsDirectory
-        for (title, path) in [("host TN3270 capture", hostCapturePath), ("line capture (SDLC)", cluster.lineCapturePath)]
+        for (title, path) in [("host TN3270 capture", hostCapturePath), ("line capture (SDLC)", cluster.lineCapturePath),
+                              ("line capture (BDLC)", cluster.bdlcCapturePath)]
         where FileManager.default.fileExists(atPath: path) {
             do {
                 let report = try Verifier(options: options).verify(path: path)

@@ -56,6 +56,10 @@ struct DemoStory {
             let unit = line?.switchUnit?.description
             return journal.filter { $0.path == "sdlc" && $0.luAddress == Int(lu.address) && (unit == nil || $0.line == nil || $0.line == unit) }
         }
+        if line?.procedure == .bdlc {
+            // Each node's own line: "BSC1 line 1", "BSC1 line 2", ...
+            return journal.filter { $0.path == "bdlc" && $0.luAddress == Int(lu.address) && ($0.line?.hasPrefix(resource.line + " line ") ?? false) }
+        }
         return journal.filter { $0.path == "tn3270" && $0.lu == lu.hostLUName }
     }
 

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NetMgrCore
+@testable import NetMgrServer
+import NetMgrSimulators
+import NetMgrTestSupport
+import Testing
+
+/// The BDLC path end to end on loopback: `netmgr sim host` as the host's control station (a
+/// process), node A's and node B's tributary stations (`BDLCAttachment`) in this process,
+/// each on its own event loop as in its own netmgrd, each on its own line with its own
+/// station address.
+@Suite("BDLC: tributary stations against the host's control station", .serialized)
+struct BDLCAttachmentFailoverTests {
+    /// One node's netmgrd host side for BDLC1.
+    final class Node: @unchecked Sendable {
+        let name: String
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop: any EventLoop
+        let attachment: NIOLoopBound<BDLCAttachment>
+        let delegate: NIOLoopBound<RecordingDelegate>
+
+        init(_ name: String, world: BDLCWorld, pollTimeout: TimeAmount? = nil) async throws {
+            self.name = name
+            let loop = group.next()
+            self.loop = loop
+            let resource = try #require(world.definitions.resource(named: "BDLC1"))
+            var made = try BDLCLinePlan(definitions: world.definitions, resource: resource, node: name)
+            if let pollTimeout { made.pollTimeout = pollTimeout }
+            let plan = made
+            let logger = { var logger = Logger(label: "netmgrd.\(name)"); logger.logLevel = .notice; return logger }()
+            let (attachment, delegate) = try await loop.submit {
+                let attachment = try BDLCAttachment(plan: plan, loop: loop, retry: RetryPolicy(), logger: logger)
+                let delegate = RecordingDelegate()
+                attachment.delegate = delegate
+                return (NIOLoopBound(attachment, eventLoop: loop), NIOLoopBound(delegate, eventLoop: loop))
+            }.get()
+            self.attachment = attachment
+            self.delegate = delegate
+        }
+
+        func start() async throws { try await loop.submit { self.attachment.value.start() }.get() }
+
+        func read<T: Sendable>(_ body: @escaping @Sendable (RecordingDelegate) -> T) async throws -> T {
+            try await loop.submit { body(self.delegate.value) }.get()
+        }
+
+        func send(_ messages: [Message]) async throws {
+            try await loop.submit {
+                for message in messages {
+                    self.attachment.value.send(lu: message.lu, tag: MessageTag(generation: 1, sequence: message.sequence),
+                                               payload: ByteBuffer(bytes: message.payload))
+                }
+            }.get()
+        }
+
+        func bothBound() async throws -> Bool {
+            try await read { $0.states["BSLU02"] == .bound && $0.states["BSLU03"] == .bound }
+        }
+
+        func acceptedCount() async throws -> Int { try await read { $0.accepted.values.reduce(0) { $0 + $1.count } } }
+
+        func shutdown() async { try? await group.shutdownGracefully() }
+    }
+
+    struct Message: Sendable {
+        var lu: String
+        var sequence: UInt64
+        var payload: [UInt8]
+    }
+
+    static let lus = ["BSLU02", "BSLU03"]
+
+    /// Messages `range`, alternating between the two LUs; every tenth holds control
+    /// characters of both codings (sent as transparent text).
+    static func messages(_ range: ClosedRange<UInt64>) -> [Message] {
+        range.map { sequence in
+            let lu = lus[Int(sequence % 2)]
+            var payload = Array("\(lu) message \(sequence)".utf8)
+            if sequence % 10 == 0 { payload += [0x10, 0x02, 0x03, 0x37, 0x2D, 0x16] }
+            return Message(lu: lu, sequence: sequence, payload: payload)
+        }
+    }
+
+    @Test func differentStationAfterFailoverWithNoMessageLost() async throws {
+        let world = try BDLCWorld()
+        let host = try await world.startHost()
+        var nodes: [Node] = []
+        var submitted: [Message] = []
+        do {
+            submitted = try await failover(world: world, host: host, nodes: &nodes)
+        } catch {
+            Issue.record("\(error); host stderr: \(host.standardError.suffix(2000))")
+        }
+        for node in nodes { await node.shutdown() }
+        #expect(await host.stop(SIGTERM) == 0)
+        try #require(!submitted.isEmpty)
+        Self.checkJournal(world.journal, submitted: submitted)
+    }
+
+    private func failover(world: BDLCWorld, host: LaunchedProcess, nodes: inout [Node]) async throws -> [Message] {
+        // Node A opens its own line; the host polls station 0x41.
+        let nodeA = try await Node("node-a", world: world)
+        nodes.append(nodeA)
+        try await nodeA.start()
+        #expect(try await eventually { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
+        #expect(try await nodeA.read { $0.started } == 1)
+        #expect(try await nodeA.loop.submit { nodeA.attachment.value.hostVisibleAddress }.get().hasPrefix("station 0x41 on BSC1 (tcp:"))
+
+        // Messages flow and are accepted only on the host's ACK.
+        var submitted = Self.messages(1...20)
+        try await nodeA.send(submitted)
+        #expect(try await eventually { try await nodeA.acceptedCount() == 20 })
+        #expect(try await nodeA.read { $0.accepted["BSLU02"] } == Array(stride(from: UInt64(2), through: 20, by: 2)), "in order per LU")
+
+        // More messages, then node A dies at once: some are still on their way.
+        let late = Self.messages(21...40)
+        submitted += late
+        try await nodeA.loop.submit {
+            for message in late {
+                nodeA.attachment.value.send(lu: message.lu, tag: MessageTag(generation: 1, sequence: message.sequence),
+                                            payload: ByteBuffer(bytes: message.payload))
+            }
+            nodeA.attachment.value.stop()  // the line just drops, as when the process dies
+        }.get()
+        #expect(try await eventually { try await nodeA.read { $0.stopped } == 1 })
+        let acceptedByA = try await nodeA.read { $0.accepted }
+
+        // Node B opens its own line: the host polls a different station, 0x42.
+        let nodeB = try await Node("node-b", world: world)
+        nodes.append(nodeB)
+        try await nodeB.start()
+        #expect(try await eventually { try await nodeB.bothBound() }, "node B: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
+        // The client replays what A never acknowledged, then carries on.
+        let replay = submitted.filter { !(acceptedByA[$0.lu] ?? []).contains($0.sequence) }
+        let after = Self.messages(41...50)
+        submitted += after
+        try await nodeB.send(replay + after)
+        #expect(try await eventually { try await nodeB.acceptedCount() == replay.count + after.count })
+        try await nodeB.loop.submit { nodeB.attachment.value.stop() }.get()
+        #expect(try await eventually { try await nodeB.read { $0.stopped } == 1 })
+        print("BDLC failover: \(submitted.count) submitted, \(replay.count) replayed to node B")
+        return submitted
+    }
+
+    /// The host's journal: station 0x41 on node-a's line before, 0x42 on node-b's after;
+    /// every submitted message delivered, duplicates counted.
+    static func checkJournal(_ journal: [HostJournalEntry], submitted: [Message]) {
+        let binds = journal.filter { $0.event == .bind }
+        let firstDown = journal.first { $0.event == .linkDown }?.time ?? .infinity
+        let before = binds.filter { $0.time < firstDown }
+        let after = binds.filter { $0.time > firstDown }
+        #expect(Set(before.map(\.terminalAddress)) == ["station 0x41 on BSC1 line 1 LU 2", "station 0x41 on BSC1 line 1 LU 3"], "\(before)")
+        #expect(Set(after.map(\.terminalAddress)) == ["station 0x42 on BSC1 line 2 LU 2", "station 0x42 on BSC1 line 2 LU 3"], "\(after)")
+        #expect(Set(binds.compactMap(\.lu)) == ["BSLU02", "BSLU03"])
+        #expect(journal.contains { $0.event == .linkDown && $0.station == "0x41" }, "the host saw station 0x41 go")
+
+        let messages = journal.filter { $0.event == .message }
+        var seen: [String: Int] = [:]
+        for message in messages { seen["\(message.luAddress ?? 0) \(message.digest ?? "")", default: 0] += 1 }
+        for message in submitted {
+            let key = "\(message.lu == "BSLU02" ? 2 : 3) \(journalDigest(message.payload))"
+            #expect(seen[key] ?? 0 >= 1, "message \(message.sequence) on \(message.lu) never reached the host")
+        }
+        let duplicates = seen.values.reduce(0) { $0 + max(0, $1 - 1) }
+        #expect(messages.count == submitted.count + duplicates)
+        #expect(messages.contains { $0.station == "0x41" } && messages.contains { $0.station == "0x42" })
+        print("BDLC journal: \(messages.count) messages, \(duplicates) duplicate(s)")
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import NetMgrCore
+import NetMgrSimulators
+import NetMgrTestSupport
+
+/// The example Phonebook with its BDLC line moved into this suite's loopback block
+/// (127.0.31.1-99): the host's end of node-a's line at 127.0.31.H:7511 and node-b's at
+/// 127.0.31.H:7512, H random per run so parallel runs never share a port. Stations 0x41
+/// (node-a) and 0x42 (node-b), LUs BSLU02 and BSLU03 of BDLC1, as the definitions say.
+struct BDLCWorld {
+    let directory: TemporaryDirectory
+    let hostAddress: String
+    let definitions: Definitions
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "netmgr-bdlc")
+        hostAddress = "127.0.31.\(Int.random(in: 1...89))"
+        let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook")
+        let definitionsDirectory = directory.file("definitions")
+        try FileManager.default.createDirectory(atPath: definitionsDirectory, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: phonebook.path) where name.hasSuffix(".yaml") {
+            var text = try String(contentsOf: phonebook.appendingPathComponent(name), encoding: .utf8)
+            text = text.replacingOccurrences(of: "tcp:127.0.0.100:751", with: "tcp:\(hostAddress):751")
+            try text.write(toFile: definitionsDirectory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let loaded = try DefinitionsLoader.load(directory: definitionsDirectory)
+        guard loaded.isValid else { throw BDLCTestFailure("definitions: \(loaded.diagnostics)") }
+        definitions = loaded.definitions
+    }
+
+    var definitionsPath: String { directory.file("definitions") }
+    var journalPath: String { directory.file("journal.jsonl") }
+
+    /// `netmgr sim host` serving BSC1 as control station, polling every 20 ms.
+    func startHost(extra: [String] = []) async throws -> LaunchedProcess {
+        let process = try LaunchedProcess(BuiltProducts.path("netmgr"), [
+            "sim", "host", "--definitions", definitionsPath, "--bdlc-line", "BSC1", "--bdlc-poll-ms", "20",
+            "--journal", journalPath, "--log-level", "notice",
+        ] + extra)
+        _ = try await process.line(startingWith: "ready: bdlc-host BSC1 line 2")
+        return process
+    }
+
+    var journal: [HostJournalEntry] {
+        ((try? HostJournal.read(path: journalPath)) ?? []).filter { $0.path == "bdlc" }
+    }
+}
+
+struct BDLCTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
