@@ -200,6 +200,37 @@ struct BasicModeDissectorTests {
         #expect(verbose.standardOutput.components(separatedBy: "Expert Info (Error/Checksum)").count - 1 == 2)
     }
 
+    @Test("the committed demo recording Captures/bdlc-failover.pcap: node-a's 0x41 on line 1, then node-b's 0x42 on line 2")
+    func committedCapture() async throws {
+        let path = BuiltProducts.packageRoot.appendingPathComponent("Captures/bdlc-failover.pcap").path
+        let rows = try await Tshark.basicModeFields(path, ["frame.number"] + Self.fields)
+        #expect(rows.count == 195)
+        var stationsByLine: [String: Set<String>] = [:]
+        var elements: Set<String> = []
+        var lus: [String: Set<String>] = [:]
+        for row in rows {
+            guard row.count == Self.fields.count + 1 else {
+                Issue.record("\(row)")
+                continue
+            }
+            let c = Dictionary(uniqueKeysWithValues: zip(Self.fields, row.dropFirst()))
+            let what = "frame \(row[0]): \(row)"
+            #expect(c["bdlc.coding"] == "ascii" && ["1", "2"].contains(c["bdlc.line"]), "\(what)")
+            #expect(c["_ws.malformed"] == "" && c["bdlc.malformed"] == "" && c["bdlc.trailing"] == "", "\(what)")
+            let element = c["bdlc.element"] ?? ""
+            elements.insert(element)
+            if element == "POLL" { stationsByLine[c["bdlc.line"] ?? "", default: []].insert(c["bdlc.station"] ?? "") }
+            if element == "TEXT" {
+                #expect(c["bdlc.direction"] == "1" && Self.bool(c["bdlc.bcc_valid"] ?? "") == true, "\(what)")
+                #expect((Int(c["bdlc.text_len"] ?? "") ?? 0) > 0 && c["bdlc.end"] == "ETX", "\(what)")
+                lus[c["bdlc.line"] ?? "", default: []].insert(c["bdlc.lu"] ?? "")
+            }
+        }
+        #expect(stationsByLine == ["1": ["0x41"], "2": ["0x42"]])
+        #expect(lus == ["1": ["2", "3"], "2": ["2", "3"]], "each station carried both LUs' messages")
+        #expect(elements == ["EOT", "POLL", "TEXT", "ACK0", "ACK1"], "\(elements)")
+    }
+
     @Test("with detection off, the preference decides: EBCDIC control sequences read as ascii are UNKNOWN, not misread")
     func detectionOff() async throws {
         let directory = try TemporaryDirectory(prefix: "bdlc-dissector")
