@@ -13,57 +13,41 @@ struct VerifierBasicModeTests {
     let directory: TemporaryDirectory
     let definitions: Definitions
 
-    /// The example Phonebook plus a BDLC line (node-a station 0x41, node-b 0x42, each its own
-    /// device), resource BDLC1 on it with LUs 2 and 3.
+    /// A cluster with one BDLC line (node-a station 0x41, node-b 0x42, each its own device:
+    /// host lines 1 and 2 in the simulator's numbering) and resource BDLCTEST on it with LUs
+    /// 2 and 3.
+    static let definitionsText = """
+        cluster:
+          name: bdlc-test
+          nodes:
+            - name: node-a
+              address: 127.0.31.111
+              lan: 127.0.31.111:7301
+            - name: node-b
+              address: 127.0.31.112
+              lan: 127.0.31.112:7301
+          groups:
+            - name: hostlink
+              resources: [BDLCTEST]
+        lines:
+          - name: BSCTEST
+            procedure: bdlc
+            nodes:
+              node-a: { device: "tcp:127.0.31.100:7511", bdlc-address: 0x41 }
+              node-b: { device: "tcp:127.0.31.100:7512", bdlc-address: 0x42 }
+        resources:
+          - name: BDLCTEST
+            line: BSCTEST
+        lus:
+          - { name: BTLU02, address: 2, resource: BDLCTEST }
+          - { name: BTLU03, address: 3, resource: BDLCTEST }
+
+        """
+
     static func writeDefinitions(into directory: String) throws {
-        let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path
-        let files = FileManager.default
-        try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for name in ["cluster.yaml", "lines.yaml", "phonebook.yaml", "lus.yaml"] {
-            var text = try String(contentsOfFile: phonebook + "/" + name, encoding: .utf8)
-            // The copy must stand alone: if the Phonebook already has these, leave them out.
-            if text.contains("BSC1") || text.contains("BDLC1") || text.contains("BSLU02") {
-                text = text.split(separator: "\n", omittingEmptySubsequences: false)
-                    .filter { !$0.contains("BSC1") && !$0.contains("BDLC1") && !$0.contains("BSLU0") }
-                    .joined(separator: "\n")
-            }
-            switch name {
-            case "cluster.yaml":
-                // BDLCTEST fails over with the first group.
-                guard let range = text.range(of: "resources: [") else { throw DefinitionsCopyError(file: name) }
-                text.replaceSubrange(range, with: "resources: [BDLCTEST, ")
-            case "lines.yaml":
-                text += """
-
-                  - name: BSCTEST
-                    procedure: bdlc
-                    nodes:
-                      node-a: { device: "tcp:127.0.31.100:7511", bdlc-address: 0x41 }
-                      node-b: { device: "tcp:127.0.31.100:7512", bdlc-address: 0x42 }
-
-                """
-            case "phonebook.yaml":
-                text += """
-
-                  - name: BDLCTEST
-                    line: BSCTEST
-
-                """
-            case "lus.yaml":
-                text += """
-
-                  - { name: BTLU02, address: 2, resource: BDLCTEST }
-                  - { name: BTLU03, address: 3, resource: BDLCTEST }
-
-                """
-            default:
-                break
-            }
-            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
-        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try definitionsText.write(toFile: directory + "/netmgr.yaml", atomically: true, encoding: .utf8)
     }
-
-    struct DefinitionsCopyError: Error { var file: String }
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "verify-bdlc")
