@@ -269,7 +269,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
         .executableTarget(
             name: "netmgr-fuzz",
             dependencies: [
-                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "BasicMode",
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "BasicMode", "NetMgrVerify",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"
