@@ -116,7 +116,7 @@ let package = Package(
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
         .target(
             name: "NetMgrVerify",
-            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC"]
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", "BasicMode"]
         ),
 
         // Runs netmgr's processes for the demo, the integration tests and the benchmarks:
@@ -226,6 +226,8 @@ let package = Package(
         .testTarget(name: "NetMgrVerifyTests", dependencies: [
             "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport", "netmgr",
             .product(name: "NIOCore", package: "swift-nio"),
+            // BDLC captures are made with the simulator's recorder from BasicMode elements.
+            "BasicMode", "NetMgrSimulators", .product(name: "Logging", package: "swift-log"),
         ]),
         // Real processes on loopback; depending on the executables makes sure they are built.
         .testTarget(name: "NetMgrIntegrationTests", dependencies: [
@@ -276,7 +278,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
         .executableTarget(
             name: "netmgr-fuzz",
             dependencies: [
-                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode",
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"

@@ -101,6 +101,20 @@ enum Seeds {
             try FileManager.default.removeItem(atPath: path)
         }
 
+        // BDLC: the recorded BDLC lines as BDLCCapture records (length, time step in ms, bytes),
+        // whole and from the failover on.
+        let bdlc = try CaptureReader(path: "\(captures)/bdlc-failover.pcap")
+        var records: [[UInt8]] = []
+        var previous: CaptureTime?
+        while let packet = try bdlc.nextPacket() {
+            let step = previous.map { packet.timestamp - $0 } ?? .zero
+            let milliseconds = min(255, max(0, Int(step.components.seconds * 1000 + step.components.attoseconds / 1_000_000_000_000_000)))
+            records.append([UInt8(min(packet.bytes.count, 255)), UInt8(milliseconds)] + packet.bytes.prefix(255))
+            previous = packet.timestamp
+        }
+        seeds.append(("BDLCCapture", "bdlc-failover", [0x00] + records.flatMap { $0 }))
+        seeds.append(("BDLCCapture", "bdlc-failover-tail", [0x03] + records.suffix(records.count / 2).flatMap { $0 }))
+
         for seed in seeds {
             let directory = "\(corpus)/\(seed.target)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -19,6 +19,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "XOT": XOTTarget.run,
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
+    "BDLCCapture": BDLCCaptureTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }

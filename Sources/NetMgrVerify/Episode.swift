@@ -17,4 +17,6 @@ public struct Episode: Hashable, Sendable, Codable {
     /// First and last terminal data: 3270 records (IP) or LU-LU PIUs (line).
     public var firstData: ReportTime?
     public var lastData: ReportTime?
+    /// BDLC path: the station (`basicModeStations[].index`) whose stretch of activity this is.
+    public var station: Int? = nil
 }

@@ -16,6 +16,11 @@ public struct ReadStatistics: Hashable, Sendable, Codable {
     /// Line path: SDLC frames, and records too short to be one.
     public var sdlcFrames: Int = 0
     public var shortSDLCFrames: Int = 0
+    /// BDLC path: elements decoded, records that were no element in either coding, and
+    /// elements from a tributary before the host addressed any station on its line.
+    public var basicModeElements: Int?
+    public var unreadableBasicModeRecords: Int?
+    public var unattributedBasicModeElements: Int?
 
     public init() {}
 }

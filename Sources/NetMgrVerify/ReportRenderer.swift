@@ -56,6 +56,11 @@ public struct ReportRenderer: Sendable {
             out.append(table.render(indent: "  "))
         }
 
+        if let stations = report.basicModeStations, !stations.isEmpty {
+            out.append("")
+            out += basicModeStations(stations, t)
+        }
+
         for terminal in report.terminals {
             out.append("")
             var head = "Terminal \(terminal.name): \(terminal.episodes.count) episode\(terminal.episodes.count == 1 ? "" : "s")"
@@ -68,7 +73,8 @@ public struct ReportRenderer: Sendable {
                 out.append("  promise: none (facts only)")
             }
             for episode in terminal.episodes {
-                let ref = episode.connection.map { "connection \($0)" } ?? episode.link.map { "link \($0)" } ?? ""
+                let ref = episode.connection.map { "connection \($0)" } ?? episode.link.map { "link \($0)" }
+                    ?? episode.station.map { "station entry \($0)" } ?? ""
                 let by = episode.endedBy.map { " by \($0.rawValue)" } ?? ""
                 out.append("  episode \(episode.index): \(episode.address) (\(ref)) from \(t(episode.start)) to \(t(episode.ended)) \(episode.endReason)\(by)")
             }
@@ -91,6 +97,30 @@ public struct ReportRenderer: Sendable {
         out.append("")
         out.append("Result: \(report.summary.message) (exit \(report.summary.exitCode))")
         return out.joined(separator: "\n")
+    }
+
+    /// BDLC path: one row per station and line, then its stretches of activity.
+    private func basicModeStations(_ stations: [BasicModeStationFacts], _ t: (ReportTime?) -> String) -> [String] {
+        var out = ["BDLC stations (times in seconds from the first packet; blocks with a good block check):"]
+        var table = TextTable(["#", "LINE", "CODING", "STATION", "NODE", "RESOURCE", "POLLS", "UNANSWERED", "SELECTS", "ANSWERS", "BLOCKS S→H", "BLOCKS H→S", "BAD BCC", "LUS", "ACTIVE", "TEXT"])
+        for s in stations {
+            table.add([
+                String(s.index), String(s.line) + (s.definedLine.map { " (\($0))" } ?? ""), s.coding, s.station, s.node ?? "-", s.resource ?? "-",
+                String(s.polls), String(s.unansweredPolls), String(s.selects), String(s.answers),
+                String(s.blocksFromStation), String(s.blocksToStation), "\(s.badBlocksFromStation)/\(s.badBlocksToStation)",
+                s.lus.isEmpty ? "-" : s.lus.map(String.init).joined(separator: ","),
+                s.firstAnswer == nil ? "-" : "\(t(s.firstAnswer))-\(t(s.lastAnswer))",
+                s.firstText == nil ? "-" : "\(t(s.firstText))-\(t(s.lastText))",
+            ])
+        }
+        out.append(table.render(indent: "  "))
+        for s in stations where !s.activities.isEmpty {
+            let stretches = s.activities.map { a in
+                "\(t(a.start))-\(t(a.ended)) \(a.endReason) (\(a.answers) answer\(a.answers == 1 ? "" : "s"), \(a.blocks) block\(a.blocks == 1 ? "" : "s"))"
+            }
+            out.append("  station \(s.station) line \(s.line) active: \(stretches.joined(separator: "; "))")
+        }
+        return out
     }
 
     private func captureLine(_ capture: CaptureSummary) -> String {

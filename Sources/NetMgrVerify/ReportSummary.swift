@@ -34,11 +34,11 @@ public struct ReportSummary: Hashable, Sendable, Codable {
         } else if terminals.isEmpty {
             verdict = "no-failover"
             exitCode = 0
-            message = "no TN3270 connection or SDLC link to a host in the capture: no failover seen"
+            message = "no TN3270 connection, SDLC link or BDLC station carrying text in the capture: no failover seen"
         } else if failovers == 0 {
             verdict = "no-failover"
             exitCode = 0
-            message = "no failover seen: every terminal kept one connection or link for the whole capture"
+            message = "no failover seen: every terminal kept one connection, link or station for the whole capture"
                 + (notFailover > 0 ? " (\(notFailover) reconnect(s) from the same node)" : "")
         } else if kept == 0 && undetermined == 0 {
             verdict = "facts-only"

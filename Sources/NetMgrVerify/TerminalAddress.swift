@@ -2,7 +2,7 @@
 /// port changes with every connection and is not part of a terminal's identity). On the
 /// line path: the station address, the XID node id and the LU local addresses.
 public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// "ip" or "sdlc".
+    /// "ip", "sdlc" or "bdlc".
     public var kind: String
     /// IP path: the client address.
     public var ip: String?
@@ -14,6 +14,9 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
     public var nodeID: String?
     /// Line path: LU local addresses.
     public var lus: [Int]?
+    /// BDLC path: the host's line number and, from the definitions, the node whose station it is.
+    public var line: Int?
+    public var node: String?
 
     public static func ip(_ address: String, port: Int) -> TerminalAddress {
         TerminalAddress(kind: "ip", ip: address, port: port, station: nil, nodeID: nil, lus: nil)
@@ -23,8 +26,16 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
         TerminalAddress(kind: "sdlc", ip: nil, port: nil, station: station, nodeID: nodeID, lus: lus)
     }
 
+    /// BDLC: the station address, the host line and the LUs its blocks were for.
+    public static func bdlc(station: String, line: Int, node: String?, lus: [Int]) -> TerminalAddress {
+        TerminalAddress(kind: "bdlc", ip: nil, port: nil, station: station, nodeID: nil, lus: lus, line: line, node: node)
+    }
+
     public var description: String {
         if kind == "ip" { return ip ?? "?" }
+        if kind == "bdlc" {
+            return "station \(station ?? "?") line \(line.map(String.init) ?? "?")" + (node.map { " (\($0))" } ?? "")
+        }
         let lus = (self.lus ?? []).map(String.init).joined(separator: ",")
         return "station \(station ?? "?") XID \(nodeID ?? "unseen") LUs \(lus.isEmpty ? "none" : lus)"
     }
@@ -38,6 +49,9 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
             return (differences, unknown)
         }
         if station != other.station { differences.append("station \(station ?? "?") → \(other.station ?? "?")") }
+        // Basic mode: the station address is what the host sees of the terminal; the line
+        // and the LUs are noted, not compared (every node has its own line).
+        if kind == "bdlc" { return (differences, unknown) }
         switch (nodeID, other.nodeID) {
         case let (a?, b?) where a != b: differences.append("XID node id \(a) → \(b)")
         case (nil, _), (_, nil): unknown.append("XID node id (no XID captured \(nodeID == nil ? "before" : "after") the boundary)")

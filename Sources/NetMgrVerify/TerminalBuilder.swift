@@ -212,7 +212,7 @@ struct TerminalBuilder {
 
     // MARK: Boundaries
 
-    private func boundary(
+    func boundary(
         index: Int, before: Episode, after: Episode, lastDataBefore: ReportTime, firstDataAfter: ReportTime,
         closed: ReportTime?, bound: ReportTime?, between: Int, reasons: [String], promise: PromiseFact?, resource: Resource?
     ) -> FailoverBoundary {

@@ -19,4 +19,7 @@ public struct VerificationReport: Hashable, Sendable, Codable {
     public var statistics: ReadStatistics
     /// Things the operator should know that belong to no one terminal.
     public var notes: [String]
+    /// BDLC path (LINKTYPE_USER0): every station per host line, by index; absent on the
+    /// other paths.
+    public var basicModeStations: [BasicModeStationFacts]? = nil
 }

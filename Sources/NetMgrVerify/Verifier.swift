@@ -16,7 +16,7 @@ public struct Verifier: Sendable {
     public func verify(path: String) throws(VerifyError) -> VerificationReport {
         let reader: CaptureReader
         do {
-            reader = try CaptureReader(path: path, acceptedLinkTypes: LinkType.decodable)
+            reader = try CaptureReader(path: path, acceptedLinkTypes: LinkType.decodable.union([.user0]))
         } catch {
             throw .capture(error)
         }
@@ -25,7 +25,7 @@ public struct Verifier: Sendable {
         let knownHosts = self.knownHosts(notes: &notes)
         var capture = CaptureSummary(
             path: path, linkType: .init(number: Int(reader.linkType.rawValue), name: reader.linkType.name),
-            kind: reader.linkType == .sdlc ? "line" : "ip", packets: 0, bytes: 0,
+            kind: reader.linkType == .sdlc ? "line" : reader.linkType == .user0 ? "bdlc" : "ip", packets: 0, bytes: 0,
             fileBytes: reader.fileSize.map(Int.init), firstPacket: nil, lastPacket: nil, truncated: nil)
         var statistics = ReadStatistics()
         let builder = TerminalBuilder(resolver: PromiseResolver(definitions: options.definitions, expect: options.expect))
@@ -33,7 +33,24 @@ public struct Verifier: Sendable {
         var connections: [ConnectionFacts] = []
         var links: [SDLCLinkFacts] = []
         var terminals: [Terminal] = []
-        if reader.linkType == .sdlc {
+        var basicModeStations: [BasicModeStationFacts]?
+        if reader.linkType == .user0 {
+            var tracker = BasicModeLineTracker(silence: options.linkSilence)
+            var last = CaptureTime(nanosecondsSinceEpoch: 0)
+            try read(reader, into: &capture, &statistics) { packet in
+                last = packet.timestamp
+                tracker.record(packet.bytes, at: packet.timestamp)
+            }
+            var stations = tracker.finish(at: last)
+            statistics.basicModeElements = tracker.elements
+            statistics.unreadableBasicModeRecords = tracker.unreadableRecords
+            statistics.unattributedBasicModeElements = tracker.unattributedElements
+            terminals = builder.terminals(fromBasicMode: &stations)
+            basicModeStations = stations
+            if tracker.records > 0, tracker.elements == 0 {
+                notes.append("no record decoded as a basic-mode element: LINKTYPE_USER0 here is not netmgr's BDLC line capture (direction/line byte, then one element)")
+            }
+        } else if reader.linkType == .sdlc {
             var tracker = SDLCLineTracker(silence: options.linkSilence)
             var last = CaptureTime(nanosecondsSinceEpoch: 0)
             try read(reader, into: &capture, &statistics) { packet in
@@ -87,8 +104,9 @@ public struct Verifier: Sendable {
         return VerificationReport(
             schemaVersion: VerificationReport.currentSchemaVersion, capture: capture,
             definitions: options.definitionsDirectory, expect: options.expect?.rawValue,
-            hosts: reader.linkType == .sdlc ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, terminals: terminals,
-            summary: ReportSummary(terminals: terminals), statistics: statistics, notes: notes)
+            hosts: reader.linkType == .sdlc || reader.linkType == .user0 ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, terminals: terminals,
+            summary: ReportSummary(terminals: terminals), statistics: statistics, notes: notes,
+            basicModeStations: basicModeStations)
     }
 
     /// Streams every packet through `body`, keeping the capture's counters. A truncated

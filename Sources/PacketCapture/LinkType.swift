@@ -19,6 +19,10 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// OpenBSD loopback: 4-byte address family in network byte order.
     public static let loop = LinkType(rawValue: 108)
     public static let linuxSLL = LinkType(rawValue: 113)
+    /// LINKTYPE_USER0 (DLT_USER0): private use; netmgr's BDLC line captures (a direction/line
+    /// byte, then one basic-mode transmission element). Not in `decodable`: the verifier's
+    /// basic-mode path reads it.
+    public static let user0 = LinkType(rawValue: 147)
     public static let ipv4 = LinkType(rawValue: 228)
     public static let ipv6 = LinkType(rawValue: 229)
     /// SDLC frames: address byte, control byte, PIU; no flags, no FCS.
