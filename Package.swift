@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC",
+                "SDLC", "X25",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -227,7 +227,7 @@ let package = Package(
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrVerify", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
         .testTarget(name: "LineTransportTests", dependencies: [
-            "LineTransport", "SDLC", "NetMgrTestSupport",
+            "LineTransport", "SDLC", "X25", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
