@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport",
+                "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "LineTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
