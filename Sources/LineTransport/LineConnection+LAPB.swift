@@ -1,3 +1,4 @@
+import NIOCore
 import SDLC
 import X25
 
@@ -8,6 +9,12 @@ extension LineConnection {
     /// Frames and sends LAPB frames with one flush.
     public func send(lapb frames: [LAPBFrame]) {
         send(frames.map(SDLCFrame.init(lapb:)))
+    }
+
+    /// Frames and sends raw frame contents (address, control, information), e.g. what a
+    /// LAPB station produced; contents shorter than address + control are dropped.
+    public func send(contents: [ByteBuffer]) {
+        send(contents.compactMap { try? SDLCFrame(parsing: $0) })
     }
 }
 

@@ -72,6 +72,13 @@ public final class XOTConnection: Sendable {
         channel.flush()
     }
 
+    /// Sends encoded packets with one flush, each behind its XOT header.
+    public func send(packetBytes packets: [ByteBuffer]) {
+        guard !packets.isEmpty else { return }
+        for packet in packets { channel.write(packet, promise: nil) }
+        channel.flush()
+    }
+
     @discardableResult
     public func close() -> EventLoopFuture<Void> {
         let promise = channel.eventLoop.makePromise(of: Void.self)

@@ -102,8 +102,8 @@ struct X25DefinitionsTests {
         Mistake(name: "lapb-n2 zero", line: "    dte-address: 44200001\n    lapb-n2: 0\n", key: "lines[PKT1].lapb-n2", problem: "out of range", at: "lapb-n2"),
         Mistake(name: "lapb-window zero", line: "    dte-address: 44200001\n    lapb-window: 0\n", key: "lines[PKT1].lapb-window", problem: "out of range", at: "lapb-window"),
         Mistake(name: "logical channel 4096", line: "    dte-address: 44200001\n    logical-channel: 4096\n", key: "lines[PKT1].logical-channel", problem: "out of range", at: "logical-channel"),
-        Mistake(name: "host dte with a letter", line: "    dte-address: 44200001\n", host: "dte:441X0001", key: "resources[X25R1].host", problem: "not a valid X.121 DTE address", at: "X25R1"),
-        Mistake(name: "host not a dte", line: "    dte-address: 44200001\n", host: "127.0.0.1:23", key: "resources[X25R1].host", problem: "does not fit a hdlc-packet line", at: "X25R1"),
+        Mistake(name: "host dte with a letter", line: "    dte-address: 44200001\n", host: "dte:441X0001", key: "resources[X25R1].host", problem: "not a valid X.121 DTE address", at: "- { name: X25R1"),
+        Mistake(name: "host not a dte", line: "    dte-address: 44200001\n", host: "127.0.0.1:23", key: "resources[X25R1].host", problem: "does not fit a hdlc-packet line", at: "- { name: X25R1"),
     ]
 
     @Test("each bad X.25 key is refused at its file and line", arguments: mistakes)
