@@ -20,13 +20,22 @@ public struct X25HostLink: Sendable {
     public private(set) var channel: UInt16?
 
     public init(configuration: X25HostLinkConfiguration, xot: Bool = false) {
+        self.init(configurations: [configuration], xot: xot)
+    }
+
+    /// Over XOT one listener serves every line that reaches the host through the router: the
+    /// calling DTE address of the call picks the terminal.
+    public init(configurations: [X25HostLinkConfiguration], xot: Bool) {
+        let configuration = configurations.first ?? X25HostLinkConfiguration(
+            line: "-", device: .tcp(host: "-", port: 1), hostAddress: .empty,
+            expectation: X25HostSession.Expectation(calling: .empty, nodeID: XIDNodeID(rawValue: 0), logicalUnits: []))
         network = X25NetworkDCE(configuration: X25NetworkDCE.Configuration(
             // The DTE restarts at link up; the network answers it rather than restarting too.
             packetLayer: X25PacketLayer.Settings(
                 packetSize: configuration.packetSize, window: configuration.packetWindow, logicalChannels: 1...4095, restartsOnLinkUp: false),
             lapb: xot ? nil : LAPBStation.Settings(t1: configuration.lapbT1, n2: configuration.lapbN2, window: configuration.lapbWindow),
             qllcResponseTimeout: .seconds(1)))
-        session = X25HostSession(expectation: configuration.expectation)
+        session = X25HostSession(expectations: configurations.map(\.expectation))
     }
 
     public var nextDeadline: NIODeadline? { network.nextDeadline }
@@ -88,7 +97,7 @@ public struct X25HostLink: Sendable {
                 } else {
                     channel = incoming
                     handleSession(sessionActions, now: now, into: &actions)
-                    handle(network.accept(channel: incoming, expectedNodeID: session.expectation.nodeID, now: now), now: now, into: &actions)
+                    handle(network.accept(channel: incoming, expectedNodeID: session.expectation?.nodeID, now: now), now: now, into: &actions)
                 }
             case .callCleared(let cleared, let info, let origin):
                 guard cleared == channel else { continue }

@@ -39,15 +39,23 @@ public struct X25HostSession: Sendable {
     /// one station, 1 stands for it.
     static let stationAddress: UInt8 = 1
 
-    public let expectation: Expectation
+    /// The terminals the host knows on this access (one on a switched line; over XOT every
+    /// line that reaches the host through the router).
+    public let expectations: [Expectation]
+    /// The terminal of the accepted call, while the call lasts.
+    public private(set) var expectation: Expectation?
     public private(set) var host: SNAHostStateMachine
     /// The accepted call's calling address, while the call lasts.
     public private(set) var calling: X121Address?
     public private(set) var isLinkOpen = false
 
     public init(expectation: Expectation) {
-        self.expectation = expectation
-        self.host = SNAHostStateMachine(configuration: .init(logicalUnits: expectation.logicalUnits))
+        self.init(expectations: [expectation])
+    }
+
+    public init(expectations: [Expectation]) {
+        self.expectations = expectations
+        self.host = SNAHostStateMachine(configuration: .init(logicalUnits: expectations.first?.logicalUnits ?? []))
     }
 
     public var facts: SNAHostFacts { host.facts }
@@ -63,10 +71,15 @@ public struct X25HostSession: Sendable {
         guard setup.userData.getInteger(at: setup.userData.readerIndex, as: UInt8.self) == Self.qllcCallUserData else {
             return (Self.refusedCause, [.fact(.callRefused(calling: calling, reason: "call user data is not QLLC (0xC3)"))])
         }
-        guard calling == expectation.calling else {
-            return (Self.refusedCallingCause, [.fact(.callRefused(calling: calling, reason: "unknown calling DTE \(calling), the host knows \(expectation.calling)"))])
+        guard let expected = expectations.first(where: { $0.calling == calling }) else {
+            let known = expectations.map(\.calling.description).joined(separator: ", ")
+            return (Self.refusedCallingCause, [.fact(.callRefused(calling: calling, reason: "unknown calling DTE \(calling), the host knows \(known)"))])
         }
         self.calling = calling
+        if expected != expectation {
+            host = SNAHostStateMachine(configuration: .init(logicalUnits: expected.logicalUnits))
+        }
+        expectation = expected
         return (nil, [.fact(.callAccepted(calling: calling, called: setup.calledAddress))])
     }
 
@@ -80,7 +93,7 @@ public struct X25HostSession: Sendable {
         calling = nil
         switch reason {
         case .unexpectedNodeID(let id):
-            return [.fact(.identificationRefused(nodeID: id, reason: "node id \(id) is not \(expectation.nodeID)"))]
+            return [.fact(.identificationRefused(nodeID: id, reason: "node id \(id) is not \(expectation.map { "\($0.nodeID)" } ?? "known")"))]
         default:
             return [.fact(.identificationRefused(nodeID: nil, reason: "\(reason)"))]
         }
