@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC",
+                "SDLC", "X25",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport", "BasicMode",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport", "BasicMode",
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -238,7 +238,7 @@ let package = Package(
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrVerify", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
         .testTarget(name: "LineTransportTests", dependencies: [
-            "LineTransport", "SDLC", "NetMgrTestSupport",
+            "LineTransport", "SDLC", "X25", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

@@ -35,6 +35,7 @@ struct DemoCommandTests {
         #expect(verdicts("BDLC1").count == 2 && verdicts("BDLC1").allSatisfy {
             $0.hasPrefix("  △") && $0.contains("station 0x41 on BSC1 line 1") && $0.contains("station 0x42 on BSC1 line 2") && $0.hasSuffix("kept: different terminal")
         })
+        #expect(verdicts("X25R1").count == 2 && verdicts("X25R1").allSatisfy { $0.hasPrefix("  ○") && $0.contains("DTE 44200001 XID 05D00002") && $0.hasSuffix("kept: same terminal") })
         let total = try #require(rows.first { $0.hasPrefix("  total") }).split(separator: " ")
         #expect(total.count == 6 && total[1] == total[2] && total[2] == total[3] && total[4] == "0", "\(total)")
 

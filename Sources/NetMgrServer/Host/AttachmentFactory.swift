@@ -34,8 +34,11 @@ struct AttachmentFactory: Sendable {
         case .bdlc:
             let plan = try BDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name)
             return try BDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
-        case .hdlcPacket, .hdlcPublic, .hdlcISDN:
-            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS, HDLC leased and BDLC lines only)")
+        case .hdlcPacket:
+            let plan = try X25LinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
+            return X25Attachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
+        case .hdlcPublic, .hdlcISDN:
+            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS, HDLC leased, HDLC packet and BDLC lines only)")
         }
     }
 }
