@@ -118,7 +118,7 @@ struct PromiseResolver {
 
     func lus(of resource: Resource) -> [LU] { definitions?.lus(of: resource.name) ?? [] }
 
-    private func expected() -> PromiseFact? {
+    func expected() -> PromiseFact? {
         guard let expect else { return nil }
         return PromiseFact(
             expected: expect, symbol: expect.symbol, source: "expect", resource: nil, procedure: nil,
@@ -127,7 +127,7 @@ struct PromiseResolver {
             addressByNode: nil)
     }
 
-    private func fact(_ promise: ResourcePromise, source: String) -> PromiseFact {
+    func fact(_ promise: ResourcePromise, source: String) -> PromiseFact {
         PromiseFact(
             expected: promise.promise, symbol: promise.promise.symbol, source: source, resource: promise.resource,
             procedure: promise.procedure.rawValue, reason: promise.reason,

@@ -16,6 +16,14 @@ public struct ReadStatistics: Hashable, Sendable, Codable {
     /// Line path: SDLC frames, and records too short to be one.
     public var sdlcFrames: Int = 0
     public var shortSDLCFrames: Int = 0
+    /// X.25 path (absent on others): LAPB frames, X.25 packets in I-frames, records that
+    /// were not LAPB or too short, I-frames whose packet did not decode, I-frames out of
+    /// N(S) sequence (retransmissions the receiver discards).
+    public var lapbFrames: Int? = nil
+    public var x25Packets: Int? = nil
+    public var unreadableLAPBRecords: Int? = nil
+    public var unreadableX25Packets: Int? = nil
+    public var outOfSequenceIFrames: Int? = nil
 
     public init() {}
 }

@@ -25,7 +25,7 @@ public struct Verifier: Sendable {
         let knownHosts = self.knownHosts(notes: &notes)
         var capture = CaptureSummary(
             path: path, linkType: .init(number: Int(reader.linkType.rawValue), name: reader.linkType.name),
-            kind: reader.linkType == .sdlc ? "line" : "ip", packets: 0, bytes: 0,
+            kind: reader.linkType == .sdlc || reader.linkType == .sita ? "line" : "ip", packets: 0, bytes: 0,
             fileBytes: reader.fileSize.map(Int.init), firstPacket: nil, lastPacket: nil, truncated: nil)
         var statistics = ReadStatistics()
         let builder = TerminalBuilder(resolver: PromiseResolver(definitions: options.definitions, expect: options.expect))
@@ -33,7 +33,23 @@ public struct Verifier: Sendable {
         var connections: [ConnectionFacts] = []
         var links: [SDLCLinkFacts] = []
         var terminals: [Terminal] = []
-        if reader.linkType == .sdlc {
+        var calls: [X25CallFacts]?
+        if reader.linkType == .sita {
+            var tracker = X25CallTracker()
+            var last = CaptureTime(nanosecondsSinceEpoch: 0)
+            try read(reader, into: &capture, &statistics) { packet in
+                last = packet.timestamp
+                tracker.record(packet.bytes, at: packet.timestamp)
+            }
+            tracker.finish(at: last)
+            statistics.lapbFrames = tracker.lapbFrames
+            statistics.x25Packets = tracker.x25Packets
+            statistics.unreadableLAPBRecords = tracker.unreadableRecords
+            statistics.unreadableX25Packets = tracker.unreadablePackets
+            statistics.outOfSequenceIFrames = tracker.outOfSequenceFrames
+            calls = tracker.calls
+            terminals = builder.terminals(from: tracker.calls)
+        } else if reader.linkType == .sdlc {
             var tracker = SDLCLineTracker(silence: options.linkSilence)
             var last = CaptureTime(nanosecondsSinceEpoch: 0)
             try read(reader, into: &capture, &statistics) { packet in
@@ -84,10 +100,11 @@ public struct Verifier: Sendable {
         }
         if let truncated = capture.truncated { notes.append("read up to a truncated record: \(truncated)") }
 
+        let isLine = reader.linkType == .sdlc || reader.linkType == .sita
         return VerificationReport(
             schemaVersion: VerificationReport.currentSchemaVersion, capture: capture,
             definitions: options.definitionsDirectory, expect: options.expect?.rawValue,
-            hosts: reader.linkType == .sdlc ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, terminals: terminals,
+            hosts: isLine ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, calls: calls, terminals: terminals,
             summary: ReportSummary(terminals: terminals), statistics: statistics, notes: notes)
     }
 

@@ -1,0 +1,50 @@
+import NetMgrTestSupport
+import X25
+
+/// X.25 line captures (LINKTYPE_SITA) the verifier and tshark tests share.
+enum X25Scenarios {
+    static let hostDTE = "44100001"
+    static let nodeDTE = "44200001"
+    static let nodeID: UInt32 = 0x05D0_0002
+
+    /// Node-a calls the host, activates LUs 2 and 3 and exchanges data; it dies; node-b
+    /// resets the link (SABM), restarts, calls again from `secondCalling` with
+    /// `secondNodeID`, and the LUs come back. The second call ends with a CLEAR from
+    /// the DTE with `clearCause` when given.
+    static func failover(
+        in directory: TemporaryDirectory, name: String = "x25-failover.pcap", secondCalling: String = nodeDTE,
+        secondNodeID: UInt32 = nodeID, clearCause: UInt8? = nil
+    ) throws -> String {
+        let capture = try SyntheticCapture(path: directory.file(name), link: .sita)
+        var line = X25Trace(capture)
+        var t = try line.linkUp(at: 0)
+        t = try line.call(calling: nodeDTE, called: hostDTE, nodeID: nodeID, at: t)
+        t = try line.activate(lus: [2, 3], at: t)
+        t = try line.data(lu: 2, at: t)
+        t = try line.data(lu: 3, at: t)
+        // Node-a is killed; the line is switched to node-b, which sets the link up again.
+        t = try line.linkUp(at: t + 500)
+        t = try line.call(calling: secondCalling, called: hostDTE, nodeID: secondNodeID, at: t)
+        t = try line.activate(lus: [2, 3], at: t)
+        t = try line.data(lu: 2, at: t)
+        if let clearCause { _ = try line.clear(cause: clearCause, diagnostic: 0, from: X25Trace.dte, at: t + 10) }
+        try capture.close()
+        return capture.path
+    }
+
+    /// One call the host's network clears at once with `cause` (no LU ever active), then
+    /// a call that works.
+    static func refusedThenAccepted(in directory: TemporaryDirectory, cause: UInt8) throws -> String {
+        let capture = try SyntheticCapture(path: directory.file("x25-refused.pcap"), link: .sita)
+        var line = X25Trace(capture)
+        var t = try line.linkUp(at: 0)
+        t = try line.call(calling: nodeDTE, called: hostDTE, nodeID: nodeID, at: t)
+        t = try line.clear(cause: cause, diagnostic: 0x47, from: X25Trace.dce, at: t)
+        line.logicalChannel = 2
+        t = try line.call(calling: nodeDTE, called: hostDTE, nodeID: nodeID, at: t + 100)
+        t = try line.activate(lus: [2], at: t)
+        _ = try line.data(lu: 2, at: t)
+        try capture.close()
+        return capture.path
+    }
+}

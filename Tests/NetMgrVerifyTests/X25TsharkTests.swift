@@ -1,0 +1,59 @@
+import NetMgrTestSupport
+import NetMgrVerify
+import Testing
+
+/// tshark 4.0 decodes the X.25 line captures (LINKTYPE_SITA) independently: LAPB, X.25
+/// call and clear packets, QLLC (`-o x25.payload_is_qllc_sna:TRUE`) and the SNA PIUs.
+/// tshark is required: a missing tshark fails these tests.
+@Suite("tshark: X.25 line captures")
+struct X25TsharkTests {
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory(prefix: "x25-tshark") }
+
+    @Test("a SITA capture of a QLLC call decodes as lapb → x25 → qllc → sna, nothing malformed")
+    func decodes() async throws {
+        let path = try X25Scenarios.failover(in: directory, clearCause: 0x00)
+        let rows = try await X25TsharkChecks.rows(path)
+        X25TsharkChecks.expectClean(rows)
+
+        // Direction: the DTE's frames "from Local" (flag bit clear), the DCE's "from Remote";
+        // LAPB command addresses B 0x01 from the DTE, A 0x03 from the DCE for I-frames.
+        let call = try #require(rows.first { !$0["x25.calling_address"].isEmpty })
+        #expect(call["sita.flags.flags"] == "0" && call["lapb.address"] == "0x01")
+        #expect(call["x25.called_address"] == X25Scenarios.hostDTE)
+        #expect(rows.contains { $0["sita.flags.flags"] == "1" && $0["lapb.address"] == "0x03" })
+
+        #expect(X25TsharkChecks.callingAddresses(rows) == [X25Scenarios.nodeDTE, X25Scenarios.nodeDTE])
+        let qllc = Set(rows.map { $0["qllc.control"] }.filter { !$0.isEmpty })
+        #expect(qllc == ["0xbf", "0x93", "0x73"], "QXID, QSM, QUA: \(qllc)")
+        // The node id in the QXID: XID format 0, PU type 2, then IDBLK/IDNUM.
+        #expect(rows.contains { $0["qllc.control"] == "0xbf" && $0["data.data"].hasSuffix("05d00002") })
+        #expect(X25TsharkChecks.actluRequests(rows).sorted() == [2, 2, 3, 3])
+        // The CLEAR REQUEST at the end: cause 0 (DTE originated).
+        #expect(rows.map { $0["x25.clear_cause"] }.filter { !$0.isEmpty } == ["0x00"])
+    }
+
+    @Test("a refused call: tshark and the verifier read the same clearing cause and diagnostic")
+    func clearCause() async throws {
+        let path = try X25Scenarios.refusedThenAccepted(in: directory, cause: 0x01)
+        let rows = try await X25TsharkChecks.rows(path)
+        X25TsharkChecks.expectClean(rows)
+        let clear = try #require(rows.first { !$0["x25.clear_cause"].isEmpty })
+        #expect(clear["x25.clear_cause"] == "0x01" && clear["sita.flags.flags"] == "1")
+        let report = try Verifier(options: VerifyOptions(expect: .same)).verify(path: path)
+        let refused = try #require(report.calls?.first)
+        #expect(X25TsharkChecks.number(clear["x25.clear_cause"]) == refused.clearCause)
+        #expect(X25TsharkChecks.number(clear["x25.diagnostic"]) == refused.clearDiagnostic)
+    }
+
+    @Test("tshark's calling addresses before and after the failover equal the verifier's")
+    func callingAddressesMatchVerifier() async throws {
+        let path = try X25Scenarios.failover(in: directory, name: "other-dte.pcap", secondCalling: "44200002")
+        let rows = try await X25TsharkChecks.rows(path)
+        let report = try Verifier(options: VerifyOptions(expect: .same)).verify(path: path)
+        let boundary = try #require(report.terminals.first?.boundaries.first)
+        #expect(X25TsharkChecks.callingAddresses(rows) == [boundary.before.dteAddress, boundary.after.dteAddress].compactMap { $0 })
+        #expect(X25TsharkChecks.callingAddresses(rows) == ["44200001", "44200002"])
+    }
+}
