@@ -21,13 +21,20 @@ public struct LineSwitchConfiguration: Sendable {
         public var hostPort: Endpoint
         /// Where each node's netmgrd connects (the node's `device`).
         public var nodePorts: [NodePort]
+        /// The line's procedure: `.hdlcLeased` lines carry SDLC, `.hdlcPacket` lines carry
+        /// LAPB (X.25); the line monitor records each kind in its own link type.
+        public var procedure: Procedure
 
-        public init(unit: LineSwitchUnit, name: String? = nil, hostPort: Endpoint, nodePorts: [NodePort]) {
+        public init(unit: LineSwitchUnit, name: String? = nil, hostPort: Endpoint, nodePorts: [NodePort], procedure: Procedure = .hdlcLeased) {
             self.unit = unit
             self.name = name
             self.hostPort = hostPort
             self.nodePorts = nodePorts
+            self.procedure = procedure
         }
+
+        /// Whether the line carries X.25 (LAPB frames) rather than SDLC.
+        public var isX25: Bool { procedure == .hdlcPacket }
     }
 
     public var control: Endpoint
@@ -80,7 +87,7 @@ public struct LineSwitchConfiguration: Sendable {
                 }
                 nodePorts.append(NodePort(node: node.name, endpoint: endpoint))
             }
-            lines.append(Line(unit: unit, name: line.name, hostPort: hostPort, nodePorts: nodePorts))
+            lines.append(Line(unit: unit, name: line.name, hostPort: hostPort, nodePorts: nodePorts, procedure: line.procedure))
         }
         for unit in hostPorts.keys where !lines.contains(where: { $0.unit == unit }) {
             throw LineSwitchConfigurationError("--host-port \"\(unit)\": no line in the definitions has switch: \(unit)")
