@@ -110,7 +110,7 @@ let package = Package(
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
         .target(
             name: "NetMgrVerify",
-            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC"]
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", "X25", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // Runs netmgr's processes for the demo, the integration tests and the benchmarks:
@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
         // Also runs `netmgr verify` as an operator would; depending on it makes sure it is built.
         .testTarget(name: "NetMgrVerifyTests", dependencies: [
-            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport", "netmgr",
+            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "X25", "NetMgrAddresses", "NetMgrTestSupport", "netmgr",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Real processes on loopback; depending on the executables makes sure they are built.
