@@ -17,6 +17,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "SDLCFrames": SDLCFramesTarget.run,
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
+    "X25Line": X25LineTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }

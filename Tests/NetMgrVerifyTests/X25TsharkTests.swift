@@ -58,3 +58,23 @@ struct X25TsharkTests {
         #expect(X25TsharkChecks.callingAddresses(rows) == ["44200001", "44200002"])
     }
 }
+
+extension X25TsharkTests {
+    @Test("XOT: the same call over TCP port 1998 decodes as xot → x25 → qllc → sna, nothing malformed")
+    func xot() async throws {
+        let path = try X25Scenarios.xotCall(in: directory, clearCause: 0x09)
+        let fields = ["frame.number", "_ws.malformed", "_ws.expert.severity", "frame.protocols", "x25.calling_address", "x25.called_address",
+                      "x25.clear_cause", "qllc.control", "sna.th.daf", "sna.th.oaf", "sna.rh.rri", "sna.rh.ru_category", "data.data"]
+        let rows = try await Tshark.fields(path, fields, filter: "xot", options: X25TsharkChecks.options)
+        #expect(rows.count >= 15, "tshark decoded \(rows.count) XOT packets")
+        #expect(rows.allSatisfy { $0.count == fields.count && $0[1].isEmpty }, "malformed: \(rows.filter { $0.count > 1 && !$0[1].isEmpty })")
+        #expect(rows.allSatisfy { $0[3].contains("tcp:xot:x25") })
+        #expect(rows.contains { $0[3].contains("x25:qllc:sna") })
+        #expect(rows.compactMap { $0[4].isEmpty ? nil : $0[4] } == [X25Scenarios.nodeDTE])
+        #expect(rows.compactMap { $0[5].isEmpty ? nil : $0[5] } == [X25Scenarios.hostDTE])
+        #expect(rows.compactMap { $0[6].isEmpty ? nil : $0[6] } == ["0x09"])
+        #expect(Set(rows.compactMap { $0[7].isEmpty ? nil : $0[7] }) == ["0xbf", "0x93", "0x73"])
+        let actlu = rows.filter { $0[11] == "0x03" && $0[10] == "0" && $0[12].hasPrefix("0d") }.compactMap { X25TsharkChecks.number($0[8]) }
+        #expect(actlu == [2, 3])
+    }
+}

@@ -48,3 +48,21 @@ enum X25Scenarios {
         return capture.path
     }
 }
+
+extension X25Scenarios {
+    /// The same call over XOT (TCP port 1998, Ethernet capture): node 127.0.32.101 calls the
+    /// host at 127.0.32.102, QXID, QSM/QUA, ACTPU/ACTLU/BIND, data, and a CLEAR from the host
+    /// with `clearCause`.
+    static func xotCall(in directory: TemporaryDirectory, clearCause: UInt8) throws -> String {
+        let capture = try SyntheticCapture(path: directory.file("xot.pcap"), link: .ethernet)
+        let flow = TCPFlow(capture, client: "127.0.32.101", port: 40_001, host: "127.0.32.102", hostPort: UInt16(XOTFraming.port))
+        var line = X25Trace(capture, xot: flow)
+        var t = try line.linkUp(at: 0)
+        t = try line.call(calling: nodeDTE, called: hostDTE, nodeID: nodeID, at: t)
+        t = try line.activate(lus: [2, 3], at: t)
+        t = try line.data(lu: 2, at: t)
+        _ = try line.clear(cause: clearCause, diagnostic: 0, from: X25Trace.dce, at: t + 10)
+        try capture.close()
+        return capture.path
+    }
+}

@@ -8,15 +8,19 @@ import X25
 /// without FCS), built with the X25 module: the node as DTE, the host's network as DCE.
 /// Every I-frame carries the sender's next N(S); commands use the sender's command address
 /// (DTE: B 0x01, DCE: A 0x03), responses its response address.
+/// With `xot`, the same packets go XOT-framed (RFC 1613) over that TCP connection instead
+/// (the node is the client, the host listens on 1998), with no LAPB.
 struct X25Trace {
     let capture: SyntheticCapture
+    var xot: TCPFlow?
     var logicalChannel: UInt16 = 1
     private var sent: [SITAHeader.Direction: UInt8] = [:]
     private var packetsSent: [SITAHeader.Direction: UInt8] = [:]
     private var sequence: UInt16 = 0
 
-    init(_ capture: SyntheticCapture) {
+    init(_ capture: SyntheticCapture, xot: TCPFlow? = nil) {
         self.capture = capture
+        self.xot = xot
     }
 
     static let dte = SITAHeader.Direction.fromLocal
@@ -28,8 +32,14 @@ struct X25Trace {
         try capture.frame(SITAHeader.lapb(direction).bytes + Array(frame.bytes.readableBytesView), at: ms)
     }
 
-    /// SABM from the DTE, UA from the DCE; resets both sides' sequence numbers.
+    /// SABM from the DTE, UA from the DCE; resets both sides' sequence numbers. Over XOT:
+    /// the TCP handshake.
     mutating func linkUp(at ms: Double) throws -> Double {
+        if xot != nil {
+            try xot!.handshake(at: ms)
+            packetsSent = [:]
+            return ms + 2
+        }
         try frame(LAPBFrame(address: LAPBRole.dte.commandAddress, control: .sabm()), from: Self.dte, at: ms)
         try frame(LAPBFrame(address: LAPBRole.dce.responseAddress, control: .ua(final: true)), from: Self.dce, at: ms + 1)
         sent = [:]
@@ -39,6 +49,10 @@ struct X25Trace {
 
     /// One X.25 packet in an I-frame.
     mutating func packet(_ packet: X25Packet, from direction: SITAHeader.Direction, at ms: Double) throws {
+        if xot != nil {
+            try xot!.send(direction == Self.dte ? .client : .host, Array(XOTFraming.frame(packet).readableBytesView), at: ms)
+            return
+        }
         let other: SITAHeader.Direction = direction == .fromLocal ? .fromRemote : .fromLocal
         let ns = sent[direction] ?? 0
         let control = LAPBControl.information(ns: ns, nr: sent[other] ?? 0, poll: false)
