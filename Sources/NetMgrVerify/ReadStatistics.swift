@@ -24,6 +24,10 @@ public struct ReadStatistics: Hashable, Sendable, Codable {
     public var unreadableLAPBRecords: Int? = nil
     public var unreadableX25Packets: Int? = nil
     public var outOfSequenceIFrames: Int? = nil
+    /// XOT on the IP path (absent without it): TCP connections to or from port 1998, and
+    /// directions whose XOT framing broke (bad version or length, a gap in the stream).
+    public var xotConnections: Int? = nil
+    public var xotFramingErrors: Int? = nil
 
     public init() {}
 }

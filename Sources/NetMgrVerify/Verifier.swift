@@ -63,7 +63,7 @@ public struct Verifier: Sendable {
             terminals = builder.terminals(from: links)
         } else {
             let hostSet = Set(knownHosts.keys)
-            var configuration = TCPReassembler.Configuration(serverPorts: Set(hostSet.map(\.port)).union([23]))
+            var configuration = TCPReassembler.Configuration(serverPorts: Set(hostSet.map(\.port)).union([23, XOTStreamTracker.port]))
             if !hostSet.isEmpty {
                 configuration.roleHint = { sender, receiver in
                     if hostSet.contains(receiver) { return .senderIsClient }
@@ -72,18 +72,19 @@ public struct Verifier: Sendable {
                 }
             }
             let reassembler = TCPReassembler(configuration: configuration)
-            var tracker = ConnectionTracker(knownHosts: knownHosts, discover: options.discoverHosts)
+            var router = IPStreamRouter(telnet: ConnectionTracker(knownHosts: knownHosts, discover: options.discoverHosts))
             try read(reader, into: &capture, &statistics) { packet in
                 let decoded = PacketDecoder.decode(packet)
-                tracker.now = packet.timestamp
+                router.telnet.now = packet.timestamp
                 if let tcp = decoded.tcp, let ip = decoded.ip, !tcp.flags.isDisjoint(with: [.fin, .rst]) {
-                    tracker.noteControl(
+                    router.telnet.noteControl(
                         from: TCPEndpoint(address: ip.source, port: tcp.sourcePort),
                         to: TCPEndpoint(address: ip.destination, port: tcp.destinationPort), flags: tcp.flags)
                 }
-                reassembler.process(decoded, at: packet.timestamp, consumer: &tracker)
+                reassembler.process(decoded, at: packet.timestamp, consumer: &router)
             }
-            reassembler.finish(consumer: &tracker)
+            reassembler.finish(consumer: &router)
+            let tracker = router.telnet
             let counters = reassembler.statistics
             statistics.tcpSegments = counters.tcpSegments
             statistics.tcpConnections = counters.connectionsOpened
@@ -94,6 +95,16 @@ public struct Verifier: Sendable {
             statistics.otherPackets = counters.notTCP + counters.fragmentsSkipped + counters.unreadableTCPHeaders
             connections = tracker.finished.sorted { $0.id < $1.id }
             terminals = builder.terminals(from: connections)
+            if router.xot.connections > 0 {
+                // XOT (X.25 over TCP port 1998): its calls, judged like an X.25 line's.
+                let xotCalls = router.xot.calls
+                calls = xotCalls
+                statistics.x25Packets = router.xot.x25Packets
+                statistics.unreadableX25Packets = router.xot.unreadablePackets
+                statistics.xotConnections = router.xot.connections
+                statistics.xotFramingErrors = router.xot.framingErrors
+                terminals += builder.terminals(from: xotCalls)
+            }
         }
         if statistics.truncatedPackets > 0 {
             notes.append("\(statistics.truncatedPackets) packet(s) were cut by the snapshot length (\(reader.snapshotLength) bytes): their missing bytes are gaps")

@@ -78,9 +78,16 @@ struct X25CallTracker {
         calls.sort { $0.index < $1.index }
     }
 
+    /// The carrier went away (an XOT connection closed or reset): its calls end.
+    mutating func carrierLost(at time: CaptureTime, reason: String) {
+        endAll(at: ReportTime(time), reason: reason)
+        calls.sort { $0.index < $1.index }
+    }
+
     // MARK: Packet layer
 
-    private mutating func packet(_ information: ByteBuffer, direction: SITAHeader.Direction, at time: ReportTime) {
+    /// One X.25 packet (from a LAPB I-frame, or an XOT record): `.fromLocal` is the DTE's.
+    mutating func packet(_ information: ByteBuffer, direction: SITAHeader.Direction, at time: ReportTime) {
         guard let packet = try? X25Packet(parsing: information) else {
             unreadablePackets += 1
             return

@@ -96,3 +96,23 @@ struct VerifierX25Tests {
         #expect(try VerificationReport.decode(json: data) == report)
     }
 }
+
+extension VerifierX25Tests {
+    @Test("XOT (TCP port 1998): the same calling DTE address from the other node's connection is ○ kept; another is broken")
+    func xotFailover() throws {
+        let report = try verify(try X25Scenarios.xotFailover(in: directory))
+        #expect(report.capture.kind == "ip")
+        let calls = try #require(report.calls)
+        #expect(calls.map(\.index) == [1, 2] && calls.map(\.endReason) == ["xot-reset", "capture-end"])
+        #expect(calls.allSatisfy { $0.callingAddress == "44200001" && $0.nodeID == "05D00002" && $0.activeLUs == [2, 3] })
+        #expect(report.statistics.xotConnections == 2 && report.statistics.xotFramingErrors == 0 && report.statistics.x25Packets ?? 0 > 20)
+        let terminal = try #require(report.terminals.first { $0.kind == "x25" })
+        let boundary = try #require(terminal.boundaries.first)
+        #expect(boundary.verdict == .kept && boundary.closed == calls[0].ended)
+        #expect(report.summary.exitCode == 0)
+
+        let other = try verify(try X25Scenarios.xotFailover(in: directory, name: "xot-other.pcap", secondCalling: "44200003"))
+        #expect(other.terminals.first { $0.kind == "x25" }?.boundaries.first?.differences == ["calling DTE address 44200001 → 44200003"])
+        #expect(other.summary.exitCode == 1)
+    }
+}

@@ -66,3 +66,26 @@ extension X25Scenarios {
         return capture.path
     }
 }
+
+extension X25Scenarios {
+    /// A failover over XOT: node-a (127.0.32.101) calls the host (127.0.32.102:1998) and
+    /// activates LUs 2 and 3; the host resets node-a's dead connection; node-b
+    /// (127.0.32.103) connects and calls from `secondCalling`.
+    static func xotFailover(in directory: TemporaryDirectory, name: String = "xot-failover.pcap", secondCalling: String = nodeDTE) throws -> String {
+        let capture = try SyntheticCapture(path: directory.file(name), link: .ethernet)
+        let host = "127.0.32.102", port = UInt16(XOTFraming.port)
+        var a = X25Trace(capture, xot: TCPFlow(capture, client: "127.0.32.101", port: 40_001, host: host, hostPort: port, seed: 11))
+        var t = try a.linkUp(at: 0)
+        t = try a.call(calling: nodeDTE, called: hostDTE, nodeID: nodeID, at: t)
+        t = try a.activate(lus: [2, 3], at: t)
+        t = try a.data(lu: 2, at: t)
+        try a.xot!.reset(.host, at: t + 400)
+        var b = X25Trace(capture, xot: TCPFlow(capture, client: "127.0.32.103", port: 40_002, host: host, hostPort: port, seed: 12))
+        t = try b.linkUp(at: t + 500)
+        t = try b.call(calling: secondCalling, called: hostDTE, nodeID: nodeID, at: t)
+        t = try b.activate(lus: [2, 3], at: t)
+        _ = try b.data(lu: 3, at: t)
+        try capture.close()
+        return capture.path
+    }
+}
