@@ -15,6 +15,8 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "TN3270Server": TN3270ServerTarget.run,
     "HDLC": HDLCTarget.run,
     "SDLCFrames": SDLCFramesTarget.run,
+    "X25Frames": X25FramesTarget.run,
+    "XOT": XOTTarget.run,
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
     "X25Line": X25LineTarget.run,

@@ -93,7 +93,7 @@ import Testing
         #expect(throws: X25PacketError(field: "address block digit 1", offset: 4, reason: .invalidDigit(0x0A))) {
             try X25Packet(parsing: buffer([0x10, 0x01, 0x0B, 0x02, 0x1A]))
         }
-        #expect(throws: X25PacketError(field: "facility 0x42", offset: 7, reason: .truncated(needed: 2, available: 1))) {
+        #expect(throws: X25PacketError(field: "facility 0x42", offset: 6, reason: .truncated(needed: 2, available: 1))) {
             try X25Packet(parsing: buffer([0x10, 0x01, 0x0B, 0x00, 0x02, 0x42, 0x07]))
         }
         #expect(throws: X25PacketError(field: "packet size facility", offset: 6, reason: .invalidValue(0x0D07))) {

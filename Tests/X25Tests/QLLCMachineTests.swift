@@ -1,0 +1,159 @@
+import NIOCore
+import Testing
+@testable import X25
+
+/// QLLC secondary and primary transitions, and the whole stack end to end: QLLCTerminal
+/// (LAPB DTE, X.25 DTE, QLLC secondary, PU 2) against X25NetworkDCE (LAPB DCE, X.25 DCE,
+/// QLLC primary) with a minimal SNA host in the test, over LAPB and over XOT.
+@Suite struct QLLCMachineTests {
+    static let nodeID = XIDNodeID(parsing: "05D00002")!
+    static let host = X121Address(parsing: "44100001")!
+    static let terminal = X121Address(parsing: "44200001")!
+
+    @Test func secondaryAnswersQXIDQSMAndQDISC() {
+        var secondary = QLLCSecondary(configuration: QLLCSecondary.Configuration(nodeID: Self.nodeID))
+        let xid = secondary.receive(buffer([0xFF, 0xBF]))
+        #expect(xid == [.identificationRequested(nil), .send(.exchangeIdentification(nodeID: Self.nodeID, command: false))])
+        #expect(secondary.receive(buffer([0xFF, 0x93])) == [.send(.response(.qua)), .opened])
+        #expect(secondary.isOpen)
+        #expect(secondary.receive(buffer([0xFF, 0x93])) == [.closed(.reset), .send(.response(.qua)), .opened])
+        #expect(secondary.receive(buffer([0xFF, 0x53])) == [.send(.response(.qua)), .closed(.disconnected)])
+        #expect(secondary.receive(buffer([0xFF, 0x53])) == [.send(.response(.qdm))])
+        #expect(secondary.receive(buffer([0xFF, 0xF3, 7])) == [.send(.response(.qtest, information: buffer([7])))])
+        let unknown = secondary.receive(buffer([0xFF, 0x11]))
+        #expect(unknown.first == .send(.response(.qfrmr, information: buffer([0x11]))))
+    }
+
+    @Test func primaryMatchesTheNodeIDThenOpens() {
+        var primary = QLLCPrimary(configuration: QLLCPrimary.Configuration(expectedNodeID: Self.nodeID, responseTimeout: .seconds(1), attempts: 2))
+        #expect(primary.start(now: t0) == [.send(.command(.qxid))])
+        let xid = QLLCPacket.exchangeIdentification(nodeID: Self.nodeID, command: false)
+        let identified = primary.receive(xid, now: t0)
+        #expect(identified == [.identified(SNAXID.format0(nodeID: Self.nodeID)), .send(.command(.qsm))])
+        #expect(primary.receive(.response(.qua), now: t0) == [.opened])
+        #expect(primary.isOpen)
+        #expect(primary.stop(now: t0) == [.send(.command(.qdisc))])
+        #expect(primary.receive(.response(.qua), now: t0) == [.closed])
+    }
+
+    @Test func primaryRefusesAnotherNodeAndTimesOut() {
+        var primary = QLLCPrimary(configuration: QLLCPrimary.Configuration(expectedNodeID: Self.nodeID, responseTimeout: .seconds(1), attempts: 2))
+        _ = primary.start(now: t0)
+        let other = XIDNodeID(parsing: "05D00009")!
+        #expect(primary.receive(.exchangeIdentification(nodeID: other, command: false), now: t0) == [.failed(.unexpectedNodeID(other))])
+        _ = primary.start(now: t0)
+        #expect(primary.tick(now: t0 + .seconds(1)) == [.send(.command(.qxid))])
+        #expect(primary.tick(now: t0 + .seconds(2)) == [.failed(.noResponse)])
+    }
+
+    /// Runs terminal and network against each other on a perfect line until quiet; the
+    /// test's SNA host sends ACTPU, ACTLU for each LU, and answers nothing else.
+    struct Wire {
+        var terminal: QLLCTerminal
+        var network: X25NetworkDCE
+        var terminalEvents: [QLLCTerminal.Action] = []
+        var networkEvents: [X25NetworkDCE.Action] = []
+        var expectedNodeID: XIDNodeID?
+        var luAddresses: [UInt8] = [2, 3]
+        var now = t0
+
+        mutating func run(_ first: [QLLCTerminal.Action]) {
+            var toNetwork = first.compactMap { if case .transmit(let b) = $0 { b } else { nil } }
+            terminalEvents += first
+            var toTerminal: [ByteBuffer] = []
+            var rounds = 0
+            while (!toNetwork.isEmpty || !toTerminal.isEmpty), rounds < 500 {
+                rounds += 1
+                var nextToTerminal: [ByteBuffer] = []
+                var nextToNetwork: [ByteBuffer] = []
+                for bytes in toNetwork {
+                    let actions = network.receive(bytes, now: now)
+                    networkEvents += actions
+                    for action in actions {
+                        switch action {
+                        case .transmit(let b): nextToTerminal.append(b)
+                        case .incomingCall(let channel, _):
+                            for a in network.accept(channel: channel, expectedNodeID: expectedNodeID, now: now) {
+                                networkEvents.append(a)
+                                if case .transmit(let b) = a { nextToTerminal.append(b) }
+                            }
+                        case .logicalLinkOpened(let channel):
+                            var pius = [SNAPathInformationUnit.request(.sessionControl, destination: 0, origin: 0, sequenceNumber: 1, ru: ByteBuffer(bytes: [0x11, 0x01, 0x01])).bytes]
+                            for lu in luAddresses {
+                                pius.append(SNAPathInformationUnit.request(.sessionControl, destination: lu, origin: 0, sequenceNumber: 1, ru: ByteBuffer(bytes: [0x0D, 0x01, 0x01])).bytes)
+                            }
+                            for piu in pius {
+                                for a in (try? network.sendPIU(piu, channel: channel, now: now)) ?? [] {
+                                    networkEvents.append(a)
+                                    if case .transmit(let b) = a { nextToTerminal.append(b) }
+                                }
+                            }
+                        default: break
+                        }
+                    }
+                }
+                for bytes in toTerminal {
+                    let actions = terminal.receive(bytes, now: now)
+                    terminalEvents += actions
+                    for case .transmit(let b) in actions { nextToNetwork.append(b) }
+                }
+                toNetwork = nextToNetwork
+                toTerminal = nextToTerminal
+            }
+        }
+    }
+
+    func configuration(lapb: Bool) -> QLLCTerminal.Configuration {
+        QLLCTerminal.Configuration(
+            ownAddress: Self.terminal, hostAddress: Self.host, nodeID: Self.nodeID, localAddresses: [2, 3],
+            packetLayer: X25PacketLayer.Settings(restartsOnLinkUp: lapb), lapb: lapb ? LAPBStation.Settings() : nil)
+    }
+
+    @Test(arguments: [true, false])
+    func terminalCallsIdentifiesAndAnswersACTPUAndACTLU(overLAPB: Bool) throws {
+        var wire = Wire(
+            terminal: QLLCTerminal(configuration: configuration(lapb: overLAPB)),
+            network: X25NetworkDCE(configuration: X25NetworkDCE.Configuration(
+                packetLayer: X25PacketLayer.Settings(restartsOnLinkUp: overLAPB), lapb: overLAPB ? LAPBStation.Settings() : nil)),
+            expectedNodeID: Self.nodeID)
+        wire.networkEvents += wire.network.start(now: t0)
+        if overLAPB {
+            wire.run(wire.terminal.start(now: t0))
+        } else {
+            // Over XOT the network side is ready with the connection.
+            wire.run(wire.terminal.start(now: t0))
+        }
+        let incoming = wire.networkEvents.compactMap { if case .incomingCall(_, let setup) = $0 { setup } else { nil } }
+        #expect(incoming.map(\.callingAddress) == [Self.terminal])
+        #expect(incoming.map(\.calledAddress) == [Self.host])
+        #expect(incoming.map { bytes($0.userData) } == [[0xC3]])
+        #expect(wire.networkEvents.contains { if case .identified(_, let xid) = $0 { xid.nodeID == Self.nodeID } else { false } })
+        #expect(wire.terminalEvents.contains(.logicalLinkOpened))
+        #expect(wire.terminalEvents.contains(.physicalUnit(.physicalUnitActivated)))
+        #expect(wire.terminalEvents.contains(.physicalUnit(.logicalUnitActivated(2))))
+        #expect(wire.terminalEvents.contains(.physicalUnit(.logicalUnitActivated(3))))
+        // The host got +RSP to ACTPU and both ACTLUs.
+        let responses = wire.networkEvents.compactMap { if case .piu(_, let b) = $0 { try? SNAPathInformationUnit(parsing: b) } else { nil } }
+        #expect(responses.filter(\.isResponse).count == 3)
+        #expect(wire.terminal.isOpen)
+    }
+
+    @Test func hostRefusesAnotherNodeID() {
+        var wire = Wire(
+            terminal: QLLCTerminal(configuration: configuration(lapb: true)),
+            network: X25NetworkDCE(configuration: X25NetworkDCE.Configuration()),
+            expectedNodeID: XIDNodeID(parsing: "05D00009")!)
+        wire.run(wire.terminal.start(now: t0))
+        #expect(wire.networkEvents.contains(.identificationFailed(channel: 1, .unexpectedNodeID(Self.nodeID))))
+        #expect(wire.terminalEvents.contains { if case .callCleared(_, .remote) = $0 { true } else { false } })
+        #expect(!wire.terminal.isOpen)
+        // The terminal calls again after its retry delay.
+        #expect(wire.terminal.nextDeadline == t0 + .seconds(2))
+        let again = wire.terminal.tick(now: t0 + .seconds(2))
+        let calls = again.compactMap { action -> X25Packet? in
+            guard case .transmit(let b) = action, let frame = try? LAPBFrame(parsing: b), frame.information.readableBytes > 0 else { return nil }
+            return try? X25Packet(parsing: frame.information)
+        }
+        #expect(calls.contains { if case .callRequest = $0.body { true } else { false } })
+    }
+}
