@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC",
+                "SDLC", "X25",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "LineTransport",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "LineTransport",
+                "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "LineTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -227,7 +227,7 @@ let package = Package(
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrVerify", "NetMgrTestSupport", "netmgr", "netmgrd",
         ]),
         .testTarget(name: "LineTransportTests", dependencies: [
-            "LineTransport", "SDLC", "NetMgrTestSupport",
+            "LineTransport", "SDLC", "X25", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

@@ -8,18 +8,22 @@
 ///   this release**: `parse(device:)` refuses them with `LineDeviceError.serialNotSupported`.
 ///   A later `SerialLineTransport` only has to produce a NIO channel for the descriptor;
 ///   the HDLC handlers and everything above them stay as they are.
+/// - `xot:HOST:PORT`: X.25 over TCP (RFC 1613) to a router or packet network; it carries
+///   X.25 packets without LAPB and without a line switch. Opened with `XOTTransport`.
 public enum LineDevice: Hashable, Sendable, CustomStringConvertible {
     case tcp(host: String, port: Int)
+    case xot(host: String, port: Int)
 
     /// Parses a device string from the definitions or the command line.
     public static func parse(device text: String) throws(LineDeviceError) -> LineDevice {
         let trimmed = String(text.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
         if trimmed.isEmpty { throw .empty }
         if trimmed.hasPrefix("/dev/") || trimmed.hasPrefix("/") { throw .serialNotSupported(path: trimmed) }
-        guard trimmed.lowercased().hasPrefix("tcp:") else { throw .unknownScheme(device: trimmed) }
+        let lower = trimmed.lowercased()
+        guard lower.hasPrefix("tcp:") || lower.hasPrefix("xot:") else { throw .unknownScheme(device: trimmed) }
         let rest = String(trimmed.dropFirst(4))
         let (host, port) = try parseHostPort(rest, device: trimmed)
-        return .tcp(host: host, port: port)
+        return lower.hasPrefix("xot:") ? .xot(host: host, port: port) : .tcp(host: host, port: port)
     }
 
     /// Splits `HOST:PORT` or `[V6]:PORT`.
@@ -49,6 +53,13 @@ public enum LineDevice: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .tcp(let host, let port): return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+        case .xot(let host, let port): return host.contains(":") ? "xot:[\(host)]:\(port)" : "xot:\(host):\(port)"
         }
+    }
+
+    /// Whether the device carries X.25 packets over TCP (XOT) rather than HDLC frames.
+    public var isXOT: Bool {
+        if case .xot = self { return true }
+        return false
     }
 }

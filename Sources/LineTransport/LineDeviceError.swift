@@ -8,7 +8,7 @@ public enum LineDeviceError: Error, Hashable, Sendable, CustomStringConvertible 
     case badPort(device: String, port: String)
 
     public var description: String {
-        let expected = "expected tcp:HOST:PORT"
+        let expected = "expected tcp:HOST:PORT (or xot:HOST:PORT for X.25 over TCP)"
         switch self {
         case .empty:
             return "line device is empty; \(expected)"

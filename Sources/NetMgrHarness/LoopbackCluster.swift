@@ -92,10 +92,10 @@ public final class LoopbackCluster: @unchecked Sendable {
         return nil
     }
 
-    /// Switched lines and the host-side port the line switch gives each (control port + 10 + 10 × index).
+    /// Switched lines (SDLC and X.25) and the host-side port the line switch gives each (control port + 10 + 10 × index).
     public var switchedLines: [(line: Line, hostSide: Endpoint)] {
         guard let control = definitions.cluster.lineSwitch else { return [] }
-        return definitions.lines.filter { $0.switchUnit != nil && $0.procedure.isSDLC }.enumerated().map { index, line in
+        return definitions.lines.filter { $0.switchUnit != nil && ($0.procedure.isSDLC || $0.procedure == .hdlcPacket) }.enumerated().map { index, line in
             (line, Endpoint(host: control.host, port: control.port + 10 + 10 * index))
         }
     }
@@ -112,7 +112,7 @@ public final class LoopbackCluster: @unchecked Sendable {
         if behaviour.holdAfterCloseSeconds > 0 { arguments += ["--hold-after-close", String(behaviour.holdAfterCloseSeconds)] }
         arguments += behaviour.extraArguments
         for (line, hostSide) in switchedLines {
-            arguments += ["--sdlc-line", "\(line.switchUnit!)=tcp:\(hostSide)"]
+            arguments += [line.procedure == .hdlcPacket ? "--x25-line" : "--sdlc-line", "\(line.switchUnit!)=tcp:\(hostSide)"]
         }
         let process = try ChildProcess(name: "host", executable: binaries.netmgr, arguments: arguments, logPath: logPath("host"))
         host = process

@@ -9,10 +9,11 @@ import ServiceLifecycle
 struct SimHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
-        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, and the SDLC primary on switched lines.",
+        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, the SDLC primary on switched lines, and the X.25 network with a QLLC host on switched packet lines.",
         discussion: """
             Prints "ready: tn3270 HOST:PORT" on standard output once it listens, and \
-            "ready: sdlc-host COMn Unitm Linek" when it first reaches a line. Stops on SIGTERM \
+            "ready: sdlc-host COMn Unitm Linek" when it first reaches an SDLC line, \
+            "ready: x25-host COMn Unitm Linek" when it first reaches an X.25 access line. Stops on SIGTERM \
             or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
             Exit codes: 0 stopped cleanly, 1 runtime failure (e.g. the port is in use), 2 unusable \
             input (unreadable or invalid definitions, a journal that cannot be written), 64 bad \
@@ -26,6 +27,9 @@ struct SimHostCommand: AsyncParsableCommand {
     @OptionGroup(title: "SDLC host (the primary station on switched leased lines)")
     var sdlc: SDLCHostOptions
 
+    @OptionGroup(title: "X.25 host (network and QLLC host on switched hdlc-packet lines)")
+    var x25: X25HostOptions
+
     @Option(help: ArgumentHelp("Append what the host saw to this file, one JSON object per line.", valueName: "file"))
     var journal: String?
 
@@ -33,8 +37,8 @@ struct SimHostCommand: AsyncParsableCommand {
 
     func validate() throws {
         // Each side validates its own options; the command needs at least one side.
-        guard tn3270.isRequested || sdlc.isEnabled else {
-            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line).")
+        guard tn3270.isRequested || sdlc.isEnabled || x25.isEnabled else {
+            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line) and/or --x25-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an X.25 access line).")
         }
     }
 
@@ -63,6 +67,19 @@ struct SimHostCommand: AsyncParsableCommand {
             }
             services.append(SDLCHostService(links: links, journal: journal, logger: Logger(label: "netmgr.sim.host.sdlc"), onConnected: { line in
                 FileHandle.standardOutput.write(Data("ready: sdlc-host \(line)\n".utf8))
+            }))
+        }
+
+        if x25.isEnabled {
+            let links: [X25HostLinkConfiguration]
+            do {
+                links = try x25.links(definitions: definitions)
+            } catch {
+                printError("error: \(error)")
+                throw Exit.unreadable
+            }
+            services.append(X25HostService(links: links, journal: journal, logger: Logger(label: "netmgr.sim.host.x25"), onConnected: { line in
+                FileHandle.standardOutput.write(Data("ready: x25-host \(line)\n".utf8))
             }))
         }
 

@@ -77,6 +77,8 @@ struct CheckCommandTests {
         #expect(real.contains("△") && real.contains("127.0.0.11") && real.contains("127.0.0.12"))
         let line = try #require(rows.first { $0.contains(" SDLC1 ") })
         #expect(line.contains("○") && line.contains("station 0xC1") && line.contains("05D00001"))
+        let packet = try #require(rows.first { $0.contains(" X25R1 ") })
+        #expect(packet.contains("○") && packet.contains("calling DTE 44200001") && packet.contains("XID 05D00002") && packet.contains("LUs 2,3"))
     }
 
     @Test("--against lists every difference the seed requires to be identical")

@@ -32,6 +32,7 @@ struct DemoCommandTests {
         #expect(verdicts("TNVIP").count == 4 && verdicts("TNVIP").allSatisfy { $0.hasPrefix("  ○") && $0.contains("127.0.51.10  ") && $0.hasSuffix("kept: same terminal") })
         #expect(verdicts("TNREAL").count == 2 && verdicts("TNREAL").allSatisfy { $0.hasPrefix("  △") && $0.contains("127.0.51.11") && $0.contains("127.0.51.12") && $0.hasSuffix("kept: different terminal") })
         #expect(verdicts("SDLC1").count == 2 && verdicts("SDLC1").allSatisfy { $0.hasPrefix("  ○") && $0.contains("station 0xC1 XID 05D00001") && $0.hasSuffix("kept: same terminal") })
+        #expect(verdicts("X25R1").count == 2 && verdicts("X25R1").allSatisfy { $0.hasPrefix("  ○") && $0.contains("DTE 44200001 XID 05D00002") && $0.hasSuffix("kept: same terminal") })
         let total = try #require(rows.first { $0.hasPrefix("  total") }).split(separator: " ")
         #expect(total.count == 6 && total[1] == total[2] && total[2] == total[3] && total[4] == "0", "\(total)")
 

@@ -92,7 +92,7 @@ struct FailoverTests {
         do {
             try await world.start()
             var opened: [Stream] = []
-            for (resource, lu) in [("TNVIP", "VIPLU01"), ("TNREAL", "REALLU02"), ("SDLC1", "SDLU02")] {
+            for (resource, lu) in [("TNVIP", "VIPLU01"), ("TNREAL", "REALLU02"), ("SDLC1", "SDLU02"), ("X25R1", "PKLU02")] {
                 opened.append(Stream(try await world.client.openSession(resource: resource, lu: lu)))
             }
             let streams = opened

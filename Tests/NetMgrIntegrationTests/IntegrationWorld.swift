@@ -42,12 +42,16 @@ final class IntegrationWorld: @unchecked Sendable {
         await cluster.stopAll()
     }
 
-    /// Journal entries of one LU, by host LU name (TN3270) or local address (SDLC).
+    /// Journal entries of one LU, by host LU name (TN3270) or local address (SDLC, X.25).
     func entries(_ lu: String) throws -> [HostJournalEntry] {
         let definition = cluster.definitions.lus.first { $0.name == lu }!
-        let sdlc = cluster.definitions.resource(named: definition.resource).flatMap { cluster.definitions.line(named: $0.line) }?.procedure == .hdlcLeased
+        let procedure = cluster.definitions.resource(named: definition.resource).flatMap { cluster.definitions.line(named: $0.line) }?.procedure
         return try cluster.journal().filter {
-            sdlc ? ($0.path == "sdlc" && $0.luAddress == Int(definition.address)) : ($0.path == "tn3270" && $0.lu == definition.hostLUName)
+            switch procedure {
+            case .hdlcLeased?: return $0.path == "sdlc" && $0.luAddress == Int(definition.address)
+            case .hdlcPacket?: return $0.path == "x25" && $0.luAddress == Int(definition.address)
+            default: return $0.path == "tn3270" && $0.lu == definition.hostLUName
+            }
         }
     }
 

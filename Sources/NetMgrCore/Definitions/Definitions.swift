@@ -166,6 +166,8 @@ public struct Line: Sendable, Located {
     /// SDLC station address (1–254) the host polls.
     public var stationAddress: UInt8?
     public var nodeID: XIDNodeID?
+    /// An `hdlc-packet` line's X.121 address and LAPB/X.25 settings (defaults elsewhere).
+    public var x25 = X25LineSettings()
     /// Facts that differ per node, keyed by node name.
     public var perNode: [String: LineNodeFacts]
     public var location: SourceLocation

@@ -143,13 +143,14 @@ struct DefinitionsParser {
                 reader.report(at: entry.fields["node-id"]!, key: entry.keyPath("node-id"), "\"\(text)\" is not an XID node id", expected: "8 hex digits, IDBLK (3) then IDNUM (5), such as 05D00001")
             }
         }
+        let x25 = parseX25Settings(&entry, reader)
         var perNode: [String: LineNodeFacts] = [:]
         if let nodesNode = entry.value("nodes"), let nodesEntry = MappingReader(reader, nodesNode, path: entry.keyPath("nodes"), what: "per-node facts keyed by node name") {
             if case .mapping(let mapping) = nodesNode {
                 for (key, value) in mapping {
                     guard let nodeName = key.string else { continue }
                     guard var facts = MappingReader(reader, value, path: nodesEntry.keyPath(nodeName), what: "this node's facts: device, isdn-number, bdlc-address") else { continue }
-                    let device = facts.string("device", expected: "the node's device: a serial port path, or tcp:HOST:PORT for a simulated line")
+                    let device = facts.string("device", expected: "the node's device: a serial port path, tcp:HOST:PORT for a simulated line, or xot:HOST:PORT for X.25 over TCP")
                     let isdn = facts.string("isdn-number", expected: "the node's own ISDN number")
                     if let isdn, !isdn.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) {
                         reader.report(at: facts.fields["isdn-number"]!, key: facts.keyPath("isdn-number"), "\"\(isdn)\" is not a telephone number", expected: "digits, optionally with + and -")
@@ -168,8 +169,51 @@ struct DefinitionsParser {
         var line = Line(
             name: named.name, procedure: procedure, switchUnit: unit, stationAddress: station.map(UInt8.init),
             nodeID: nodeID, perNode: perNode, location: entry.location)
+        line.x25 = x25
         line.fields = entry.fields
         lines.append(line)
+    }
+
+    /// The `hdlc-packet` keys; on other procedures the validator reports them as misplaced.
+    private func parseX25Settings(_ entry: inout MappingReader, _ reader: YAMLReader) -> X25LineSettings {
+        var settings = X25LineSettings()
+        if let text = entry.string("dte-address", expected: "the node's own X.121 address, 1 to 15 digits such as 44200001") {
+            if X25LineSettings.isX121Address(text) {
+                settings.dteAddress = text
+            } else {
+                reader.report(at: entry.fields["dte-address"]!, key: entry.keyPath("dte-address"), "\"\(text)\" is not an X.121 address",
+                              expected: "1 to 15 decimal digits, such as 44200001 (quoted if it starts with 0)")
+            }
+        }
+        if let size = entry.integer("packet-size", in: 16...4096, what: "the X.25 packet size in bytes, a power of two") {
+            if X25LineSettings.packetSizes.contains(size) {
+                settings.packetSize = size
+            } else {
+                reader.report(at: entry.fields["packet-size"]!, key: entry.keyPath("packet-size"), "\(size) is not a power of two",
+                              expected: "one of \(X25LineSettings.packetSizes.map(String.init).joined(separator: ", "))")
+            }
+        }
+        if let window = entry.integer("packet-window", in: X25LineSettings.windowRange, what: "the X.25 packet window (modulo 8)") {
+            settings.packetWindow = window
+        }
+        if let text = entry.string("lapb-t1", expected: "the LAPB retransmission timer T1, such as 3s or 500ms") {
+            if let milliseconds = X25LineSettings.milliseconds(parsing: text), X25LineSettings.lapbT1Range.contains(milliseconds) {
+                settings.lapbT1Milliseconds = milliseconds
+            } else {
+                reader.report(at: entry.fields["lapb-t1"]!, key: entry.keyPath("lapb-t1"), "\"\(text)\" is not a T1 duration",
+                              expected: "a duration from 100ms to 60s, such as 3s or 500ms")
+            }
+        }
+        if let n2 = entry.integer("lapb-n2", in: X25LineSettings.lapbN2Range, what: "the LAPB maximum number of retransmissions N2") {
+            settings.lapbN2 = n2
+        }
+        if let k = entry.integer("lapb-window", in: X25LineSettings.windowRange, what: "the LAPB window k (modulo 8)") {
+            settings.lapbWindow = k
+        }
+        if let channel = entry.integer("logical-channel", in: X25LineSettings.logicalChannelRange, what: "the X.25 logical channel number of the call") {
+            settings.logicalChannel = channel
+        }
+        return settings
     }
 
     private mutating func parseResource(_ node: Node, _ index: Int, _ reader: YAMLReader) {

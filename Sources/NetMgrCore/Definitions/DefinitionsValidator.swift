@@ -105,7 +105,7 @@ struct DefinitionsValidator {
                 report(line.location(of: "switch"), "\(path).switch", "\(procedure) lines are not moved by a line switch device, but \(unit) is given",
                        expected: "no switch on \(procedure) (only hdlc-leased, hdlc-packet and hdlc-public are switched)")
             }
-            if line.procedure.isSwitchable, line.switchUnit == nil, line.fields["switch"] == nil {
+            if line.procedure.isSwitchable, line.switchUnit == nil, line.fields["switch"] == nil, !(line.procedure == .hdlcPacket && line.isXOTOnly) {
                 report(line.location, "\(path).switch", "is missing: a \(procedure) line can only reach the host from the standby node through a line switch device",
                        expected: "a line switch unit such as \"COM1 Unit1 Line1\"")
             }
@@ -117,8 +117,21 @@ struct DefinitionsValidator {
                     report(line.location, "\(path).node-id", "is missing", expected: "the XID node id (IDBLK+IDNUM), 8 hex digits such as 05D00001")
                 }
             } else {
-                for key in ["station-address", "node-id"] where line.fields[key] != nil {
+                for key in ["station-address", "node-id"] where line.fields[key] != nil && !(key == "node-id" && line.procedure == .hdlcPacket) {
                     report(line.location(of: key), "\(path).\(key)", "applies to hdlc-leased lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
+                }
+            }
+            if line.procedure == .hdlcPacket {
+                if line.x25.dteAddress == nil, line.fields["dte-address"] == nil {
+                    report(line.location, "\(path).dte-address", "is missing",
+                           expected: "the node's own X.121 address (the calling DTE address the host knows), 1 to 15 digits such as 44200001")
+                }
+                if line.nodeID == nil, line.fields["node-id"] == nil {
+                    report(line.location, "\(path).node-id", "is missing", expected: "the XID node id (IDBLK+IDNUM) sent in QXID, 8 hex digits such as 05D00002")
+                }
+            } else {
+                for key in X25LineSettings.keys where line.fields[key] != nil {
+                    report(line.location(of: key), "\(path).\(key)", "applies to hdlc-packet lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
                 }
             }
             for (nodeName, facts) in line.perNode.sorted(by: { $0.key < $1.key }) {
@@ -134,6 +147,16 @@ struct DefinitionsValidator {
                 }
                 if facts.device != nil, line.procedure == .tnetos {
                     report(facts.location(of: "device"), "\(nodePath).device", "tnetos lines use the node's TCP/IP stack, not a device", expected: "no device")
+                }
+                if let device = facts.device, device.lowercased().hasPrefix("xot:") {
+                    if line.procedure != .hdlcPacket {
+                        report(facts.location(of: "device"), "\(nodePath).device", "XOT carries X.25 only, this line is \(procedure)", expected: "a serial device or tcp:HOST:PORT")
+                    } else if case .failure = Endpoint.parse(String(device.dropFirst(4))) {
+                        report(facts.location(of: "device"), "\(nodePath).device", "\"\(device)\" is not xot:HOST:PORT", expected: "xot:HOST:PORT, such as xot:192.0.2.1:1998")
+                    } else if line.switchUnit != nil {
+                        report(facts.location(of: "device"), "\(nodePath).device", "XOT reaches the packet network over TCP, but the line has switch: \(line.switchUnit!)",
+                               expected: "either a line switch with tcp:/serial devices, or xot:HOST:PORT devices without switch")
+                    }
                 }
             }
             let required: (key: String, present: (LineNodeFacts) -> Bool, what: String)?

@@ -56,9 +56,15 @@ extension Definitions {
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: perNode { _ in terminal },
                                    reason: "\(line?.switchUnit?.description ?? "the line switch") moves the line to the active node")
         case .hdlcPacket:
-            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same,
-                                   addressByNode: perNode { _ in "calling DTE of \(resource.line)" },
-                                   reason: "\(line?.switchUnit?.description ?? "the line switch") moves the access line, so the calling DTE address stays")
+            var parts: [String] = ["calling DTE \(line?.x25.dteAddress ?? "?")"]
+            if let id = line?.nodeID { parts.append("XID \(id)") }
+            parts.append("LUs \(lus(of: resource.name).map { String($0.address) }.joined(separator: ","))")
+            let terminal = parts.joined(separator: ", ")
+            let how = line?.isXOTOnly == true
+                ? "each node calls over XOT"
+                : "\(line?.switchUnit?.description ?? "the line switch") moves the access line"
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: perNode { _ in terminal },
+                                   reason: "\(how) and calls with the same calling DTE address, XID node id and LU addresses")
         case .hdlcPublic:
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same,
                                    addressByNode: perNode { _ in "calling line of \(resource.line)" },

@@ -31,8 +31,11 @@ struct AttachmentFactory: Sendable {
         case .hdlcLeased:
             let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
-        case .hdlcPacket, .hdlcPublic, .hdlcISDN, .bdlc:
-            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS and HDLC leased lines only)")
+        case .hdlcPacket:
+            let plan = try X25LinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
+            return X25Attachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
+        case .hdlcPublic, .hdlcISDN, .bdlc:
+            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS, HDLC leased and HDLC packet lines only)")
         }
     }
 }

@@ -25,7 +25,7 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     /// Seconds since 1970, microsecond resolution.
     public var time: Double
     public var event: Event
-    /// `tn3270` or `sdlc`.
+    /// `tn3270`, `sdlc` or `x25`.
     public var path: String
     public var lu: String?
     /// TN3270: the client's address and port as the host saw them.
@@ -39,6 +39,10 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     public var station: String?
     public var nodeId: String?
     public var luAddress: Int?
+    /// X.25: the calling DTE address of the virtual call the session runs on (the node id
+    /// is `nodeId`, from QXID), and the host's own (called) address.
+    public var callingDte: String?
+    public var calledDte: String?
     /// For messages: the host's sequence number for the record, and the payload's digest.
     public var sequence: Int?
     public var digest: String?
@@ -56,6 +60,9 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     /// The terminal address the host saw for this entry: the client IP on TN3270, the
     /// station / node id / LU address on SDLC.
     public var terminalAddress: String {
+        if path == "x25" {
+            return "DTE \(callingDte ?? "?") XID \(nodeId ?? "?") LU \(luAddress.map(String.init) ?? "?")"
+        }
         if path == "sdlc" {
             return "station \(station ?? "?") XID \(nodeId ?? "?") LU \(luAddress.map(String.init) ?? "?")"
         }

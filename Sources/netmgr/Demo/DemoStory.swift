@@ -48,13 +48,18 @@ struct DemoStory {
     mutating func note(_ text: String, at time: Double = Date().timeIntervalSince1970) { notes.append((time, text)) }
 
     /// The journal entries that concern an LU: by host LU name on TN3270, by line
-    /// station and LU local address on SDLC.
+    /// station and LU local address on SDLC, by access line and LU local address on X.25.
     func entries(for lu: LU, resource: Resource) -> [HostJournalEntry] {
         let definitions = cluster.definitions
         let line = definitions.line(named: resource.line)
         if line?.procedure == .hdlcLeased {
             let unit = line?.switchUnit?.description
             return journal.filter { $0.path == "sdlc" && $0.luAddress == Int(lu.address) && (unit == nil || $0.line == nil || $0.line == unit) }
+        }
+        if line?.procedure == .hdlcPacket {
+            // The calling DTE, node id and LU address of the call on this access line.
+            let unit = line?.switchUnit?.description
+            return journal.filter { $0.path == "x25" && $0.luAddress == Int(lu.address) && (unit == nil || $0.line == nil || $0.line == unit) }
         }
         return journal.filter { $0.path == "tn3270" && $0.lu == lu.hostLUName }
     }

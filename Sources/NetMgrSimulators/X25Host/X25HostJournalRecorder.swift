@@ -1,0 +1,118 @@
+import Foundation
+import NetMgrAddresses
+import SDLC
+
+/// Turns an X.25 line's host facts into journal entries (path `x25`): link-up per accepted
+/// and identified call with the calling DTE and node id, `reject` for a refused call or node
+/// id, `bind`/`message`/`sent`/`unbind` per LU with its local address, `link-down` when the
+/// call ends. Every entry carries the calling DTE and node id the session runs under.
+final class X25HostJournalRecorder {
+    let line: String
+    let luNames: [UInt8: String]
+    let journal: HostJournal?
+    private var calling: X121Address?
+    private var called: X121Address?
+    private var nodeID: XIDNodeID?
+    private var bound: Set<UInt8> = []
+
+    init(line: String, luNames: [UInt8: String], journal: HostJournal?) {
+        self.line = line
+        self.luNames = luNames
+        self.journal = journal
+    }
+
+    func record(_ fact: X25HostFact) {
+        switch fact {
+        case .callAccepted(let calling, let called):
+            self.calling = calling
+            self.called = called
+        case .callRefused(let calling, let reason):
+            var entry = entry(.reject)
+            entry.callingDte = calling.description
+            entry.reason = "call refused: \(reason)"
+            write(entry)
+        case .terminalIdentified(let id):
+            nodeID = id
+        case .identificationRefused(let id, let reason):
+            var entry = entry(.reject)
+            entry.nodeId = id.map(SDLCHostJournalRecorder.nodeIDText)
+            entry.reason = "QXID refused: \(reason)"
+            write(entry)
+            calling = nil
+        case .linkUp:
+            write(entry(.linkUp))
+        case .callCleared(let reason):
+            for lu in bound.sorted() {
+                var entry = entry(.unbind, lu: lu)
+                entry.reason = "call cleared: \(reason)"
+                write(entry)
+            }
+            bound = []
+            var entry = entry(.linkDown)
+            entry.reason = reason
+            write(entry)
+            calling = nil
+            nodeID = nil
+        case .sna(let fact):
+            record(fact)
+        }
+    }
+
+    private func record(_ fact: SNAHostFact) {
+        switch fact {
+        case .physicalUnitRefused(_, let sense):
+            var entry = entry(.reject)
+            entry.reason = "ACTPU refused, sense \(sense)"
+            write(entry)
+        case .logicalUnitRefused(let lu, let sense):
+            var entry = entry(.reject, lu: lu)
+            entry.reason = "ACTLU refused, sense \(sense)"
+            write(entry)
+        case .sessionRefused(let lu, let sense):
+            var entry = entry(.reject, lu: lu)
+            entry.reason = "BIND refused, sense \(sense)"
+            write(entry)
+        case .sessionBound(let lu):
+            bound.insert(lu)
+            write(entry(.bind, lu: lu))
+        case .messageReceived(let lu, let sequenceNumber, let payload):
+            var entry = entry(.message, lu: lu)
+            entry.sequence = Int(sequenceNumber)
+            entry.digest = journalDigest(payload.readableBytesView)
+            entry.length = payload.readableBytes
+            write(entry)
+        case .messageSent(let lu, let sequenceNumber, let payload):
+            var entry = entry(.sent, lu: lu)
+            entry.sequence = Int(sequenceNumber)
+            entry.digest = journalDigest(payload.readableBytesView)
+            entry.length = payload.readableBytes
+            write(entry)
+        case .stationIdentified, .stationIdentificationUnreadable, .linkUp, .linkDown, .physicalUnitActivated,
+             .logicalUnitActivated, .messageAccepted, .messageRejected, .protocolError:
+            break  // the X.25 facts say these (call, QXID, QLLC link) or they are not journaled
+        }
+    }
+
+    /// The host stops: sessions and call end with it.
+    func close() {
+        guard calling != nil || !bound.isEmpty else { return }
+        record(.callCleared(reason: "host simulator stopped"))
+    }
+
+    private func entry(_ event: HostJournalEntry.Event, lu: UInt8? = nil) -> HostJournalEntry {
+        var entry = HostJournalEntry(event: event, path: "x25")
+        entry.line = line
+        entry.callingDte = calling?.description
+        entry.calledDte = called?.description
+        entry.nodeId = nodeID.map(SDLCHostJournalRecorder.nodeIDText)
+        if let lu {
+            entry.luAddress = Int(lu)
+            entry.lu = luNames[lu]
+        }
+        return entry
+    }
+
+    private func write(_ entry: HostJournalEntry) {
+        journal?.record(entry)
+    }
+}
