@@ -91,6 +91,15 @@ enum Seeds {
             try FileManager.default.removeItem(atPath: path)
         }
 
+        // X25Line: the recorded X.25 line capture's SITA records, length-prefixed, in runs of 40.
+        let x25 = try CaptureReader(path: "\(captures)/x25-line-failover.pcap")
+        var records: [[UInt8]] = []
+        while let packet = try x25.nextPacket() { records.append(Array(packet.bytes)) }
+        for start in stride(from: 0, to: min(records.count, 160), by: 40) {
+            let run = records[start..<min(records.count, start + 40)]
+            seeds.append(("X25Line", "x25-line-\(start)", run.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
+        }
+
         for seed in seeds {
             let directory = "\(corpus)/\(seed.target)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

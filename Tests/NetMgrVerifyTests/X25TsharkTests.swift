@@ -1,3 +1,4 @@
+import NetMgrCore
 import NetMgrTestSupport
 import NetMgrVerify
 import Testing
@@ -76,5 +77,24 @@ extension X25TsharkTests {
         #expect(Set(rows.compactMap { $0[7].isEmpty ? nil : $0[7] }) == ["0xbf", "0x93", "0x73"])
         let actlu = rows.filter { $0[11] == "0x03" && $0[10] == "0" && $0[12].hasPrefix("0d") }.compactMap { X25TsharkChecks.number($0[8]) }
         #expect(actlu == [2, 3])
+    }
+}
+
+extension X25TsharkTests {
+    @Test("Captures/x25-line-failover.pcap: tshark decodes it cleanly and its calling addresses before and after the failover equal the verifier's")
+    func committedCapture() async throws {
+        let path = BuiltProducts.packageRoot.path + "/Captures/x25-line-failover.pcap"
+        let rows = try await X25TsharkChecks.rows(path)
+        X25TsharkChecks.expectClean(rows)
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let report = try Verifier(options: VerifyOptions(definitions: definitions)).verify(path: path)
+        let calls = try #require(report.calls)
+        let boundary = try #require(report.terminals.first { $0.kind == "x25" }?.boundaries.first)
+        #expect(boundary.verdict == .kept)
+        let tshark = X25TsharkChecks.callingAddresses(rows)
+        #expect(tshark == calls.map(\.callingAddress))
+        #expect(tshark.first == boundary.before.dteAddress && tshark.last == boundary.after.dteAddress && tshark.count == 2)
+        #expect(rows.map { $0["x25.called_address"] }.filter { !$0.isEmpty } == calls.map(\.calledAddress))
+        #expect(Set(X25TsharkChecks.actluRequests(rows)) == Set(calls.flatMap(\.activeLUs)))
     }
 }
