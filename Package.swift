@@ -116,7 +116,7 @@ let package = Package(
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
         .target(
             name: "NetMgrVerify",
-            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", "BasicMode"]
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", "X25", "BasicMode", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // Runs netmgr's processes for the demo, the integration tests and the benchmarks:
@@ -224,7 +224,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetMgrTestSupport"]),
         // Also runs `netmgr verify` as an operator would; depending on it makes sure it is built.
         .testTarget(name: "NetMgrVerifyTests", dependencies: [
-            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "NetMgrTestSupport", "netmgr",
+            "NetMgrVerify", "NetMgrCore", "PacketCapture", "TN3270", "SDLC", "X25", "NetMgrAddresses", "NetMgrTestSupport", "netmgr",
             .product(name: "NIOCore", package: "swift-nio"),
             // BDLC captures are made with the simulator's recorder from BasicMode elements.
             "BasicMode", "NetMgrSimulators", .product(name: "Logging", package: "swift-log"),

@@ -114,6 +114,14 @@ enum Seeds {
         }
         seeds.append(("BDLCCapture", "bdlc-failover", [0x00] + records.flatMap { $0 }))
         seeds.append(("BDLCCapture", "bdlc-failover-tail", [0x03] + records.suffix(records.count / 2).flatMap { $0 }))
+        // X25Line: the recorded X.25 line capture's SITA records, length-prefixed, in runs of 40.
+        let x25 = try CaptureReader(path: "\(captures)/x25-line-failover.pcap")
+        var x25Records: [[UInt8]] = []
+        while let packet = try x25.nextPacket() { x25Records.append(Array(packet.bytes)) }
+        for start in stride(from: 0, to: min(x25Records.count, 160), by: 40) {
+            let run = x25Records[start..<min(x25Records.count, start + 40)]
+            seeds.append(("X25Line", "x25-line-\(start)", run.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
+        }
 
         for seed in seeds {
             let directory = "\(corpus)/\(seed.target)"

@@ -20,6 +20,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
     "BDLCCapture": BDLCCaptureTarget.run,
+    "X25Line": X25LineTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }

@@ -83,6 +83,8 @@ public final class LoopbackCluster: @unchecked Sendable {
 
     public var journalPath: String { workDirectory + "/host-journal.jsonl" }
     public var lineCapturePath: String { workDirectory + "/line.pcap" }
+    /// The line switch's X.25 lines (LINKTYPE_SITA), beside the SDLC capture.
+    public var x25LineCapturePath: String { LineSwitchConfiguration.x25CapturePath(besides: lineCapturePath) }
     /// Shared by both nodes, as a state directory on the group's switched partition would be.
     public var stateDirectory: String { workDirectory + "/state" }
     public func adminSocket(_ node: String) -> String { workDirectory + "/\(node).sock" }

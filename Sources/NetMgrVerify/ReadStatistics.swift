@@ -21,6 +21,18 @@ public struct ReadStatistics: Hashable, Sendable, Codable {
     public var basicModeElements: Int?
     public var unreadableBasicModeRecords: Int?
     public var unattributedBasicModeElements: Int?
+    /// X.25 path (absent on others): LAPB frames, X.25 packets in I-frames, records that
+    /// were not LAPB or too short, I-frames whose packet did not decode, I-frames out of
+    /// N(S) sequence (retransmissions the receiver discards).
+    public var lapbFrames: Int? = nil
+    public var x25Packets: Int? = nil
+    public var unreadableLAPBRecords: Int? = nil
+    public var unreadableX25Packets: Int? = nil
+    public var outOfSequenceIFrames: Int? = nil
+    /// XOT on the IP path (absent without it): TCP connections to or from port 1998, and
+    /// directions whose XOT framing broke (bad version or length, a gap in the stream).
+    public var xotConnections: Int? = nil
+    public var xotFramingErrors: Int? = nil
 
     public init() {}
 }

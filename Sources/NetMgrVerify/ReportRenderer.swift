@@ -55,6 +55,23 @@ public struct ReportRenderer: Sendable {
             }
             out.append(table.render(indent: "  "))
         }
+        if let calls = report.calls, !calls.isEmpty {
+            out.append("")
+            out.append("X.25 calls (times in seconds from the first packet):")
+            var table = TextTable(["#", "LCN", "CALLING", "CALLED", "CUD", "XID NODE ID", "CALL", "CONNECTED", "ACTIVE LUS", "BOUND", "DATA", "ENDED", "CLEAR CAUSE"])
+            for c in calls {
+                let bound = c.lus.filter { $0.bound != nil }.map { "\($0.address)@\(t($0.bound))" }.joined(separator: " ")
+                let cause = c.clearCause.map { "\($0) \(c.clearCauseName ?? "") by \(c.clearedBy ?? "?")" + (c.clearDiagnostic.map { ", diagnostic \($0)" } ?? "") }
+                table.add([
+                    String(c.index), String(c.logicalChannel), c.callingAddress, c.calledAddress, c.callUserData.isEmpty ? "-" : c.callUserData,
+                    c.nodeID ?? "-", t(c.callRequested), t(c.connected),
+                    c.activeLUs.isEmpty ? "-" : c.activeLUs.map(String.init).joined(separator: ","),
+                    bound.isEmpty ? "-" : bound, c.firstData == nil ? "-" : "\(t(c.firstData))-\(t(c.lastData))",
+                    "\(t(c.ended)) \(c.endReason)", cause ?? "-",
+                ])
+            }
+            out.append(table.render(indent: "  "))
+        }
 
         if let stations = report.basicModeStations, !stations.isEmpty {
             out.append("")
@@ -73,7 +90,7 @@ public struct ReportRenderer: Sendable {
                 out.append("  promise: none (facts only)")
             }
             for episode in terminal.episodes {
-                let ref = episode.connection.map { "connection \($0)" } ?? episode.link.map { "link \($0)" }
+                let ref = episode.connection.map { "connection \($0)" } ?? episode.link.map { "\(terminal.kind == "x25" ? "call" : "link") \($0)" }
                     ?? episode.station.map { "station entry \($0)" } ?? ""
                 let by = episode.endedBy.map { " by \($0.rawValue)" } ?? ""
                 out.append("  episode \(episode.index): \(episode.address) (\(ref)) from \(t(episode.start)) to \(t(episode.ended)) \(episode.endReason)\(by)")

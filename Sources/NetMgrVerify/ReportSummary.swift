@@ -34,7 +34,7 @@ public struct ReportSummary: Hashable, Sendable, Codable {
         } else if terminals.isEmpty {
             verdict = "no-failover"
             exitCode = 0
-            message = "no TN3270 connection, SDLC link or BDLC station carrying text in the capture: no failover seen"
+            message = "no TN3270 connection, SDLC link, X.25 call or BDLC station carrying text in the capture: no failover seen"
         } else if failovers == 0 {
             verdict = "no-failover"
             exitCode = 0

@@ -1,8 +1,9 @@
 /// The address the host saw a terminal by. On the IP path: the client's IP address (the
 /// port changes with every connection and is not part of a terminal's identity). On the
-/// line path: the station address, the XID node id and the LU local addresses.
+/// line path: the station address, the XID node id and the LU local addresses. On the
+/// X.25 path: the calling DTE address, the QXID node id and the LU local addresses.
 public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// "ip", "sdlc" or "bdlc".
+    /// "ip", "sdlc", "x25" or "bdlc".
     public var kind: String
     /// IP path: the client address.
     public var ip: String?
@@ -17,6 +18,8 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
     /// BDLC path: the host's line number and, from the definitions, the node whose station it is.
     public var line: Int?
     public var node: String?
+    /// X.25 path: the terminal's (the DTE side's) X.121 address, as the host sees it.
+    public var dteAddress: String? = nil
 
     public static func ip(_ address: String, port: Int) -> TerminalAddress {
         TerminalAddress(kind: "ip", ip: address, port: port, station: nil, nodeID: nil, lus: nil)
@@ -31,10 +34,18 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
         TerminalAddress(kind: "bdlc", ip: nil, port: nil, station: station, nodeID: nil, lus: lus, line: line, node: node)
     }
 
+    public static func x25(dteAddress: String, nodeID: String?, lus: [Int]) -> TerminalAddress {
+        TerminalAddress(kind: "x25", ip: nil, port: nil, station: nil, nodeID: nodeID, lus: lus, dteAddress: dteAddress)
+    }
+
     public var description: String {
         if kind == "ip" { return ip ?? "?" }
         if kind == "bdlc" {
             return "station \(station ?? "?") line \(line.map(String.init) ?? "?")" + (node.map { " (\($0))" } ?? "")
+        }
+        if kind == "x25" {
+            let lus = (self.lus ?? []).map(String.init).joined(separator: ",")
+            return "DTE \(dteAddress ?? "?") XID \(nodeID ?? "unseen") LUs \(lus.isEmpty ? "none" : lus)"
         }
         let lus = (self.lus ?? []).map(String.init).joined(separator: ",")
         return "station \(station ?? "?") XID \(nodeID ?? "unseen") LUs \(lus.isEmpty ? "none" : lus)"
@@ -48,7 +59,11 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
             if ip != other.ip { differences.append("client address \(ip ?? "?") → \(other.ip ?? "?")") }
             return (differences, unknown)
         }
-        if station != other.station { differences.append("station \(station ?? "?") → \(other.station ?? "?")") }
+        if kind == "x25" {
+            if dteAddress != other.dteAddress { differences.append("calling DTE address \(dteAddress ?? "?") → \(other.dteAddress ?? "?")") }
+        } else if station != other.station {
+            differences.append("station \(station ?? "?") → \(other.station ?? "?")")
+        }
         // Basic mode: the station address is what the host sees of the terminal; the line
         // and the LUs are noted, not compared (every node has its own line).
         if kind == "bdlc" { return (differences, unknown) }

@@ -195,7 +195,7 @@ struct TerminalBuilder {
     }
 
     /// Where what the host saw differs from what the definitions say the line carries.
-    private func definitionNotes(line: Line, resource: Resource, episodes: [Episode]) -> [String] {
+    func definitionNotes(line: Line, resource: Resource, episodes: [Episode]) -> [String] {
         var notes: [String] = []
         let definedLUs = resolver.lus(of: resource).map { Int($0.address) }.sorted()
         for episode in episodes {

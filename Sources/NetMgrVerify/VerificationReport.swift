@@ -14,6 +14,8 @@ public struct VerificationReport: Hashable, Sendable, Codable {
     public var connections: [ConnectionFacts]
     /// Line path: every SDLC link establishment, by index.
     public var links: [SDLCLinkFacts]
+    /// X.25 path (LINKTYPE_SITA): every virtual call, by index; absent on other paths.
+    public var calls: [X25CallFacts]? = nil
     public var terminals: [Terminal]
     public var summary: ReportSummary
     public var statistics: ReadStatistics

@@ -25,7 +25,7 @@ public struct Verifier: Sendable {
         let knownHosts = self.knownHosts(notes: &notes)
         var capture = CaptureSummary(
             path: path, linkType: .init(number: Int(reader.linkType.rawValue), name: reader.linkType.name),
-            kind: reader.linkType == .sdlc ? "line" : reader.linkType == .user0 ? "bdlc" : "ip", packets: 0, bytes: 0,
+            kind: reader.linkType == .sdlc || reader.linkType == .sita ? "line" : reader.linkType == .user0 ? "bdlc" : "ip", packets: 0, bytes: 0,
             fileBytes: reader.fileSize.map(Int.init), firstPacket: nil, lastPacket: nil, truncated: nil)
         var statistics = ReadStatistics()
         let builder = TerminalBuilder(resolver: PromiseResolver(definitions: options.definitions, expect: options.expect))
@@ -34,7 +34,23 @@ public struct Verifier: Sendable {
         var links: [SDLCLinkFacts] = []
         var terminals: [Terminal] = []
         var basicModeStations: [BasicModeStationFacts]?
-        if reader.linkType == .user0 {
+        var calls: [X25CallFacts]?
+        if reader.linkType == .sita {
+            var tracker = X25CallTracker()
+            var last = CaptureTime(nanosecondsSinceEpoch: 0)
+            try read(reader, into: &capture, &statistics) { packet in
+                last = packet.timestamp
+                tracker.record(packet.bytes, at: packet.timestamp)
+            }
+            tracker.finish(at: last)
+            statistics.lapbFrames = tracker.lapbFrames
+            statistics.x25Packets = tracker.x25Packets
+            statistics.unreadableLAPBRecords = tracker.unreadableRecords
+            statistics.unreadableX25Packets = tracker.unreadablePackets
+            statistics.outOfSequenceIFrames = tracker.outOfSequenceFrames
+            calls = tracker.calls
+            terminals = builder.terminals(from: tracker.calls)
+        } else if reader.linkType == .user0 {
             var tracker = BasicModeLineTracker(silence: options.linkSilence)
             var last = CaptureTime(nanosecondsSinceEpoch: 0)
             try read(reader, into: &capture, &statistics) { packet in
@@ -64,7 +80,7 @@ public struct Verifier: Sendable {
             terminals = builder.terminals(from: links)
         } else {
             let hostSet = Set(knownHosts.keys)
-            var configuration = TCPReassembler.Configuration(serverPorts: Set(hostSet.map(\.port)).union([23]))
+            var configuration = TCPReassembler.Configuration(serverPorts: Set(hostSet.map(\.port)).union([23, XOTStreamTracker.port]))
             if !hostSet.isEmpty {
                 configuration.roleHint = { sender, receiver in
                     if hostSet.contains(receiver) { return .senderIsClient }
@@ -73,18 +89,19 @@ public struct Verifier: Sendable {
                 }
             }
             let reassembler = TCPReassembler(configuration: configuration)
-            var tracker = ConnectionTracker(knownHosts: knownHosts, discover: options.discoverHosts)
+            var router = IPStreamRouter(telnet: ConnectionTracker(knownHosts: knownHosts, discover: options.discoverHosts))
             try read(reader, into: &capture, &statistics) { packet in
                 let decoded = PacketDecoder.decode(packet)
-                tracker.now = packet.timestamp
+                router.telnet.now = packet.timestamp
                 if let tcp = decoded.tcp, let ip = decoded.ip, !tcp.flags.isDisjoint(with: [.fin, .rst]) {
-                    tracker.noteControl(
+                    router.telnet.noteControl(
                         from: TCPEndpoint(address: ip.source, port: tcp.sourcePort),
                         to: TCPEndpoint(address: ip.destination, port: tcp.destinationPort), flags: tcp.flags)
                 }
-                reassembler.process(decoded, at: packet.timestamp, consumer: &tracker)
+                reassembler.process(decoded, at: packet.timestamp, consumer: &router)
             }
-            reassembler.finish(consumer: &tracker)
+            reassembler.finish(consumer: &router)
+            let tracker = router.telnet
             let counters = reassembler.statistics
             statistics.tcpSegments = counters.tcpSegments
             statistics.tcpConnections = counters.connectionsOpened
@@ -95,17 +112,28 @@ public struct Verifier: Sendable {
             statistics.otherPackets = counters.notTCP + counters.fragmentsSkipped + counters.unreadableTCPHeaders
             connections = tracker.finished.sorted { $0.id < $1.id }
             terminals = builder.terminals(from: connections)
+            if router.xot.connections > 0 {
+                // XOT (X.25 over TCP port 1998): its calls, judged like an X.25 line's.
+                let xotCalls = router.xot.calls
+                calls = xotCalls
+                statistics.x25Packets = router.xot.x25Packets
+                statistics.unreadableX25Packets = router.xot.unreadablePackets
+                statistics.xotConnections = router.xot.connections
+                statistics.xotFramingErrors = router.xot.framingErrors
+                terminals += builder.terminals(from: xotCalls)
+            }
         }
         if statistics.truncatedPackets > 0 {
             notes.append("\(statistics.truncatedPackets) packet(s) were cut by the snapshot length (\(reader.snapshotLength) bytes): their missing bytes are gaps")
         }
         if let truncated = capture.truncated { notes.append("read up to a truncated record: \(truncated)") }
 
+        let isLine = reader.linkType == .sdlc || reader.linkType == .sita
         return VerificationReport(
             schemaVersion: VerificationReport.currentSchemaVersion, capture: capture,
             definitions: options.definitionsDirectory, expect: options.expect?.rawValue,
-            hosts: reader.linkType == .sdlc || reader.linkType == .user0 ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, terminals: terminals,
-            summary: ReportSummary(terminals: terminals), statistics: statistics, notes: notes,
+            hosts: isLine || reader.linkType == .user0 ? [] : hostEntries(knownHosts, connections), connections: connections, links: links, calls: calls,
+            terminals: terminals, summary: ReportSummary(terminals: terminals), statistics: statistics, notes: notes,
             basicModeStations: basicModeStations)
     }
 

@@ -21,6 +21,8 @@ public struct DecodedPacket {
 
     /// The SDLC frame (address, control, PIU) of a LINKTYPE_SDLC packet.
     public var sdlcFrame: UnsafeRawBufferPointer? { link.network == .sdlc ? networkBytes : nil }
+    /// LINKTYPE_SITA with protocol LAPB: the frame after the 5-byte header.
+    public var lapbFrame: UnsafeRawBufferPointer? { link.network == .lapb ? networkBytes : nil }
 
     /// TCP payload bytes the capture does not have.
     public var missingPayloadBytes: Int { payloadLength - payload.count }

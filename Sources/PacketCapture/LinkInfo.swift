@@ -24,6 +24,11 @@ public enum NetworkProtocol: Equatable, Sendable {
     case ipv6
     /// An SDLC frame (LINKTYPE_SDLC): the whole packet, for the SDLC module to parse.
     case sdlc
+    /// A LAPB frame after a LINKTYPE_SITA header (protocol 0x01): address, control,
+    /// information, for the X25 module to parse.
+    case lapb
+    /// Another SITA protocol byte (ALC, UTS, Frame Relay...).
+    case otherSITAProtocol(UInt8)
     case arp
     /// Another EtherType (Ethernet, SLL, SLL2).
     case otherEtherType(UInt16)

@@ -23,6 +23,9 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// byte, then one basic-mode transmission element). Not in `decodable`: the verifier's
     /// basic-mode path reads it.
     public static let user0 = LinkType(rawValue: 147)
+    /// SITA WAN frames: a 5-byte header (direction, signals, errors, protocol; `SITAHeader`)
+    /// then the frame; protocol 0x01 is LAPB (X.25 lines), without FCS.
+    public static let sita = LinkType(rawValue: 196)
     public static let ipv4 = LinkType(rawValue: 228)
     public static let ipv6 = LinkType(rawValue: 229)
     /// SDLC frames: address byte, control byte, PIU; no flags, no FCS.
@@ -31,7 +34,7 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
 
     /// Link types `PacketDecoder` understands.
     public static let decodable: Set<LinkType> = [
-        .null, .ethernet, .raw, .rawOpenBSD, .linktypeRaw, .loop, .linuxSLL, .ipv4, .ipv6, .sdlc, .linuxSLL2,
+        .null, .ethernet, .raw, .rawOpenBSD, .linktypeRaw, .loop, .linuxSLL, .ipv4, .ipv6, .sdlc, .sita, .linuxSLL2,
     ]
 
     /// libpcap's short name ("EN10MB", "SDLC"), or nil when libpcap has none for it.

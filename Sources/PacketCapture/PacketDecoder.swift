@@ -62,6 +62,12 @@ public enum PacketDecoder {
             return .success(LinkInfo(headerLength: 4, network: .fromAddressFamily(b.be32(0))))
         case LinkType.sdlc.rawValue:
             return .success(LinkInfo(headerLength: 0, network: .sdlc))
+        case LinkType.sita.rawValue:
+            guard let header = SITAHeader(parsing: b) else {
+                return .failure(.truncatedLinkHeader(needed: SITAHeader.length, captured: b.count))
+            }
+            let network: NetworkProtocol = header.protocolByte == SITAHeader.protocolLAPB ? .lapb : .otherSITAProtocol(header.protocolByte)
+            return .success(LinkInfo(headerLength: SITAHeader.length, network: network))
         default:
             return .failure(.unsupportedLinkType(linkType))
         }

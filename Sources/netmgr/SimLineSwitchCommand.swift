@@ -37,8 +37,18 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The control interface address (default: cluster.line-switch).", valueName: "host:port"))
     var control: String?
 
-    @Option(help: ArgumentHelp("Record every host-side frame of every line to this pcap file (LINKTYPE_SDLC).", valueName: "file"))
+    @Option(help: ArgumentHelp("Record every host-side frame of every SDLC line to this pcap file (LINKTYPE_SDLC).", valueName: "file"))
     var capture: String?
+
+    @Option(name: .customLong("capture-x25"), help: ArgumentHelp(
+        "Record the X.25 lines' LAPB frames to this pcap file (LINKTYPE_SITA; default with --capture: FILE-x25.pcap beside it).",
+        valueName: "file"))
+    var captureX25: String?
+
+    /// The X.25 lines' capture: as given, else beside the SDLC one.
+    private var x25CapturePath: String? {
+        captureX25 ?? capture.map { LineSwitchConfiguration.x25CapturePath(besides: $0) }
+    }
 
     @OptionGroup var logging: LoggingOption
 
@@ -95,12 +105,14 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
                 printError("error: --node-port \"\(port.unit)\":\(port.node): no --host-port for line \(port.unit)")
                 throw Exit.unreadable
             }
-            return LineSwitchConfiguration(control: controlEndpoint!, lines: lines, capturePath: capture)
+            return LineSwitchConfiguration(control: controlEndpoint!, lines: lines, capturePath: capture, x25CapturePath: x25CapturePath)
         }
         let definitions = try loadValidDefinitions(directory, for: "the line switch simulator")
         do {
-            let (configuration, skipped) = try LineSwitchConfiguration.from(
+            let (from, skipped) = try LineSwitchConfiguration.from(
                 definitions: definitions, hostPorts: hosts, control: controlEndpoint, capturePath: capture)
+            var configuration = from
+            configuration.x25CapturePath = x25CapturePath
             for line in skipped { logger.notice("not switching \(line)") }
             return configuration
         } catch {

@@ -8,9 +8,11 @@ import SDLC
 
 /// Records the frames on the host side of the lines, like a line monitor clipped onto the
 /// host's cable: both directions decoded from their HDLC byte streams, written to a pcap
-/// file (LINKTYPE_SDLC 268: address, control, PIU) with the time the bytes arrived. The
-/// file is flushed per frame, so it stays readable if the simulator is killed.
-/// Confined to the switch's event loop.
+/// file with the time the bytes arrived. SDLC lines go to one file (LINKTYPE_SDLC 268:
+/// address, control, PIU); X.25 lines to another (LINKTYPE_SITA 196: the `SITAHeader`
+/// saying which side sent it, then the LAPB frame without FCS), because a pcap file has
+/// one link type. Files are flushed per frame, so they stay readable if the simulator is
+/// killed. Confined to the switch's event loop.
 final class LineMonitor {
     enum Direction: Hashable {
         case fromHost
@@ -18,29 +20,46 @@ final class LineMonitor {
     }
 
     private let writer: CaptureWriter?
+    /// LINKTYPE_SITA file for the X.25 lines; nil: they are not recorded.
+    private let x25Writer: CaptureWriter?
+    /// Indices of the lines that carry LAPB (X.25) rather than SDLC.
+    private let x25Lines: Set<Int>
     private let logger: Logger
     private var decoders: [Key: HDLCFrameDecoder] = [:]
     private(set) var framesRecorded = 0
     private(set) var framingErrors = 0
     private var writeFailed = false
+    private var x25WriteFailed = false
 
     struct Key: Hashable {
         var line: Int
         var direction: Direction
     }
 
-    init(path: String?, logger: Logger) throws {
+    init(path: String?, x25Path: String? = nil, x25Lines: Set<Int> = [], logger: Logger) throws {
         self.logger = logger
+        self.x25Lines = x25Lines
         if let path {
             writer = try CaptureWriter(path: path, linkType: .sdlc, options: .lineMonitor)
         } else {
             writer = nil
         }
+        if let x25Path, !x25Lines.isEmpty {
+            x25Writer = try CaptureWriter(path: x25Path, linkType: .sita, options: .lineMonitor)
+        } else {
+            x25Writer = nil
+        }
     }
 
-    /// Bytes seen on the host side of `line`; returns the complete frames found.
+    /// Bytes seen on the host side of `line`; returns how many complete frames were found
+    /// (SDLC lines: frames that parse as SDLC; X.25 lines: frames with address and control).
     @discardableResult
-    func observe(_ bytes: ByteBuffer, line: Int, direction: Direction) -> [SDLCFrame] {
+    func observe(_ bytes: ByteBuffer, line: Int, direction: Direction) -> Int {
+        if x25Lines.contains(line) { return observeLAPB(bytes, line: line, direction: direction) }
+        return observeSDLC(bytes, line: line, direction: direction).count
+    }
+
+    private func observeSDLC(_ bytes: ByteBuffer, line: Int, direction: Direction) -> [SDLCFrame] {
         let time = Self.now()
         let key = Key(line: line, direction: direction)
         var decoder = decoders[key] ?? HDLCFrameDecoder()
@@ -60,6 +79,28 @@ final class LineMonitor {
         return frames
     }
 
+    /// An X.25 line: the node is the DTE, the host's network the DCE (`SITAHeader`).
+    private func observeLAPB(_ bytes: ByteBuffer, line: Int, direction: Direction) -> Int {
+        let time = Self.now()
+        let key = Key(line: line, direction: direction)
+        var decoder = decoders[key] ?? HDLCFrameDecoder()
+        var buffer = bytes
+        var frames = 0
+        let header = SITAHeader.lapb(direction == .toHost ? .fromLocal : .fromRemote).bytes
+        while let output = decoder.decode(buffer: &buffer) {
+            switch output {
+            case .frame(let content):
+                if content.readableBytes >= 2 { frames += 1 }
+                recordLAPB(header + Array(content.readableBytesView), time: time)
+            case .error(let error):
+                framingErrors += 1
+                logger.debug("line monitor, X.25 line \(line) \(direction): \(error)")
+            }
+        }
+        decoders[key] = decoder
+        return frames
+    }
+
     /// The line was switched: what the old node was sending is cut off mid-frame.
     func restart(line: Int, direction: Direction) {
         decoders[Key(line: line, direction: direction)] = nil
@@ -70,6 +111,22 @@ final class LineMonitor {
             try writer?.close()
         } catch {
             logger.error("line capture: \(error)")
+        }
+        do {
+            try x25Writer?.close()
+        } catch {
+            logger.error("X.25 line capture: \(error)")
+        }
+    }
+
+    private func recordLAPB(_ record: [UInt8], time: CaptureTime) {
+        framesRecorded += 1
+        guard let x25Writer, !x25WriteFailed else { return }
+        do {
+            try x25Writer.write(record, timestamp: time)
+        } catch {
+            x25WriteFailed = true  // say it once, keep switching
+            logger.error("X.25 line capture \(x25Writer.path): \(error); recording stops, the switch goes on")
         }
     }
 

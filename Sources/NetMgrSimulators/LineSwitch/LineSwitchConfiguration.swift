@@ -39,13 +39,24 @@ public struct LineSwitchConfiguration: Sendable {
 
     public var control: Endpoint
     public var lines: [Line]
-    /// The pcap file (LINKTYPE_SDLC) every host-side frame of every line goes to; nil: none.
+    /// The pcap file (LINKTYPE_SDLC) every host-side frame of every SDLC line goes to; nil: none.
     public var capturePath: String?
+    /// The pcap file (LINKTYPE_SITA, LAPB) the X.25 lines' frames go to; nil: none. Opened
+    /// only when some line carries X.25.
+    public var x25CapturePath: String?
 
-    public init(control: Endpoint, lines: [Line], capturePath: String? = nil) {
+    public init(control: Endpoint, lines: [Line], capturePath: String? = nil, x25CapturePath: String? = nil) {
         self.control = control
         self.lines = lines
         self.capturePath = capturePath
+        self.x25CapturePath = x25CapturePath
+    }
+
+    /// The X.25 capture next to an SDLC one: "line.pcap" → "line-x25.pcap", "line" →
+    /// "line-x25.pcap" (one pcap file holds one link type, so X.25 lines get their own).
+    public static func x25CapturePath(besides sdlcPath: String) -> String {
+        let stem = sdlcPath.hasSuffix(".pcap") ? String(sdlcPath.dropLast(5)) : sdlcPath
+        return stem + "-x25.pcap"
     }
 
     /// The switched lines of a definition set: every line with a switch unit whose nodes

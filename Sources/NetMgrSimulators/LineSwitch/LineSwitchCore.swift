@@ -89,7 +89,7 @@ final class LineSwitchCore {
     func received(_ bytes: ByteBuffer, from role: PortRole) {
         switch role {
         case .host(let line):
-            lines[line].framesFromHost += monitor.observe(bytes, line: line, direction: .fromHost).count
+            lines[line].framesFromHost += monitor.observe(bytes, line: line, direction: .fromHost)
             let unit = lines[line].configuration.unit
             if let node = board.position(of: unit)?.node, let channel = lines[line].nodes[node] {
                 channel.writeAndFlush(bytes, promise: nil)
@@ -100,7 +100,7 @@ final class LineSwitchCore {
                 lines[line].bytesDropped += bytes.readableBytes  // an unplugged cable
                 return
             }
-            lines[line].framesToHost += monitor.observe(bytes, line: line, direction: .toHost).count
+            lines[line].framesToHost += monitor.observe(bytes, line: line, direction: .toHost)
             lines[line].host?.writeAndFlush(bytes, promise: nil)
         }
     }

@@ -31,7 +31,9 @@ public final class LineSwitchDevice: Sendable {
         try configuration.validate()
         let loop = group.next()
         let core = try await loop.submit {
-            let monitor = try LineMonitor(path: configuration.capturePath, logger: logger)
+            let monitor = try LineMonitor(
+                path: configuration.capturePath, x25Path: configuration.x25CapturePath,
+                x25Lines: configuration.x25LineIndices, logger: logger)
             return NIOLoopBound(LineSwitchCore(configuration: configuration, monitor: monitor, logger: logger), eventLoop: loop)
         }.get()
 

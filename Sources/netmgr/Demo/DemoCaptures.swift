@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// The demo's evidence on the wire: the host's TN3270 traffic captured on loopback (needs
-/// CAP_NET_RAW, i.e. root) and the line switch's SDLC trace, both checked afterwards with
+/// CAP_NET_RAW, i.e. root) and the line switch's SDLC and X.25 traces, all checked afterwards with
 /// the same verifier an operator runs on a capture from anywhere.
 struct DemoCaptures {
     let cluster: LoopbackCluster
@@ -43,8 +43,10 @@ struct DemoCaptures {
         var options = VerifyOptions()
         options.definitions = cluster.definitions
         options.definitionsDirectory = cluster.definitionsDirectory
-        for (title, path) in [("host TN3270 capture", hostCapturePath), ("line capture (SDLC)", cluster.lineCapturePath),
-                              ("line capture (BDLC)", cluster.bdlcCapturePath)]
+        for (title, path) in [
+            ("host TN3270 capture", hostCapturePath), ("line capture (SDLC)", cluster.lineCapturePath),
+            ("line capture (X.25)", cluster.x25LineCapturePath), ("line capture (BDLC)", cluster.bdlcCapturePath),
+        ]
         where FileManager.default.fileExists(atPath: path) {
             do {
                 let report = try Verifier(options: options).verify(path: path)

@@ -10,6 +10,8 @@ final class SyntheticCapture {
         case raw
         case null
         case sdlc
+        /// LINKTYPE_SITA: a `SITAHeader`, then a LAPB frame (X.25 lines).
+        case sita
 
         var linkType: LinkType {
             switch self {
@@ -19,6 +21,7 @@ final class SyntheticCapture {
             case .raw: return .raw
             case .null: return .null
             case .sdlc: return .sdlc
+            case .sita: return .sita
             }
         }
     }
@@ -53,13 +56,13 @@ final class SyntheticCapture {
             frame = datagram
         case .null:
             frame = [2, 0, 0, 0] + datagram  // AF_INET, little-endian
-        case .sdlc:
-            fatalError("an SDLC capture holds frames, not IP")
+        case .sdlc, .sita:
+            fatalError("an SDLC or SITA capture holds frames, not IP")
         }
         try writer.write(frame, timestamp: Self.time(milliseconds))
     }
 
-    /// One SDLC frame (address, control, information).
+    /// One SDLC frame (address, control, information), or a whole SITA record.
     func frame(_ bytes: [UInt8], at milliseconds: Double) throws {
         try writer.write(bytes, timestamp: Self.time(milliseconds))
     }

@@ -4,10 +4,11 @@ import NetMgrTestSupport
 /// What tshark decodes from a capture, for cross-checking the verifier.
 enum Tshark {
     /// One row per displayed packet, one column per field (empty when absent).
-    static func fields(_ path: String, _ fields: [String], filter: String, telnetPort: Int? = nil) async throws -> [[String]] {
+    static func fields(_ path: String, _ fields: [String], filter: String, telnetPort: Int? = nil, options: [String] = []) async throws -> [[String]] {
         // Out-of-order segments are reassembled, as the verifier does.
         var arguments = ["-r", path, "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f", "-Y", filter]
         if let telnetPort { arguments += ["-d", "tcp.port==\(telnetPort),telnet"] }
+        arguments += options
         for field in fields { arguments += ["-e", field] }
         let result = try await runProcess("tshark", arguments, timeout: .seconds(120))
         guard result.status == 0 else { throw TsharkFailure(description: "tshark \(arguments.joined(separator: " ")): \(result.standardError)") }
