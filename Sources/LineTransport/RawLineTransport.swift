@@ -27,6 +27,18 @@ public func makeRawLineTransport(device: LineDevice, logger: Logger) -> any RawL
     switch device {
     case .tcp(let host, let port):
         return TCPRawLineTransport(host: host, port: port, logger: logger)
+    case .xot:
+        return XOTDeviceAsRawLine(device: device)
+    }
+}
+
+/// An XOT device asked for as a basic-mode line: it carries X.25 packets, so opening fails
+/// with a message that says so.
+struct XOTDeviceAsRawLine: RawLineTransport {
+    let device: LineDevice
+
+    func open(on loop: any EventLoop, events: @escaping @Sendable (RawLineEvent) -> Void) -> EventLoopFuture<RawLineConnection> {
+        loop.makeFailedFuture(LineOpenError(device: device, reason: "an XOT device carries X.25 packets, not a basic-mode character stream; use tcp:HOST:PORT"))
     }
 }
 
