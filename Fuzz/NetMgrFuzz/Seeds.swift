@@ -3,6 +3,7 @@ import NIOCore
 import NetMgrProtocol
 import PacketCapture
 import SDLC
+import X25
 
 /// Writes the seed corpora (Fuzz/Corpus/<target>/) from what the tests already use: the
 /// recorded captures in Captures/, the definitions in Phonebook/ and Testbed/, and LAN and
@@ -67,6 +68,15 @@ enum Seeds {
             seeds.append(("HDLC", "line-\(start)", [0xFF] + Array(stream.readableBytesView)))
         }
 
+        // X.25: a whole session (link, restart, call, QXID, QSM, ACTPU, ACTLU) between
+        // QLLCTerminal and X25NetworkDCE, over LAPB (length-prefixed frames) and XOT.
+        let lapbSession = x25Session(overLAPB: true)
+        seeds.append(("X25Frames", "session", lapbSession.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
+        var xot = ByteBuffer()
+        for packet in x25Session(overLAPB: false) { XOTFraming.write(ByteBuffer(bytes: packet), into: &xot) }
+        seeds.append(("XOT", "session", [0xFF] + Array(xot.readableBytesView)))
+        seeds.append(("XOT", "session-split", [0x02] + Array(xot.readableBytesView)))
+
         // Definitions: the phonebook and the testbed's, each file alone and all in one.
         for directory in ["Phonebook", "Testbed/definitions"] {
             let path = "\(repository)/\(directory)"
@@ -100,6 +110,50 @@ enum Seeds {
     }
 
     /// The payload each way of every TCP connection in a capture, in the order they opened.
+    /// The line bytes (LAPB frame contents, or X.25 packets over XOT) of a QLLC session
+    /// between netmgrd's terminal and the simulator's network side, both directions in order.
+    static func x25Session(overLAPB: Bool) -> [[UInt8]] {
+        let nodeID = XIDNodeID(rawValue: 0x05D0_0002)
+        var terminal = QLLCTerminal(configuration: .init(
+            ownAddress: X121Address(parsing: "44200001") ?? .empty, hostAddress: X121Address(parsing: "44100001") ?? .empty,
+            nodeID: nodeID, localAddresses: [2, 3], packetLayer: .init(restartsOnLinkUp: overLAPB), lapb: overLAPB ? .init() : nil))
+        var network = X25NetworkDCE(configuration: .init(packetLayer: .init(restartsOnLinkUp: overLAPB), lapb: overLAPB ? .init() : nil))
+        let now = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        var record: [[UInt8]] = []
+        _ = network.start(now: now)
+        var toNetwork = terminal.start(now: now).compactMap { if case .transmit(let b) = $0 { b } else { nil } }
+        var toTerminal: [ByteBuffer] = []
+        for _ in 0..<100 where !toNetwork.isEmpty || !toTerminal.isEmpty {
+            var nextToNetwork: [ByteBuffer] = [], nextToTerminal: [ByteBuffer] = []
+            for bytes in toNetwork {
+                record.append(Array(bytes.readableBytesView))
+                var actions = network.receive(bytes, now: now)
+                var index = 0
+                while index < actions.count {
+                    switch actions[index] {
+                    case .transmit(let b): nextToTerminal.append(b)
+                    case .incomingCall(let channel, _): actions += network.accept(channel: channel, expectedNodeID: nodeID, now: now)
+                    case .logicalLinkOpened(let channel):
+                        for ru: [UInt8] in [[0x11, 0x01, 0x01], [0x0D, 0x01, 0x01]] {
+                            let piu = SNAPathInformationUnit.request(
+                                .sessionControl, destination: ru[0] == 0x11 ? 0 : 2, origin: 0, sequenceNumber: 1, ru: ByteBuffer(bytes: ru))
+                            actions += (try? network.sendPIU(piu.bytes, channel: channel, now: now)) ?? []
+                        }
+                    default: break
+                    }
+                    index += 1
+                }
+            }
+            for bytes in toTerminal {
+                record.append(Array(bytes.readableBytesView))
+                for case .transmit(let b) in terminal.receive(bytes, now: now) { nextToNetwork.append(b) }
+            }
+            toNetwork = nextToNetwork
+            toTerminal = nextToTerminal
+        }
+        return record
+    }
+
     static func tcpStreams(_ path: String) throws -> [(fromClient: [UInt8], fromServer: [UInt8])] {
         let reader = try CaptureReader(path: path)
         let reassembler = TCPReassembler()
