@@ -304,8 +304,6 @@ final class X25Attachment: HostAttachment {
         armTimer()
     }
 
-    private var luStates: [UInt8: SessionState] = [:]
-
     private func physicalUnit(_ event: PU2StateMachine.Action) {
         switch event {
         case .send:
@@ -388,7 +386,6 @@ final class X25Attachment: HostAttachment {
     // MARK: LUs
 
     private func setState(_ lu: UInt8, _ state: SessionState, _ detail: String) {
-        luStates[lu] = state
         guard let name = name(of: lu) else { return }
         delegate?.attachment(self, lu: name, state: state, detail: detail)
     }
