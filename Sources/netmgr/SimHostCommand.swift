@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import NetMgrCore
 import NetMgrSimulators
 import ServiceLifecycle
 
@@ -13,7 +14,8 @@ struct SimHostCommand: AsyncParsableCommand {
         discussion: """
             Prints "ready: tn3270 HOST:PORT" on standard output once it listens, and \
             "ready: sdlc-host COMn Unitm Linek" when it first reaches an SDLC line, \
-            "ready: x25-host COMn Unitm Linek" when it first reaches an X.25 access line. Stops on SIGTERM \
+            "ready: x25-host COMn Unitm Linek" when it first reaches an X.25 access line, \
+            "ready: xot HOST:PORT" once it listens for XOT. Stops on SIGTERM \
             or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
             Exit codes: 0 stopped cleanly, 1 runtime failure (e.g. the port is in use), 2 unusable \
             input (unreadable or invalid definitions, a journal that cannot be written), 64 bad \
@@ -38,7 +40,7 @@ struct SimHostCommand: AsyncParsableCommand {
     func validate() throws {
         // Each side validates its own options; the command needs at least one side.
         guard tn3270.isRequested || sdlc.isEnabled || x25.isEnabled else {
-            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line) and/or --x25-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an X.25 access line).")
+            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line) and/or --x25-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an X.25 access line) and/or --xot HOST:PORT (X.25 over TCP).")
         }
     }
 
@@ -72,15 +74,17 @@ struct SimHostCommand: AsyncParsableCommand {
 
         if x25.isEnabled {
             let links: [X25HostLinkConfiguration]
+            let xot: (endpoint: Endpoint, links: [X25HostLinkConfiguration])?
             do {
                 links = try x25.links(definitions: definitions)
+                xot = try x25.xotListener(definitions: definitions)
             } catch {
                 printError("error: \(error)")
                 throw Exit.unreadable
             }
-            services.append(X25HostService(links: links, journal: journal, logger: Logger(label: "netmgr.sim.host.x25"), onConnected: { line in
+            services.append(X25HostService(links: links, xot: xot, journal: journal, logger: Logger(label: "netmgr.sim.host.x25"), onConnected: { line in
                 FileHandle.standardOutput.write(Data("ready: x25-host \(line)\n".utf8))
-            }))
+            }, onListening: { address in Self.ready("xot", address) }))
         }
 
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -7,8 +7,8 @@ import SDLC
 /// id, `bind`/`message`/`sent`/`unbind` per LU with its local address, `link-down` when the
 /// call ends. Every entry carries the calling DTE and node id the session runs under.
 final class X25HostJournalRecorder {
-    let line: String
-    let luNames: [UInt8: String]
+    var line: String
+    var luNames: [UInt8: String]
     let journal: HostJournal?
     private var calling: X121Address?
     private var called: X121Address?

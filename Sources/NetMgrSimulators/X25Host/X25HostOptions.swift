@@ -13,14 +13,20 @@ public struct X25HostOptions: ParsableArguments {
         valueName: "\"COMn Unitm Linek\"=tcp:HOST:PORT"))
     public var lines: [String] = []
 
+    @Option(name: .customLong("xot"), help: ArgumentHelp(
+        "Listen for X.25 over TCP (RFC 1613) here, as a router in front of the host; serves the hdlc-packet lines whose devices are xot:. Needs --definitions.",
+        valueName: "HOST:PORT"))
+    public var xot: String?
+
     @Option(name: .customLong("x25-t1-ms"), help: "LAPB T1 of the network side, milliseconds.")
     public var t1Milliseconds: Int = 300
 
     public init() {}
 
-    public var isEnabled: Bool { !lines.isEmpty }
+    public var isEnabled: Bool { !lines.isEmpty || xot != nil }
 
     public func validate() throws {
+        if let xot, case .failure = Endpoint.parse(xot) { throw ValidationError("--xot \(xot): expected HOST:PORT") }
         guard (10...60_000).contains(t1Milliseconds) else { throw ValidationError("--x25-t1-ms \(t1Milliseconds): expected 10 to 60000") }
         do {
             _ = try parsedLines()
@@ -33,6 +39,7 @@ public struct X25HostOptions: ParsableArguments {
     public func links(definitions: Definitions?) throws(X25HostOptionsError) -> [X25HostLinkConfiguration] {
         let parsed = try parsedLines()
         guard !parsed.isEmpty else { return [] }
+        guard !parsed.isEmpty else { return [] }
         guard let definitions else {
             throw X25HostOptionsError("--x25-line needs --definitions: the host accepts only the calling DTE address, node id and LUs defined there")
         }
@@ -44,6 +51,21 @@ public struct X25HostOptions: ParsableArguments {
             links.append(try Self.link(line: line, name: unit.description, device: device, definitions: definitions, t1: .milliseconds(Int64(t1Milliseconds))))
         }
         return links
+    }
+
+    /// The XOT listener and the terminals that may call over it: every hdlc-packet line whose
+    /// devices are all xot:.
+    public func xotListener(definitions: Definitions?) throws(X25HostOptionsError) -> (endpoint: Endpoint, links: [X25HostLinkConfiguration])? {
+        guard let xot else { return nil }
+        guard case .success(let endpoint) = Endpoint.parse(xot) else { throw X25HostOptionsError("--xot \(xot): expected HOST:PORT") }
+        guard let definitions else { throw X25HostOptionsError("--xot needs --definitions: the host accepts only the calling DTE addresses defined there") }
+        var links: [X25HostLinkConfiguration] = []
+        for line in definitions.lines where line.procedure == .hdlcPacket && line.isXOTOnly {
+            links.append(try Self.link(line: line, name: line.name, device: .xot(host: endpoint.host, port: endpoint.port), definitions: definitions,
+                                       t1: .milliseconds(Int64(t1Milliseconds))))
+        }
+        guard !links.isEmpty else { throw X25HostOptionsError("--xot \(xot): no hdlc-packet line in the definitions has xot: devices") }
+        return (endpoint, links)
     }
 
     /// One line's host configuration from the definitions.

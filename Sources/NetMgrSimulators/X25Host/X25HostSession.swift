@@ -3,13 +3,11 @@ import NetMgrAddresses
 import SDLC
 import X25
 
-/// The host's end of one X.25 virtual call carrying QLLC, as VTAM with NPSI sees a switched
-/// PU: the INCOMING CALL is accepted only from the calling DTE address the host expects, the
-/// host then sends QXID and accepts only the expected node id (IDBLK/IDNUM), sends QSM and,
-/// on QUA, ACTPU, ACTLU per LU and BIND through the existing `SNAHostStateMachine`.
-///
-/// Packet-layer mechanics (P(S)/P(R), M-bit reassembly, RESTART) belong to the caller; this
-/// machine sees calls, QLLC packets (Q=1) and whole PIUs (Q=0).
+/// The host's policy and SNA side for the virtual call of one access line, as VTAM with NPSI
+/// treats a switched PU: an INCOMING CALL is accepted only from the calling DTE address it
+/// expects and with QLLC call user data (0xC3); QLLC (QXID with the expected node id, QSM/QUA)
+/// is `X25NetworkDCE`'s; once the QLLC link is open the existing `SNAHostStateMachine` sends
+/// ACTPU, ACTLU per LU and BIND and takes the data.
 public struct X25HostSession: Sendable {
     public struct Expectation: Hashable, Sendable {
         /// The calling DTE address of the terminal (the line's dte-address).
@@ -27,107 +25,89 @@ public struct X25HostSession: Sendable {
     }
 
     public enum Action: Hashable, Sendable {
-        /// A QLLC command or response, in a Q=1 DATA packet.
-        case sendQLLC(QLLCPacket)
-        /// A PIU, in Q=0 DATA packets (segmented by the packet layer).
+        /// A PIU for the terminal's PU (Q=0 data packets).
         case sendPIU(ByteBuffer)
-        /// Clear the virtual call with this cause and diagnostic.
-        case clear(X25CauseDiagnostic)
         case fact(X25HostFact)
     }
 
-    enum Phase: Hashable, Sendable {
-        case idle
-        /// Call accepted, QXID command sent.
-        case identifying
-        /// Node id accepted, QSM sent.
-        case settingMode
-        case connected
-    }
-
-    /// CLEAR cause "not obtainable" (unknown calling DTE) and DTE-originated clearing.
-    public static let causeNotObtainable: UInt8 = 0x0D
-    public static let causeDTEOriginated: UInt8 = 0x00
-    /// Diagnostics: 0x43 (invalid calling address), 0xF1 (node id refused, user-defined range).
-    public static let diagnosticInvalidCalling: UInt8 = 0x43
-    public static let diagnosticNodeIDRefused: UInt8 = 0xF1
+    /// Why a call is refused: a calling DTE the host does not know is "not obtainable" with
+    /// diagnostic 0x43 (invalid calling DTE address); anything else is DTE-originated.
+    public static let refusedCallingCause = X25CauseDiagnostic(cause: X25Cause.notObtainable, diagnostic: 0x43)
+    public static let refusedCause = X25CauseDiagnostic(cause: X25Cause.dteOriginated, diagnostic: 0)
     public static let qllcCallUserData: UInt8 = 0xC3
-
-    public let expectation: Expectation
-    private(set) var phase = Phase.idle
-    public private(set) var host: SNAHostStateMachine
-    /// The accepted call's calling address and the identified node id, while the call lasts.
-    public private(set) var calling: X121Address?
-    public private(set) var nodeID: XIDNodeID?
     /// The SNA "station address" the host state machine keys its facts by: the QLLC link is
-    /// one station; 1 stands for it.
+    /// one station, 1 stands for it.
     static let stationAddress: UInt8 = 1
 
+    /// The terminals the host knows on this access (one on a switched line; over XOT every
+    /// line that reaches the host through the router).
+    public let expectations: [Expectation]
+    /// The terminal of the accepted call, while the call lasts.
+    public private(set) var expectation: Expectation?
+    public private(set) var host: SNAHostStateMachine
+    /// The accepted call's calling address, while the call lasts.
+    public private(set) var calling: X121Address?
+    public private(set) var isLinkOpen = false
+
     public init(expectation: Expectation) {
-        self.expectation = expectation
-        self.host = SNAHostStateMachine(configuration: .init(logicalUnits: expectation.logicalUnits))
+        self.init(expectations: [expectation])
     }
 
-    public var isConnected: Bool { phase == .connected }
-    public var facts: SNAHostFacts { host.facts }
+    public init(expectations: [Expectation]) {
+        self.expectations = expectations
+        self.host = SNAHostStateMachine(configuration: .init(logicalUnits: expectations.first?.logicalUnits ?? []))
+    }
 
-    /// An INCOMING CALL: whether to accept it; the actions say (a CLEAR on refusal).
-    public mutating func incomingCall(calling: X121Address, called: X121Address, callUserData: [UInt8]) -> (accept: Bool, actions: [Action]) {
-        guard phase == .idle else {
-            return (false, [.clear(X25CauseDiagnostic(cause: Self.causeDTEOriginated, diagnostic: 0)),
-                            .fact(.callRefused(calling: calling, reason: "a call is already up"))])
+    public var facts: SNAHostFacts { host.facts }
+    public var hasCall: Bool { calling != nil }
+
+    /// An INCOMING CALL: nil to accept it (then QXID for `expectation.nodeID`), or the cause
+    /// to clear it with; the facts say which.
+    public mutating func incomingCall(_ setup: X25CallSetup) -> (refusal: X25CauseDiagnostic?, actions: [Action]) {
+        let calling = setup.callingAddress
+        if self.calling != nil {
+            return (X25CauseDiagnostic(cause: X25Cause.numberBusy, diagnostic: 0), [.fact(.callRefused(calling: calling, reason: "a call is already up"))])
         }
-        guard callUserData.first == Self.qllcCallUserData else {
-            return (false, [.clear(X25CauseDiagnostic(cause: Self.causeDTEOriginated, diagnostic: 0)),
-                            .fact(.callRefused(calling: calling, reason: "call user data is not QLLC (0xC3)"))])
+        guard setup.userData.getInteger(at: setup.userData.readerIndex, as: UInt8.self) == Self.qllcCallUserData else {
+            return (Self.refusedCause, [.fact(.callRefused(calling: calling, reason: "call user data is not QLLC (0xC3)"))])
         }
-        guard calling == expectation.calling else {
-            return (false, [.clear(X25CauseDiagnostic(cause: Self.causeNotObtainable, diagnostic: Self.diagnosticInvalidCalling)),
-                            .fact(.callRefused(calling: calling, reason: "unknown calling DTE \(calling), the host knows \(expectation.calling)"))])
+        guard let expected = expectations.first(where: { $0.calling == calling }) else {
+            let known = expectations.map(\.calling.description).joined(separator: ", ")
+            return (Self.refusedCallingCause, [.fact(.callRefused(calling: calling, reason: "unknown calling DTE \(calling), the host knows \(known)"))])
         }
         self.calling = calling
-        phase = .identifying
-        return (true, [.fact(.callAccepted(calling: calling, called: called)), .sendQLLC(.command(.exchangeIdentification))])
+        if expected != expectation {
+            host = SNAHostStateMachine(configuration: .init(logicalUnits: expected.logicalUnits))
+        }
+        expectation = expected
+        return (nil, [.fact(.callAccepted(calling: calling, called: setup.calledAddress))])
     }
 
-    /// A Q=1 packet's QLLC content.
-    public mutating func receive(qllc packet: QLLCPacket) -> [Action] {
-        switch (phase, packet.control) {
-        case (.identifying, .exchangeIdentification) where !packet.isCommand:
-            let xid: SNAXID?
-            do {
-                xid = try packet.xid()
-            } catch {
-                return refuseIdentification(nil, "QXID unreadable: \(error)")
-            }
-            guard let xid else { return refuseIdentification(nil, "QXID without an XID") }
-            guard xid.nodeID == expectation.nodeID else {
-                return refuseIdentification(xid.nodeID, "node id \(xid.nodeID) is not \(expectation.nodeID)")
-            }
-            nodeID = xid.nodeID
-            phase = .settingMode
-            var actions: [Action] = [.fact(.terminalIdentified(nodeID: xid.nodeID))]
-            actions += sna(host.identificationReceived(packet.information, stationAddress: Self.stationAddress))
-            actions.append(.sendQLLC(.command(.setMode)))
-            return actions
-        case (.settingMode, .unnumberedAcknowledgment) where !packet.isCommand:
-            phase = .connected
-            return [.fact(.linkUp)] + sna(host.linkUp(stationAddress: Self.stationAddress))
-        case (_, .disconnect) where packet.isCommand:
-            return [.sendQLLC(.response(.unnumberedAcknowledgment))] + ended("QDISC from the terminal")
-        case (_, .disconnectedMode) where !packet.isCommand:
-            return ended("QDM from the terminal")
-        case (_, .test) where packet.isCommand:
-            return [.sendQLLC(.response(.test, information: packet.information))]
+    /// QXID answered with the expected node id.
+    public mutating func identified(_ xid: SNAXID) -> [Action] {
+        [.fact(.terminalIdentified(nodeID: xid.nodeID))] + sna(host.identificationReceived(xid.information, stationAddress: Self.stationAddress))
+    }
+
+    /// QXID failed (another node id, no answer, refused); the network clears the call.
+    public mutating func identificationFailed(_ reason: QLLCPrimary.FailureReason) -> [Action] {
+        calling = nil
+        switch reason {
+        case .unexpectedNodeID(let id):
+            return [.fact(.identificationRefused(nodeID: id, reason: "node id \(id) is not \(expectation.map { "\($0.nodeID)" } ?? "known")"))]
         default:
-            return [.fact(.sna(.protocolError("QLLC \(packet.control) (\(packet.isCommand ? "command" : "response")) unexpected in \(phase)")))]
+            return [.fact(.identificationRefused(nodeID: nil, reason: "\(reason)"))]
         }
     }
 
-    /// A whole PIU (Q=0, reassembled).
+    /// QUA to QSM: ACTPU follows.
+    public mutating func linkOpened() -> [Action] {
+        isLinkOpen = true
+        return [.fact(.linkUp)] + sna(host.linkUp(stationAddress: Self.stationAddress))
+    }
+
+    /// A whole PIU from the terminal.
     public mutating func receive(piu: ByteBuffer) -> [Action] {
-        guard phase == .connected else { return [.fact(.sna(.protocolError("PIU before the QLLC link is up")))] }
-        return sna(host.receive(piu))
+        sna(host.receive(piu))
     }
 
     /// Host data to an LU.
@@ -136,25 +116,13 @@ public struct X25HostSession: Sendable {
         return (sent.sequenceNumber, [.fact(.sna(sent.fact)), .sendPIU(sent.piu)])
     }
 
-    /// The call is gone (CLEAR either way, RESTART, link or connection lost).
+    /// The call is gone (CLEAR either way, reset, RESTART, link or connection lost).
     public mutating func callEnded(reason: String) -> [Action] {
-        guard phase != .idle else { return [] }
-        return ended(reason)
-    }
-
-    private mutating func ended(_ reason: String) -> [Action] {
+        guard calling != nil || isLinkOpen else { return [] }
         let actions = sna(host.linkDown(reason: reason))
-        phase = .idle
         calling = nil
-        nodeID = nil
+        isLinkOpen = false
         return actions + [.fact(.callCleared(reason: reason))]
-    }
-
-    private mutating func refuseIdentification(_ id: XIDNodeID?, _ reason: String) -> [Action] {
-        phase = .idle
-        calling = nil
-        return [.fact(.identificationRefused(nodeID: id, reason: reason)),
-                .clear(X25CauseDiagnostic(cause: Self.causeDTEOriginated, diagnostic: Self.diagnosticNodeIDRefused))]
     }
 
     private func sna(_ actions: [SNAHostStateMachine.Action]) -> [Action] {
