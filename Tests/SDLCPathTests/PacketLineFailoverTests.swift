@@ -119,6 +119,7 @@ struct PacketLineFailoverTests {
         #expect(try await eventually { try await nodeB.read { $0.stopped } == 1 })
         await nodeB.shutdown()
         #expect(await host.stop(SIGTERM) == 0)
+        await lineSwitch.stop(SIGKILL)
 
         // The host's journal: same calling DTE, node id and LU addresses before and after.
         let journal = world.journal
@@ -147,6 +148,38 @@ struct PacketLineFailoverTests {
         #expect(received.count == submitted.count + duplicates)
     }
 
+    @Test func aRestartedHostIsCalledAgainAndHeldMessagesGo() async throws {
+        let world = try PacketLineWorld()
+        let lineSwitch = try await world.startLineSwitch()
+        defer { Task { await lineSwitch.stop(SIGKILL) } }
+        var host = try await world.startHost()
+        let node = try await Node("node-a", epoch: 1, world: world)
+        try await node.start()
+        #expect(try await eventually(.seconds(20)) { try await node.bothBound() }, "not bound; host stderr: \(host.standardError.suffix(3000))")
+        let first = Self.messages(1...10)
+        try await node.send(first)
+        #expect(try await eventually { try await node.acceptedCount() == 10 })
+
+        // The host dies: the call and the LAPB link go with it; messages wait in netmgrd.
+        await host.stop(SIGKILL)
+        let held = Self.messages(11...20)
+        try await node.send(held)
+        host = try await world.startHost()
+        defer { Task { [host] in await host.stop(SIGKILL) } }
+        let allAccepted = try await eventually(.seconds(30)) { try await node.acceptedCount() == 20 }
+        let acceptedCount = try await node.acceptedCount()
+        #expect(allAccepted, "accepted \(acceptedCount); host stderr: \(host.standardError.suffix(3000))")
+        let received = Set(world.journal.filter { $0.event == .message }.compactMap(\.digest))
+        for message in first + held {
+            #expect(received.contains(journalDigest(message.payload)), "message \(message.sequence) never reached the host")
+        }
+        #expect(world.journal.filter { $0.event == .linkUp }.count >= 2, "a second call after the host restarted")
+        try await node.loop.submit { node.attachment.value.stop() }.get()
+        await node.shutdown()
+        await host.stop(SIGKILL)
+        await lineSwitch.stop(SIGKILL)
+    }
+
     @Test func theHostRefusesAnotherNodeID() async throws {
         let world = try PacketLineWorld()
         // The host knows node id 05D00099 for this calling DTE; the terminal says 05D00002.
@@ -165,5 +198,7 @@ struct PacketLineFailoverTests {
         #expect(!world.journal.contains { $0.event == .bind })
         try await node.loop.submit { node.attachment.value.stop() }.get()
         await node.shutdown()
+        await host.stop(SIGKILL)
+        await lineSwitch.stop(SIGKILL)
     }
 }

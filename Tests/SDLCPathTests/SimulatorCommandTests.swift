@@ -38,6 +38,22 @@ struct SimulatorCommandTests {
         #expect(serial.standardError.contains("serial devices are not supported in this release"))
     }
 
+    @Test func x25HostMistakes() async throws {
+        let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path
+        let badXOT = try await runProcess(Self.netmgr, ["sim", "host", "--xot", "127.0.32.1"])
+        #expect(badXOT.status == 64)
+        #expect(badXOT.standardError.contains("--xot 127.0.32.1: expected HOST:PORT"))
+        let noDefinitions = try await runProcess(Self.netmgr, ["sim", "host", "--x25-line", "COM1 Unit1 Line2=tcp:127.0.32.1:9"])
+        #expect(noDefinitions.status == 2)
+        #expect(noDefinitions.standardError.contains("--x25-line needs --definitions"))
+        let leased = try await runProcess(Self.netmgr, ["sim", "host", "--definitions", phonebook, "--x25-line", "COM1 Unit1 Line1=tcp:127.0.32.1:9"])
+        #expect(leased.status == 2)
+        #expect(leased.standardError.contains("line LEASED1 is hdlc-leased, not hdlc-packet"))
+        let noXOTLine = try await runProcess(Self.netmgr, ["sim", "host", "--definitions", phonebook, "--xot", "127.0.32.1:1998"])
+        #expect(noXOTLine.status == 2)
+        #expect(noXOTLine.standardError.contains("no hdlc-packet line in the definitions has xot: devices"))
+    }
+
     @Test func portInUseIsARuntimeFailure() async throws {
         let world = try LeasedLineWorld()
         let first = try await world.startLineSwitch()

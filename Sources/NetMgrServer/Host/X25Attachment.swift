@@ -48,6 +48,8 @@ final class X25Attachment: HostAttachment {
     private var reconnectTask: Scheduled<Void>?
     private var reconnectAttempt = 0
     private var connectionNumber = 0
+    /// Calls cleared since the QLLC link was last open (for quieter logs while refused).
+    private var clearsSinceOpen = 0
 
     init(plan: X25LinePlan, loop: any EventLoop, retry: RetryPolicy, logger: Logger) {
         self.plan = plan
@@ -281,12 +283,16 @@ final class X25Attachment: HostAttachment {
             case .callConnected(let connection):
                 logger.info("\(plan.line): call connected on channel \(connection.channel), packet size \(connection.sendPacketSize), window \(connection.sendWindow)")
             case .callCleared(let info, let origin):
-                logger.notice("\(plan.line): call cleared (\(info), \(origin)); calling again")
+                // A host that keeps refusing is said once, then every 20th time.
+                clearsSinceOpen += 1
+                let level: Logger.Level = clearsSinceOpen == 1 || clearsSinceOpen % 20 == 0 ? .notice : .debug
+                logger.log(level: level, "\(plan.line): call cleared (\(info), \(origin)); calling again (\(clearsSinceOpen) since the QLLC link was last open)")
             case .callReset(let info, let origin):
                 logger.notice("\(plan.line): call reset (\(info), \(origin)); the host starts the PU over")
             case .identificationExchanged:
                 logger.info("\(plan.line): QXID answered with node id \(plan.nodeID)")
             case .logicalLinkOpened:
+                clearsSinceOpen = 0
                 logger.info("\(plan.line): QLLC link open (QSM/QUA) at \(hostVisibleAddress)")
             case .logicalLinkClosed(let reason):
                 logger.notice("\(plan.line): QLLC link closed (\(reason))")
@@ -303,8 +309,6 @@ final class X25Attachment: HostAttachment {
         }
         armTimer()
     }
-
-    private var luStates: [UInt8: SessionState] = [:]
 
     private func physicalUnit(_ event: PU2StateMachine.Action) {
         switch event {
@@ -388,7 +392,6 @@ final class X25Attachment: HostAttachment {
     // MARK: LUs
 
     private func setState(_ lu: UInt8, _ state: SessionState, _ detail: String) {
-        luStates[lu] = state
         guard let name = name(of: lu) else { return }
         delegate?.attachment(self, lu: name, state: state, detail: detail)
     }

@@ -83,6 +83,15 @@ struct DemoRun {
         }
 
         try await Task.sleep(for: .seconds(command.before))
+        // A failover before an LU was ever bound has no "before" to compare (a slow, busy
+        // machine binds paced TN3270 LUs one by one): wait for each, at most 20 s.
+        let bindDeadline = Date().addingTimeInterval(20)
+        var waiting = await traffic.unacknowledgedLUs
+        if !waiting.isEmpty { say("waiting for the host to accept a first message on \(waiting.joined(separator: ", "))") }
+        while !waiting.isEmpty, Date() < bindDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+            waiting = await traffic.unacknowledgedLUs
+        }
         let killPid = cluster.nodes[first]?.pid ?? 0
         let killTime = await cluster.kill(first)
         story.killTime = killTime

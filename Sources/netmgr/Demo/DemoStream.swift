@@ -22,6 +22,9 @@ actor DemoTraffic {
     func acked(_ lu: String) { traffic[lu]?.acked += 1 }
     func note(_ text: String) { events.append((Date().timeIntervalSince1970, text)) }
 
+    /// Terminal LUs the host has not accepted a message on yet (not bound yet).
+    var unacknowledgedLUs: [String] { traffic.values.filter { $0.acked == 0 }.map(\.lu).sorted() }
+
     var totals: (sent: Int, acked: Int) {
         traffic.values.reduce((0, 0)) { ($0.0 + $1.sent.count, $0.1 + $1.acked) }
     }
