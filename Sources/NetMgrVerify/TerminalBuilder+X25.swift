@@ -50,6 +50,11 @@ extension TerminalBuilder {
         }
         if let resource = resolution.resource, let line = resolver.line(of: resource) {
             notes += definitionNotes(line: line, resource: resource, episodes: episodes)
+            if let defined = line.x25.dteAddress {
+                for episode in episodes where episode.address.dteAddress != defined {
+                    notes.append("episode \(episode.index): calling DTE address \(episode.address.dteAddress ?? "?") is not the line's dte-address \(defined) (line \(line.name))")
+                }
+            }
         }
         return Terminal(
             kind: "x25", name: "calls to DTE \(hostDTE)", host: nil, lu: nil, station: nil,

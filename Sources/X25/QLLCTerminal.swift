@@ -8,7 +8,10 @@ import NIOCore
 /// runs it, so a fresh terminal on the standby node is the same terminal to the host.
 ///
 /// After `start` it brings the link up (SABM), restarts the packet layer and calls the host;
-/// whenever the link or the call is lost while started, it tries again after `retryDelay`.
+/// whenever the link or the call is lost while started (a RESET clears the call: SNA cannot
+/// survive lost data), it tries again after `retryDelay`. Over XOT it calls again on the same
+/// connection; an owner that follows RFC 1613 strictly (one call per TCP connection) closes
+/// the connection on `.callCleared` and calls `transportDown`, then `start` on a new one.
 public struct QLLCTerminal: Sendable {
     public struct Configuration: Hashable, Sendable {
         /// This node's own X.121 address: the calling address of the call.
@@ -303,10 +306,12 @@ extension QLLCTerminal {
                 scheduleRetry(now: now)
             case .reset(let resetChannel, let info, let origin):
                 guard resetChannel == channel else { continue }
-                // Data was lost both ways: SNA cannot go on, so the host starts over (it
-                // sends ACTPU again after its own reset handling).
+                // Data was lost both ways, which SNA sessions cannot survive: clear the call
+                // and call again (after `retryDelay`), so the host starts over cleanly with
+                // the same calling address, XID and LUs.
                 actions.append(.callReset(info, origin: origin))
-                for puAction in physicalUnit.reset() { actions.append(.physicalUnit(puAction)) }
+                let cause = X25CauseDiagnostic(cause: X25Cause.dteOriginated, diagnostic: 0)
+                handlePacketLayer(packetLayer.clear(channel: resetChannel, cause: cause, now: now), now: now, into: &actions)
             case .deliver(let dataChannel, let data, let qualifier):
                 guard dataChannel == channel else { continue }
                 if qualifier {

@@ -116,3 +116,23 @@ extension VerifierX25Tests {
         #expect(other.summary.exitCode == 1)
     }
 }
+
+extension VerifierX25Tests {
+    static func phonebook() throws -> Definitions {
+        try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+    }
+
+    @Test("with the Phonebook: calls to dte:44100001 are resource X25R1 (○); a calling address other than PKT1's dte-address is named")
+    func definitions() throws {
+        let phonebook = try Self.phonebook()
+        let kept = try verify(try X25Scenarios.failover(in: directory, name: "defs.pcap"), definitions: phonebook, expect: nil)
+        let terminal = try #require(kept.terminals.first)
+        #expect(terminal.promise?.resource == "X25R1" && terminal.promise?.expected == .same && terminal.promise?.source == "definitions")
+        #expect(terminal.notes.isEmpty, "\(terminal.notes)")
+        #expect(kept.summary.exitCode == 0)
+
+        let broken = try verify(try X25Scenarios.failover(in: directory, name: "defs-other.pcap", secondCalling: "44200002"), definitions: phonebook, expect: nil)
+        #expect(broken.summary.exitCode == 1)
+        #expect(broken.terminals.first?.notes == ["episode 2: calling DTE address 44200002 is not the line's dte-address 44200001 (line PKT1)"])
+    }
+}

@@ -156,4 +156,64 @@ import Testing
         }
         #expect(calls.contains { if case .callRequest = $0.body { true } else { false } })
     }
+
+    /// Failover: a fresh terminal with the same configuration (the standby node) takes the
+    /// line; its SABM resets the network's link, the old call is cleared, and the new call
+    /// carries the same calling address, QXID node id and LU addresses.
+    @Test func standbyTerminalIsTheSameTerminalToTheHost() {
+        var wire = Wire(
+            terminal: QLLCTerminal(configuration: configuration(lapb: true)),
+            network: X25NetworkDCE(configuration: X25NetworkDCE.Configuration()),
+            expectedNodeID: Self.nodeID)
+        wire.run(wire.terminal.start(now: t0))
+        #expect(wire.terminal.isOpen)
+        wire.networkEvents.removeAll()
+        wire.terminal = QLLCTerminal(configuration: configuration(lapb: true))
+        wire.terminalEvents.removeAll()
+        wire.run(wire.terminal.start(now: t0 + .seconds(1)))
+        #expect(wire.networkEvents.contains(.linkDown(.reset)))
+        #expect(wire.networkEvents.contains { if case .callCleared(1, _, .linkDown) = $0 { true } else { false } })
+        let calls = wire.networkEvents.compactMap { if case .incomingCall(_, let setup) = $0 { setup.callingAddress } else { nil } }
+        #expect(calls == [Self.terminal])
+        #expect(wire.networkEvents.contains { if case .identified(_, let xid) = $0 { xid.nodeID == Self.nodeID } else { false } })
+        #expect(wire.terminalEvents.contains(.physicalUnit(.logicalUnitActivated(2))))
+        #expect(wire.terminalEvents.contains(.physicalUnit(.logicalUnitActivated(3))))
+        #expect(wire.terminal.isOpen)
+    }
+
+    @Test func resetClearsTheCallAndTheTerminalCallsAgain() {
+        var wire = Wire(
+            terminal: QLLCTerminal(configuration: configuration(lapb: false)),
+            network: X25NetworkDCE(configuration: X25NetworkDCE.Configuration(packetLayer: X25PacketLayer.Settings(restartsOnLinkUp: false), lapb: nil)),
+            expectedNodeID: Self.nodeID)
+        _ = wire.network.start(now: t0)
+        wire.run(wire.terminal.start(now: t0))
+        #expect(wire.terminal.isOpen)
+        let reset = X25Packet(logicalChannel: 1, body: .resetRequest(X25CauseDiagnostic(cause: X25Cause.resetNetworkCongestion, diagnostic: 0)))
+        let actions = wire.terminal.receive(reset.bytes, now: t0)
+        let sent: [[UInt8]] = actions.compactMap { if case .transmit(let b) = $0 { bytes(b) } else { nil } }
+        #expect(sent == [[0x10, 0x01, 0x1F], [0x10, 0x01, 0x13, 0x00, 0x00]])
+        #expect(actions.contains { if case .callCleared(_, .local) = $0 { true } else { false } })
+        #expect(actions.contains(.physicalUnit(.physicalUnitDeactivated)))
+        #expect(!wire.terminal.isOpen)
+        // CLEAR CONFIRMATION, then after the retry delay a new CALL REQUEST.
+        _ = wire.terminal.receive(X25Packet(logicalChannel: 1, body: .clearConfirmation).bytes, now: t0)
+        let again = wire.terminal.tick(now: t0 + .seconds(2))
+        let packets = again.compactMap { if case .transmit(let b) = $0 { try? X25Packet(parsing: b) } else { nil } }
+        #expect(packets.contains { if case .callRequest(let setup) = $0.body { setup.callingAddress == Self.terminal } else { false } })
+    }
+
+    @Test func lostLinkIsStartedAgainAfterTheRetryDelay() {
+        var config = configuration(lapb: true)
+        config.lapb = LAPBStation.Settings(t1: .seconds(1), n2: 2)
+        var terminal = QLLCTerminal(configuration: config)
+        _ = terminal.start(now: t0)
+        _ = terminal.tick(now: t0 + .seconds(1))
+        let down = terminal.tick(now: t0 + .seconds(2))
+        #expect(down.contains(.linkDown(.retryLimit)))
+        #expect(terminal.nextDeadline == t0 + .seconds(4))
+        let again = terminal.tick(now: t0 + .seconds(4))
+        let sent: [[UInt8]] = again.compactMap { if case .transmit(let b) = $0 { bytes(b) } else { nil } }
+        #expect(sent == [[0x01, 0x3F]])
+    }
 }
