@@ -17,6 +17,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "SDLCFrames": SDLCFramesTarget.run,
     "X25Frames": X25FramesTarget.run,
     "XOT": XOTTarget.run,
+    "BasicMode": BasicModeTarget.run,
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
     "BDLCCapture": BDLCCaptureTarget.run,
