@@ -84,8 +84,10 @@ struct BDLCAttachmentFailoverTests {
         }
     }
 
-    @Test func differentStationAfterFailoverWithNoMessageLost() async throws {
-        let world = try BDLCWorld()
+    @Test(arguments: ["ascii", "ebcdic"])
+    func differentStationAfterFailoverWithNoMessageLost(coding: String) async throws {
+        let world = try BDLCWorld(coding: coding)
+        #expect(world.definitions.line(named: "BSC1")?.coding.rawValue == coding)
         let host = try await world.startHost()
         var nodes: [Node] = []
         var submitted: [Message] = []

@@ -12,7 +12,8 @@ struct BDLCWorld {
     let hostAddress: String
     let definitions: Definitions
 
-    init() throws {
+    /// `coding` replaces the Phonebook's `coding: ascii` of BSC1.
+    init(coding: String = "ascii") throws {
         directory = try TemporaryDirectory(prefix: "netmgr-bdlc")
         hostAddress = "127.0.31.\(Int.random(in: 1...89))"
         let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook")
@@ -21,6 +22,7 @@ struct BDLCWorld {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook.path) where name.hasSuffix(".yaml") {
             var text = try String(contentsOf: phonebook.appendingPathComponent(name), encoding: .utf8)
             text = text.replacingOccurrences(of: "tcp:127.0.0.100:751", with: "tcp:\(hostAddress):751")
+                .replacingOccurrences(of: "    coding: ascii ", with: "    coding: \(coding) ")
             try text.write(toFile: definitionsDirectory + "/" + name, atomically: true, encoding: .utf8)
         }
         let loaded = try DefinitionsLoader.load(directory: definitionsDirectory)
