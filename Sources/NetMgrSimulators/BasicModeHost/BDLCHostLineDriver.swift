@@ -75,6 +75,9 @@ final class BDLCHostLineDriver {
                 bound.value.server = channel
                 return channel.localAddress
             }
+            .flatMapErrorThrowing { [name = self.name, listen = configuration.listen] error in
+                throw BDLCHostOptionsError("\(name): cannot listen on \(listen): \(error)")
+            }
     }
 
     func stop() {
