@@ -10,12 +10,13 @@ import ServiceLifecycle
 struct SimHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
-        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, the SDLC primary on switched lines, and the X.25 network with a QLLC host on switched packet lines.",
+        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, the SDLC primary on switched lines, the X.25 network with a QLLC host on switched packet lines, and the BDLC control station on each node's own basic-mode line.",
         discussion: """
-            Prints "ready: tn3270 HOST:PORT" on standard output once it listens, and \
+            Prints "ready: tn3270 HOST:PORT" on standard output once it listens, \
             "ready: sdlc-host COMn Unitm Linek" when it first reaches an SDLC line, \
             "ready: x25-host COMn Unitm Linek" when it first reaches an X.25 access line, \
-            "ready: xot HOST:PORT" once it listens for XOT. Stops on SIGTERM \
+            "ready: xot HOST:PORT" once it listens for XOT, and \
+            "ready: bdlc-host LINE line N station 0xNN HOST:PORT" per BDLC line it listens on. Stops on SIGTERM \
             or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
             Exit codes: 0 stopped cleanly, 1 runtime failure (e.g. the port is in use), 2 unusable \
             input (unreadable or invalid definitions, a journal that cannot be written), 64 bad \

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import NetMgrTestSupport
 import Testing
 
@@ -30,5 +32,18 @@ struct BDLCHostCommandTests {
         #expect(result.status == 2, "stderr: \(result.standardError)")
         #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
         #expect(!result.standardOutput.contains("ready:"))
+    }
+
+    @Test("a line whose port is taken exits 1 and says why")
+    func portInUse() async throws {
+        let world = try BDLCWorld()
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: world.hostAddress, port: 7512).get()
+        let result = try await runProcess(netmgr, ["sim", "host", "--definitions", world.definitionsPath, "--bdlc-line", "all"], timeout: .seconds(30))
+        try await holder.close()
+        #expect(result.status == 1, "stderr: \(result.standardError)")
+        #expect(result.standardError.contains("bdlc-host BSC1 line 2 (node-b, station 0x42): cannot listen on \(world.hostAddress):7512"),
+                "stderr: \(result.standardError)")
+        #expect(result.standardError.contains("Address already in use"), "stderr: \(result.standardError)")
     }
 }

@@ -51,17 +51,19 @@ struct NetMgrdBDLCFailoverTests {
     @Test func differentStationAfterSIGKILLZeroLoss() async throws {
         let directory = try TemporaryDirectory(prefix: "netmgr-bdlc-it")
         let definitions = directory.path + "/definitions"
-        let hostAddress = "127.0.31.\(Int.random(in: 1...80))"
-        // Only BDLC1, everything moved into this suite's block: host and lines at H, nodes at H+1/H+2.
-        let last = Int(hostAddress.split(separator: ".").last!)!
+        // Only BDLC1, everything moved into this suite's block: host and lines at H, nodes at
+        // H+1/H+2, VIP H+3, line switch H+4.
+        let last = BDLCAddresses.host()
+        let hostAddress = "127.0.31.\(last)"
         try LoopbackCluster.relocateDefinitions(
             from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: 31
         ) { file, text in
-            var text = text.replacingOccurrences(of: "127.0.31.100", with: hostAddress)
-                .replacingOccurrences(of: "127.0.31.11", with: "127.0.31.\(last + 1)")
-                .replacingOccurrences(of: "127.0.31.12", with: "127.0.31.\(last + 2)")
-                .replacingOccurrences(of: "127.0.31.10\n", with: "127.0.31.\(last + 3)\n")
-                .replacingOccurrences(of: "127.0.31.200", with: "127.0.31.\(last + 4)")
+            // Through placeholders, so that a new address is never taken for an old one.
+            let moves = [("127.0.31.100", hostAddress), ("127.0.31.11", "127.0.31.\(last + 1)"), ("127.0.31.12", "127.0.31.\(last + 2)"),
+                         ("127.0.31.10\n", "127.0.31.\(last + 3)\n"), ("127.0.31.200", "127.0.31.\(last + 4)")]
+            var text = text
+            for (index, move) in moves.enumerated() { text = text.replacingOccurrences(of: move.0, with: "@ADDRESS\(index)@") }
+            for (index, move) in moves.enumerated() { text = text.replacingOccurrences(of: "@ADDRESS\(index)@", with: move.1) }
             if file == "cluster.yaml" {
                 text = text.replacingOccurrences(of: #"resources: \[[^\]]*\]"#, with: "resources: [BDLC1]", options: .regularExpression)
             }

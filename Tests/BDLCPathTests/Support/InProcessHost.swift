@@ -16,7 +16,9 @@ struct SplitMix64: RandomNumberGenerator {
 }
 
 /// A bad line: each element the host sends is lost with `dropPercent` %, each chunk the
-/// station sends gets one byte flipped with `flipPercent` %.
+/// station sends gets one byte flipped with `flipPercent` %, but at most one per station
+/// transmission (until the host sends again): two flips in the same bit of one block cancel
+/// out in the ASCII LRC, an error no block check of one byte can see.
 struct LineNoise {
     var seed: UInt64
     var dropPercent: Int
@@ -37,6 +39,8 @@ final class InProcessHost: ChannelInboundHandler, @unchecked Sendable {
     let delivered = NIOLockedValueBox<[Int]>([])
     let received = NIOLockedValueBox<[String]>([])
     let faults = NIOLockedValueBox((dropped: 0, flipped: 0))
+    /// Cleared by a flip, set again when the host sends: one flip per station transmission.
+    var flipArmed = true
 
     init(address: BasicModeStationAddress, messages: [(lu: UInt8, text: String)], noise: LineNoise?) {
         station = BasicModeControlStation(configuration: .init(
@@ -56,7 +60,8 @@ final class InProcessHost: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        if let noise, bytes.readableBytes > 0, Int.random(in: 0..<100, using: &random) < noise.flipPercent {
+        if let noise, flipArmed, bytes.readableBytes > 0, Int.random(in: 0..<100, using: &random) < noise.flipPercent {
+            flipArmed = false
             let offset = bytes.readerIndex + Int.random(in: 0..<bytes.readableBytes, using: &random)
             if let byte = bytes.getInteger(at: offset, as: UInt8.self) {
                 bytes.setInteger(byte ^ (1 << UInt8.random(in: 0...7, using: &random)), at: offset)
@@ -77,6 +82,7 @@ final class InProcessHost: ChannelInboundHandler, @unchecked Sendable {
         for action in actions {
             switch action {
             case .send(let element):
+                flipArmed = true
                 if let noise, Int.random(in: 0..<100, using: &random) < noise.dropPercent {
                     faults.withLockedValue { $0.dropped += 1 }
                     continue
