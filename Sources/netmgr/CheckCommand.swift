@@ -67,7 +67,8 @@ struct CheckCommand: ParsableCommand {
             let seen = nodes.map { node in promise.addressByNode.first { $0.node == node.name }?.address ?? "?" }
             table.add([
                 promise.promise.symbol, resource.name, promise.procedure.rawValue,
-                definitions.group(carrying: resource.name)?.name ?? "-", resource.host.description,
+                definitions.group(carrying: resource.name)?.name ?? "-",
+                promise.procedure == .bdlc && resource.host == .line ? "(each node's own line)" : resource.host.description,
                 String(definitions.lus(of: resource.name).count),
             ] + seen + [promise.reason])
         }

@@ -9,10 +9,11 @@ import ServiceLifecycle
 struct SimHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
-        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, and the SDLC primary on switched lines.",
+        abstract: "Run a simulated mainframe host: a TN3270/TN3270E server with LU mapping by client address, the SDLC primary on switched lines, and the BDLC control station on each node's own basic-mode line.",
         discussion: """
-            Prints "ready: tn3270 HOST:PORT" on standard output once it listens, and \
-            "ready: sdlc-host COMn Unitm Linek" when it first reaches a line. Stops on SIGTERM \
+            Prints "ready: tn3270 HOST:PORT" on standard output once it listens, \
+            "ready: sdlc-host COMn Unitm Linek" when it first reaches a line, and \
+            "ready: bdlc-host LINE line N station 0xNN HOST:PORT" per BDLC line it listens on. Stops on SIGTERM \
             or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
             Exit codes: 0 stopped cleanly, 1 runtime failure (e.g. the port is in use), 2 unusable \
             input (unreadable or invalid definitions, a journal that cannot be written), 64 bad \

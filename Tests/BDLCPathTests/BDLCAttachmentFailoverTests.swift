@@ -84,8 +84,10 @@ struct BDLCAttachmentFailoverTests {
         }
     }
 
-    @Test func differentStationAfterFailoverWithNoMessageLost() async throws {
-        let world = try BDLCWorld()
+    @Test(arguments: ["ascii", "ebcdic"])
+    func differentStationAfterFailoverWithNoMessageLost(coding: String) async throws {
+        let world = try BDLCWorld(coding: coding)
+        #expect(world.definitions.line(named: "BSC1")?.coding.rawValue == coding)
         let host = try await world.startHost()
         var nodes: [Node] = []
         var submitted: [Message] = []
@@ -143,6 +145,45 @@ struct BDLCAttachmentFailoverTests {
         #expect(try await eventually { try await nodeB.read { $0.stopped } == 1 })
         print("BDLC failover: \(submitted.count) submitted, \(replay.count) replayed to node B")
         return submitted
+    }
+
+    @Test func hostRestartWithMessagesQueuedLosesNothing() async throws {
+        let world = try BDLCWorld()
+        var host = try await world.startHost()
+        let node = try await Node("node-a", world: world)
+        var hosts = [host]
+        do {
+            try await node.start()
+            #expect(try await eventually { try await node.bothBound() }, "LUs not bound; host stderr: \(host.standardError.suffix(2000))")
+            let first = Self.messages(1...30)
+            try await node.send(first)
+            // The host dies (SIGKILL: no EOT, the line just drops) with messages queued, and comes back.
+            #expect(try await eventually { try await node.acceptedCount() >= 5 })
+            _ = await host.stop(SIGKILL)
+            let second = Self.messages(31...60)
+            try await node.send(second)
+            #expect(try await eventually { try await node.read { $0.states["BSLU02"] == .hostLost } }, "the loss was not noticed")
+            host = try await world.startHost()
+            hosts.append(host)
+            #expect(try await eventually { try await node.acceptedCount() == 60 }, "host stderr: \(host.standardError.suffix(2000))")
+            #expect(try await node.read { $0.accepted["BSLU03"] } == Array(stride(from: UInt64(1), through: 59, by: 2)), "in order per LU")
+            try await node.loop.submit { node.attachment.value.stop() }.get()
+            #expect(await host.stop(SIGTERM) == 0)
+
+            // Every message in the journal, station 0x41 on both sides of the restart.
+            let journal = world.journal
+            var seen: [String: Int] = [:]
+            for entry in journal where entry.event == .message { seen[entry.digest ?? "", default: 0] += 1 }
+            for message in first + second {
+                #expect(seen[journalDigest(message.payload)] ?? 0 >= 1, "message \(message.sequence) never reached the host")
+            }
+            #expect(Set(journal.compactMap(\.station)) == ["0x41"])
+            #expect(journal.filter { $0.event == .linkUp }.count == 2, "one link-up per host run")
+        } catch {
+            Issue.record("\(error); host stderr: \(host.standardError.suffix(2000))")
+        }
+        for process in hosts { _ = await process.stop(SIGKILL) }
+        await node.shutdown()
     }
 
     /// The host's journal: station 0x41 on node-a's line before, 0x42 on node-b's after;

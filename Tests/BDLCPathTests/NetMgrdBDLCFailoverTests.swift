@@ -51,9 +51,10 @@ struct NetMgrdBDLCFailoverTests {
     @Test func differentStationAfterSIGKILLZeroLoss() async throws {
         let directory = try TemporaryDirectory(prefix: "netmgr-bdlc-it")
         let definitions = directory.path + "/definitions"
-        let hostAddress = "127.0.31.\(Int.random(in: 1...80))"
-        // Only BDLC1, everything moved into this suite's block: host and lines at H, nodes at H+1/H+2.
-        let last = Int(hostAddress.split(separator: ".").last!)!
+        // Only BDLC1, everything moved into this suite's block: host and lines at H, nodes at
+        // H+1/H+2, VIP H+3, line switch H+4.
+        let last = BDLCAddresses.host()
+        let hostAddress = "127.0.31.\(last)"
         try LoopbackCluster.relocateDefinitions(
             from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: 31
         ) { file, text in

@@ -14,9 +14,6 @@ final class BDLCHostLineDriver {
     let logger: Logger
     let journalRecorder: BDLCHostJournalRecorder
     let capture: (any BDLCElementRecording)?
-    /// Called for every message the host accepted (tests watch the line this way).
-    var onAccepted: ((UInt8, ByteBuffer) -> Void)?
-
     /// A fresh one per connection: a new cable, the station unknown until it answers.
     private var station: BasicModeControlStation<Int>
     private var answering = false
@@ -75,6 +72,9 @@ final class BDLCHostLineDriver {
                 bound.value.server = channel
                 return channel.localAddress
             }
+            .flatMapErrorThrowing { [name = self.name, listen = configuration.listen] error in
+                throw BDLCHostOptionsError("\(name): cannot listen on \(listen): \(error)")
+            }
     }
 
     func stop() {
@@ -120,6 +120,7 @@ final class BDLCHostLineDriver {
                         capture?.record(recorded, line: configuration.number, fromTributary: true)
                     }
                 case .error(let error):
+                    // Not an element: logged, not recorded (the capture holds elements only).
                     logger.warning("\(name): \(error)")
                 }
                 perform(station.receive(output, now: .now()))
@@ -156,7 +157,6 @@ final class BDLCHostLineDriver {
                 }
             case .received(_, let lu, let payload):
                 journalRecorder.accepted(lu: lu, payload: payload)
-                onAccepted?(lu, payload)
             case .discarded(_, let reason):
                 logger.warning("\(name): block acknowledged but not taken: \(reason)")
             case .delivered, .failed:

@@ -5,22 +5,24 @@ import NetMgrTestSupport
 
 /// The example Phonebook with its BDLC line moved into this suite's loopback block
 /// (127.0.31.1-99): the host's end of node-a's line at 127.0.31.H:7511 and node-b's at
-/// 127.0.31.H:7512, H random per run so parallel runs never share a port. Stations 0x41
+/// 127.0.31.H:7512, H from `BDLCAddresses`, so tests running at once never share a port. Stations 0x41
 /// (node-a) and 0x42 (node-b), LUs BSLU02 and BSLU03 of BDLC1, as the definitions say.
 struct BDLCWorld {
     let directory: TemporaryDirectory
     let hostAddress: String
     let definitions: Definitions
 
-    init() throws {
+    /// `coding` replaces the Phonebook's `coding: ascii` of BSC1.
+    init(coding: String = "ascii") throws {
         directory = try TemporaryDirectory(prefix: "netmgr-bdlc")
-        hostAddress = "127.0.31.\(Int.random(in: 1...89))"
+        hostAddress = "127.0.31.\(BDLCAddresses.host())"
         let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook")
         let definitionsDirectory = directory.file("definitions")
         try FileManager.default.createDirectory(atPath: definitionsDirectory, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook.path) where name.hasSuffix(".yaml") {
             var text = try String(contentsOf: phonebook.appendingPathComponent(name), encoding: .utf8)
             text = text.replacingOccurrences(of: "tcp:127.0.0.100:751", with: "tcp:\(hostAddress):751")
+                .replacingOccurrences(of: "    coding: ascii ", with: "    coding: \(coding) ")
             try text.write(toFile: definitionsDirectory + "/" + name, atomically: true, encoding: .utf8)
         }
         let loaded = try DefinitionsLoader.load(directory: definitionsDirectory)
@@ -49,4 +51,19 @@ struct BDLCWorld {
 struct BDLCTestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Hands out host addresses in this suite's block, 127.0.31.1-80, five apart (a world may
+/// use H to H+4), so that tests running at once in this process never share one.
+enum BDLCAddresses {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var slot = Int.random(in: 0..<16)  // guarded by `lock`
+
+    /// The last octet of a fresh host address; H+1 to H+4 are the caller's too.
+    static func host() -> Int {
+        lock.withLock {
+            defer { slot = (slot + 1) % 16 }
+            return 1 + slot * 5
+        }
+    }
 }
