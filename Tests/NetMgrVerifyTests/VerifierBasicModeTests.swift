@@ -163,6 +163,8 @@ struct VerifierBasicModeTests {
         #expect(stations[0].badBlocksFromStation == 1 && stations[0].blocksFromStation == 30)
         #expect(report.terminals.first?.boundaries.first?.verdict == .kept)
         #expect(report.statistics.unreadableBasicModeRecords == 0)
+        // The test definitions leave BSCTEST at the default coding, ascii: the report says so.
+        #expect(report.terminals.first?.notes.filter { $0.contains("spoke ebcdic, but the definitions give line BSCTEST coding: ascii") }.count == 2)
     }
 
     @Test("without definitions: stations grouped by the LU addresses their blocks name; --expect decides")
