@@ -9,7 +9,8 @@ import NIOCore
 /// `.send(.poll(a))`), which is also the recovery after a timeout. Blocks from a polled
 /// station are answered ACK1, ACK0, … (WACK while the owner set it busy; a good block is
 /// delivered even then), NAK for a bad block check or a broken block; ENQ gets the last answer
-/// again (NAK when nothing was received). EOT from the station ends its turn. No answer to a
+/// again (ENQ before the first block after a poll is ignored: it belongs to the exchange the
+/// poll ended). EOT from the station ends its turn. No answer to a
 /// poll within `replyTimeout`, or no next block within `receiveTimeout`, ends the turn too.
 /// After `silentAfter` unanswered polls in a row a station is reported `.stationSilent`;
 /// its next answer reports `.stationAnswering` (also reported for its very first answer).
@@ -88,7 +89,7 @@ public struct BasicModeControlStation<Tag: Hashable & Sendable>: Sendable {
         case send(BasicModeElement)
         /// A station's message for the host, from a block the host acknowledged.
         case received(station: BasicModeStationAddress, lu: UInt8, payload: ByteBuffer)
-        /// A good block the host acknowledged but could not deliver.
+        /// A block with a good block check that carried nothing deliverable; answered NAK.
         case discarded(station: BasicModeStationAddress, reason: BasicModeDiscardReason)
         /// The station acknowledged the block carrying this host message.
         case delivered(Tag)
@@ -163,6 +164,9 @@ public struct BasicModeControlStation<Tag: Hashable & Sendable>: Sendable {
     private var waits = 0
     private var blocksThisSelection = 0
     private var announcedDeadline: NIODeadline?
+    /// When this station last transmitted: what arrives at that same instant was sent before
+    /// the transmission could be seen, so it is not an answer to it.
+    private var lastTransmissionAt: NIODeadline?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -215,7 +219,7 @@ public struct BasicModeControlStation<Tag: Hashable & Sendable>: Sendable {
             cycleHadTraffic = false
             beginTurn(index: 0, now: now, into: &actions)
         }
-        announceDeadline(into: &actions)
+        finish(now: now, into: &actions)
         return actions
     }
 
@@ -270,12 +274,18 @@ public struct BasicModeControlStation<Tag: Hashable & Sendable>: Sendable {
         default:
             break
         }
-        announceDeadline(into: &actions)
+        finish(now: now, into: &actions)
         return actions
     }
 
-    /// What the decoder made of the line's bytes.
+    /// What the decoder made of the line's bytes. Feed everything decoded from one read with
+    /// the same `now`: once the control station has transmitted at `now`, whatever else
+    /// arrives at that same `now` is ignored, because it was sent before the transmission
+    /// could be seen (one transmission, one answer: a corrupted transmission that decodes as
+    /// two elements, say a stray EOT and a block, or a broken block and a good one, must not
+    /// get two answers, which could make a station take one block's ACK for the next).
     public mutating func receive(_ output: BasicModeDecoderOutput, now: NIODeadline) -> [Action] {
+        guard lastTransmissionAt != now else { return [] }
         var actions: [Action] = []
         switch output {
         case .element(let element):
@@ -285,19 +295,21 @@ public struct BasicModeControlStation<Tag: Hashable & Sendable>: Sendable {
             switch phase {
             case .polling(let index, _), .receiving(let index, _):
                 answered(index: index, into: &actions)
+                cycleHadTraffic = true
                 replyToStation(.negativeAcknowledgment, index: index, now: now, into: &actions)
             default:
                 break
             }
         }
-        announceDeadline(into: &actions)
+        finish(now: now, into: &actions)
         return actions
     }
 
     public mutating func receive(_ element: BasicModeElement, now: NIODeadline) -> [Action] {
+        guard lastTransmissionAt != now else { return [] }
         var actions: [Action] = []
         receive(element, now: now, into: &actions)
-        announceDeadline(into: &actions)
+        finish(now: now, into: &actions)
         return actions
     }
 }
@@ -391,7 +403,11 @@ extension BasicModeControlStation {
             switch assembler.add(block) {
             case .none: break
             case .message(let lu, let payload): actions.append(.received(station: station, lu: lu, payload: payload))
-            case .discarded(let reason): actions.append(.discarded(station: station, reason: reason))
+            case .discarded(let reason):
+                // Without netmgr's LU heading: more likely corrupted than real; NAK.
+                actions.append(.discarded(station: station, reason: reason))
+                replyToStation(.negativeAcknowledgment, index: index, now: now, into: &actions)
+                return
             }
             let odd = nextReplyOdd
             nextReplyOdd.toggle()
@@ -404,6 +420,10 @@ extension BasicModeControlStation {
                 replyToStation(.acknowledgment(odd: odd), index: index, now: now, into: &actions)
             }
         case .enquiry:
+            // Right after a poll, ENQ belongs to the exchange the poll ended (sent before the
+            // station saw the poll): answering it could cross the station's new block. The
+            // station's own reply timeout and this poll's timeout recover a lost block.
+            guard case .receiving = phase else { return }
             answered(index: index, into: &actions)
             if unacknowledgedWait, !isBusy {
                 unacknowledgedWait = false
@@ -520,6 +540,13 @@ extension BasicModeControlStation {
         case .enquiry, .textBlock, .poll, .select:
             break
         }
+    }
+
+    private mutating func finish(now: NIODeadline, into actions: inout [Action]) {
+        if actions.contains(where: { if case .send = $0 { true } else { false } }) {
+            lastTransmissionAt = now
+        }
+        announceDeadline(into: &actions)
     }
 
     private mutating func announceDeadline(into actions: inout [Action]) {

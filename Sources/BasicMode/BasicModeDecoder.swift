@@ -9,12 +9,17 @@ public enum BasicModeDecoderOutput: Hashable, Sendable {
 /// Single-step decoder of basic-mode transmission elements from a byte stream in one coding.
 /// It keeps its state between calls, so any split of the stream decodes the same, and it is
 /// bounded: a heading is at most `maximumHeadingLength` bytes and a text at most
-/// `maximumTextLength` (transparency removed); a longer block is skipped to its end and
-/// reported as an error. SYN fill is dropped everywhere except as data in transparent text.
+/// `maximumTextLength` (transparency removed). A longer heading makes the block faulty (reported
+/// at its end); at the first text byte beyond the limit the block is reported as an error and
+/// decoding starts over with the next byte (the rest of the block is skipped as noise). SYN fill is dropped everywhere except as data in transparent text.
 ///
 /// A text block whose block check does not match is still yielded as an element, with
 /// `blockCheckMismatch` set (the receiver answers NAK). Framing faults are yielded as
-/// `.error`, and decoding goes on with the next element.
+/// `.error`, and decoding goes on with the next element. Inside a block, as BSC receivers do,
+/// only ETB, ETX and ENQ (DLE ETB, DLE ETX, DLE ENQ in transparent text) are looked for: a
+/// stray control character or DLE sequence makes the block faulty, and the fault is reported
+/// once the block has ended, so that one transmission gives one answer. ENQ aborts the block
+/// at once (the sender's abort, or its reply request after a timeout).
 public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     public typealias InboundOut = BasicModeDecoderOutput
 
@@ -47,7 +52,10 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     private var end = BasicModeTextBlock.End.endOfText
     private var register: UInt16 = 0
     private var receivedCheck: UInt16 = 0
-    private var overflow: BasicModeDecodingError.Kind?
+    /// The first fault of the block being read: it is read on to its end (ETB/ETX and block
+    /// check) and then reported, so that the answer (NAK) comes when the sender expects it.
+    private var fault: BasicModeDecodingError.Kind?
+    private var textSeen = 0  // text bytes of the block so far, faulty ones included
     private var streamOffset = 0  // offset of the next byte to look at
     private var elementStart = 0
 
@@ -70,18 +78,22 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         let used = buffer.withUnsafeReadableBytes { bytes -> Int in
             var index = 0
             while index < bytes.count, output == nil {
-                if case .text = state, overflow == nil, !characters.isControl(bytes[index]) {
-                    // A run of normal text is copied and checked in one go.
+                // A run of text is copied and checked in one go, up to the length limit (the
+                // byte beyond it goes through `step`, which reports it).
+                let room = maximumTextLength - textSeen
+                if room > 0, case .text = state, fault == nil, !characters.isControl(bytes[index]) {
                     var end = index + 1
-                    while end < bytes.count, !characters.isControl(bytes[end]) { end += 1 }
-                    appendText(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
+                    let limit = min(bytes.count, index + room)
+                    while end < limit, !characters.isControl(bytes[end]) { end += 1 }
+                    appendRun(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
                     index = end
                     continue
                 }
-                if case .transparent = state, overflow == nil, bytes[index] != characters.dataLinkEscape {
+                if room > 0, case .transparent = state, fault == nil, bytes[index] != characters.dataLinkEscape {
                     var end = index + 1
-                    while end < bytes.count, bytes[end] != characters.dataLinkEscape { end += 1 }
-                    appendText(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
+                    let limit = min(bytes.count, index + room)
+                    while end < limit, bytes[end] != characters.dataLinkEscape { end += 1 }
+                    appendRun(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
                     index = end
                     continue
                 }
@@ -156,6 +168,7 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             switch byte {
             case c.startOfText:
                 register = check.update(register, byte: byte)
+                textSeen = 0
                 state = .text
                 return nil
             case c.dataLinkEscape:
@@ -165,29 +178,39 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
                 return nil
             case c.enquiry:
                 return blockError(.abortedBySender)
+            case c.endOfText, c.endOfTransmissionBlock:
+                noteFault(.unexpectedControlCharacter(byte))
+                return endBlock(with: byte)
             default:
-                if c.isControl(byte) {
-                    consumed = false
-                    return blockError(.unexpectedControlCharacter(byte))
+                // Beyond the heading limit the block is faulty but read on to its end (one
+                // answer); beyond heading and text limits together it is given up at once.
+                guard textSeen < Self.maximumHeadingLength + maximumTextLength else {
+                    return tooLong(.headingTooLong(limit: Self.maximumHeadingLength))
                 }
-                if heading.count < Self.maximumHeadingLength {
-                    heading.append(byte)
-                } else if overflow == nil {
-                    overflow = .headingTooLong(limit: Self.maximumHeadingLength)
-                }
+                textSeen += 1
                 register = check.update(register, byte: byte)
+                if c.isControl(byte) {
+                    noteFault(.unexpectedControlCharacter(byte))
+                } else if heading.count < Self.maximumHeadingLength {
+                    heading.append(byte)
+                } else {
+                    noteFault(.headingTooLong(limit: Self.maximumHeadingLength))
+                }
                 return nil
             }
 
         case .headingEscape:
             if byte == c.startOfText {
                 register = check.update(register, byte: byte)
+                textSeen = 0
                 isTransparent = true
                 state = .transparent
                 return nil
             }
-            consumed = false
-            return blockError(.invalidDLESequence(byte))
+            state = .heading
+            noteFault(.invalidDLESequence(byte))
+            consumed = false  // read again as a heading character (ETX/ETB end the block)
+            return nil
 
         case .text:
             switch byte {
@@ -199,27 +222,24 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
                 return blockError(.abortedBySender)
             default:
                 if c.isControl(byte) {
-                    consumed = false
-                    return blockError(.unexpectedControlCharacter(byte))
+                    // BSC receivers look only for ETB, ETX and ENQ in text.
+                    noteFault(.unexpectedControlCharacter(byte))
                 }
-                appendText(byte)
-                return nil
+                return appendText(byte)
             }
 
         case .transparent:
             if byte == c.dataLinkEscape {
                 state = .transparentEscape
-            } else {
-                appendText(byte)
+                return nil
             }
-            return nil
+            return appendText(byte)
 
         case .transparentEscape:
             switch byte {
             case c.dataLinkEscape:
                 state = .transparent
-                appendText(byte)
-                return nil
+                return appendText(byte)
             case c.synchronousIdle:
                 state = .transparent
                 return nil
@@ -228,8 +248,9 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             case c.enquiry:
                 return blockError(.abortedBySender)
             default:
-                consumed = false
-                return blockError(.invalidDLESequence(byte))
+                state = .transparent
+                noteFault(.invalidDLESequence(byte))
+                return appendText(byte)
             }
 
         case .blockCheck(let seen):
@@ -303,34 +324,44 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         clearBlock()
     }
 
+    private mutating func noteFault(_ kind: BasicModeDecodingError.Kind) {
+        if fault == nil { fault = kind }
+    }
+
     private mutating func clearBlock() {
         heading.removeAll(keepingCapacity: true)
         text.clear()
         isTransparent = false
         register = 0
         receivedCheck = 0
-        overflow = nil
+        fault = nil
+        textSeen = 0
     }
 
-    private mutating func appendText(_ byte: UInt8) {
+    /// One text byte (a fault's byte too: it counts toward the limit). Beyond the limit the
+    /// block is given up at once and decoding starts over, so a block whose end was lost
+    /// cannot swallow the line.
+    private mutating func appendText(_ byte: UInt8) -> BasicModeDecoderOutput? {
+        guard textSeen < maximumTextLength else {
+            return tooLong(.textTooLong(limit: maximumTextLength))
+        }
+        textSeen += 1
         register = check.update(register, byte: byte)
-        guard overflow == nil else { return }
-        if text.readableBytes < maximumTextLength {
-            text.writeInteger(byte)
-        } else {
-            overflow = .textTooLong(limit: maximumTextLength)
-        }
+        if fault == nil { text.writeInteger(byte) }
+        return nil
     }
 
-    private mutating func appendText(_ bytes: UnsafeRawBufferPointer) {
+    /// A run that fits the limit, with no fault so far.
+    private mutating func appendRun(_ bytes: UnsafeRawBufferPointer) {
+        textSeen += bytes.count
         for byte in bytes { register = check.update(register, byte: byte) }
-        let room = maximumTextLength - text.readableBytes
-        if bytes.count <= room {
-            text.writeBytes(bytes)
-        } else {
-            text.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<max(0, room)]))
-            overflow = .textTooLong(limit: maximumTextLength)
-        }
+        text.writeBytes(bytes)
+    }
+
+    private mutating func tooLong(_ kind: BasicModeDecodingError.Kind) -> BasicModeDecoderOutput {
+        let output = blockError(kind)
+        garbageRun = true  // the rest of the block is noise: one error is enough
+        return output
     }
 
     private mutating func endBlock(with endCharacter: UInt8) -> BasicModeDecoderOutput? {
@@ -344,9 +375,9 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     private mutating func finishBlock() -> BasicModeDecoderOutput {
         state = .control
         garbageRun = false
-        if let overflow {
+        if let fault {
             clearBlock()
-            return .error(BasicModeDecodingError(kind: overflow, streamOffset: elementStart, inBlock: true))
+            return .error(BasicModeDecodingError(kind: fault, streamOffset: elementStart, inBlock: true))
         }
         let mismatch = receivedCheck == register ? nil : BasicModeBlockCheckMismatch(received: receivedCheck, computed: register)
         let block = BasicModeTextBlock(

@@ -1,26 +1,26 @@
 /// Something the decoder could not take as a transmission element. It reports these as
-/// values and carries on: the byte that ended a broken element is decoded again as the start
-/// of the next one, so the decoder resynchronises on the next EOT, ENQ, NAK, DLE sequence,
-/// address pair or block.
+/// values and carries on: between elements, the byte that broke a sequence is decoded again as
+/// the start of the next one; inside a block, the block is read to its end first.
 public struct BasicModeDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: Hashable, Sendable {
         /// A byte that starts no element (reported once per run of such bytes).
         case unexpectedCharacter(UInt8)
         /// An address character not followed by the same character and ENQ.
         case invalidAddressSequence(first: UInt8, following: UInt8)
-        /// DLE followed by a character that makes no sequence (outside a block, or in
-        /// transparent text).
+        /// DLE followed by a character that makes no sequence (outside a block; or inside one,
+        /// which is then read to its end and dropped).
         case invalidDLESequence(UInt8)
-        /// A control character inside a heading or normal text (the block is dropped and the
-        /// character decoded as the start of the next element).
+        /// A control character inside a heading or normal text (the block is read to its end
+        /// and dropped).
         case unexpectedControlCharacter(UInt8)
         /// ENQ inside a block (or STX ENQ, temporary text delay): the sender gave the block
         /// up and expects NAK.
         case abortedBySender
-        /// A heading longer than `BasicModeDecoder.maximumHeadingLength`; skipped to the
-        /// block's end.
+        /// A heading longer than `BasicModeDecoder.maximumHeadingLength`: reported when the
+        /// block ends.
         case headingTooLong(limit: Int)
-        /// A text longer than the decoder's maximum; skipped to the block's end.
+        /// A text longer than the decoder's maximum: reported at the first byte beyond it; the
+        /// rest of the block is skipped as noise.
         case textTooLong(limit: Int)
         /// The stream ended inside an element.
         case unterminated

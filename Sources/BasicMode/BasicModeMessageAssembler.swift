@@ -45,7 +45,7 @@ struct BasicModeMessageAssembler: Sendable {
     mutating func reset() { partial = nil }
 }
 
-/// Why a station acknowledged a good block but delivered nothing.
+/// Why a station delivered nothing from a block whose check matched (it answers NAK).
 public enum BasicModeDiscardReason: Hashable, Sendable, CustomStringConvertible {
     /// The heading is missing or is not netmgr's LU heading.
     case noLUHeading

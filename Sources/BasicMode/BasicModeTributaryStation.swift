@@ -107,7 +107,8 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         case accepted(Tag)
         /// The message was given up; the host may or may not have it.
         case failed(Tag, FailureReason)
-        /// A good block was acknowledged but carried nothing deliverable.
+        /// A block with a good block check carried nothing deliverable (no LU heading, or a
+        /// message too long); it was answered NAK.
         case discarded(BasicModeDiscardReason)
         case linkUp
         case linkDown(LinkDownReason)
@@ -153,6 +154,7 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
     public private(set) var lastContact: NIODeadline?
 
     var phase = Phase.stopped
+    private var wasStopped = false  // stop() called: no more messages
     private var queue = BasicModeQueue<Outgoing>()
     private var startedAt: NIODeadline?
     private var neverPolledReported = false
@@ -161,6 +163,9 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
     private var retries = 0
     private var waits = 0
     private var blocksThisPoll = 0
+    /// The host ended the exchange (EOT) while a block was out unanswered: that copy may
+    /// still reach the host after its next poll, so the poll does not send a second one.
+    private var copyInFlight = false
     // Receiving.
     private var nextReplyOdd = true
     private var lastReply: BasicModeElement = .negativeAcknowledgment
@@ -168,6 +173,9 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
     private var waitAckOdd = true
     private var assembler: BasicModeMessageAssembler
     private var announcedDeadline: NIODeadline?
+    /// When this station last transmitted: what arrives at that same instant was sent before
+    /// the transmission could be seen, so it is not an answer to it.
+    private var lastTransmissionAt: NIODeadline?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -201,9 +209,9 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
 
     // MARK: - Events from the owner
 
-    /// Starts waiting for the host's polls.
+    /// Starts waiting for the host's polls (once; a stopped station stays stopped).
     public mutating func start(now: NIODeadline) -> [Action] {
-        guard case .stopped = phase else { return [] }
+        guard case .stopped = phase, !wasStopped else { return [] }
         phase = .control
         startedAt = now
         neverPolledReported = false
@@ -216,6 +224,7 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
     /// Stops the station: every queued message fails with `.stopped`.
     public mutating func stop() -> [Action] {
         guard !isStopped else { return [] }
+        wasStopped = true
         var actions: [Action] = queue.removeAll().map { .failed($0.tag, .stopped) }
         if isLinkUp { actions.append(.linkDown(.stopped)) }
         isLinkUp = false
@@ -230,10 +239,10 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         return false
     }
 
-    /// Queues a message for an LU; it goes out as one text block when the host polls.
-    /// `urgent` makes the station answer a selection with RVI while it is queued.
+    /// Queues a message for an LU (also before `start`); it goes out as one text block when
+    /// the host polls. `urgent` makes the station answer a selection with RVI while it is queued.
     public mutating func enqueue(tag: Tag, lu: UInt8, payload: ByteBuffer, urgent: Bool = false) throws(EnqueueError) {
-        guard !isStopped else { throw .stopped }
+        guard !wasStopped else { throw .stopped }
         guard payload.readableBytes <= configuration.maximumTextLength else {
             throw .tooLong(length: payload.readableBytes, limit: configuration.maximumTextLength)
         }
@@ -260,6 +269,9 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         default:
             break
         }
+        if actions.contains(where: { if case .send = $0 { true } else { false } }) {
+            lastTransmissionAt = now
+        }
         if isLinkUp, let lastContact, now >= lastContact + configuration.pollTimeout {
             linkLost(.noPoll, into: &actions)
         } else if !isLinkUp, !neverPolledReported, lastContact == nil, let startedAt,
@@ -271,7 +283,11 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         return actions
     }
 
-    /// What the decoder made of the host's bytes.
+    /// What the decoder made of the host's bytes. Feed everything decoded from one read with
+    /// the same `now`: after this station has answered at `now`, further answers, blocks and
+    /// errors at that same `now` are ignored (one transmission, one answer; a corrupted
+    /// transmission decoded as two elements must not make the station send twice). EOT, polls
+    /// and selections are always taken.
     public mutating func receive(_ output: BasicModeDecoderOutput, now: NIODeadline) -> [Action] {
         guard !isStopped else { return [] }
         var actions: [Action] = []
@@ -280,12 +296,12 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
             receive(element, now: now, into: &actions)
         case .error(let error):
             // A broken block while selected is answered NAK; other noise is ignored.
-            if error.isBlockError, case .receiving = phase {
+            if error.isBlockError, case .receiving = phase, lastTransmissionAt != now {
                 contact(now: now, into: &actions)
                 reply(.negativeAcknowledgment, into: &actions)
             }
         }
-        announceDeadline(into: &actions)
+        finish(now: now, into: &actions)
         return actions
     }
 
@@ -294,8 +310,15 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         guard !isStopped else { return [] }
         var actions: [Action] = []
         receive(element, now: now, into: &actions)
-        announceDeadline(into: &actions)
+        finish(now: now, into: &actions)
         return actions
+    }
+
+    private mutating func finish(now: NIODeadline, into actions: inout [Action]) {
+        if actions.contains(where: { if case .send = $0 { true } else { false } }) {
+            lastTransmissionAt = now
+        }
+        announceDeadline(into: &actions)
     }
 }
 
@@ -313,6 +336,7 @@ extension BasicModeTributaryStation {
             contact(now: now, into: &actions)
             selected(into: &actions)
         default:
+            guard lastTransmissionAt != now else { return }  // sent before our transmission was seen
             switch phase {
             case .sending, .waiting:
                 contact(now: now, into: &actions)
@@ -344,6 +368,7 @@ extension BasicModeTributaryStation {
 
     private mutating func linkLost(_ reason: LinkDownReason, into actions: inout [Action]) {
         isLinkUp = false
+        copyInFlight = false
         phase = .control
         assembler.reset()
         actions.append(.linkDown(reason))
@@ -354,9 +379,21 @@ extension BasicModeTributaryStation {
         assembler.reset()
         blocksThisPoll = 0
         expectOdd = true
+        let waitForCopy = copyInFlight
+        copyInFlight = false
         guard !queue.isEmpty else {
             phase = .control
             actions.append(.send(.endOfTransmission))
+            return
+        }
+        if waitForCopy {
+            // The copy the host may not have seen yet answers this poll: its answer is ACK1
+            // (or NAK, or nothing, and then ENQ). Sending it again could give the host two
+            // blocks and this station the second one's ACK for the next message.
+            retries = 0
+            waits = 0
+            blocksThisPoll = 1
+            phase = .sending(lastSentWasEnquiry: false, deadline: now + configuration.replyTimeout)
             return
         }
         sendHead(now: now, into: &actions)
@@ -364,6 +401,7 @@ extension BasicModeTributaryStation {
 
     private mutating func selected(into actions: inout [Action]) {
         assembler.reset()
+        copyInFlight = false
         nextReplyOdd = true
         unacknowledgedWait = false
         if isBusy {
@@ -466,6 +504,7 @@ extension BasicModeTributaryStation {
             endTransmission(into: &actions)
         case .endOfTransmission:
             // The host gave up this exchange: the message was not acknowledged and stays queued.
+            copyInFlight = !lastSentWasEnquiry && { if case .sending = phase { true } else { false } }()
             phase = .control
         case .enquiry, .textBlock, .poll, .select:
             break  // not an answer to a block; the reply timeout deals with it
@@ -482,7 +521,13 @@ extension BasicModeTributaryStation {
             switch assembler.add(block) {
             case .none: break
             case .message(let lu, let payload): actions.append(.delivered(lu: lu, payload: payload))
-            case .discarded(let reason): actions.append(.discarded(reason))
+            case .discarded(let reason):
+                // netmgr's blocks always carry the LU heading: one without it is more likely
+                // a corrupted block whose check matched by chance (a 1-byte LRC does one time
+                // in 256) than a real one, so it is answered NAK and comes again.
+                actions.append(.discarded(reason))
+                reply(.negativeAcknowledgment, into: &actions)
+                return
             }
             let odd = nextReplyOdd
             nextReplyOdd.toggle()

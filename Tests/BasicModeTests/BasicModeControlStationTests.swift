@@ -54,11 +54,14 @@ struct BasicModeControlStationTests {
         #expect(sent(control.receive(.endOfTransmission, now: at(50))) == [.endOfTransmission, .poll(stationA)])
     }
 
-    @Test("ENQ before any block after a poll is answered NAK (nothing was received)")
+    @Test("ENQ before any block after a poll is ignored: it belongs to the exchange the poll ended")
     func enquiryAfterPoll() {
         var control = Self.control()
         _ = control.start(now: at(0))
-        #expect(sent(control.receive(.enquiry, now: at(10))) == [.negativeAcknowledgment])
+        #expect(sent(control.receive(.enquiry, now: at(10))).isEmpty)
+        // The poll's timeout recovers: EOT and poll again.
+        _ = control.tick(now: at(1000))
+        #expect(sent(control.tick(now: at(1100))) == [.endOfTransmission, .poll(stationA)])
     }
 
     @Test("busy host: good blocks delivered and answered WACK; ENQ gets WACK until not busy, then the block's ACK")
@@ -172,5 +175,19 @@ struct BasicModeControlStationTests {
         try control.enqueue(tag: "y", station: stationA, lu: 2, payload: buffer("y"))
         _ = control.start(now: at(0))
         #expect(control.stop() == [.failed("y", .stopped)])
+    }
+
+    @Test("one transmission, one answer: what arrives at the instant of its own transmission is ignored")
+    func sameInstant() {
+        var control = Self.control()
+        _ = control.start(now: at(0))
+        // A broken block and a good one decoded from one read: NAK for the first only.
+        let broken = BasicModeDecoderOutput.error(BasicModeDecodingError(kind: .abortedBySender, streamOffset: 0, inBlock: true))
+        #expect(sent(control.receive(broken, now: at(10))) == [.negativeAcknowledgment])
+        #expect(control.receive(Self.block(2, "x"), now: at(10)).isEmpty)
+        // A stray EOT ends the turn; a block in the same read is not the answer to the new poll.
+        #expect(sent(control.receive(.endOfTransmission, now: at(20))) == [.endOfTransmission, .poll(stationA)])
+        #expect(control.receive(Self.block(2, "y"), now: at(20)).isEmpty)
+        #expect(sent(control.receive(Self.block(2, "y"), now: at(30))) == [.ack1])
     }
 }

@@ -77,14 +77,27 @@ struct BasicModeDecoderTests {
         ])
     }
 
-    @Test("a control character inside normal text drops the block (a block error) and starts the next element")
+    @Test("a control character inside a block makes it faulty; the fault is reported at the block's end (one answer per transmission)")
     func controlInText() throws {
-        let outputs = decodeAll([0x02, 0x41, 0x42, 0x04, 0x15], coding: .ascii)
-        #expect(outputs.count == 3)
-        guard case .error(let error) = try #require(outputs.first) else { Issue.record("\(outputs)"); return }
-        #expect(error.kind == .unexpectedControlCharacter(0x04))
-        #expect(error.isBlockError)
-        #expect(Array(outputs.dropFirst()) == [.element(.endOfTransmission), .element(.negativeAcknowledgment)])
+        // STX A B EOT NAK ETX <LRC> EOT: EOT and NAK inside the text are not elements.
+        let outputs = decodeAll([0x02, 0x41, 0x42, 0x04, 0x15, 0x03, 0x00, 0x04], coding: .ascii)
+        #expect(outputs == [
+            .error(BasicModeDecodingError(kind: .unexpectedControlCharacter(0x04), streamOffset: 0, inBlock: true)),
+            .element(.endOfTransmission),
+        ])
+        #expect(outputs.first.map { if case .error(let e) = $0 { e.isBlockError } else { false } } == true)
+        // The same in transparent text: DLE followed by a stray character.
+        let transparent = decodeAll([0x10, 0x02, 0x41, 0x10, 0x04, 0x42, 0x10, 0x03, 0x00, 0x15], coding: .ascii)
+        #expect(transparent == [
+            .error(BasicModeDecodingError(kind: .invalidDLESequence(0x04), streamOffset: 0, inBlock: true)),
+            .element(.negativeAcknowledgment),
+        ])
+        // And in a heading; ETX there ends the block.
+        let heading = decodeAll([0x01, 0x4C, 0x04, 0x03, 0x00, 0x04], coding: .ascii)
+        #expect(heading == [
+            .error(BasicModeDecodingError(kind: .unexpectedControlCharacter(0x04), streamOffset: 0, inBlock: true)),
+            .element(.endOfTransmission),
+        ])
     }
 
     @Test("ENQ inside a block and STX ENQ (temporary text delay) are sender aborts")
@@ -96,7 +109,7 @@ struct BasicModeDecoderTests {
         }
     }
 
-    @Test("an oversize text is skipped to its end and reported once, then decoding goes on", arguments: BasicModeCoding.allCases)
+    @Test("an oversize text is reported at the first byte beyond the limit, its rest skipped as noise, then decoding goes on", arguments: BasicModeCoding.allCases)
     func oversize(_ coding: BasicModeCoding) throws {
         let encoder = BasicModeEncoder(coding: coding, synchronousIdles: 0)
         for transparent in [false, true] {
@@ -111,7 +124,7 @@ struct BasicModeDecoderTests {
         }
     }
 
-    @Test("an oversize heading is skipped to the block's end")
+    @Test("an oversize heading is reported and the rest of the block skipped as noise")
     func oversizeHeading() throws {
         let heading = BasicModeHeading.other(buffer(Array(repeating: 0x48, count: 40)))
         let wire = try BasicModeEncoder(coding: .ascii).bytes(.textBlock(BasicModeTextBlock(heading: heading, text: buffer("x"))))

@@ -22,6 +22,8 @@ struct LossyBasicModeLink {
         var lost = 0
         var corrupted = 0
         var linkDowns = 0
+        /// Blocks whose check matched but whose heading was not an LU heading (corrupted).
+        var discarded = 0
         var steps = 0
         var finishedAt: Int64 = 0
     }
@@ -39,6 +41,8 @@ struct LossyBasicModeLink {
     /// In flight: arrival time, to the tributary?, bytes.
     var inFlight: [(at: NIODeadline, toTributary: Bool, bytes: [UInt8])] = []
     var figures = Figures()
+    /// What happened, for a failing run's report.
+    var trace: [String] = []
     /// Payload → (lu, sequence number per LU), both directions.
     var stationPayloads: [ByteBuffer: (lu: UInt8, sequence: Int)] = [:]
     var hostPayloads: [ByteBuffer: (lu: UInt8, sequence: Int)] = [:]
@@ -113,12 +117,15 @@ struct LossyBasicModeLink {
             if let arrival, inFlight[arrival].at <= now {
                 let transmission = inFlight.remove(at: arrival)
                 var bytes = ByteBuffer(bytes: transmission.bytes)
+                let ms = (now - at(0)).nanoseconds / 1_000_000
                 if transmission.toTributary {
                     while let output = tributaryDecoder.decode(buffer: &bytes) {
+                        trace.append("\(ms) T got \(output)")
                         apply(tributary.receive(output, now: now), now: now)
                     }
                 } else {
                     while let output = controlDecoder.decode(buffer: &bytes) {
+                        trace.append("\(ms) H got \(output)")
                         apply(control.receive(output, now: now), now: now)
                     }
                 }
@@ -135,11 +142,17 @@ struct LossyBasicModeLink {
         for action in actions {
             switch action {
             case .send(let element): transmit(element, toTributary: false, now: now)
-            case .accepted(let tag): figures.accepted.append(tag)
+            case .accepted(let tag):
+                figures.accepted.append(tag)
+                trace.append("T accepted \(tag)")
             case .failed(let tag, _): figures.failed.append(tag)
-            case .delivered(let lu, let payload): figures.stationReceived.append((lu, payload))
+            case .delivered(let lu, let payload):
+                figures.stationReceived.append((lu, payload))
+                trace.append("T received \(String(decoding: payload.readableBytesView.prefix(8), as: UTF8.self))")
             case .linkDown: figures.linkDowns += 1
-            case .discarded(let reason): Issue.record("tributary discarded a block: \(reason)")
+            case .discarded:
+                figures.discarded += 1
+                trace.append("T discarded a block")
             case .linkUp, .setTimer: break
             }
         }
@@ -149,10 +162,16 @@ struct LossyBasicModeLink {
         for action in actions {
             switch action {
             case .send(let element): transmit(element, toTributary: true, now: now)
-            case .received(_, let lu, let payload): figures.hostReceived.append((lu, payload))
-            case .delivered(let tag): figures.delivered.append(tag)
+            case .received(_, let lu, let payload):
+                figures.hostReceived.append((lu, payload))
+                trace.append("H received \(String(decoding: payload.readableBytesView.prefix(8), as: UTF8.self))")
+            case .delivered(let tag):
+                figures.delivered.append(tag)
+                trace.append("H delivered \(tag)")
             case .failed(let tag, _): figures.hostFailed.append(tag)
-            case .discarded(_, let reason): Issue.record("control station discarded a block: \(reason)")
+            case .discarded:
+                figures.discarded += 1
+                trace.append("H discarded a block")
             case .stationSilent, .stationAnswering, .setTimer: break
             }
         }
@@ -165,14 +184,21 @@ struct LossyBasicModeLink {
             return
         }
         let roll = Int.random(in: 0..<100, using: &random)
+        let who = toTributary ? "H" : "T"
+        let text = element.description.prefix(40)
+        let ms = (now - at(0)).nanoseconds / 1_000_000
         if roll < lossPercent {
             figures.lost += 1
+            trace.append("\(ms) \(who) sent \(text) LOST")
             return
         }
         if roll < lossPercent + corruptionPercent {
             figures.corrupted += 1
             let index = Int.random(in: 0..<bytes.count, using: &random)
             bytes[index] ^= UInt8.random(in: 1...255, using: &random)
+            trace.append("\(ms) \(who) sent \(text) CORRUPTED at \(index) to \(bytes[index])")
+        } else {
+            trace.append("\(ms) \(who) sent \(text)")
         }
         inFlight.append((now + delay, toTributary, bytes))
     }
@@ -216,10 +242,8 @@ struct DeliveryCheck {
 
 @Suite("Basic-mode stations over a lossy, corrupting line (seeded)")
 struct BasicModeLinkPropertyTests {
-    static let cases: [(BasicModeCoding, UInt64)] = [
-        (.ascii, 0xB0C_0001), (.ascii, 0xB0C_0002), (.ascii, 0xB0C_0003),
-        (.ebcdic, 0xB0C_0011), (.ebcdic, 0xB0C_0012), (.ebcdic, 0xB0C_0013),
-    ]
+    /// 60 seeds passed when this was written; 24 keep the suite quick.
+    static let cases: [(BasicModeCoding, UInt64)] = (1...24).map { ($0 % 2 == 0 ? .ascii : .ebcdic, UInt64(0xB0C_0000 + $0)) }
 
     @Test("every acknowledged message arrives at least once, in order per LU; duplicates are counted", arguments: 0..<cases.count)
     func lossyLine(_ index: Int) {
@@ -250,13 +274,24 @@ struct BasicModeLinkPropertyTests {
             acknowledged: figures.delivered.compactMap { hostPayloadByTag[$0] },
             received: figures.stationReceived, known: link.hostPayloads
         )
-        #expect(upstream.problems.isEmpty, "\(coding) seed \(seed): \(upstream.problems.prefix(5))")
-        #expect(downstream.problems.isEmpty, "\(coding) seed \(seed): \(downstream.problems.prefix(5))")
-        #expect(upstream.unknown == 0 && downstream.unknown == 0, "corrupted payloads passed the block check")
+        let lastEvents = link.trace.suffix(60).joined(separator: "\n")
+        // A 1-byte LRC lets one corrupted block in 256 through when the corruption moves the
+        // block's end (a data byte turned into ETX: the next byte is taken as the check).
+        // CRC-16 must let none through; with LRC, every problem must have such a block behind it.
+        let undetected = upstream.unknown + downstream.unknown
+        let problems = upstream.problems + downstream.problems
+        if coding == .ebcdic {
+            #expect(problems.isEmpty, "\(coding) seed \(seed): \(problems.prefix(5))\nlast events:\n\(lastEvents)")
+            #expect(undetected == 0, "corrupted payloads passed the CRC-16")
+        } else {
+            #expect(problems.count <= undetected, "\(coding) seed \(seed): \(problems.prefix(5))\nlast events:\n\(lastEvents)")
+        }
+        // A line losing one transmission in 12 still moves: no stuck decoder or machine.
+        #expect(figures.finishedAt < 300_000, "took \(figures.finishedAt) ms of virtual time")
         print("basic-mode lossy line \(coding) seed \(seed): \(figures.transmissions) transmissions, \(figures.lost) lost, "
               + "\(figures.corrupted) corrupted; station→host \(figures.accepted.count) accepted, \(figures.failed.count) failed, "
               + "\(upstream.duplicates) duplicates; host→station \(figures.delivered.count) delivered, \(figures.hostFailed.count) failed, "
-              + "\(downstream.duplicates) duplicates; \(figures.finishedAt) ms virtual, \(figures.steps) steps")
+              + "\(downstream.duplicates) duplicates; \(undetected) corrupted payloads undetected, \(figures.discarded) corrupted headings NAKed; \(figures.finishedAt) ms virtual, \(figures.steps) steps")
     }
 
     /// Tags are assigned round-robin over the LUs (2, 3, 4 / 2, 3): tag = sequence * luCount + (lu - 2).

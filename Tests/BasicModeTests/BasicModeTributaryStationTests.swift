@@ -152,7 +152,7 @@ struct BasicModeTributaryStationTests {
         #expect(station.queuedCount == 1)
     }
 
-    @Test("EOT from the host while a block waits for its answer: not accepted, sent again at the next poll")
+    @Test("EOT from the host while a block waits for its answer: not accepted; after ENQ gets no answer, sent again at the next poll")
     func eotWhileSending() throws {
         var station = Self.station()
         try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
@@ -160,7 +160,12 @@ struct BasicModeTributaryStationTests {
         let actions = station.receive(.endOfTransmission, now: at(10))
         #expect(events(actions).isEmpty)
         #expect(sent(actions).isEmpty)
-        #expect(sent(station.receive(.poll(stationA), now: at(20))) == [Self.block(2, "a")])
+        // The copy may still reach the host: the poll waits for its answer, then asks.
+        #expect(sent(station.receive(.poll(stationA), now: at(20))).isEmpty)
+        #expect(sent(station.tick(now: at(1020))) == [.enquiry])
+        _ = station.receive(.endOfTransmission, now: at(1100))
+        #expect(sent(station.receive(.poll(stationA), now: at(1100))) == [Self.block(2, "a")])
+        #expect(events(station.receive(.ack1, now: at(1110))) == [.accepted(1)])
     }
 
     @Test("selected: ACK0, blocks delivered with ACK1, ACK0; bad BCC and broken blocks get NAK; ENQ repeats; EOT ends", arguments: BasicModeCoding.allCases)
@@ -228,7 +233,7 @@ struct BasicModeTributaryStationTests {
         #expect(sent(actions) == [.reverseInterrupt])
     }
 
-    @Test("ETB blocks are joined into one message; a block without LU heading is acknowledged and discarded")
+    @Test("ETB blocks are joined into one message; a block without LU heading is discarded and answered NAK")
     func blocksOfOneMessage() {
         var station = Self.station()
         _ = station.receive(.select(stationA), now: at(0))
@@ -241,7 +246,9 @@ struct BasicModeTributaryStationTests {
         #expect(events(actions) == [.delivered(lu: 4, payload: buffer("part one, part two"))])
         actions = station.receive(.textBlock(BasicModeTextBlock(text: buffer("anonymous"))), now: at(30))
         #expect(events(actions) == [.discarded(.noLUHeading)])
-        #expect(sent(actions) == [.ack1])
+        #expect(sent(actions) == [.negativeAcknowledgment])
+        // The parity did not move.
+        #expect(sent(station.receive(Self.block(2, "next"), now: at(40))) == [.ack1])
     }
 
     @Test("no poll for pollTimeout: link down once; the next poll brings it up again")
@@ -277,5 +284,44 @@ struct BasicModeTributaryStationTests {
         #expect(station.stop() == [.failed(2, .stopped), .linkDown(.stopped)])
         #expect(throws: Station.EnqueueError.stopped) { try station.enqueue(tag: 3, lu: 2, payload: buffer("x")) }
         #expect(station.receive(.poll(stationA), now: at(2)).isEmpty)
+    }
+
+    @Test("what arrives at the instant of its own transmission is no answer to it; EOT and polls still count")
+    func sameInstant() throws {
+        var station = Self.station()
+        try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
+        try station.enqueue(tag: 2, lu: 2, payload: buffer("b"))
+        _ = station.receive(.poll(stationA), now: at(0))
+        // A NAK at the same instant as the block: sent before the block could be seen.
+        #expect(station.receive(.negativeAcknowledgment, now: at(0)).isEmpty)
+        #expect(events(station.receive(.ack1, now: at(10))) == [.accepted(1)])
+        #expect(events(station.receive(.ack0, now: at(20))) == [.accepted(2)])
+        // EOT and a poll in the same read are both taken, even at the instant of its own EOT.
+        try station.enqueue(tag: 3, lu: 2, payload: buffer("c"))
+        _ = station.receive(.endOfTransmission, now: at(20))
+        #expect(sent(station.receive(.poll(stationA), now: at(20))) == [Self.block(2, "c")])
+    }
+
+    @Test("EOT while a block is unanswered: the next poll waits for the answer to that copy instead of sending another")
+    func copyInFlight() throws {
+        var station = Self.station()
+        try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
+        try station.enqueue(tag: 2, lu: 2, payload: buffer("b"))
+        _ = station.receive(.poll(stationA), now: at(0))
+        // NAK: the block goes again; then the host ends the exchange and polls.
+        #expect(sent(station.receive(.negativeAcknowledgment, now: at(10))) == [Self.block(2, "a")])
+        _ = station.receive(.endOfTransmission, now: at(20))
+        #expect(sent(station.receive(.poll(stationA), now: at(20))).isEmpty)
+        // The host takes the copy as the answer to its poll: ACK1.
+        let actions = station.receive(.ack1, now: at(30))
+        #expect(events(actions) == [.accepted(1)])
+        #expect(sent(actions) == [Self.block(2, "b")])
+        // Had no answer come, ENQ after the reply timeout.
+        var other = Self.station()
+        try other.enqueue(tag: 3, lu: 2, payload: buffer("c"))
+        _ = other.receive(.poll(stationA), now: at(0))
+        _ = other.receive(.endOfTransmission, now: at(10))
+        _ = other.receive(.poll(stationA), now: at(10))
+        #expect(sent(other.tick(now: at(1010))) == [.enquiry])
     }
 }
