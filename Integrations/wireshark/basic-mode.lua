@@ -21,7 +21,18 @@
 -- Use:  tshark -X lua_script:Integrations/wireshark/basic-mode.lua -r line.pcap
 -- or copy this file to ~/.local/lib/wireshark/plugins/ (see README.md here).
 
-local bit = bit32 or bit -- Lua 5.2 (Wireshark <= 4.2) has bit32; Wireshark also ships "bit"
+-- Bit operations: Lua 5.2 (Wireshark up to 4.2) has bit32, Wireshark ships "bit" too; on a
+-- Lua 5.3+ build without either, the native operators (compiled at run time, so that this
+-- file still loads in Lua 5.2).
+local bit = bit32 or bit
+if bit == nil then
+    bit = {
+        band = load("return function(a, b) return a & b end")(),
+        bor = load("return function(a, b) return a | b end")(),
+        bxor = load("return function(a, b) return a ~ b end")(),
+        rshift = load("return function(a, n) return a >> n end")(),
+    }
+end
 
 local bdlc = Proto("bdlc", "Basic-mode data link control (BDLC/BSC)")
 

@@ -48,6 +48,11 @@ extension TerminalBuilder {
         var notes: [String] = []
         for station in stations {
             for note in owners[station.index]?.notes ?? [] { notes.append("station \(station.station) on line \(station.line): \(note)") }
+            // Decoded in one coding while the definitions give the other: the line is set up wrong.
+            if let name = station.definedLine, let line = resolver.definitions?.line(named: name),
+               station.answers > 0, line.coding.rawValue != station.coding {
+                notes.append("station \(station.station) on line \(station.line) spoke \(station.coding), but the definitions give line \(name) coding: \(line.coding.rawValue)")
+            }
         }
         if resource == nil, stations.count > 1 {
             notes.append("no definitions tie these stations to one resource: taken together because their blocks name the same LU local addresses")

@@ -9,9 +9,10 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Prove from a capture whether the host saw the same terminal address after each failover.",
         discussion: """
             Reads a pcap or pcapng file (or - for standard input) made by anything: tcpdump, \
-            Wireshark, `netmgr capture`, a line monitor's LINKTYPE_SDLC trace. On TCP/IP it follows \
-            every TN3270/TN3270E connection to a host (hosts from --definitions, --host, or found \
-            by their negotiation); on SDLC every station's links. It splits each terminal's \
+            Wireshark, `netmgr capture`, a line monitor's LINKTYPE_SDLC trace, the host simulator's \
+            BDLC lines (LINKTYPE_USER0). On TCP/IP it follows every TN3270/TN3270E connection to a \
+            host (hosts from --definitions, --host, or found by their negotiation); on SDLC every \
+            station's links; on BDLC every station's polls, answers and text blocks. It splits each terminal's \
             traffic into episodes at every new bind and checks each boundary against the promise: \
             the definitions' ○/△ for the resource, else --expect, else it states the facts only.
 
@@ -41,7 +42,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON (schema in docs/VERIFY.md).")
     var json = false
 
-    @Option(name: .customLong("link-silence"), help: ArgumentHelp("SDLC: a station silent for this many seconds has lost its link.", valueName: "seconds"))
+    @Option(name: .customLong("link-silence"), help: ArgumentHelp("SDLC: a station silent for this many seconds has lost its link; BDLC: a station's stretch of activity ends.", valueName: "seconds"))
     var linkSilence: Double?
 
     @Flag(name: .customLong("no-discover"), help: "Only look at the hosts named by --definitions and --host; do not find others by their negotiation.")

@@ -163,6 +163,36 @@ struct VerifierBasicModeTests {
         #expect(stations[0].badBlocksFromStation == 1 && stations[0].blocksFromStation == 30)
         #expect(report.terminals.first?.boundaries.first?.verdict == .kept)
         #expect(report.statistics.unreadableBasicModeRecords == 0)
+        // The test definitions leave BSCTEST at the default coding, ascii: the report says so.
+        #expect(report.terminals.first?.notes.filter { $0.contains("spoke ebcdic, but the definitions give line BSCTEST coding: ascii") }.count == 2)
+    }
+
+    @Test("a NAKed block and its good repeat; a selection; elements before any poll are unattributed")
+    func nakAndRepeat() throws {
+        let capture = try BasicModeCapture(path: directory.file("bdlc-nak.pcap"))
+        let address = try BasicModeCapture.address(0x41)
+        capture.raw([0x10, 0x30], line: 1, fromTributary: true, at: 0)  // before the host addressed anyone
+        try capture.host(.endOfTransmission, line: 1, at: 0.1)
+        try capture.host(.poll(address), line: 1, at: 0.11)
+        let good = BasicModeCapture.block(lu: 2, Array("ORDER 1".utf8))
+        guard case .textBlock(var bad) = good else { return }
+        bad.blockCheckMismatch = BasicModeBlockCheckMismatch(received: 0x00, computed: 0x01)
+        try capture.station(.textBlock(bad), line: 1, at: 0.12)
+        try capture.host(.negativeAcknowledgment, line: 1, at: 0.13)
+        try capture.station(good, line: 1, at: 0.14)
+        try capture.host(.ack1, line: 1, at: 0.15)
+        try capture.station(.endOfTransmission, line: 1, at: 0.16)
+        try capture.selectCycle(line: 1, station: 0x41, blocks: [BasicModeCapture.block(lu: 3, Array("REPLY".utf8))], at: 0.2)
+        capture.raw([0xFF, 0xFF], line: 1, fromTributary: false, at: 0.5)  // no element in either coding
+        capture.close()
+
+        let report = try verify(capture.path)
+        let station = try #require(report.basicModeStations?.first)
+        #expect(station.polls == 1 && station.selects == 1 && station.unansweredPolls == 0)
+        #expect(station.badBlocksFromStation == 1 && station.naksFromHost == 1 && station.blocksFromStation == 1 && station.blocksToStation == 1)
+        #expect(station.lus == [2, 3] && station.answers == 5)
+        #expect(report.statistics.unattributedBasicModeElements == 1 && report.statistics.unreadableBasicModeRecords == 1)
+        #expect(report.terminals.first?.episodes.count == 1 && report.summary.verdict == "no-failover")
     }
 
     @Test("without definitions: stations grouped by the LU addresses their blocks name; --expect decides")
