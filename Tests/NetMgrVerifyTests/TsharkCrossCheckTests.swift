@@ -80,6 +80,12 @@ struct TsharkCrossCheckTests {
             }
             #expect(!tshark.isEmpty && unreadable == 0)
             #expect(verifier == tshark, "verifier: \(verifier)\ntshark:   \(tshark)")
+        } else if let calls = report.calls, !calls.isEmpty {
+            // X.25 lines (LINKTYPE_SITA): tshark's calling and called addresses, call by call.
+            let rows = try await X25TsharkChecks.rows(path)
+            X25TsharkChecks.expectClean(rows)
+            #expect(X25TsharkChecks.callingAddresses(rows) == calls.map(\.callingAddress))
+            #expect(rows.map { $0["x25.called_address"] }.filter { !$0.isEmpty } == calls.map(\.calledAddress))
         } else if report.links.isEmpty {
             try await Self.crossCheckTelnet(netmgr, path, hostPort: 2323, arguments: definitions)
         } else {
