@@ -99,10 +99,14 @@ struct FailoverBenchmark: AsyncParsableCommand {
     static func firstAccepted(in journal: [HostJournalEntry], after killed: Double, lus: [LU], definitions: Definitions) -> [String: Double] {
         var times: [String: Double] = [:]
         for lu in lus {
-            let sdlc = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }?.procedure == .hdlcLeased
+            let line = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }
             let first = journal.first { entry in
-                entry.event == .message && entry.time > killed
-                    && (sdlc ? entry.path == "sdlc" && entry.luAddress == Int(lu.address) : entry.path == "tn3270" && entry.lu == lu.hostLUName)
+                guard entry.event == .message, entry.time > killed else { return false }
+                switch line?.procedure {
+                case .hdlcLeased?: return entry.path == "sdlc" && entry.luAddress == Int(lu.address)
+                case .bdlc?: return entry.path == "bdlc" && entry.luAddress == Int(lu.address) && (entry.line?.hasPrefix((line?.name ?? "") + " line ") ?? false)
+                default: return entry.path == "tn3270" && entry.lu == lu.hostLUName
+                }
             }
             if let first { times[lu.name] = first.time - killed }
         }
