@@ -1,3 +1,4 @@
+import BasicMode
 import Foundation
 import NIOCore
 import NetMgrProtocol
@@ -65,6 +66,22 @@ enum Seeds {
             let hdlc = HDLCFrameEncoder()
             for frame in run { hdlc.encode(data: ByteBuffer(bytes: frame), out: &stream) }
             seeds.append(("HDLC", "line-\(start)", [0xFF] + Array(stream.readableBytesView)))
+        }
+
+        // BasicMode: a poll, blocks, answers and a selection in each coding, as the encoder writes them.
+        for (setting, coding) in [(UInt8(0xFE), BasicModeCoding.ascii), (UInt8(0xFF), BasicModeCoding.ebcdic)] {
+            guard let station = BasicModeStationAddress(rawValue: 0x41) else { break }
+            let encoder = BasicModeEncoder(coding: coding)
+            var stream: [UInt8] = []
+            for element: BasicModeElement in [
+                .endOfTransmission, .poll(station),
+                .textBlock(BasicModeTextBlock(lu: 2, message: ByteBuffer(string: "HELLO"), coding: coding)), .ack1,
+                .textBlock(BasicModeTextBlock(lu: 3, message: ByteBuffer(bytes: [0x10, 0x02, 0x03, 0x37]), coding: coding)), .ack0,
+                .endOfTransmission, .select(station), .ack0, .negativeAcknowledgment, .waitBeforeTransmit, .enquiry,
+                .reverseInterrupt, .endOfTransmission,
+            ] { stream += try encoder.bytes(element) }
+            seeds.append(("BasicMode", "conversation-\(coding)", [0xFF, setting] + stream))
+            seeds.append(("BasicMode", "conversation-\(coding)-split", [0x02, setting] + stream))
         }
 
         // Definitions: the phonebook and the testbed's, each file alone and all in one.

@@ -15,6 +15,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "TN3270Server": TN3270ServerTarget.run,
     "HDLC": HDLCTarget.run,
     "SDLCFrames": SDLCFramesTarget.run,
+    "BasicMode": BasicModeTarget.run,
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
 ]
