@@ -99,11 +99,12 @@ struct FailoverBenchmark: AsyncParsableCommand {
     static func firstAccepted(in journal: [HostJournalEntry], after killed: Double, lus: [LU], definitions: Definitions) -> [String: Double] {
         var times: [String: Double] = [:]
         for lu in lus {
-            let procedure = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }?.procedure
+            let line = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }
             let first = journal.first { entry in
                 guard entry.event == .message, entry.time > killed else { return false }
-                switch procedure {
+                switch line?.procedure {
                 case .hdlcLeased?: return entry.path == "sdlc" && entry.luAddress == Int(lu.address)
+                case .bdlc?: return entry.path == "bdlc" && entry.luAddress == Int(lu.address) && (entry.line?.hasPrefix((line?.name ?? "") + " line ") ?? false)
                 case .hdlcPacket?: return entry.path == "x25" && entry.luAddress == Int(lu.address)
                 default: return entry.path == "tn3270" && entry.lu == lu.hostLUName
                 }

@@ -33,7 +33,7 @@ struct BDLCAttachmentLinkTests {
     }
 
     func plan(port: Int, host: String, pollTimeout: TimeAmount) throws -> BDLCLinePlan {
-        let world = try BDLCWorld()
+        let world = try BDLCWorld(listening: false)
         let resource = try #require(world.definitions.resource(named: "BDLC1"))
         var plan = try BDLCLinePlan(definitions: world.definitions, resource: resource, node: "node-a")
         plan.device = .tcp(host: host, port: port)
@@ -90,7 +90,7 @@ struct BDLCAttachmentLinkTests {
 
     @Test("the plan names the node's own station and line")
     func planFacts() throws {
-        let world = try BDLCWorld()
+        let world = try BDLCWorld(listening: false)
         let resource = try #require(world.definitions.resource(named: "BDLC1"))
         let a = try BDLCLinePlan(definitions: world.definitions, resource: resource, node: "node-a")
         let b = try BDLCLinePlan(definitions: world.definitions, resource: resource, node: "node-b")

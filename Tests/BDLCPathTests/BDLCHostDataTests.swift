@@ -25,7 +25,7 @@ struct BDLCHostDataTests {
             .bind(host: hostAddress, port: 0).get()
         let port = try #require(server.localAddress?.port)
 
-        let world = try BDLCWorld()
+        let world = try BDLCWorld(listening: false)
         let resource = try #require(world.definitions.resource(named: "BDLC1"))
         var made = try BDLCLinePlan(definitions: world.definitions, resource: resource, node: "node-a")
         made.device = .tcp(host: hostAddress, port: port)

@@ -12,10 +12,11 @@ struct BDLCWorld {
     let hostAddress: String
     let definitions: Definitions
 
-    /// `coding` replaces the Phonebook's `coding: ascii` of BSC1.
-    init(coding: String = "ascii") throws {
+    /// `coding` replaces the Phonebook's `coding: ascii` of BSC1. A world whose host is
+    /// never started (`listening` false) takes no address of its own: 127.0.31.99.
+    init(coding: String = "ascii", listening: Bool = true) throws {
         directory = try TemporaryDirectory(prefix: "netmgr-bdlc")
-        hostAddress = "127.0.31.\(BDLCAddresses.host())"
+        hostAddress = "127.0.31.\(listening ? BDLCAddresses.host() : 99)"
         let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook")
         let definitionsDirectory = directory.file("definitions")
         try FileManager.default.createDirectory(atPath: definitionsDirectory, withIntermediateDirectories: true)
