@@ -50,7 +50,8 @@ struct X25Benchmark: ParsableCommand {
         let encodeLine = timeRuns(runs) {
             wire = ByteBuffer()
             wire.reserveCapacity(frames * (size + size / 8 + 12))
-            for content in contents { HDLCFrameEncoder.encode(content: content.readableBytesView, into: &wire) }
+            let hdlc = HDLCFrameEncoder()
+            for content in contents { hdlc.encode(data: content, out: &wire) }
         }
         var lineDecoded = 0
         let decodeLine = timeRuns(runs) {
