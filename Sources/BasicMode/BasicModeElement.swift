@@ -46,7 +46,7 @@ public enum BasicModeElement: Hashable, Sendable {
     /// A text block.
     case textBlock(BasicModeTextBlock)
 
-    /// The alternating positive acknowledgment for `parity` (false: ACK0, true: ACK1).
+    /// The alternating positive acknowledgment: ACK1 when `odd`, else ACK0.
     public static func acknowledgment(odd: Bool) -> BasicModeElement { odd ? .ack1 : .ack0 }
 
     /// The short name used in logs and captures: "POLL 41", "EOT", "ACK1", "TEXT LU 02 ETX 12 bytes".
