@@ -302,6 +302,23 @@ struct BasicModeTributaryStationTests {
         #expect(sent(station.receive(.poll(stationA), now: at(20))) == [Self.block(2, "c")])
     }
 
+    @Test("one transmission decoded as two elements gets one answer, and the ACK parity does not shift")
+    func oneAnswerPerTransmission() {
+        var station = Self.station()
+        #expect(sent(station.receive(.select(stationA), now: at(0))) == [.ack0])
+        // A corrupted transmission the decoder splits into a broken block and a good-looking one,
+        // both fed at the instant of the read (as the owners do): NAK once, nothing delivered.
+        let broken = BasicModeDecoderOutput.error(BasicModeDecodingError(kind: .abortedBySender, streamOffset: 0, inBlock: true))
+        #expect(sent(station.receive(broken, now: at(10))) == [.negativeAcknowledgment])
+        let second = station.receive(.element(Self.block(2, "x")), now: at(10))
+        #expect(sent(second).isEmpty)
+        #expect(events(second).isEmpty)
+        // The block again, in its own transmission: the first ACK of the selection, ACK1.
+        let again = station.receive(.element(Self.block(2, "x")), now: at(20))
+        #expect(sent(again) == [.ack1])
+        #expect(events(again) == [.delivered(lu: 2, payload: buffer("x"))])
+    }
+
     @Test("EOT while a block is unanswered: the next poll waits for the answer to that copy instead of sending another")
     func copyInFlight() throws {
         var station = Self.station()

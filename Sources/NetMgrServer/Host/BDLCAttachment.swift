@@ -226,9 +226,12 @@ final class BDLCAttachment: HostAttachment {
         guard number == connectionNumber, phase == .running else { return }
         switch event {
         case .bytes(var bytes):
+            // One instant per read: the station recognises "the same transmission" by equal
+            // `now`, so everything decoded from these bytes gets at most one answer.
+            let now = NIODeadline.now()
             while phase == .running, number == connectionNumber, let output = decoder.decode(buffer: &bytes) {
                 if case .error(let error) = output { logger.debug("\(plan.line): \(error)") }
-                perform(station.receive(output, now: .now()))
+                perform(station.receive(output, now: now))
             }
         case .closed(let error):
             connection = nil

@@ -113,6 +113,9 @@ final class BDLCHostLineDriver {
         guard number == connectionNumber, !stopped else { return }
         switch event {
         case .bytes(var bytes):
+            // One instant per read: the control station recognises "the same transmission" by
+            // equal `now`, so everything decoded from these bytes gets at most one answer.
+            let now = NIODeadline.now()
             while let output = decoder.decode(buffer: &bytes) {
                 switch output {
                 case .element(let element):
@@ -123,7 +126,7 @@ final class BDLCHostLineDriver {
                     // Not an element: logged, not recorded (the capture holds elements only).
                     logger.warning("\(name): \(error)")
                 }
-                perform(station.receive(output, now: .now()))
+                perform(station.receive(output, now: now))
             }
         case .closed(let error):
             connection = nil
