@@ -250,6 +250,22 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         queue.append(Outgoing(tag: tag, block: block, urgent: urgent))
     }
 
+    /// Takes back the queued messages for `lu` that are not on the line: the block in flight
+    /// (sent and not yet answered, or a copy the host may still answer) stays, since the host
+    /// may already have it. Returns the removed messages' tags, in queue order; nothing is
+    /// reported for them (the owner discards them on purpose, e.g. the client went away).
+    public mutating func removeQueued(lu: UInt8) -> [Tag] {
+        queue.removeAll(keepingFirst: headIsInFlight) { $0.block.luLocalAddress == lu }.map(\.tag)
+    }
+
+    /// The head of the queue has been sent and its answer may still come.
+    private var headIsInFlight: Bool {
+        switch phase {
+        case .sending, .waiting: return true
+        case .control, .receiving, .stopped: return copyInFlight
+        }
+    }
+
     public mutating func setBusy(_ busy: Bool) {
         isBusy = busy
     }

@@ -319,6 +319,29 @@ struct BasicModeTributaryStationTests {
         #expect(events(again) == [.delivered(lu: 2, payload: buffer("x"))])
     }
 
+    @Test("removeQueued takes back an LU's queued messages but leaves the block in flight")
+    func removeQueued() throws {
+        var station = Self.station()
+        try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
+        try station.enqueue(tag: 2, lu: 3, payload: buffer("b"))
+        try station.enqueue(tag: 3, lu: 2, payload: buffer("c"))
+        // Not polled yet: nothing is on the line, every message of LU 2 goes.
+        var idle = station
+        #expect(idle.removeQueued(lu: 2) == [1, 3])
+        #expect(idle.queuedCount == 1)
+        #expect(sent(idle.receive(.poll(stationA), now: at(0))) == [Self.block(3, "b")])
+        // Polled: block 1 is out; only message 3 is taken back; block 1's ACK still counts.
+        #expect(sent(station.receive(.poll(stationA), now: at(0))) == [Self.block(2, "a")])
+        #expect(station.removeQueued(lu: 2) == [3])
+        #expect(station.queuedCount == 2)
+        let actions = station.receive(.ack1, now: at(10))
+        #expect(events(actions) == [.accepted(1)])
+        #expect(sent(actions) == [Self.block(3, "b")])
+        #expect(events(station.receive(.ack0, now: at(20))) == [.accepted(2)])
+        #expect(station.queuedCount == 0)
+        #expect(station.removeQueued(lu: 2).isEmpty)
+    }
+
     @Test("EOT while a block is unanswered: the next poll waits for the answer to that copy instead of sending another")
     func copyInFlight() throws {
         var station = Self.station()

@@ -126,10 +126,15 @@ final class BDLCAttachment: HostAttachment {
 
     func discardUnsent(lu name: String) {
         loop.assertInEventLoop()
-        // Everything is handed to the station at once; what it has not sent yet cannot be
-        // taken back there, so only messages still waiting for a line are dropped.
-        guard let lu = luAddress(of: name), phase != .running else { return }
-        pending.removeAll { $0.lu == lu }
+        guard let lu = luAddress(of: name) else { return }
+        guard phase == .running else {
+            pending.removeAll { $0.lu == lu }
+            return
+        }
+        // The station gives back what is not on the line; the block in flight stays (the host
+        // may have it already) and is still reported when the host answers it.
+        let removed = Set(station.removeQueued(lu: lu))
+        pending.removeAll { $0.lu == lu && removed.contains($0.tag) }
     }
 
     func luStatus(_ name: String, now: NIODeadline) -> LUDeliveryStatus? {
