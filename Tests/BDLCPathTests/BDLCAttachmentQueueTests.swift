@@ -13,14 +13,14 @@ import Testing
 struct BDLCAttachmentQueueTests {
     /// Opens an attachment on a host end that accepts the line and never polls, runs `body`
     /// on the loop once the line is open, and stops everything.
-    func withOpenLine<T: Sendable>(_ body: @escaping @Sendable (BDLCAttachment, RecordingDelegate) throws -> T) async throws -> T {
+    func withOpenLine<T: Sendable>(maximumQueued: Int = 256, _ body: @escaping @Sendable (BDLCAttachment, RecordingDelegate) throws -> T) async throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let address = "127.0.31.\(Int.random(in: 90...99))"
         let host = try await BDLCAttachmentLinkTests.SilentHost(group: group, host: address, closeAtOnce: false)
         let loop = group.next()
         let plan = try BDLCAttachmentLinkTests().plan(port: host.port, host: address, pollTimeout: .seconds(60))
         let (attachment, delegate) = try await loop.submit {
-            let attachment = try BDLCAttachment(plan: plan, loop: loop, retry: RetryPolicy(), logger: Logger(label: "test"))
+            let attachment = try BDLCAttachment(plan: plan, loop: loop, retry: RetryPolicy(), maximumQueued: maximumQueued, logger: Logger(label: "test"))
             let delegate = RecordingDelegate()
             attachment.delegate = delegate
             attachment.start()
@@ -55,5 +55,18 @@ struct BDLCAttachmentQueueTests {
         #expect(before == 4)
         #expect(after == 1, "only BSLU03's message is held")
         #expect(rejected == 0)
+    }
+
+    @Test("beyond maximumQueued held messages a message is rejected with its reason, not held")
+    func boundedHold() async throws {
+        let (held, rejected) = try await withOpenLine(maximumQueued: 3) { attachment, delegate in
+            for sequence in 1...5 {
+                attachment.send(lu: "BSLU02", tag: MessageTag(generation: 1, sequence: UInt64(sequence)), payload: ByteBuffer(string: "m"))
+            }
+            return (attachment.heldMessages, delegate.rejected.map { "\($0.lu) \($0.sequence) \($0.reason)" })
+        }
+        #expect(held == 3)
+        #expect(rejected.count == 2, "\(rejected)")
+        #expect(rejected.first?.hasPrefix("BSLU02 4 BDLC1 already holds 3 messages the host has not acknowledged") == true, "\(rejected)")
     }
 }

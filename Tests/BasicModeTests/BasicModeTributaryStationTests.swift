@@ -342,6 +342,21 @@ struct BasicModeTributaryStationTests {
         #expect(station.removeQueued(lu: 2).isEmpty)
     }
 
+    @Test("the queue is bounded: beyond maximumQueued enqueue throws queueFull; an ACK makes room")
+    func queueBound() throws {
+        var station = Station(configuration: .init(address: stationA, replyTimeout: .seconds(1), pollTimeout: .seconds(5), maximumQueued: 2))
+        _ = station.start(now: at(0))
+        #expect(Station.Configuration(address: stationA).maximumQueued == 256)
+        try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
+        try station.enqueue(tag: 2, lu: 2, payload: buffer("b"))
+        #expect(throws: Station.EnqueueError.queueFull(limit: 2)) { try station.enqueue(tag: 3, lu: 2, payload: buffer("c")) }
+        #expect(station.queuedCount == 2)
+        _ = station.receive(.poll(stationA), now: at(0))
+        #expect(events(station.receive(.ack1, now: at(10))) == [.accepted(1)])
+        try station.enqueue(tag: 3, lu: 2, payload: buffer("c"))
+        #expect(station.queuedCount == 2)
+    }
+
     @Test("EOT while a block is unanswered: the next poll waits for the answer to that copy instead of sending another")
     func copyInFlight() throws {
         var station = Self.station()
