@@ -13,7 +13,7 @@ final class BDLCHostLineDriver {
     let loop: any EventLoop
     let logger: Logger
     let journalRecorder: BDLCHostJournalRecorder
-    let capture: (any BDLCElementRecording)?
+    let capture: BasicModeLineRecorder?
     /// A fresh one per connection: a new cable, the station unknown until it answers.
     private var station: BasicModeControlStation<Int>
     private var answering = false
@@ -27,7 +27,7 @@ final class BDLCHostLineDriver {
     private var timer: Scheduled<Void>?
     private var stopped = false
 
-    init(configuration: BDLCHostLineConfiguration, loop: any EventLoop, journal: HostJournal?, capture: (any BDLCElementRecording)?, logger: Logger) {
+    init(configuration: BDLCHostLineConfiguration, loop: any EventLoop, journal: HostJournal?, capture: BasicModeLineRecorder?, logger: Logger) {
         self.configuration = configuration
         self.loop = loop
         self.logger = logger
