@@ -67,6 +67,15 @@ public struct BasicModeDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         self.text = ByteBufferAllocator().buffer(capacity: 256)
     }
 
+    /// Bytes taken from the stream so far (the offset of the next byte).
+    public var streamPosition: Int { streamOffset }
+
+    /// Where in the stream the element being decoded starts (its first character after
+    /// leading SYNs); right after `decode` yields an `.element`, that element's bytes on the
+    /// wire are `elementStart..<streamPosition` (interior SYNs and DLE doubling included), so
+    /// a recorder can keep them as they were sent.
+    public var elementStreamStart: Int { elementStart }
+
     /// True between elements (nothing half-decoded).
     public var isBetweenElements: Bool {
         if case .control = state { return true }

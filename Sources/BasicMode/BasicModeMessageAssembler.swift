@@ -89,6 +89,20 @@ struct BasicModeQueue<Element: Sendable>: Sendable {
         return all
     }
 
+    /// Removes the elements that match, except the first when `keepingFirst`; returns them in order.
+    mutating func removeAll(keepingFirst: Bool, where predicate: (Element) -> Bool) -> [Element] {
+        let start = keepingFirst ? head + 1 : head
+        guard start < storage.count else { return [] }
+        var kept = Array(storage[head..<start])
+        var removed: [Element] = []
+        for element in storage[start...] {
+            if predicate(element) { removed.append(element) } else { kept.append(element) }
+        }
+        storage = kept
+        head = 0
+        return removed
+    }
+
     func contains(where predicate: (Element) -> Bool) -> Bool {
         storage[head...].contains(where: predicate)
     }

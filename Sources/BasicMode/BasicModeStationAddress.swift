@@ -4,9 +4,10 @@
 /// - the poll character is the station address itself, and must have bit 5 (0x20) clear;
 /// - the select character is the station address with bit 5 set (address | 0x20).
 ///
-/// This is the rule of IBM's 3270 BSC address table (control unit 1 polls as 0xC1 and selects
-/// as 0xE1; unit 0 as 0x40 and 0x60), and in ASCII it makes a station "A" (0x41) polled as "A"
-/// and selected as "a" (0x61). An address must be at least 0x40, so that neither character is
+/// This rule is netmgr's own, self-consistent in both codings; it is not IBM's 3270 BSC address
+/// table (there only some units follow "| 0x20": control unit 1 selects as 0x61, not 0xE1). In
+/// ASCII it makes a station "A" (0x41) polled as "A" and selected as "a" (0x61). An address
+/// must be at least 0x40, so that neither character is
 /// a control character in either coding: valid addresses are 0x40–0x5F, 0x80–0x9F and
 /// 0xC0–0xDF.
 ///

@@ -43,13 +43,16 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         public var maximumTextLength: Int
         /// Largest message received as several ETB blocks.
         public var maximumMessageLength: Int
+        /// Messages queued at most (the one in flight included); `enqueue` beyond it throws
+        /// `.queueFull`, so a host that stops polling cannot make the queue grow without bound.
+        public var maximumQueued: Int
 
         public init(
             address: BasicModeStationAddress, coding: BasicModeCoding = .ascii,
             replyTimeout: TimeAmount = .seconds(3), pollTimeout: TimeAmount = .seconds(10),
             retryLimit: Int = 7, waitLimit: Int = 30, waitDelay: TimeAmount = .milliseconds(500),
             blocksPerPoll: Int = 8, maximumTextLength: Int = BasicModeDecoder.defaultMaximumTextLength,
-            maximumMessageLength: Int = 65536
+            maximumMessageLength: Int = 65536, maximumQueued: Int = 256
         ) {
             self.address = address
             self.coding = coding
@@ -61,6 +64,7 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
             self.blocksPerPoll = max(1, blocksPerPoll)
             self.maximumTextLength = max(1, maximumTextLength)
             self.maximumMessageLength = max(self.maximumTextLength, maximumMessageLength)
+            self.maximumQueued = max(1, maximumQueued)
         }
     }
 
@@ -118,11 +122,13 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
 
     public enum EnqueueError: Error, Hashable, Sendable, CustomStringConvertible {
         case tooLong(length: Int, limit: Int)
+        case queueFull(limit: Int)
         case stopped
 
         public var description: String {
             switch self {
             case .tooLong(let length, let limit): return "message of \(length) bytes is longer than the block limit of \(limit) bytes"
+            case .queueFull(let limit): return "the basic-mode station already holds \(limit) messages for the host (its maximum queued)"
             case .stopped: return "the basic-mode station is stopped"
             }
         }
@@ -246,8 +252,25 @@ public struct BasicModeTributaryStation<Tag: Hashable & Sendable>: Sendable {
         guard payload.readableBytes <= configuration.maximumTextLength else {
             throw .tooLong(length: payload.readableBytes, limit: configuration.maximumTextLength)
         }
+        guard queue.count < configuration.maximumQueued else { throw .queueFull(limit: configuration.maximumQueued) }
         let block = BasicModeTextBlock(lu: lu, message: payload, coding: configuration.coding)
         queue.append(Outgoing(tag: tag, block: block, urgent: urgent))
+    }
+
+    /// Takes back the queued messages for `lu` that are not on the line: the block in flight
+    /// (sent and not yet answered, or a copy the host may still answer) stays, since the host
+    /// may already have it. Returns the removed messages' tags, in queue order; nothing is
+    /// reported for them (the owner discards them on purpose, e.g. the client went away).
+    public mutating func removeQueued(lu: UInt8) -> [Tag] {
+        queue.removeAll(keepingFirst: headIsInFlight) { $0.block.luLocalAddress == lu }.map(\.tag)
+    }
+
+    /// The head of the queue has been sent and its answer may still come.
+    private var headIsInFlight: Bool {
+        switch phase {
+        case .sending, .waiting: return true
+        case .control, .receiving, .stopped: return copyInFlight
+        }
     }
 
     public mutating func setBusy(_ busy: Bool) {

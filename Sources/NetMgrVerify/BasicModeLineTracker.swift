@@ -169,12 +169,16 @@ struct BasicModeLineTracker {
             s.facts.answers += 1
             if s.facts.firstAnswer == nil { s.facts.firstAnswer = stamp }
             s.facts.lastAnswer = stamp
-            if s.open == nil {
-                s.open = BasicModeActivity(start: stamp, ended: stamp, endReason: "capture-end", answers: 0, blocks: 0, lus: [])
+            var open: BasicModeActivity
+            if let current = s.open {
+                open = current
+            } else {
+                open = BasicModeActivity(start: stamp, ended: stamp, endReason: "capture-end", answers: 0, blocks: 0, lus: [])
                 s.openLUs = []
             }
-            s.open!.answers += 1
-            s.open!.ended = stamp
+            open.answers += 1
+            open.ended = stamp
+            s.open = open
             switch element {
             case .textBlock(let block):
                 if block.hasValidBlockCheck {
@@ -200,10 +204,11 @@ struct BasicModeLineTracker {
             s.openLUs.insert(Int(lu))
         }
         // The host's blocks to a silent station do not make it active.
-        guard s.open != nil else { return }
-        s.open!.blocks += 1
-        if s.open!.firstText == nil { s.open!.firstText = stamp }
-        s.open!.lastText = stamp
+        guard var open = s.open else { return }
+        open.blocks += 1
+        if open.firstText == nil { open.firstText = stamp }
+        open.lastText = stamp
+        s.open = open
     }
 
     private static func close(_ s: inout StationState, reason: String) {
@@ -216,12 +221,11 @@ struct BasicModeLineTracker {
     }
 
     private mutating func station(_ key: Key, line: Int, time: CaptureTime, _ body: (inout StationState) -> Void) {
-        if stations[key] == nil {
-            order.append(key)
-            let coding = lines[line]?.coding?.rawValue ?? "ascii"
-            stations[key] = StationState(facts: BasicModeStationFacts(index: order.count, line: line, coding: coding, stationAddress: Int(key.address)))
-        }
-        body(&stations[key]!)
+        if stations[key] == nil { order.append(key) }
+        let coding = lines[line]?.coding?.rawValue ?? "ascii"
+        // In place (no copy of the station's state per element); the default only for a new one.
+        body(&stations[key, default: StationState(facts: BasicModeStationFacts(
+            index: order.count, line: line, coding: coding, stationAddress: Int(key.address)))])
     }
 
     /// Closes every open stretch and returns the stations in order of first appearance.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A packet timestamp: nanoseconds since the Unix epoch (UTC). Covers 1678–2262.
 public struct CaptureTime: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var nanosecondsSinceEpoch: Int64
@@ -8,6 +14,13 @@ public struct CaptureTime: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public init(seconds: Int64, nanoseconds: Int64 = 0) {
         self.nanosecondsSinceEpoch = seconds &* 1_000_000_000 &+ nanoseconds
+    }
+
+    /// The wall clock now (CLOCK_REALTIME), as the line recorders stamp their records.
+    public static func now() -> CaptureTime {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return CaptureTime(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
     }
 
     /// Whole seconds, rounded towards minus infinity so `nanoseconds` is always 0..<1e9.

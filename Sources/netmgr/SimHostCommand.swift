@@ -78,10 +78,10 @@ struct SimHostCommand: AsyncParsableCommand {
 
         if bdlc.isEnabled {
             let lines: [BDLCHostLineConfiguration]
-            let capture: (any BDLCElementRecording)?
+            let capture: BasicModeLineRecorder?
             do {
                 lines = try bdlc.hostLines(definitions: definitions)
-                capture = try bdlc.capture.map { try makeBDLCLineRecorder(path: $0, logger: Logger(label: "netmgr.sim.host.bdlc")) }
+                capture = try bdlc.capture.map { try BasicModeLineRecorder(path: $0, logger: Logger(label: "netmgr.sim.host.bdlc")) }
             } catch {
                 printError("error: \(error)")
                 throw Exit.unreadable

@@ -54,7 +54,8 @@ struct LossyBasicModeLink {
         self.corruptionPercent = corruptionPercent
         tributary = Tributary(configuration: .init(
             address: stationA, coding: coding, replyTimeout: .milliseconds(300), pollTimeout: .seconds(10),
-            retryLimit: 7, waitLimit: 10, waitDelay: .milliseconds(50), blocksPerPoll: 4, maximumTextLength: 256
+            retryLimit: 7, waitLimit: 10, waitDelay: .milliseconds(50), blocksPerPoll: 4, maximumTextLength: 256,
+            maximumQueued: 1000  // every message is queued up front
         ))
         control = Control(configuration: .init(
             coding: coding, stations: [stationA], replyTimeout: .milliseconds(300), receiveTimeout: .seconds(3),

@@ -302,6 +302,61 @@ struct BasicModeTributaryStationTests {
         #expect(sent(station.receive(.poll(stationA), now: at(20))) == [Self.block(2, "c")])
     }
 
+    @Test("one transmission decoded as two elements gets one answer, and the ACK parity does not shift")
+    func oneAnswerPerTransmission() {
+        var station = Self.station()
+        #expect(sent(station.receive(.select(stationA), now: at(0))) == [.ack0])
+        // A corrupted transmission the decoder splits into a broken block and a good-looking one,
+        // both fed at the instant of the read (as the owners do): NAK once, nothing delivered.
+        let broken = BasicModeDecoderOutput.error(BasicModeDecodingError(kind: .abortedBySender, streamOffset: 0, inBlock: true))
+        #expect(sent(station.receive(broken, now: at(10))) == [.negativeAcknowledgment])
+        let second = station.receive(.element(Self.block(2, "x")), now: at(10))
+        #expect(sent(second).isEmpty)
+        #expect(events(second).isEmpty)
+        // The block again, in its own transmission: the first ACK of the selection, ACK1.
+        let again = station.receive(.element(Self.block(2, "x")), now: at(20))
+        #expect(sent(again) == [.ack1])
+        #expect(events(again) == [.delivered(lu: 2, payload: buffer("x"))])
+    }
+
+    @Test("removeQueued takes back an LU's queued messages but leaves the block in flight")
+    func removeQueued() throws {
+        var station = Self.station()
+        try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
+        try station.enqueue(tag: 2, lu: 3, payload: buffer("b"))
+        try station.enqueue(tag: 3, lu: 2, payload: buffer("c"))
+        // Not polled yet: nothing is on the line, every message of LU 2 goes.
+        var idle = station
+        #expect(idle.removeQueued(lu: 2) == [1, 3])
+        #expect(idle.queuedCount == 1)
+        #expect(sent(idle.receive(.poll(stationA), now: at(0))) == [Self.block(3, "b")])
+        // Polled: block 1 is out; only message 3 is taken back; block 1's ACK still counts.
+        #expect(sent(station.receive(.poll(stationA), now: at(0))) == [Self.block(2, "a")])
+        #expect(station.removeQueued(lu: 2) == [3])
+        #expect(station.queuedCount == 2)
+        let actions = station.receive(.ack1, now: at(10))
+        #expect(events(actions) == [.accepted(1)])
+        #expect(sent(actions) == [Self.block(3, "b")])
+        #expect(events(station.receive(.ack0, now: at(20))) == [.accepted(2)])
+        #expect(station.queuedCount == 0)
+        #expect(station.removeQueued(lu: 2).isEmpty)
+    }
+
+    @Test("the queue is bounded: beyond maximumQueued enqueue throws queueFull; an ACK makes room")
+    func queueBound() throws {
+        var station = Station(configuration: .init(address: stationA, replyTimeout: .seconds(1), pollTimeout: .seconds(5), maximumQueued: 2))
+        _ = station.start(now: at(0))
+        #expect(Station.Configuration(address: stationA).maximumQueued == 256)
+        try station.enqueue(tag: 1, lu: 2, payload: buffer("a"))
+        try station.enqueue(tag: 2, lu: 2, payload: buffer("b"))
+        #expect(throws: Station.EnqueueError.queueFull(limit: 2)) { try station.enqueue(tag: 3, lu: 2, payload: buffer("c")) }
+        #expect(station.queuedCount == 2)
+        _ = station.receive(.poll(stationA), now: at(0))
+        #expect(events(station.receive(.ack1, now: at(10))) == [.accepted(1)])
+        try station.enqueue(tag: 3, lu: 2, payload: buffer("c"))
+        #expect(station.queuedCount == 2)
+    }
+
     @Test("EOT while a block is unanswered: the next poll waits for the answer to that copy instead of sending another")
     func copyInFlight() throws {
         var station = Self.station()

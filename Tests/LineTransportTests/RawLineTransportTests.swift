@@ -11,10 +11,12 @@ struct RawLineTransportTests {
     @Test func bytesPassUnframedBothWaysAndTheCloseIsReportedOnce() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { group.shutdownGracefully { _ in } }
-        let peer = try await LinePeer(group: group)
+        // BDLC tests use 127.0.31.x; .97 is this test's own.
+        let host = "127.0.31.97"
+        let peer = try await LinePeer(group: group, host: host)
         let events = NIOLockedValueBox<[RawLineEvent]>([])
-        let transport = TCPRawLineTransport(host: "127.0.0.1", port: peer.port, logger: Logger(label: "test"))
-        #expect(transport.device == .tcp(host: "127.0.0.1", port: peer.port))
+        let transport = TCPRawLineTransport(host: host, port: peer.port, logger: Logger(label: "test"))
+        #expect(transport.device == .tcp(host: host, port: peer.port))
         let connection = try await transport.open(on: group.next()) { event in
             events.withLockedValue { $0.append(event) }
         }.get()

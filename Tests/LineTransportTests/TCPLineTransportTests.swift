@@ -17,7 +17,7 @@ final class LinePeer: Sendable {
     let accepted: NIOLockedValueBox<(any Channel)?>
     let received: NIOLockedValueBox<[UInt8]>
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, host: String = "127.0.0.1") async throws {
         let accepted = NIOLockedValueBox<(any Channel)?>(nil)
         let received = NIOLockedValueBox<[UInt8]>([])
         self.accepted = accepted
@@ -35,7 +35,7 @@ final class LinePeer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(Recorder(received: received))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
     }
 
     var port: Int { server.localAddress!.port! }

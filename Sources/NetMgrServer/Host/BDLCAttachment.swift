@@ -42,6 +42,10 @@ final class BDLCAttachment: HostAttachment {
     let transport: any RawLineTransport
     let retry: RetryPolicy
     let replyTimeout: TimeAmount
+    /// Messages held for the host at most (not yet ACKed, the one on the line included); a
+    /// message beyond it is rejected to its client, so a host that stops polling cannot make
+    /// the daemon's memory grow without bound. Default 256 per station, like LAPB's.
+    let maximumQueued: Int
     let logger: Logger
     private(set) var phase = Phase.idle
     private var station: BasicModeTributaryStation<MessageTag>
@@ -58,7 +62,7 @@ final class BDLCAttachment: HostAttachment {
     private var connectionNumber = 0
 
     init(plan: BDLCLinePlan, loop: any EventLoop, transport: (any RawLineTransport)? = nil, retry: RetryPolicy,
-         replyTimeout: TimeAmount = .seconds(1), logger: Logger) throws {
+         replyTimeout: TimeAmount = .seconds(1), maximumQueued: Int = 256, logger: Logger) throws {
         guard let address = BasicModeStationAddress(rawValue: plan.stationAddress) else {
             throw AdminFailure("resource \(plan.resource), line \(plan.line), node \(plan.node): bdlc-address \(BDLCLinePlan.hex(plan.stationAddress)) "
                 + "is not a basic-mode station address (0x40-0x5F, 0x80-0x9F or 0xC0-0xDF)")
@@ -69,17 +73,21 @@ final class BDLCAttachment: HostAttachment {
         self.transport = transport ?? makeRawLineTransport(device: plan.device, logger: logger)
         self.retry = retry
         self.replyTimeout = replyTimeout
+        self.maximumQueued = max(1, maximumQueued)
         var logger = logger
         logger[metadataKey: "resource"] = "\(plan.resource)"
         self.logger = logger
         self.encoder = BasicModeEncoder(coding: plan.coding.basicMode)
-        self.station = Self.makeStation(address: address, plan: plan, replyTimeout: replyTimeout)
+        self.station = Self.makeStation(address: address, plan: plan, replyTimeout: replyTimeout, maximumQueued: self.maximumQueued)
         self.decoder = station.makeDecoder()
     }
 
-    static func makeStation(address: BasicModeStationAddress, plan: BDLCLinePlan, replyTimeout: TimeAmount) -> BasicModeTributaryStation<MessageTag> {
+    static func makeStation(address: BasicModeStationAddress, plan: BDLCLinePlan, replyTimeout: TimeAmount,
+                            maximumQueued: Int) -> BasicModeTributaryStation<MessageTag> {
+        // The station holds no more than `pending`, so the same limit never makes it refuse.
         BasicModeTributaryStation(configuration: .init(
-            address: address, coding: plan.coding.basicMode, replyTimeout: replyTimeout, pollTimeout: plan.pollTimeout))
+            address: address, coding: plan.coding.basicMode, replyTimeout: replyTimeout, pollTimeout: plan.pollTimeout,
+            maximumQueued: maximumQueued))
     }
 
     var resourceName: String { plan.resource }
@@ -120,16 +128,27 @@ final class BDLCAttachment: HostAttachment {
                                  reason: "message of \(payload.readableBytes) bytes is longer than a basic-mode block (\(station.configuration.maximumTextLength) bytes)")
             return
         }
+        guard pending.count < maximumQueued else {
+            delegate?.attachment(self, lu: name, rejected: tag,
+                                 reason: "\(plan.resource) already holds \(maximumQueued) messages the host has not acknowledged "
+                                     + "(maximum queued for \(hostVisibleAddress)); the host is not taking them")
+            return
+        }
         pending.append(Pending(lu: lu, tag: tag, payload: payload, since: .now()))
         if phase == .running { enqueue(pending[pending.count - 1]) }
     }
 
     func discardUnsent(lu name: String) {
         loop.assertInEventLoop()
-        // Everything is handed to the station at once; what it has not sent yet cannot be
-        // taken back there, so only messages still waiting for a line are dropped.
-        guard let lu = luAddress(of: name), phase != .running else { return }
-        pending.removeAll { $0.lu == lu }
+        guard let lu = luAddress(of: name) else { return }
+        guard phase == .running else {
+            pending.removeAll { $0.lu == lu }
+            return
+        }
+        // The station gives back what is not on the line; the block in flight stays (the host
+        // may have it already) and is still reported when the host answers it.
+        let removed = Set(station.removeQueued(lu: lu))
+        pending.removeAll { $0.lu == lu && removed.contains($0.tag) }
     }
 
     func luStatus(_ name: String, now: NIODeadline) -> LUDeliveryStatus? {
@@ -169,7 +188,7 @@ final class BDLCAttachment: HostAttachment {
         phase = .running
         reconnectAttempt = 0
         // A fresh station per connection; every message not ACKed goes again, in order.
-        station = Self.makeStation(address: address, plan: plan, replyTimeout: replyTimeout)
+        station = Self.makeStation(address: address, plan: plan, replyTimeout: replyTimeout, maximumQueued: maximumQueued)
         decoder = station.makeDecoder()
         logger.info("\(plan.line) open on \(plan.device): \(hostVisibleAddress), LUs \(plan.logicalUnits.map { "\($0.name)=\($0.address)" }.joined(separator: " ")); waiting for the host to poll")
         reportStarted()
@@ -226,9 +245,12 @@ final class BDLCAttachment: HostAttachment {
         guard number == connectionNumber, phase == .running else { return }
         switch event {
         case .bytes(var bytes):
+            // One instant per read: the station recognises "the same transmission" by equal
+            // `now`, so everything decoded from these bytes gets at most one answer.
+            let now = NIODeadline.now()
             while phase == .running, number == connectionNumber, let output = decoder.decode(buffer: &bytes) {
                 if case .error(let error) = output { logger.debug("\(plan.line): \(error)") }
-                perform(station.receive(output, now: .now()))
+                perform(station.receive(output, now: now))
             }
         case .closed(let error):
             connection = nil

@@ -13,21 +13,23 @@ final class BDLCHostLineDriver {
     let loop: any EventLoop
     let logger: Logger
     let journalRecorder: BDLCHostJournalRecorder
-    let capture: (any BDLCElementRecording)?
+    let capture: BasicModeLineRecorder?
     /// A fresh one per connection: a new cable, the station unknown until it answers.
     private var station: BasicModeControlStation<Int>
     private var answering = false
     private let encoder: BasicModeEncoder
-    /// Re-encodes received elements for the capture, without SYNs.
+    /// Encodes sent elements for the capture, without SYNs (what follows them on the wire).
     private let recordEncoder: BasicModeEncoder
     private var decoder: BasicModeDecoder
+    /// The received bytes, so the capture holds each received element as it was on the wire.
+    private var wire = BasicModeWireBytes()
     private var server: (any Channel)?
     private var connection: RawLineConnection?
     private var connectionNumber = 0
     private var timer: Scheduled<Void>?
     private var stopped = false
 
-    init(configuration: BDLCHostLineConfiguration, loop: any EventLoop, journal: HostJournal?, capture: (any BDLCElementRecording)?, logger: Logger) {
+    init(configuration: BDLCHostLineConfiguration, loop: any EventLoop, journal: HostJournal?, capture: BasicModeLineRecorder?, logger: Logger) {
         self.configuration = configuration
         self.loop = loop
         self.logger = logger
@@ -104,6 +106,7 @@ final class BDLCHostLineDriver {
         connection = new
         station = Self.makeStation(configuration)
         decoder = station.makeDecoder()
+        wire = BasicModeWireBytes()
         logger.info("\(name): station's line connected from \(new.channel.remoteAddress.map { "\($0)" } ?? "?")")
         perform(station.start(now: .now()))
         return connectionNumber
@@ -113,17 +116,23 @@ final class BDLCHostLineDriver {
         guard number == connectionNumber, !stopped else { return }
         switch event {
         case .bytes(var bytes):
+            // One instant per read: the control station recognises "the same transmission" by
+            // equal `now`, so everything decoded from these bytes gets at most one answer.
+            let now = NIODeadline.now()
+            if capture != nil { wire.append(bytes) }
+            defer { if capture != nil { wire.trim(decodedBy: decoder) } }
             while let output = decoder.decode(buffer: &bytes) {
                 switch output {
                 case .element(let element):
-                    if let recorded = try? recordEncoder.bytes(element) {
-                        capture?.record(recorded, line: configuration.number, fromTributary: true)
+                    // As received; re-encoded only if the element outgrew the window.
+                    if let capture, let recorded = wire.element(decodedBy: decoder) ?? (try? recordEncoder.bytes(element)) {
+                        capture.record(recorded, line: configuration.number, fromTributary: true)
                     }
                 case .error(let error):
                     // Not an element: logged, not recorded (the capture holds elements only).
                     logger.warning("\(name): \(error)")
                 }
-                perform(station.receive(output, now: .now()))
+                perform(station.receive(output, now: now))
             }
         case .closed(let error):
             connection = nil

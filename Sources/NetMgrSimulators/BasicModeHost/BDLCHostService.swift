@@ -10,11 +10,11 @@ import ServiceLifecycle
 public struct BDLCHostService: Service {
     public let lines: [BDLCHostLineConfiguration]
     public let journal: HostJournal?
-    public let capture: (any BDLCElementRecording)?
+    public let capture: BasicModeLineRecorder?
     public let logger: Logger
     let onListening: @Sendable (BDLCHostLineConfiguration, SocketAddress?) -> Void
 
-    public init(lines: [BDLCHostLineConfiguration], journal: HostJournal?, capture: (any BDLCElementRecording)?, logger: Logger,
+    public init(lines: [BDLCHostLineConfiguration], journal: HostJournal?, capture: BasicModeLineRecorder?, logger: Logger,
                 onListening: @escaping @Sendable (BDLCHostLineConfiguration, SocketAddress?) -> Void = { _, _ in }) {
         self.lines = lines
         self.journal = journal

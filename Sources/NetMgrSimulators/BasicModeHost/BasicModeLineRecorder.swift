@@ -57,7 +57,7 @@ public final class BasicModeLineRecorder: @unchecked Sendable {
     /// 1...127 is refused (logged, not trapped); a write failure stops the recording once
     /// and is logged, the line goes on.
     public func record(_ element: [UInt8], line: Int, fromTributary: Bool) {
-        record(element, line: line, fromTributary: fromTributary, at: Self.now())
+        record(element, line: line, fromTributary: fromTributary, at: CaptureTime.now())
     }
 
     /// As `record(_:line:fromTributary:)`, with the time given (tests build captures with it).
@@ -97,11 +97,5 @@ public final class BasicModeLineRecorder: @unchecked Sendable {
         } catch {
             logger.error("BDLC line capture \(path): \(error)")
         }
-    }
-
-    static func now() -> CaptureTime {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return CaptureTime(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
     }
 }

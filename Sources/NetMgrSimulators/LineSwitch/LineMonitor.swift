@@ -60,7 +60,7 @@ final class LineMonitor {
     }
 
     private func observeSDLC(_ bytes: ByteBuffer, line: Int, direction: Direction) -> [SDLCFrame] {
-        let time = Self.now()
+        let time = CaptureTime.now()
         let key = Key(line: line, direction: direction)
         var decoder = decoders[key] ?? HDLCFrameDecoder()
         var buffer = bytes
@@ -81,7 +81,7 @@ final class LineMonitor {
 
     /// An X.25 line: the node is the DTE, the host's network the DCE (`SITAHeader`).
     private func observeLAPB(_ bytes: ByteBuffer, line: Int, direction: Direction) -> Int {
-        let time = Self.now()
+        let time = CaptureTime.now()
         let key = Key(line: line, direction: direction)
         var decoder = decoders[key] ?? HDLCFrameDecoder()
         var buffer = bytes
@@ -140,11 +140,5 @@ final class LineMonitor {
             writeFailed = true  // say it once, keep switching
             logger.error("line capture \(writer.path): \(error); recording stops, the switch goes on")
         }
-    }
-
-    static func now() -> CaptureTime {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return CaptureTime(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
     }
 }

@@ -60,8 +60,8 @@ struct DemoCommand: AsyncParsableCommand {
         let cluster: LoopbackCluster
         var behaviour = HostBehaviour()
         behaviour.holdAfterCloseSeconds = hostHoldAfterClose
-        // The host records its side of the BDLC lines (LINKTYPE_USER0) when this build can.
-        behaviour.bdlcCapture = bdlcLineRecorderAvailable
+        // The host records its side of the BDLC lines (LINKTYPE_USER0).
+        behaviour.bdlcCapture = true
         do {
             cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: work, binaries: binaries, behaviour: behaviour)
         } catch {
