@@ -39,6 +39,19 @@ struct X25LinePlanTests {
             return
         }
         #expect(host == "192.0.2.1" && port == 1998)
+        // RFC 1613 §6.4: no RESTART over XOT, and no LAPB.
+        let terminal = X25Attachment.makeTerminal(plan, retry: RetryPolicy())
+        #expect(terminal.configuration.lapb == nil)
+        #expect(terminal.configuration.packetLayer.restartsOnLinkUp == false)
+    }
+
+    @Test func theSwitchedLineRestartsAtLinkUp() throws {
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let resource = try #require(definitions.resource(named: "X25R1"))
+        let plan = try X25LinePlan(definitions: definitions, resource: resource, node: "node-a", epoch: 1)
+        let terminal = X25Attachment.makeTerminal(plan, retry: RetryPolicy())
+        #expect(terminal.configuration.lapb != nil)
+        #expect(terminal.configuration.packetLayer.restartsOnLinkUp)
     }
 
     @Test func aMissingFactFailsTheActivationNamingIt() throws {
