@@ -322,17 +322,28 @@ public struct X25PacketLayer: Sendable {
         return [.send(X25Packet(logicalChannel: channel, body: .resetRequest(cause))), .reset(channel: channel, cause, origin: .local)]
     }
 
+    /// Whether `send` would take `byteCount` bytes on `channel` now, or the error it would
+    /// throw: lets an owner that must do something irreversible before sending (take an SNA
+    /// sequence number) ask first, so that a refusal changes nothing.
+    public func checkRoom(for byteCount: Int, channel: UInt16) -> SendError? {
+        guard let call = calls[channel], call.state == .dataTransfer || call.state == .resetting else {
+            return .noCall(channel: channel)
+        }
+        let size = call.sendPacketSize
+        let segments = max(1, (byteCount + size - 1) / size)
+        guard call.queue.count + segments <= settings.maximumQueuedPackets else {
+            return .queueFull(channel: channel, limit: settings.maximumQueuedPackets)
+        }
+        return nil
+    }
+
     /// Queues `data` on `channel`: segments of the send packet size, M set on all but the
     /// last, Q on all of them; sends what the window allows.
     public mutating func send(_ data: ByteBuffer, channel: UInt16, qualifier: Bool = false, now: NIODeadline) throws(SendError) -> [Action] {
-        guard var call = calls[channel], call.state == .dataTransfer || call.state == .resetting else {
-            throw .noCall(channel: channel)
-        }
+        if let refusal = checkRoom(for: data.readableBytes, channel: channel) { throw refusal }
+        guard var call = calls[channel] else { throw .noCall(channel: channel) }
         let size = call.sendPacketSize
         let segments = max(1, (data.readableBytes + size - 1) / size)
-        guard call.queue.count + segments <= settings.maximumQueuedPackets else {
-            throw .queueFull(channel: channel, limit: settings.maximumQueuedPackets)
-        }
         var rest = data
         for index in 0..<segments {
             let payload = rest.readSlice(length: min(size, rest.readableBytes)) ?? ByteBuffer()
