@@ -346,9 +346,13 @@ final class X25Attachment: HostAttachment {
             guard let name = name(of: lu) else { return }
             delegate?.attachment(self, lu: name, hostData: data)
         case .dataAccepted(let lu, let sequenceNumber):
+            // Each answer frees room in the packet layer: send what a queueFull left waiting,
+            // or it would wait for the client's next message.
+            defer { flush(lu) }
             guard let tag = outbox.answered(lu: lu, sequenceNumber: sequenceNumber), let name = name(of: lu) else { return }
             delegate?.attachment(self, lu: name, accepted: tag)
         case .dataRejected(let lu, let sequenceNumber, let sense):
+            defer { flush(lu) }
             guard let tag = outbox.answered(lu: lu, sequenceNumber: sequenceNumber), let name = name(of: lu) else { return }
             delegate?.attachment(self, lu: name, rejected: tag, reason: "the host answered -RSP with sense \(sense) (LU \(lu), SNA sequence \(sequenceNumber))")
         case .dataUnconfirmed(let lu, _):
