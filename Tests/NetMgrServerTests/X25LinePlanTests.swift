@@ -1,6 +1,7 @@
 import NetMgrCore
 @testable import NetMgrServer
 import NetMgrTestSupport
+import SDLC
 import Testing
 
 /// What an X.25 attachment is built from: the same calling DTE, node id and LUs on every
@@ -52,6 +53,12 @@ struct X25LinePlanTests {
         let terminal = X25Attachment.makeTerminal(plan, retry: RetryPolicy())
         #expect(terminal.configuration.lapb != nil)
         #expect(terminal.configuration.packetLayer.restartsOnLinkUp)
+    }
+
+    /// The definitions refuse packet sizes whose LAPB frame the HDLC decoder would drop;
+    /// the two limits must stay the same number.
+    @Test func theValidatorsFrameLimitIsTheDecoders() {
+        #expect(X25LineSettings.switchedLineMaximumFrameLength == HDLCFrameDecoder.defaultMaximumFrameLength)
     }
 
     @Test func aMissingFactFailsTheActivationNamingIt() throws {
