@@ -124,12 +124,14 @@ public struct X25PacketLayer: Sendable {
         case notReady
         case noFreeChannel
         case userDataTooLong(Int)
+        case facilitiesTooLong(Int)
 
         public var description: String {
             switch self {
             case .notReady: return "X.25 packet layer is not ready (no link or restart not complete)"
             case .noFreeChannel: return "X.25: no free logical channel for a call"
             case .userDataTooLong(let length): return "X.25 call user data of \(length) bytes exceeds 128"
+            case .facilitiesTooLong(let length): return "X.25 facilities of \(length) bytes exceed \(X25Facilities.maximumLength)"
             }
         }
     }
@@ -253,6 +255,9 @@ public struct X25PacketLayer: Sendable {
         guard state == .ready else { throw .notReady }
         guard setup.userData.readableBytes <= X25Packet.maximumCallUserDataLength else {
             throw .userDataTooLong(setup.userData.readableBytes)
+        }
+        guard setup.facilities.bytes.count <= X25Facilities.maximumLength else {
+            throw .facilitiesTooLong(setup.facilities.bytes.count)
         }
         let range = settings.logicalChannels
         let candidates: [UInt16] = role == .dte ? range.reversed() : Array(range)
