@@ -122,82 +122,8 @@ struct SDLCLineTracker {
 
     // MARK: PIUs
 
-    /// Which end of an LU-LU PIU is the terminal's LU: the one the link already knows,
-    /// else the one that is not the PLU's session address.
-    private static func dataLU(destination: UInt8, origin: UInt8, known: [UInt8: Int]) -> UInt8 {
-        switch (known[destination] != nil, known[origin] != nil) {
-        case (true, false): return destination
-        case (false, true): return origin
-        default: return destination == SNALocalAddress.primaryLogicalUnit ? origin : destination
-        }
-    }
-
+    /// The PIU facts are the same on every carrier: SNASessionObserver reads them.
     private mutating func piu(_ information: UnsafeRawBufferPointer, station i: Int, at time: CaptureTime) {
-        guard let headers = try? SNAPathInformationUnit.parseHeaders(information) else {
-            stations[i].link!.unreadablePIUs += 1
-            return
-        }
-        let th = headers.transmissionHeader
-        let rh = headers.requestResponseHeader
-        let ru = UnsafeRawBufferPointer(rebasing: information[headers.requestResponseUnitOffset...])
-        let stamp = ReportTime(time)
-
-        if rh.category == .functionManagementData {
-            // LU-LU data: both addresses non-zero (0 is the SSCP or the PU).
-            guard th.destinationAddress != 0, th.originAddress != 0 else { return }
-            let lu = Self.dataLU(destination: th.destinationAddress, origin: th.originAddress, known: stations[i].luIndex)
-            stations[i].withLU(lu) { facts in
-                if facts.firstData == nil { facts.firstData = stamp }
-                facts.lastData = stamp
-                facts.dataFrames += 1
-            }
-            if stations[i].link!.firstData == nil { stations[i].link!.firstData = stamp }
-            stations[i].link!.lastData = stamp
-            return
-        }
-        guard rh.formatIndicator else { return }
-        let codeOffset = rh.senseDataIncluded ? 4 : 0
-        guard ru.count > codeOffset else { return }
-        let code = SNARequestCode(rawValue: ru[codeOffset])
-        let negative = rh.isResponse && rh.isNegative
-        let sense: String? = negative && ru.count >= 4
-            ? SNASenseCode(rawValue: UInt32(ru[0]) << 24 | UInt32(ru[1]) << 16 | UInt32(ru[2]) << 8 | UInt32(ru[3])).description
-            : nil
-        // Requests come from the host (the LU is DAF'); responses from the PU (OAF').
-        let lu = rh.isResponse ? th.originAddress : th.destinationAddress
-
-        switch code {
-        case .activatePhysicalUnit:
-            if rh.isResponse && !negative, stations[i].link!.physicalUnitActivated == nil {
-                stations[i].link!.physicalUnitActivated = stamp
-            }
-        case .activateLogicalUnit:
-            stations[i].withLU(lu) { facts in
-                if !rh.isResponse {
-                    facts.activationRequested = stamp
-                } else if negative {
-                    facts.activationSense = sense
-                } else {
-                    facts.activated = stamp
-                    facts.activationSense = nil
-                }
-            }
-        case .bind:
-            stations[i].withLU(lu) { facts in
-                if !rh.isResponse {
-                    facts.bindRequested = stamp
-                } else if negative {
-                    facts.bindSense = sense
-                } else if facts.bound == nil {
-                    facts.bound = stamp
-                }
-            }
-        case .unbind:
-            if !rh.isResponse { stations[i].withLU(lu) { $0.unbound = stamp } }
-        case .deactivateLogicalUnit:
-            if !rh.isResponse { stations[i].withLU(lu) { $0.deactivated = stamp } }
-        default:
-            break
-        }
+        stations[i].session.piu(information, at: ReportTime(time))
     }
 }

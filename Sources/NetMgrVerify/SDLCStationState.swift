@@ -11,7 +11,9 @@ struct SDLCStationState {
     let address: UInt8
     /// The link being observed (established, or up since before the capture began).
     var link: SDLCLinkFacts?
-    var luIndex: [UInt8: Int] = [:]
+    /// What the link's PIUs say (ACTPU, ACTLU, BIND... per LU, data times); folded into
+    /// the link's facts when it closes.
+    var session = SNASessionObserver()
     var pending = PendingCommand.none
     /// First XID/SNRM since the last link loss.
     var contactStarted: CaptureTime?
@@ -54,7 +56,7 @@ struct SDLCStationState {
             established: established.map(ReportTime.init), physicalUnitActivated: nil,
             ended: ReportTime(established ?? lastFrame), endReason: .captureEnd, lus: [],
             firstData: nil, lastData: nil, frames: 0, informationFrames: 0, frameRejects: 0, unreadablePIUs: 0)
-        luIndex = [:]
+        session = SNASessionObserver()
         contactStarted = nil
         nodeID = nil
         nodeIDIsPeripheral = false
@@ -65,21 +67,13 @@ struct SDLCStationState {
         guard var facts = link else { return nil }
         facts.ended = ReportTime(time)
         facts.endReason = reason
+        facts.lus = session.lus
+        facts.physicalUnitActivated = session.physicalUnitActivated
+        facts.firstData = session.firstData
+        facts.lastData = session.lastData
+        facts.unreadablePIUs = session.unreadablePIUs
         link = nil
-        luIndex = [:]
+        session = SNASessionObserver()
         return facts
-    }
-
-    mutating func withLU(_ address: UInt8, _ body: (inout SDLCLUFacts) -> Void) {
-        guard link != nil else { return }
-        let index: Int
-        if let found = luIndex[address] {
-            index = found
-        } else {
-            link!.lus.append(SDLCLUFacts(address: Int(address)))
-            index = link!.lus.count - 1
-            luIndex[address] = index
-        }
-        body(&link!.lus[index])
     }
 }

@@ -1,6 +1,6 @@
 import SDLC
 
-/// What the SNA PIUs on one carrier (an X.25 call's QLLC link) say: ACTPU, ACTLU, BIND,
+/// What the SNA PIUs on one carrier (an SDLC link, an X.25 call's QLLC link) say: ACTPU, ACTLU, BIND,
 /// UNBIND and DACTLU per LU local address, and LU-LU data times. Requests come from the
 /// host (the LU is DAF'), responses from the PU (OAF'), as on the SDLC line.
 struct SNASessionObserver {

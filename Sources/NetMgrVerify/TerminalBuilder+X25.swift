@@ -1,21 +1,45 @@
 import NetMgrCore
 
 extension TerminalBuilder {
-    /// X.25 path: one terminal per host DTE address (what the node calls); a call that
-    /// activated no LU is an attempt. Episodes are the calls with active LUs, so a failover
-    /// boundary lies between the dead node's call and the standby's.
+    /// X.25 path: one terminal per (host DTE, resource) when the definitions tell which
+    /// resource placed a call, else per (host DTE, calling DTE); without definitions per
+    /// host DTE (the calls cannot tell two terminals from one whose address changed). A call
+    /// that activated no LU is an attempt. Episodes are the calls with active LUs, so a
+    /// failover boundary lies between the dead node's call and the standby's.
     func terminals(from calls: [X25CallFacts]) -> [Terminal] {
-        var order: [String] = []
-        var groups: [String: [X25CallFacts]] = [:]
-        for call in calls.sorted(by: { $0.index < $1.index }) {
-            if groups[call.hostAddress] == nil { order.append(call.hostAddress) }
-            groups[call.hostAddress, default: []].append(call)
+        struct Key: Hashable {
+            var host: String
+            var resource: String?
+            var calling: String?
         }
-        return order.map { x25Terminal(hostDTE: $0, calls: groups[$0] ?? []) }
+        var order: [Key] = []
+        var groups: [Key: [X25CallFacts]] = [:]
+        var resources: [String: Resource] = [:]
+        for call in calls.sorted(by: { $0.index < $1.index }) {
+            var key = Key(host: call.hostAddress)
+            if resolver.definitions != nil {
+                if let resource = resolver.x25Resource(hostDTE: call.hostAddress, terminalDTE: call.terminalAddress, nodeID: call.nodeID) {
+                    key.resource = resource.name
+                    resources[resource.name] = resource
+                } else {
+                    key.calling = call.terminalAddress
+                }
+            }
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(call)
+        }
+        let perHost = Dictionary(grouping: order, by: \.host).mapValues(\.count)
+        return order.map { key in
+            var name = "calls to DTE \(key.host)"
+            if perHost[key.host, default: 0] > 1 {
+                if let resource = key.resource { name += " for \(resource)" } else if let calling = key.calling { name += " from DTE \(calling)" }
+            }
+            return x25Terminal(hostDTE: key.host, name: name, resource: key.resource.flatMap { resources[$0] }, calls: groups[key] ?? [])
+        }
     }
 
-    private func x25Terminal(hostDTE: String, calls: [X25CallFacts]) -> Terminal {
-        let resolution = resolver.resolve(hostDTE: hostDTE)
+    private func x25Terminal(hostDTE: String, name: String, resource: Resource?, calls: [X25CallFacts]) -> Terminal {
+        let resolution = resource.map { resolver.resolve(x25: $0) } ?? resolver.resolve(hostDTE: hostDTE)
         var notes = resolution.notes
         let active = calls.filter { !$0.activeLUs.isEmpty }
         func address(_ call: X25CallFacts) -> TerminalAddress {
@@ -57,7 +81,7 @@ extension TerminalBuilder {
             }
         }
         return Terminal(
-            kind: "x25", name: "calls to DTE \(hostDTE)", host: nil, lu: nil, station: nil,
+            kind: "x25", name: name, host: nil, lu: nil, station: nil,
             promise: resolution.promise, episodes: episodes, attempts: attempts, boundaries: boundaries, notes: notes)
     }
 }

@@ -110,11 +110,12 @@ struct X25CallTracker {
         case .callAccepted:
             if channels[lcn]?.call.connected == nil { channels[lcn]?.call.connected = time }
         case .clearRequest(let info):
-            guard channels[lcn] != nil else { return }
-            channels[lcn]!.call.clearedBy = direction == .fromLocal ? "dte" : "dce"
-            channels[lcn]!.call.clearCause = Int(info.cause)
-            channels[lcn]!.call.clearCauseName = X25Cause.clearingCauseName(info.cause)
-            channels[lcn]!.call.clearDiagnostic = info.diagnostic.map(Int.init)
+            guard var channel = channels[lcn] else { return }
+            channel.call.clearedBy = direction == .fromLocal ? "dte" : "dce"
+            channel.call.clearCause = Int(info.cause)
+            channel.call.clearCauseName = X25Cause.clearingCauseName(info.cause)
+            channel.call.clearDiagnostic = info.diagnostic.map(Int.init)
+            channels[lcn] = channel
             end(lcn, at: time, reason: "clear")
         case .restartRequest:
             endAll(at: time, reason: "restart")
@@ -131,42 +132,46 @@ struct X25CallTracker {
     }
 
     private mutating func qllc(_ payload: ByteBuffer, channel lcn: Int, at time: ReportTime) {
-        guard let qllc = try? QLLCPacket(parsing: payload) else { return }
+        guard let qllc = try? QLLCPacket(parsing: payload), var channel = channels[lcn] else { return }
         switch qllc.control {
         case .exchangeIdentification:
             // A PU type 2 XID wins over another (the host may send its own first).
-            if let xid = try? qllc.xid(), channels[lcn]!.call.nodeID == nil || xid.nodeType == SNAXID.peripheralNodeType {
-                channels[lcn]!.call.nodeID = xid.nodeID.description
+            if let xid = try? qllc.xid(), channel.call.nodeID == nil || xid.nodeType == SNAXID.peripheralNodeType {
+                channel.call.nodeID = xid.nodeID.description
             }
         case .setMode:
-            channels[lcn]!.setModeSent = true
+            channel.setModeSent = true
         case .unnumberedAcknowledgment:
-            if channels[lcn]!.setModeSent, channels[lcn]!.call.qllcOpened == nil { channels[lcn]!.call.qllcOpened = time }
-            channels[lcn]!.setModeSent = false
+            if channel.setModeSent, channel.call.qllcOpened == nil { channel.call.qllcOpened = time }
+            channel.setModeSent = false
         default:
-            break
+            return
         }
+        channels[lcn] = channel
     }
 
     private mutating func data(_ payload: ByteBuffer, more: Bool, channel lcn: Int, direction: SITAHeader.Direction, at time: ReportTime) {
-        var piu = channels[lcn]!.partial[direction] ?? []
+        // Taken out while it changes, so that its storage stays uniquely referenced; put back below.
+        guard var channel = channels.removeValue(forKey: lcn) else { return }
+        defer { channels[lcn] = channel }
+        var piu = channel.partial[direction] ?? []
         if piu.count + payload.readableBytes > Self.maximumPIULength {
-            channels[lcn]!.oversized[direction] = true
+            channel.oversized[direction] = true
             piu = []
         } else {
             piu.append(contentsOf: payload.readableBytesView)
         }
         guard !more else {
-            channels[lcn]!.partial[direction] = piu
+            channel.partial[direction] = piu
             return
         }
-        channels[lcn]!.partial[direction] = nil
-        if channels[lcn]!.oversized[direction] == true {
-            channels[lcn]!.oversized[direction] = nil
-            channels[lcn]!.call.unreadablePIUs += 1
+        channel.partial[direction] = nil
+        if channel.oversized[direction] == true {
+            channel.oversized[direction] = nil
+            channel.call.unreadablePIUs += 1
             return
         }
-        piu.withUnsafeBytes { channels[lcn]!.session.piu($0, at: time) }
+        piu.withUnsafeBytes { channel.session.piu($0, at: time) }
     }
 
     // MARK: Ends

@@ -12,7 +12,9 @@ struct XOTStreamTracker {
 
     private struct Stream {
         var tracker = X25CallTracker()
-        var pending: [TCPDirection: [UInt8]] = [:]
+        /// Bytes not yet a whole packet, per direction; bounded by the decoder's limit.
+        var pending: [TCPDirection: ByteBuffer] = [:]
+        var decoders: [TCPDirection: XOTFrameDecoder] = [:]
         var broken: Set<TCPDirection> = []
     }
 
@@ -34,33 +36,31 @@ struct XOTStreamTracker {
     mutating func data(_ connection: TCPConnection, _ direction: TCPDirection, _ chunk: TCPStreamChunk, at time: CaptureTime) {
         guard var stream = streams[connection.id], !stream.broken.contains(direction) else { return }
         guard chunk.hasBytes else { return }
-        var pending = stream.pending[direction] ?? []
-        pending.append(contentsOf: chunk.bytes)
+        var pending = stream.pending[direction] ?? ByteBuffer()
+        pending.writeBytes(chunk.bytes)
+        var decoder = stream.decoders[direction] ?? XOTFrameDecoder()
         let side: SITAHeader.Direction = (direction == .clientToServer) == (connection.server.port == Self.port) ? .fromLocal : .fromRemote
-        var offset = 0
-        while pending.count - offset >= XOTFraming.headerLength {
-            let version = UInt16(pending[offset]) << 8 | UInt16(pending[offset + 1])
-            let length = Int(pending[offset + 2]) << 8 | Int(pending[offset + 3])
-            guard version == XOTFraming.version, length > 0, length <= X25Packet.defaultMaximumLength else {
-                stream.broken.insert(direction)
-                framingErrors += 1
-                pending = []
-                offset = 0
-                break
+        do {
+            while let packet = try decoder.decode(buffer: &pending) {
+                stream.tracker.packet(packet, direction: side, at: ReportTime(time))
             }
-            guard pending.count - offset - XOTFraming.headerLength >= length else { break }
-            let start = offset + XOTFraming.headerLength
-            stream.tracker.packet(ByteBuffer(bytes: pending[start..<(start + length)]), direction: side, at: ReportTime(time))
-            offset = start + length
+            pending.discardReadBytes()
+            stream.pending[direction] = pending
+            stream.decoders[direction] = decoder
+        } catch {
+            // The framing cannot be trusted after a bad version or length.
+            stream.broken.insert(direction)
+            framingErrors += 1
+            stream.pending[direction] = nil
         }
-        stream.pending[direction] = Array(pending[offset...])
         streams[connection.id] = stream
     }
 
     mutating func gap(_ connection: TCPConnection, _ direction: TCPDirection) {
-        guard streams[connection.id] != nil, streams[connection.id]!.broken.insert(direction).inserted else { return }
+        guard var stream = streams[connection.id], stream.broken.insert(direction).inserted else { return }
         framingErrors += 1
-        streams[connection.id]!.pending[direction] = nil
+        stream.pending[direction] = nil
+        streams[connection.id] = stream
     }
 
     mutating func closed(_ connection: TCPConnection, reason: TCPCloseReason, at time: CaptureTime) {

@@ -62,8 +62,9 @@ public struct QLLCPacket: Hashable, Sendable {
 
     public static let commandAddress: UInt8 = 0xFF
     public static let responseAddress: UInt8 = 0x00
-    /// QXID and QTEST information is short; longer ones are refused.
-    public static let maximumInformationLength = 256
+    /// Longest information field accepted: a VTAM XID3 with its control vectors can be several
+    /// hundred bytes, so 1024 leaves room; longer ones are refused.
+    public static let maximumInformationLength = 1024
 
     public init(address: UInt8, control: QLLCControl, information: ByteBuffer = ByteBuffer()) {
         self.address = address

@@ -188,6 +188,10 @@ public struct QLLCTerminal: Sendable {
     /// `.physicalUnit(.dataAccepted)` names.
     public mutating func submit(_ data: ByteBuffer, lu: UInt8, now: NIODeadline) throws(SubmitError) -> (sequenceNumber: UInt16, actions: [Action]) {
         guard isOpen, let channel else { throw .notOpen }
+        // Ask the packet layer first: the PU takes a sequence number and records an
+        // unconfirmed request, which a refused submit must not leave behind.
+        let piuLength = FID2TransmissionHeader.length + SNARequestResponseHeader.length + data.readableBytes
+        if let refusal = packetLayer.checkRoom(for: piuLength, channel: channel) { throw .packetLayer(refusal) }
         let sent: (sequenceNumber: UInt16, piu: ByteBuffer)
         do {
             sent = try physicalUnit.send(data, lu: lu)

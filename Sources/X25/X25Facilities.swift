@@ -138,6 +138,19 @@ public struct X25Facilities: Hashable, Sendable {
         return out
     }
 
+    /// `bytes` cut to at most `maximumLength` (109) at a facility boundary: packet size and
+    /// window first, then the other facilities while they fit. What a packet writes, so no
+    /// facility length above 109 is ever sent; `X25PacketLayer.call` refuses longer ones.
+    public var fittingBytes: [UInt8] {
+        var out = X25Facilities(packetSize: packetSize, windowSize: windowSize).bytes
+        for facility in other {
+            let one = X25Facilities(other: [facility]).bytes
+            guard out.count + one.count <= Self.maximumLength else { break }
+            out += one
+        }
+        return out
+    }
+
     static func log2(_ size: Int) -> UInt8 {
         var exponent: UInt8 = 4
         while exponent < 12, 1 << (exponent + 1) <= size { exponent += 1 }

@@ -275,7 +275,9 @@ public struct X25CallSetup: Hashable, Sendable {
             self.userData = ByteBuffer()
             return
         }
-        let facilityLength = Int(try reader.byte("facility length") & 0x7F)
+        // The whole byte: X.25 §7.1 allows 0–109 (bits 8 and 7 are 0); anything else is an error,
+        // not a length to mask into range.
+        let facilityLength = Int(try reader.byte("facility length"))
         guard facilityLength <= X25Facilities.maximumLength else {
             throw X25PacketError(field: "facility length", offset: reader.offset - 1, reason: .tooLong(length: facilityLength, limit: X25Facilities.maximumLength))
         }
@@ -306,8 +308,8 @@ public struct X25CallSetup: Hashable, Sendable {
             buffer.writeInteger(high << 4 | low)
             index += 2
         }
-        let facilityBytes = facilities.bytes
-        buffer.writeInteger(UInt8(truncatingIfNeeded: facilityBytes.count) & 0x7F)
+        let facilityBytes = facilities.fittingBytes
+        buffer.writeInteger(UInt8(facilityBytes.count))
         buffer.writeBytes(facilityBytes)
         var userData = userData
         buffer.writeBuffer(&userData)

@@ -124,12 +124,14 @@ public struct X25PacketLayer: Sendable {
         case notReady
         case noFreeChannel
         case userDataTooLong(Int)
+        case facilitiesTooLong(Int)
 
         public var description: String {
             switch self {
             case .notReady: return "X.25 packet layer is not ready (no link or restart not complete)"
             case .noFreeChannel: return "X.25: no free logical channel for a call"
             case .userDataTooLong(let length): return "X.25 call user data of \(length) bytes exceeds 128"
+            case .facilitiesTooLong(let length): return "X.25 facilities of \(length) bytes exceed \(X25Facilities.maximumLength)"
             }
         }
     }
@@ -254,6 +256,9 @@ public struct X25PacketLayer: Sendable {
         guard setup.userData.readableBytes <= X25Packet.maximumCallUserDataLength else {
             throw .userDataTooLong(setup.userData.readableBytes)
         }
+        guard setup.facilities.bytes.count <= X25Facilities.maximumLength else {
+            throw .facilitiesTooLong(setup.facilities.bytes.count)
+        }
         let range = settings.logicalChannels
         let candidates: [UInt16] = role == .dte ? range.reversed() : Array(range)
         guard let channel = candidates.first(where: { calls[$0] == nil }) else { throw .noFreeChannel }
@@ -322,17 +327,28 @@ public struct X25PacketLayer: Sendable {
         return [.send(X25Packet(logicalChannel: channel, body: .resetRequest(cause))), .reset(channel: channel, cause, origin: .local)]
     }
 
+    /// Whether `send` would take `byteCount` bytes on `channel` now, or the error it would
+    /// throw: lets an owner that must do something irreversible before sending (take an SNA
+    /// sequence number) ask first, so that a refusal changes nothing.
+    public func checkRoom(for byteCount: Int, channel: UInt16) -> SendError? {
+        guard let call = calls[channel], call.state == .dataTransfer || call.state == .resetting else {
+            return .noCall(channel: channel)
+        }
+        let size = call.sendPacketSize
+        let segments = max(1, (byteCount + size - 1) / size)
+        guard call.queue.count + segments <= settings.maximumQueuedPackets else {
+            return .queueFull(channel: channel, limit: settings.maximumQueuedPackets)
+        }
+        return nil
+    }
+
     /// Queues `data` on `channel`: segments of the send packet size, M set on all but the
     /// last, Q on all of them; sends what the window allows.
     public mutating func send(_ data: ByteBuffer, channel: UInt16, qualifier: Bool = false, now: NIODeadline) throws(SendError) -> [Action] {
-        guard var call = calls[channel], call.state == .dataTransfer || call.state == .resetting else {
-            throw .noCall(channel: channel)
-        }
+        if let refusal = checkRoom(for: data.readableBytes, channel: channel) { throw refusal }
+        guard var call = calls[channel] else { throw .noCall(channel: channel) }
         let size = call.sendPacketSize
         let segments = max(1, (data.readableBytes + size - 1) / size)
-        guard call.queue.count + segments <= settings.maximumQueuedPackets else {
-            throw .queueFull(channel: channel, limit: settings.maximumQueuedPackets)
-        }
         var rest = data
         for index in 0..<segments {
             let payload = rest.readSlice(length: min(size, rest.readableBytes)) ?? ByteBuffer()

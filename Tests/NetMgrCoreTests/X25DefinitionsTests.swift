@@ -96,6 +96,7 @@ struct X25DefinitionsTests {
         Mistake(name: "dte-address missing", line: "", key: "lines[PKT1].dte-address", problem: "is missing", at: "- name: PKT1"),
         Mistake(name: "packet size not a power of two", line: "    dte-address: 44200001\n    packet-size: 100\n", key: "lines[PKT1].packet-size", problem: "not a power of two", at: "packet-size"),
         Mistake(name: "packet size too large", line: "    dte-address: 44200001\n    packet-size: 8192\n", key: "lines[PKT1].packet-size", problem: "out of range", at: "packet-size"),
+        Mistake(name: "packet size 4096 on the switched line", line: "    dte-address: 44200001\n    packet-size: 4096\n", key: "lines[PKT1].packet-size", problem: "does not fit the HDLC line", at: "packet-size"),
         Mistake(name: "packet window 8", line: "    dte-address: 44200001\n    packet-window: 8\n", key: "lines[PKT1].packet-window", problem: "out of range", at: "packet-window"),
         Mistake(name: "lapb-t1 not a duration", line: "    dte-address: 44200001\n    lapb-t1: soon\n", key: "lines[PKT1].lapb-t1", problem: "not a T1 duration", at: "lapb-t1"),
         Mistake(name: "lapb-t1 too long", line: "    dte-address: 44200001\n    lapb-t1: 90s\n", key: "lines[PKT1].lapb-t1", problem: "not a T1 duration", at: "lapb-t1"),
@@ -115,6 +116,17 @@ struct X25DefinitionsTests {
         #expect(diagnostic.problem.contains(mistake.problem), "\(diagnostic)")
         #expect(diagnostic.location.file.hasSuffix("defs.yaml"))
         #expect(diagnostic.location.line == Self.lineNumber(of: mistake.at, in: text), "\(diagnostic)")
+    }
+
+    @Test("packet-size 4096 is fine over XOT, 2048 on the switched line")
+    func largestPacketSizes() throws {
+        let xot = try Self.load(Self.definitions(
+            line: "    dte-address: 44200001\n    packet-size: 4096\n", devices: ("xot:127.0.32.20:1998", "xot:127.0.32.20:1998"), switchUnit: nil))
+        #expect(xot.isValid, "\(xot.diagnostics)")
+        let switched = try Self.load(Self.definitions(line: "    dte-address: 44200001\n    packet-size: 2048\n"))
+        #expect(switched.isValid, "\(switched.diagnostics)")
+        #expect(X25LineSettings.switchedFrameLength(packetSize: 2048) <= X25LineSettings.switchedLineMaximumFrameLength)
+        #expect(X25LineSettings.switchedFrameLength(packetSize: 4096) > X25LineSettings.switchedLineMaximumFrameLength)
     }
 
     @Test("X.25 keys on a leased line are refused as misplaced")

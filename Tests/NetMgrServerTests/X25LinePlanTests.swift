@@ -1,6 +1,7 @@
 import NetMgrCore
 @testable import NetMgrServer
 import NetMgrTestSupport
+import SDLC
 import Testing
 
 /// What an X.25 attachment is built from: the same calling DTE, node id and LUs on every
@@ -39,6 +40,25 @@ struct X25LinePlanTests {
             return
         }
         #expect(host == "192.0.2.1" && port == 1998)
+        // RFC 1613 §6.4: no RESTART over XOT, and no LAPB.
+        let terminal = X25Attachment.makeTerminal(plan, retry: RetryPolicy())
+        #expect(terminal.configuration.lapb == nil)
+        #expect(terminal.configuration.packetLayer.restartsOnLinkUp == false)
+    }
+
+    @Test func theSwitchedLineRestartsAtLinkUp() throws {
+        let definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
+        let resource = try #require(definitions.resource(named: "X25R1"))
+        let plan = try X25LinePlan(definitions: definitions, resource: resource, node: "node-a", epoch: 1)
+        let terminal = X25Attachment.makeTerminal(plan, retry: RetryPolicy())
+        #expect(terminal.configuration.lapb != nil)
+        #expect(terminal.configuration.packetLayer.restartsOnLinkUp)
+    }
+
+    /// The definitions refuse packet sizes whose LAPB frame the HDLC decoder would drop;
+    /// the two limits must stay the same number.
+    @Test func theValidatorsFrameLimitIsTheDecoders() {
+        #expect(X25LineSettings.switchedLineMaximumFrameLength == HDLCFrameDecoder.defaultMaximumFrameLength)
     }
 
     @Test func aMissingFactFailsTheActivationNamingIt() throws {

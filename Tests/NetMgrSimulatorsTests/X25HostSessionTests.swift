@@ -43,7 +43,8 @@ struct X25HostSessionTests {
     @Test func refusesAnUnknownCallingDTEAsNotObtainable() {
         var session = X25HostSession(expectation: Self.terminal)
         let (refusal, actions) = session.incomingCall(Self.setup(calling: "44200002"))
-        #expect(refusal == X25CauseDiagnostic(cause: X25Cause.notObtainable, diagnostic: 0x43))
+        // Diagnostic 0x44 (68): invalid calling address; 0x43 would blame the called address.
+        #expect(refusal == X25CauseDiagnostic(cause: X25Cause.notObtainable, diagnostic: 0x44))
         guard case .fact(.callRefused(let calling, let reason))? = actions.first else {
             Issue.record("no refusal fact: \(actions)")
             return

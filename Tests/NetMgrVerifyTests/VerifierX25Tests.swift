@@ -135,4 +135,31 @@ extension VerifierX25Tests {
         #expect(broken.summary.exitCode == 1)
         #expect(broken.terminals.first?.notes == ["episode 2: calling DTE address 44200002 is not the line's dte-address 44200001 (line PKT1)"])
     }
+
+    /// Two resources call the same host DTE from different lines: each is its own terminal,
+    /// told apart by the calling DTE the definitions give each line; no false boundary
+    /// between them. Without a mapping resource the calling DTE groups the calls.
+    @Test("two terminals calling the same host DTE are two terminals, not a failover")
+    func twoTerminalsOneHost() throws {
+        var definitions = try Self.phonebook()
+        var line = try #require(definitions.line(named: "PKT1"))
+        line.name = "PKT2"
+        line.x25.dteAddress = "44200002"
+        definitions.lines.append(line)
+        var resource = try #require(definitions.resource(named: "X25R1"))
+        resource.name = "X25R2"
+        resource.line = "PKT2"
+        definitions.resources.append(resource)
+        let path = try X25Scenarios.failover(in: directory, name: "two-terminals.pcap", secondCalling: "44200002")
+        let report = try verify(path, definitions: definitions, expect: nil)
+        #expect(report.terminals.map(\.name) == ["calls to DTE 44100001 for X25R1", "calls to DTE 44100001 for X25R2"])
+        #expect(report.terminals.map { $0.promise?.resource } == ["X25R1", "X25R2"])
+        #expect(report.terminals.allSatisfy { $0.boundaries.isEmpty && $0.episodes.count == 1 })
+
+        // Definitions that map neither call (another host): grouped by calling DTE.
+        definitions.resources = definitions.resources.filter { !["X25R1", "X25R2"].contains($0.name) }
+        let unmapped = try verify(path, definitions: definitions, expect: nil)
+        #expect(unmapped.terminals.map(\.name) == ["calls to DTE 44100001 from DTE 44200001", "calls to DTE 44100001 from DTE 44200002"])
+        #expect(unmapped.terminals.allSatisfy { $0.boundaries.isEmpty })
+    }
 }

@@ -180,6 +180,33 @@ struct PacketLineFailoverTests {
         await lineSwitch.stop(SIGKILL)
     }
 
+    /// More data at once than the packet layer queues (512 packets: 48 messages of 24
+    /// packets each): the messages it refused must go as the host answers, not wait for the
+    /// client's next message (the attachment flushes after each +RSP/-RSP).
+    @Test func messagesRefusedByAFullPacketLayerGoWhenTheHostAnswers() async throws {
+        let world = try PacketLineWorld()
+        let lineSwitch = try await world.startLineSwitch()
+        defer { Task { await lineSwitch.stop(SIGKILL) } }
+        let host = try await world.startHost()
+        defer { Task { await host.stop(SIGKILL) } }
+        let node = try await Node("node-a", epoch: 1, world: world)
+        try await node.start()
+        #expect(try await eventually(.seconds(20)) { try await node.bothBound() }, "not bound; host stderr: \(host.standardError.suffix(3000))")
+        let many: [(lu: String, sequence: UInt64, payload: [UInt8])] = (1...48).map { sequence in
+            ("PKLU02", UInt64(sequence), Array("PKLU02 bulk \(sequence) ".utf8) + [UInt8](repeating: 0x40, count: 3000))
+        }
+        try await node.send(many)
+        let queuedAtOnce = try await node.loop.submit { node.attachment.value.heldMessages }.get()
+        #expect(queuedAtOnce > 0)
+        let allAccepted = try await eventually(.seconds(60)) { try await node.acceptedCount() == many.count }
+        let acceptedCount = try await node.acceptedCount()
+        #expect(allAccepted, "accepted \(acceptedCount) of \(many.count); host stderr: \(host.standardError.suffix(3000))")
+        try await node.loop.submit { node.attachment.value.stop() }.get()
+        await node.shutdown()
+        await host.stop(SIGKILL)
+        await lineSwitch.stop(SIGKILL)
+    }
+
     @Test func theHostRefusesAnotherNodeID() async throws {
         let world = try PacketLineWorld()
         // The host knows node id 05D00099 for this calling DTE; the terminal says 05D00002.

@@ -31,6 +31,12 @@ import Testing
     @Test func qllcErrors() {
         #expect(throws: QLLCPacketError.tooShort(length: 1)) { try QLLCPacket(parsing: buffer([0xFF])) }
         #expect(throws: QLLCPacketError.invalidAddress(0x01)) { try QLLCPacket(parsing: buffer([0x01, 0x93])) }
+        // A long XID3 (VTAM's, with control vectors) is several hundred bytes: it reads; over
+        // 1024 is refused.
+        #expect((try? QLLCPacket(parsing: buffer([0x00, 0xBF] + [UInt8](repeating: 0x32, count: 600))))?.information.readableBytes == 600)
+        #expect(throws: QLLCPacketError.informationTooLong(length: 1025, limit: 1024)) {
+            try QLLCPacket(parsing: buffer([0x00, 0xBF] + [UInt8](repeating: 0x32, count: 1025)))
+        }
     }
 
     @Test func xotFramesAndSplitsAnywhere() throws {

@@ -216,4 +216,48 @@ import Testing
         let sent: [[UInt8]] = again.compactMap { if case .transmit(let b) = $0 { bytes(b) } else { nil } }
         #expect(sent == [[0x01, 0x3F]])
     }
+
+    /// A submit the packet layer refuses (queue full) must change nothing: no SNA sequence
+    /// number taken, no unconfirmed request left. The next accepted submit gets the number
+    /// right after the last accepted one.
+    @Test func refusedSubmitTakesNoSequenceNumber() throws {
+        let settings = X25PacketLayer.Settings(window: 1, restartsOnLinkUp: false, maximumQueuedPackets: 2)
+        var terminalConfiguration = self.configuration(lapb: false)
+        terminalConfiguration.packetLayer = settings
+        var wire = Wire(
+            terminal: QLLCTerminal(configuration: terminalConfiguration),
+            network: X25NetworkDCE(configuration: X25NetworkDCE.Configuration(packetLayer: X25PacketLayer.Settings(restartsOnLinkUp: false), lapb: nil)),
+            expectedNodeID: Self.nodeID)
+        _ = wire.network.start(now: t0)
+        wire.run(wire.terminal.start(now: t0))
+        #expect(wire.terminal.isOpen)
+        let channel = try #require(wire.terminal.channel)
+        let bind = SNAPathInformationUnit.request(.sessionControl, destination: 2, origin: 1, sequenceNumber: 1, ru: ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x03])).bytes
+        for action in try wire.network.sendPIU(bind, channel: channel, now: t0) {
+            if case .transmit(let b) = action { wire.run(wire.terminal.receive(b, now: t0)) }
+        }
+        #expect(wire.terminal.physicalUnit.hasSession(2))
+
+        var numbers: [UInt16] = []
+        var pending: [QLLCTerminal.Action] = []
+        var refusal: QLLCTerminal.SubmitError?
+        for _ in 0..<5 {
+            do {
+                let (number, actions) = try wire.terminal.submit(ByteBuffer(bytes: [0x7D, 1, 2, 3]), lu: 2, now: t0)
+                numbers.append(number)
+                pending += actions
+            } catch {
+                refusal = error
+                break
+            }
+        }
+        #expect(numbers.count == 2)
+        #expect(refusal == .packetLayer(.queueFull(channel: channel, limit: 2)))
+        // The network takes and acknowledges what was queued; then there is room again.
+        wire.run(pending)
+        #expect(wire.terminal.packetLayer.queuedCount(channel) == 0)
+        let last = try #require(numbers.last)
+        let (next, _) = try wire.terminal.submit(ByteBuffer(bytes: [0x7D, 4]), lu: 2, now: t0)
+        #expect(next == last &+ 1)
+    }
 }

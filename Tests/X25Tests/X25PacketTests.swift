@@ -56,6 +56,25 @@ import Testing
         #expect(facilities.bytes == [0x43, 0x07, 0x07, 0x01, 0x01, 0xC9, 0x02, 0xAA, 0xBB])
     }
 
+    /// The facility length is the whole byte (0–109): 0x86 is 134, refused, not 6.
+    @Test func facilityLengthIsNotMasked() throws {
+        #expect(throws: X25PacketError(field: "facility length", offset: 4, reason: .tooLong(length: 134, limit: 109))) {
+            try X25Packet(parsing: buffer([0x10, 0x01, 0x0B, 0x00, 0x86, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02]))
+        }
+        #expect(throws: X25PacketError(field: "facility length", offset: 4, reason: .tooLong(length: 110, limit: 109))) {
+            try X25Packet(parsing: buffer([0x10, 0x01, 0x0B, 0x00, 110] + [UInt8](repeating: 0x01, count: 110)))
+        }
+        // 109 bytes (window + 53 class A facilities) read; 60 class A facilities (120 bytes)
+        // are written as the 54 that fit (108).
+        let full = try X25Packet(parsing: buffer([0x10, 0x01, 0x0B, 0x00, 109, 0x43, 0x02, 0x02] + [UInt8](repeating: 0x01, count: 106)))
+        guard case .callRequest(let setup) = full.body else { Issue.record("\(full)"); return }
+        #expect(setup.facilities.bytes.count == 109)
+        let many = X25Facilities(other: Array(repeating: X25Facility(code: 0x01, parameters: [0x01]), count: 60))
+        let written = bytes(X25Packet(logicalChannel: 1, body: .callRequest(X25CallSetup(facilities: many))).bytes)
+        #expect(written.count == 5 + 108)
+        #expect(written[4] == 108)
+    }
+
     @Test func clearResetAndConfirmations() throws {
         try roundTrip(X25Packet(logicalChannel: 1, body: .clearRequest(X25CauseDiagnostic(cause: X25Cause.dteOriginated, diagnostic: 0))), [0x10, 0x01, 0x13, 0x00, 0x00])
         try roundTrip(X25Packet(logicalChannel: 1, body: .clearRequest(X25CauseDiagnostic(cause: X25Cause.numberBusy, diagnostic: 0x31))), [0x10, 0x01, 0x13, 0x01, 0x31])

@@ -134,6 +134,12 @@ struct DefinitionsValidator {
                 if line.nodeID == nil, line.fields["node-id"] == nil {
                     report(line.location, "\(path).node-id", "is missing", expected: "the XID node id (IDBLK+IDNUM) sent in QXID, 8 hex digits such as 05D00002")
                 }
+                if !line.isXOTOnly, X25LineSettings.switchedFrameLength(packetSize: line.x25.packetSize) > X25LineSettings.switchedLineMaximumFrameLength {
+                    let fitting = X25LineSettings.packetSizes.filter { X25LineSettings.switchedFrameLength(packetSize: $0) <= X25LineSettings.switchedLineMaximumFrameLength }.last ?? 16
+                    report(line.location(of: "packet-size"), "\(path).packet-size",
+                           "\(line.x25.packetSize) does not fit the HDLC line: a full DATA packet makes a \(X25LineSettings.switchedFrameLength(packetSize: line.x25.packetSize))-byte LAPB frame, the line takes at most \(X25LineSettings.switchedLineMaximumFrameLength)",
+                           expected: "at most \(fitting) on a line through the line switch (4096 only when every node uses xot:HOST:PORT)")
+                }
             } else {
                 for key in X25LineSettings.keys where line.fields[key] != nil {
                     report(line.location(of: key), "\(path).\(key)", "applies to hdlc-packet lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")

@@ -30,6 +30,14 @@ public struct X25LineSettings: Sendable, Hashable {
     public static let lapbN2Range = 1...255
     public static let logicalChannelRange = 1...4095
 
+    /// Largest HDLC frame content (FCS included) the line's HDLC decoder accepts
+    /// (`HDLCFrameDecoder.defaultMaximumFrameLength`; a test keeps the two equal).
+    public static let switchedLineMaximumFrameLength = 4096 + 4
+
+    /// The HDLC frame content of a full DATA packet on a LAPB line: address, control, the
+    /// modulo-8 packet header (3 bytes), the data field and the FCS (2 bytes).
+    public static func switchedFrameLength(packetSize: Int) -> Int { 1 + 1 + 3 + packetSize + 2 }
+
     /// The keys only `hdlc-packet` lines take.
     public static let keys = ["dte-address", "packet-size", "packet-window", "lapb-t1", "lapb-n2", "lapb-window", "logical-channel"]
 

@@ -62,7 +62,9 @@ final class X25Attachment: HostAttachment {
     }
 
     /// The DTE the host knows: the same calling address, node id and LU addresses on
-    /// every node; LAPB only on the switched line (XOT carries packets over TCP).
+    /// every node; LAPB only on the switched line (XOT carries packets over TCP). RESTART
+    /// only on the switched line too: RFC 1613 §6.4 says XOT carries no RESTART, so a real
+    /// XOT peer would never confirm one and the call would wait T20 before it is placed.
     static func makeTerminal(_ plan: X25LinePlan, retry: RetryPolicy) -> QLLCTerminal {
         let settings = plan.settings
         let channel = UInt16(clamping: settings.logicalChannel)
@@ -73,7 +75,9 @@ final class X25Attachment: HostAttachment {
         return QLLCTerminal(configuration: QLLCTerminal.Configuration(
             ownAddress: plan.callingAddress, hostAddress: plan.calledAddress, nodeID: plan.nodeID,
             localAddresses: Set(plan.logicalUnits.map(\.address)),
-            packetLayer: X25PacketLayer.Settings(packetSize: settings.packetSize, window: settings.packetWindow, logicalChannels: channel...channel),
+            packetLayer: X25PacketLayer.Settings(
+                packetSize: settings.packetSize, window: settings.packetWindow, logicalChannels: channel...channel,
+                restartsOnLinkUp: lapb != nil),
             lapb: lapb, retryDelay: .milliseconds(max(50, retry.maximumMilliseconds / 2))))
     }
 
@@ -342,9 +346,13 @@ final class X25Attachment: HostAttachment {
             guard let name = name(of: lu) else { return }
             delegate?.attachment(self, lu: name, hostData: data)
         case .dataAccepted(let lu, let sequenceNumber):
+            // Each answer frees room in the packet layer: send what a queueFull left waiting,
+            // or it would wait for the client's next message.
+            defer { flush(lu) }
             guard let tag = outbox.answered(lu: lu, sequenceNumber: sequenceNumber), let name = name(of: lu) else { return }
             delegate?.attachment(self, lu: name, accepted: tag)
         case .dataRejected(let lu, let sequenceNumber, let sense):
+            defer { flush(lu) }
             guard let tag = outbox.answered(lu: lu, sequenceNumber: sequenceNumber), let name = name(of: lu) else { return }
             delegate?.attachment(self, lu: name, rejected: tag, reason: "the host answered -RSP with sense \(sense) (LU \(lu), SNA sequence \(sequenceNumber))")
         case .dataUnconfirmed(let lu, _):

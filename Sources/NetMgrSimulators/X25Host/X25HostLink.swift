@@ -30,7 +30,8 @@ public struct X25HostLink: Sendable {
             line: "-", device: .tcp(host: "-", port: 1), hostAddress: .empty,
             expectation: X25HostSession.Expectation(calling: .empty, nodeID: XIDNodeID(rawValue: 0), logicalUnits: []))
         network = X25NetworkDCE(configuration: X25NetworkDCE.Configuration(
-            // The DTE restarts at link up; the network answers it rather than restarting too.
+            // The network never restarts on its own: on the switched line the DTE restarts at
+            // link up and the network answers it; over XOT (RFC 1613 §6.4) nobody restarts.
             packetLayer: X25PacketLayer.Settings(
                 packetSize: configuration.packetSize, window: configuration.packetWindow, logicalChannels: 1...4095, restartsOnLinkUp: false),
             lapb: xot ? nil : LAPBStation.Settings(t1: configuration.lapbT1, n2: configuration.lapbN2, window: configuration.lapbWindow),

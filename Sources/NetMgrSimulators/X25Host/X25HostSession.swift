@@ -31,8 +31,9 @@ public struct X25HostSession: Sendable {
     }
 
     /// Why a call is refused: a calling DTE the host does not know is "not obtainable" with
-    /// diagnostic 0x43 (invalid calling DTE address); anything else is DTE-originated.
-    public static let refusedCallingCause = X25CauseDiagnostic(cause: X25Cause.notObtainable, diagnostic: 0x43)
+    /// diagnostic 68 = 0x44, invalid calling address (X.25 Annex E; 0x43 is the called
+    /// address); anything else is DTE-originated.
+    public static let refusedCallingCause = X25CauseDiagnostic(cause: X25Cause.notObtainable, diagnostic: X25Diagnostic.invalidCallingAddress)
     public static let refusedCause = X25CauseDiagnostic(cause: X25Cause.dteOriginated, diagnostic: 0)
     public static let qllcCallUserData: UInt8 = 0xC3
     /// The SNA "station address" the host state machine keys its facts by: the QLLC link is
