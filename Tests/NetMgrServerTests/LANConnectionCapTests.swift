@@ -22,7 +22,7 @@ final class RawLANClient: ChannelInboundHandler, Sendable {
         var stream = state.withLock { $0.bytes }
         var decoder = LANFrameDecoder()
         var result: [ServerMessage] = []
-        while case var frame?? = try? decoder.decode(buffer: &stream) {
+        while var frame = try? decoder.decode(buffer: &stream) {
             guard let message = try? ServerMessage.decode(frame: &frame) else { break }
             result.append(message)
         }
@@ -31,7 +31,7 @@ final class RawLANClient: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        state.withLock { $0.bytes.writeBuffer(&buffer) }
+        _ = state.withLock { $0.bytes.writeBuffer(&buffer) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -20,11 +20,12 @@ struct LANSlowClientTests {
         limits.clientBufferLimit = 256 * 1024
         limits.closeGraceSeconds = 0.2
         limits.handshakeTimeoutSeconds = 60  // only the output limits close connections here
+        let lanLimits = limits
         let log = CapturedLog()
         let made = LockedBox<FlowControlledAttachment?>(nil)
         let router = try await loop.submit {
             NIOLoopBound(Router(loop: loop, definitions: definitions, node: definitions.cluster.nodes[0], epochs: nil, logger: log.logger,
-                                metrics: DaemonMetrics(), lanLimits: limits, makeAttachment: { runtime, _, _ in
+                                metrics: DaemonMetrics(), lanLimits: lanLimits, makeAttachment: { runtime, _, _ in
                                     let attachment = FlowControlledAttachment(resourceName: runtime.name)
                                     made.update { $0 = attachment }
                                     return attachment

@@ -104,7 +104,7 @@ public struct NetMgrDaemon: Service {
         let reloading = Task {
             guard let reloads else { return }
             for await update in reloads {
-                try? await loop.submit { router.value.reload(update) }.get()
+                _ = try? await loop.submit { router.value.reload(update) }.get()
             }
         }
 
