@@ -121,15 +121,15 @@ struct ClientLoopbackTests {
         #expect(try await session.submit([2]) == 2)
         await #expect(throws: NetMgrClientError.queueFull(resource: "TNVIP", lu: "VIPLU01", limit: 2)) { try await session.trySubmit([3]) }
         let waiting = Task { try await session.submit([3]) }
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "data 1", "data 2"] })
+        #expect(await eventually { server.log.withLock { $0 } == ["open 1", "data 1", "data 2"] })
         server.send([.ack(session: 1, sequence: 1)])
         #expect(try await waiting.value == 3)
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "data 1", "data 2", "ack 1", "data 3"] })
+        #expect(await eventually { server.log.withLock { $0 } == ["open 1", "data 1", "data 2", "ack 1", "data 3"] })
         #expect(try await session.unacknowledged() == 2)
         // send waits for room too, then for the host.
         let sending = Task { try await session.send([4]) }
         server.send([.ack(session: 1, sequence: 3)])
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 }.last == "data 4" })
+        #expect(await eventually { server.log.withLock { $0 }.last == "data 4" })
         server.send([.ack(session: 1, sequence: 4)])
         #expect(try await sending.value == 4)
         await client.shutdown()
@@ -158,10 +158,10 @@ struct ClientLoopbackTests {
         let client = client(server)
         client.start()
         let opening = Task { try await client.openSession(resource: "TNVIP", lu: "VIPLU01") }
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1"] })
+        #expect(await eventually { server.log.withLock { $0 } == ["open 1"] })
         opening.cancel()
         await #expect(throws: CancellationError.self) { try await opening.value }
-        #expect(await eventually(.seconds(5)) { server.log.withLock { $0 } == ["open 1", "close 1"] })
+        #expect(await eventually { server.log.withLock { $0 } == ["open 1", "close 1"] })
         let waiting = Task { try await client.waitUntilActive("TNREAL") }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
