@@ -84,7 +84,10 @@ struct DemoStory {
                 let sent = traffic[lu.name]?.sent ?? []
                 let delivered = sent.filter { counts[$0] != nil }.count
                 let duplicated = sent.reduce(0) { $0 + max(0, (counts[$1] ?? 0) - 1) }
-                let firstAfter = messages.first { $0.time > killTime }?.time
+                // Where a different terminal is promised, the first message from it: a block the
+                // dead node had already put on its own line can still reach the host just after
+                // the kill.
+                let firstAfter = messages.first { $0.time > killTime && (promise == .same || $0.terminalAddress != before) }?.time
                 outcomes.append(LUOutcome(
                     resource: resource.name, lu: lu, promise: promise, before: before, after: after,
                     sent: sent.count, acked: traffic[lu.name]?.acked ?? 0, delivered: delivered, lost: sent.count - delivered,
