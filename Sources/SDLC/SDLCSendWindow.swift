@@ -1,11 +1,12 @@
 import NIOCore
 
-/// Send side of a modulo-8 link station, shared by primary and secondary: I-frame contents
-/// queued in order, V(A) (oldest unacknowledged N(S)), V(S), and the window.
-struct SDLCSendWindow: Sendable {
-    let window: Int
+/// Send side of a modulo-8 HDLC-family link station: I-frame contents queued in order,
+/// V(A) (oldest unacknowledged N(S)), V(S), and the window. Shared by the SDLC primary and
+/// secondary and by LAPB (X25 module), whose numbering is the same.
+public struct SDLCSendWindow: Sendable {
+    public let window: Int
     /// V(A): N(S) of `frames[0]`.
-    private(set) var acknowledgedState: UInt8 = 0
+    public private(set) var acknowledgedState: UInt8 = 0
     /// `frames[0..<nextIndex]` are in flight; `frames[nextIndex...]` wait for their turn.
     private var nextIndex = 0
     /// How many of `frames` have been sent at least once (an N(R) may acknowledge up to here
@@ -13,31 +14,31 @@ struct SDLCSendWindow: Sendable {
     private var sentCount = 0
     private var frames = CircularBuffer<ByteBuffer>()
 
-    init(window: Int) {
+    public init(window: Int) {
         self.window = min(7, max(1, window))
     }
 
     /// V(S).
-    var sendState: UInt8 { UInt8(truncatingIfNeeded: Int(acknowledgedState) + nextIndex) & 0x07 }
+    public var sendState: UInt8 { UInt8(truncatingIfNeeded: Int(acknowledgedState) + nextIndex) & 0x07 }
     /// Frames queued or sent and not yet acknowledged.
-    var count: Int { frames.count }
+    public var count: Int { frames.count }
     /// Frames sent and not yet acknowledged.
-    var unacknowledgedCount: Int { sentCount }
-    var hasFrameToSend: Bool { nextIndex < frames.count && nextIndex < window }
-    var isWindowFull: Bool { nextIndex >= window }
+    public var unacknowledgedCount: Int { sentCount }
+    public var hasFrameToSend: Bool { nextIndex < frames.count && nextIndex < window }
+    public var isWindowFull: Bool { nextIndex >= window }
 
-    mutating func enqueue(_ information: ByteBuffer) {
+    public mutating func enqueue(_ information: ByteBuffer) {
         frames.append(information)
     }
 
     /// Whether `nr` lies between V(A) and the highest N(S) sent plus one.
-    func isValid(receiveSequence nr: UInt8) -> Bool {
+    public func isValid(receiveSequence nr: UInt8) -> Bool {
         Int((nr &- acknowledgedState) & 0x07) <= sentCount
     }
 
     /// Drops the frames `nr` acknowledges. Returns how many; call only with a valid `nr`.
     @discardableResult
-    mutating func acknowledge(through nr: UInt8) -> Int {
+    public mutating func acknowledge(through nr: UInt8) -> Int {
         let count = Int((nr &- acknowledgedState) & 0x07)
         guard count > 0, count <= sentCount else { return 0 }
         frames.removeFirst(count)
@@ -48,7 +49,7 @@ struct SDLCSendWindow: Sendable {
     }
 
     /// Next I-frame to (re)transmit with its N(S), advancing V(S).
-    mutating func nextFrame() -> (ns: UInt8, information: ByteBuffer)? {
+    public mutating func nextFrame() -> (ns: UInt8, information: ByteBuffer)? {
         guard hasFrameToSend else { return nil }
         let ns = sendState
         let information = frames[frames.index(frames.startIndex, offsetBy: nextIndex)]
@@ -58,13 +59,13 @@ struct SDLCSendWindow: Sendable {
     }
 
     /// Go back to V(A): everything unacknowledged is sent again (REJ, checkpoint).
-    mutating func rewind() {
+    public mutating func rewind() {
         nextIndex = 0
     }
 
     /// Link reset: V(S) = V(A) = 0 and every queued frame dropped. Returns how many.
     @discardableResult
-    mutating func reset() -> Int {
+    public mutating func reset() -> Int {
         let dropped = frames.count
         frames.removeAll(keepingCapacity: true)
         acknowledgedState = 0

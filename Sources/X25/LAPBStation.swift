@@ -104,7 +104,7 @@ public struct LAPBStation: Sendable {
     /// Transmissions of the current frame or window since the last progress.
     public private(set) var retryCount = 0
 
-    private var queue: LAPBSendQueue
+    private var queue: SDLCSendWindow
     private var t1Deadline: NIODeadline?
     private var t2Deadline: NIODeadline?
     private var rejectCondition = false
@@ -114,7 +114,7 @@ public struct LAPBStation: Sendable {
     public init(role: LAPBRole, settings: Settings = Settings()) {
         self.role = role
         self.settings = settings
-        self.queue = LAPBSendQueue(window: settings.window, limit: settings.maximumQueued)
+        self.queue = SDLCSendWindow(window: settings.window)
     }
 
     public var isLinkUp: Bool { state == .connected }
@@ -168,7 +168,7 @@ public struct LAPBStation: Sendable {
         guard information.readableBytes <= settings.maximumInformationLength else {
             throw .tooLong(length: information.readableBytes, limit: settings.maximumInformationLength)
         }
-        guard !queue.isFull else { throw .queueFull(limit: settings.maximumQueued) }
+        guard queue.count < settings.maximumQueued else { throw .queueFull(limit: settings.maximumQueued) }
         queue.enqueue(information)
         var actions: [Action] = []
         transmit(now: now, into: &actions)
@@ -223,7 +223,7 @@ public struct LAPBStation: Sendable {
             // peer is only asked for its state.
             queue.rewind()
             var first = true
-            while !isRemoteBusy, let (ns, field) = queue.next() {
+            while !isRemoteBusy, let (ns, field) = queue.nextFrame() {
                 actions.append(.send(command(.information(ns: ns, nr: receiveState, poll: first), information: field)))
                 first = false
             }
@@ -431,7 +431,7 @@ extension LAPBStation {
                 acknowledgementPending = false
                 t2Deadline = nil
                 actions.append(.send(response(isLocalBusy ? .rnr(nr: receiveState, pollFinal: true) : .rr(nr: receiveState, pollFinal: true))))
-            } else if !isCommand, pf, queue.hasUnacknowledged {
+            } else if !isCommand, pf, queue.unacknowledgedCount > 0 {
                 // The answer to our poll: what it did not acknowledge goes again.
                 queue.rewind()
             }
@@ -473,8 +473,8 @@ extension LAPBStation {
     private mutating func acknowledge(_ nr: UInt8, now: NIODeadline) {
         if queue.acknowledge(through: nr) > 0 {
             // Progress: the count of transmissions starts again.
-            retryCount = queue.hasUnacknowledged ? 1 : 0
-            t1Deadline = queue.hasUnacknowledged ? now + settings.t1 : nil
+            retryCount = queue.unacknowledgedCount > 0 ? 1 : 0
+            t1Deadline = queue.unacknowledgedCount > 0 ? now + settings.t1 : nil
         }
     }
 
@@ -482,7 +482,7 @@ extension LAPBStation {
     private mutating func transmit(now: NIODeadline, into actions: inout [Action]) {
         guard state == .connected else { return }
         if !isRemoteBusy {
-            while let (ns, field) = queue.next() {
+            while let (ns, field) = queue.nextFrame() {
                 actions.append(.send(command(.information(ns: ns, nr: receiveState, poll: false), information: field)))
                 acknowledgementPending = false
                 t2Deadline = nil
