@@ -45,35 +45,9 @@ final class SDLCHostJournalRecorder {
             var entry = entry(.linkDown)
             entry.reason = reason
             write(entry)
-        case .physicalUnitRefused(_, let sense):
-            var entry = entry(.reject)
-            entry.reason = "ACTPU refused, sense \(sense)"
-            write(entry)
-        case .logicalUnitRefused(let lu, let sense):
-            var entry = entry(.reject, lu: lu)
-            entry.reason = "ACTLU refused, sense \(sense)"
-            write(entry)
-        case .sessionRefused(let lu, let sense):
-            var entry = entry(.reject, lu: lu)
-            entry.reason = "BIND refused, sense \(sense)"
-            write(entry)
-        case .sessionBound(let lu):
-            bound.insert(lu)
-            write(entry(.bind, lu: lu))
-        case .messageReceived(let lu, let sequenceNumber, let payload):
-            var entry = entry(.message, lu: lu)
-            entry.sequence = Int(sequenceNumber)
-            entry.digest = journalDigest(payload.readableBytesView)
-            entry.length = payload.readableBytes
-            write(entry)
-        case .messageSent(let lu, let sequenceNumber, let payload):
-            var entry = entry(.sent, lu: lu)
-            entry.sequence = Int(sequenceNumber)
-            entry.digest = journalDigest(payload.readableBytesView)
-            entry.length = payload.readableBytes
-            write(entry)
-        case .physicalUnitActivated, .logicalUnitActivated, .messageAccepted, .messageRejected, .protocolError:
-            break
+        default:
+            if case .sessionBound(let lu) = fact { bound.insert(lu) }
+            if let entry = fact.journalEntry({ entry($0, lu: $1) }) { write(entry) }
         }
     }
 

@@ -58,39 +58,11 @@ final class X25HostJournalRecorder {
         }
     }
 
+    /// Link and station facts come from the X.25 side (call, QXID, QLLC link); the rest is
+    /// journaled as on the SDLC line.
     private func record(_ fact: SNAHostFact) {
-        switch fact {
-        case .physicalUnitRefused(_, let sense):
-            var entry = entry(.reject)
-            entry.reason = "ACTPU refused, sense \(sense)"
-            write(entry)
-        case .logicalUnitRefused(let lu, let sense):
-            var entry = entry(.reject, lu: lu)
-            entry.reason = "ACTLU refused, sense \(sense)"
-            write(entry)
-        case .sessionRefused(let lu, let sense):
-            var entry = entry(.reject, lu: lu)
-            entry.reason = "BIND refused, sense \(sense)"
-            write(entry)
-        case .sessionBound(let lu):
-            bound.insert(lu)
-            write(entry(.bind, lu: lu))
-        case .messageReceived(let lu, let sequenceNumber, let payload):
-            var entry = entry(.message, lu: lu)
-            entry.sequence = Int(sequenceNumber)
-            entry.digest = journalDigest(payload.readableBytesView)
-            entry.length = payload.readableBytes
-            write(entry)
-        case .messageSent(let lu, let sequenceNumber, let payload):
-            var entry = entry(.sent, lu: lu)
-            entry.sequence = Int(sequenceNumber)
-            entry.digest = journalDigest(payload.readableBytesView)
-            entry.length = payload.readableBytes
-            write(entry)
-        case .stationIdentified, .stationIdentificationUnreadable, .linkUp, .linkDown, .physicalUnitActivated,
-             .logicalUnitActivated, .messageAccepted, .messageRejected, .protocolError:
-            break  // the X.25 facts say these (call, QXID, QLLC link) or they are not journaled
-        }
+        if case .sessionBound(let lu) = fact { bound.insert(lu) }
+        if let entry = fact.journalEntry({ entry($0, lu: $1) }) { write(entry) }
     }
 
     /// The host stops: sessions and call end with it.
