@@ -54,6 +54,8 @@ public struct ModemDialer: Sendable {
     var lines = HayesLineAssembler()
     var frames = V25bisFrameReader()
     var callingNumber: String? = nil
+    /// What `ATD` dials (validated by `start`).
+    var dialString = ""
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -68,6 +70,25 @@ public struct ModemDialer: Sendable {
 
 enum DialerState: Hashable, Sendable {
     case idle
-    case failed
+    /// Hayes: a set-up command is out, its OK is awaited.
+    case command(HayesSetupCommand)
+    /// Hayes: `ATD…` is out, CONNECT is awaited.
+    case dialing
+    /// Call-in: waiting for RING (Hayes) or INC (V.25bis); no deadline.
+    case waitingForCall
+    /// Hayes call-in: RING seen (auto-answer) or `ATA` sent, CONNECT is awaited.
+    case answering
+    /// V.25bis: `CRN…` or `CIC` is out, VAL is awaited.
+    case awaitingValid(command: String)
+    /// V.25bis: VAL came, CNX is awaited.
+    case awaitingConnect(command: String)
     case connected
+    case failed
+}
+
+enum HayesSetupCommand: Hashable, Sendable {
+    case reset
+    case initialise
+    case callerID
+    case autoAnswer
 }

@@ -44,6 +44,16 @@ public struct ModemEmulator: Sendable {
     public let configuration: Configuration
     var phase: EmulatorPhase = .idle
     var deadline: NIODeadline? = nil
+    var settings = HayesSettings()
+    var commandLine: [UInt8] = []
+    var commandLineOverflow = false
+    var frames = V25bisFrameReader()
+    var ringCount = 0
+    var callingNumber: String? = nil
+    // The +++ escape: pluses seen, when the first came, when data last came.
+    var escapePluses = 0
+    var firstPlusTime = NIODeadline.uptimeNanoseconds(0)
+    var lastDataTime = NIODeadline.uptimeNanoseconds(0)
 
     public init(protocol: DialProtocol, configuration: Configuration = .init()) {
         self.protocol = `protocol`
@@ -51,29 +61,33 @@ public struct ModemEmulator: Sendable {
     }
 
     /// True while the exchange passes bytes through between the DTE and the other party.
+    /// After a `+++` escape the call stays up in online command mode (`ATO` returns, `ATH` hangs up).
     public var isDataMode: Bool { phase == .data }
     /// True when no call is ringing, being placed or up (the exchange signals busy otherwise).
     public var isIdle: Bool { phase == .idle }
+    /// True while a call is up (data mode or online command mode).
+    public var isInCall: Bool { phase == .data || phase == .onlineCommand }
+    /// `tick` is due at this time (ring cadence, escape guard time).
     public var nextDeadline: NIODeadline? { deadline }
+    /// Rings signalled for the current incoming call.
+    public var rings: Int { ringCount }
 }
 
 enum EmulatorPhase: Hashable, Sendable {
     case idle
+    case ringing
+    /// `.answer` was given; `callProgress` is awaited.
+    case answering
+    /// `.dial` was given; `callProgress` is awaited.
+    case dialing
     case data
+    case onlineCommand
 }
 
-extension ModemEmulator {
-    /// Bytes from the DTE in command mode (in data mode they go to `fromDTEInDataMode`).
-    public mutating func fromDTE(_ bytes: ByteBuffer, now: NIODeadline) -> [Action] { [] }
-    /// Data-mode bytes, shown only for the `+++` escape (Hayes); the exchange passes them on itself.
-    public mutating func fromDTEInDataMode(_ bytes: ByteBuffer, now: NIODeadline) -> [Action] { [] }
-    /// A call for this modem's line: RING (+ caller id), auto-answer after S0 rings; V.25bis INC.
-    public mutating func incomingCall(from number: String?, now: NIODeadline) -> [Action] { [] }
-    /// The outcome of `.dial` or `.answer`: `.connect`, `.busy`, `.noAnswer`, `.noDialtone`, `.noCarrier`, `.error`.
-    public mutating func callProgress(_ result: ModemResult, now: NIODeadline) -> [Action] { [] }
-    /// The other party hung up (or stopped ringing): NO CARRIER in a call, back to command mode.
-    public mutating func remoteHungUp(now: NIODeadline) -> [Action] { [] }
-    /// The DTE dropped DTR (TCP closed): hang up any call, back to command mode.
-    public mutating func dtrDropped(now: NIODeadline) -> [Action] { [] }
-    public mutating func tick(now: NIODeadline) -> [Action] { [] }
+/// The Hayes settings ATZ restores.
+struct HayesSettings: Hashable, Sendable {
+    var echo = true
+    var verbose = true
+    var autoAnswerRings = 0
+    var callerID = false
 }
