@@ -55,10 +55,24 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // ISDN basic-rate D channel: LAPD (Q.921) and Q.931 codecs and machines (user and
+        // network side), the BRI channel framing of the simulated interface.
+        .target(
+            name: "ISDN",
+            dependencies: ["SDLC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // LAPB, the X.25 packet layer, QLLC and XOT: codecs and value-type machines.
         .target(
             name: "X25",
             dependencies: ["NetMgrAddresses", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
+        // The modem dialogue of a switched line: Hayes AT and V.25bis dialer (DTE), modem
+        // emulator (DCE) for the exchange simulator, redial policy.
+        .target(
+            name: "Dialup",
+            dependencies: ["SDLC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
@@ -66,7 +80,7 @@ let package = Package(
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC", "X25",
+                "SDLC", "X25", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -215,6 +229,9 @@ let package = Package(
             "SDLC", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "DialupTests", dependencies: [
+            "Dialup", "SDLC", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "BasicModeTests", dependencies: [
             "BasicMode", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -279,6 +296,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
             name: "netmgr-fuzz",
             dependencies: [
                 "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify",
+                "Dialup",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"
