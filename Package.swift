@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode",
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
