@@ -33,11 +33,13 @@ struct Mistake: CustomTestStringConvertible, Sendable {
 }
 
 let isdnLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
-      - name: ISDN1
+      - name: ISDN9
         procedure: hdlc-isdn
+        station-address: 0xC1
+        node-id: 05D00009
         nodes:
-          node-a: { isdn-number: "0311112222" }
-          node-b: { isdn-number: "0311113333" }
+          node-a: { device: "tcp:127.0.0.150:7621", isdn-number: "0311112222" }
+          node-b: { device: "tcp:127.0.0.150:7622", isdn-number: "0311113333" }
 
     """)
 let bdlcLine = Mistake.Edit(file: "lines.yaml", original: nil, replacement: """
@@ -57,7 +59,7 @@ let mistakes: [Mistake] = [
             "terminal-type: 3278\n    dialect: tn3270e", at: "terminal-type: 3278", key: "resources[TNVIP].terminal-type"),
     Mistake("text where a number is expected", "lines.yaml", "station-address: 0xC1", "station-address: high",
             at: "station-address: high", key: "lines[LEASED1].station-address"),
-    Mistake("text where a list is expected", "cluster.yaml", "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1]", "resources: TNVIP",
+    Mistake("text where a list is expected", "cluster.yaml", "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", "resources: TNVIP",
             at: "resources: TNVIP", key: "cluster.groups[hostlink].resources"),
     Mistake("missing required key", "phonebook.yaml", "    line: LEASED1", "    host: tel:123", at: "- name: SDLC1", key: "resources[SDLC1].line"),
     Mistake("missing name", "lus.yaml", "{ name: REALLU02, address: 3", "{ address: 3", at: "{ address: 3", key: "lus[5].name"),
@@ -71,7 +73,7 @@ let mistakes: [Mistake] = [
     Mistake("LU on an undefined resource", "lus.yaml", "resource: SDLC1 }\n  - { name: SDLU03", "resource: SDLC2 }\n  - { name: SDLU03",
             at: "resource: SDLC2", key: "lus[SDLU02].resource"),
     Mistake("resource on an undefined line", "phonebook.yaml", "line: LEASED1", "line: LEASED9", at: "line: LEASED9", key: "resources[SDLC1].line"),
-    Mistake("group carries an undefined resource", "cluster.yaml", "[TNVIP, TNREAL, SDLC1, BDLC1, X25R1]", "[TNVIP, TNREAL, SDLC1, BDLC1, X25R1, SDLC2]",
+    Mistake("group carries an undefined resource", "cluster.yaml", "[TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", "[TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1, SDLC2]",
             at: "SDLC2]", key: "cluster.groups[hostlink].resources"),
     Mistake("own-address names an undefined VIP", "phonebook.yaml", "own-address: VIP1", "own-address: VIP2",
             at: "own-address: VIP2", key: "resources[TNVIP].own-address"),
@@ -89,7 +91,7 @@ let mistakes: [Mistake] = [
             """, at: "COM1 Unit1 Line1 # twice", key: "lines[LEASED2].switch"),
     Mistake("VIP promised on an ISDN line", "phonebook.yaml", nil, """
               - name: ISDNRES
-                line: ISDN1
+                line: ISDN9
                 host: tel:0300001111
                 own-address: VIP1 # isdn
 

@@ -57,11 +57,11 @@ struct HostileDefinitionsTests {
         for index in 0..<30 { text += "  - { name: X\(index), address: \(index + 10), resource: TNVIP }\n" }
         let directory = try phonebook(with: "zz-many.yaml", text)
         var limits = DefinitionsLimits()
-        limits.entriesPerSection = 25  // Phonebook/lus.yaml has 12 already
+        limits.entriesPerSection = 25  // Phonebook/lus.yaml has 16 already
         let loaded = try DefinitionsLoader.load(directory: directory.path, limits: limits)
         let diagnostic = try #require(loaded.diagnostics.first { $0.key == "lus" })
         #expect(diagnostic.location.file.hasSuffix("zz-many.yaml"))
-        #expect(diagnostic.location.line == 1 + 14)
+        #expect(diagnostic.location.line == 1 + 10)
         #expect(diagnostic.problem.contains("more than 25 entries"))
         #expect(!loaded.isValid)
     }

@@ -109,7 +109,7 @@ struct LANConnectionCapTests {
 
         let status = try AdminConnection.exchange(AdminRequest(command: .status), socket: configuration.adminSocket)
         #expect(status.ok)
-        #expect(status.resources.map(\.name) == ["TNVIP", "TNREAL", "SDLC1", "BDLC1", "X25R1"])
+        #expect(status.resources.map(\.name) == ["TNVIP", "TNREAL", "SDLC1", "BDLC1", "X25R1", "PSTN1", "ISDNR1"])
         #expect(greeted.allSatisfy { !$0.isClosed })
 
         for channel in channels { try? await channel.close() }

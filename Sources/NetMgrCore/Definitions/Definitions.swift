@@ -168,6 +168,8 @@ public struct Line: Sendable, Located {
     public var nodeID: XIDNodeID?
     /// An `hdlc-packet` line's X.121 address and LAPB/X.25 settings (defaults elsewhere).
     public var x25 = X25LineSettings()
+    /// An `hdlc-public` or `hdlc-isdn` line's call settings (defaults elsewhere).
+    public var switched = SwitchedLineSettings()
     /// Facts that differ per node, keyed by node name.
     public var perNode: [String: LineNodeFacts]
     /// BDLC: the character coding of the basic-mode line (`coding:`, default ascii).

@@ -48,6 +48,9 @@ public enum DefinitionsComparison {
             ("node-id", { $0.nodeID?.description ?? "(none)" }),
             ("coding", { $0.coding.rawValue }),
             ("poll-timeout", { String($0.pollTimeoutSeconds) }),
+            ("number", { $0.switched.number ?? "(none)" }),
+            ("dial", { $0.switched.dial.rawValue }),
+            ("call", { $0.switched.call.rawValue }),
         ])
         compareSets("resources", a.resources, b.resources, name: \.name, fields: [
             ("line", { $0.line }),

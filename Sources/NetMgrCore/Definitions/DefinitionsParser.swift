@@ -146,6 +146,7 @@ struct DefinitionsParser {
             }
         }
         let x25 = parseX25Settings(&entry, reader)
+        let switched = parseSwitchedSettings(&entry, reader)
         var perNode: [String: LineNodeFacts] = [:]
         if let nodesNode = entry.value("nodes"), let nodesEntry = MappingReader(reader, nodesNode, path: entry.keyPath("nodes"), what: "per-node facts keyed by node name") {
             if case .mapping(let mapping) = nodesNode {
@@ -174,6 +175,7 @@ struct DefinitionsParser {
         line.coding = coding ?? .ascii
         line.pollTimeoutSeconds = pollTimeout ?? Line.defaultPollTimeoutSeconds
         line.x25 = x25
+        line.switched = switched
         line.fields = entry.fields
         lines.append(line)
     }
@@ -216,6 +218,35 @@ struct DefinitionsParser {
         }
         if let channel = entry.integer("logical-channel", in: X25LineSettings.logicalChannelRange, what: "the X.25 logical channel number of the call") {
             settings.logicalChannel = channel
+        }
+        return settings
+    }
+
+    /// The `hdlc-public` / `hdlc-isdn` call keys; on other procedures the validator reports them as misplaced.
+    private func parseSwitchedSettings(_ entry: inout MappingReader, _ reader: YAMLReader) -> SwitchedLineSettings {
+        var settings = SwitchedLineSettings()
+        if let text = entry.string("number", expected: "the line's own subscriber number, digits such as \"0312340001\"") {
+            if SwitchedLineSettings.isTelephoneNumber(text) {
+                settings.number = text
+            } else {
+                reader.report(at: entry.fields["number"]!, key: entry.keyPath("number"), "\"\(text)\" is not a telephone number",
+                              expected: "1 to 20 digits, optionally after a +, such as \"0312340001\" (quoted if it starts with 0)")
+            }
+        }
+        if let dial = entry.choice("dial", DialCommandSet.self) { settings.dial = dial }
+        if let call = entry.choice("call", CallDirection.self) { settings.call = call }
+        if let rings = entry.integer("answer-rings", in: SwitchedLineSettings.answerRingsRange,
+                                     what: "the rings before the modem answers a call-in (0: netmgrd answers each RING)") {
+            settings.answerRings = rings
+        }
+        if let limit = entry.integer("redial-limit", in: SwitchedLineSettings.redialLimitRange, what: "call attempts that may fail in a row before the resource gives up") {
+            settings.redialLimit = limit
+        }
+        if let delay = entry.integer("redial-delay", in: SwitchedLineSettings.redialDelayRange, what: "seconds before the first redial (doubling up to 60)") {
+            settings.redialDelaySeconds = delay
+        }
+        if let timeout = entry.integer("connect-timeout", in: SwitchedLineSettings.connectTimeoutRange, what: "seconds from dialling or the first ring to the connection") {
+            settings.connectTimeoutSeconds = timeout
         }
         return settings
     }

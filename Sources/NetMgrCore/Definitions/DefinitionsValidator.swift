@@ -109,7 +109,7 @@ struct DefinitionsValidator {
                 report(line.location, "\(path).switch", "is missing: a \(procedure) line can only reach the host from the standby node through a line switch device",
                        expected: "a line switch unit such as \"COM1 Unit1 Line1\"")
             }
-            if line.procedure == .hdlcLeased {
+            if line.procedure.hasSDLCStation {
                 if line.stationAddress == nil, line.fields["station-address"] == nil {
                     report(line.location, "\(path).station-address", "is missing", expected: "the SDLC station address the host polls, 1 to 254")
                 }
@@ -118,9 +118,11 @@ struct DefinitionsValidator {
                 }
             } else {
                 for key in ["station-address", "node-id"] where line.fields[key] != nil && !(key == "node-id" && line.procedure == .hdlcPacket) {
-                    report(line.location(of: key), "\(path).\(key)", "applies to hdlc-leased lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
+                    report(line.location(of: key), "\(path).\(key)", "applies to hdlc-leased, hdlc-public and hdlc-isdn lines only, this line is \(procedure)",
+                           expected: "no \(key) on a \(procedure) line")
                 }
             }
+            validateSwitchedCall(line, path: path)
             if line.procedure != .bdlc {
                 for key in ["coding", "poll-timeout"] where line.fields[key] != nil {
                     report(line.location(of: key), "\(path).\(key)", "applies to bdlc lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
@@ -205,6 +207,60 @@ struct DefinitionsValidator {
                         report(facts?.location ?? line.location(of: "nodes"), "\(path).nodes.\(node.name).\(required.key)", "is missing", expected: required.what)
                     }
                 }
+            }
+        }
+    }
+
+    /// The call keys of `hdlc-public` and `hdlc-isdn` lines, and the devices they call through.
+    private mutating func validateSwitchedCall(_ line: Line, path: String) {
+        let procedure = line.procedure.rawValue
+        guard line.procedure.isSwitchedCall else {
+            for key in SwitchedLineSettings.keys where line.fields[key] != nil {
+                report(line.location(of: key), "\(path).\(key)", "applies to hdlc-public and hdlc-isdn lines only, this line is \(procedure)", expected: "no \(key) on a \(procedure) line")
+            }
+            return
+        }
+        if line.procedure == .hdlcPublic {
+            if line.switched.number == nil, line.fields["number"] == nil {
+                report(line.location, "\(path).number", "is missing: the host's caller id shows the line's own number",
+                       expected: "the line's subscriber number, digits such as \"0312340001\" (the same on both nodes: the line switch moves the line)")
+            }
+        } else {
+            for key in SwitchedLineSettings.publicOnlyKeys where line.fields[key] != nil {
+                let why = key == "number" ? "an ISDN node calls from its own number (nodes.NODE.isdn-number)" : "the ISDN call is signalled on the D channel, without a modem"
+                report(line.location(of: key), "\(path).\(key)", "applies to hdlc-public lines only: \(why)", expected: "no \(key) on an hdlc-isdn line")
+            }
+        }
+        if line.fields["answer-rings"] != nil, line.switched.call == .out {
+            report(line.location(of: "answer-rings"), "\(path).answer-rings", "is given, but the line calls out (call: \(line.switched.call.rawValue))",
+                   expected: "call: in, or no answer-rings")
+        }
+        for (nodeName, facts) in line.perNode.sorted(by: { $0.key < $1.key }) {
+            guard let device = facts.device?.lowercased() else { continue }
+            let allowed = line.procedure == .hdlcPublic ? ["tcp:", "tty:"] : ["tcp:"]
+            guard !allowed.contains(where: { device.hasPrefix($0) }), !device.hasPrefix("xot:") else { continue }
+            report(facts.location(of: "device"), "\(path).nodes.\(nodeName).device", "\"\(facts.device ?? "")\" cannot carry a \(procedure) call",
+                   expected: line.procedure == .hdlcPublic
+                       ? "the modem's serial port, tty:/dev/ttyS0@9600, or tcp:HOST:PORT for a simulated line"
+                       : "the node's basic-rate interface, tcp:HOST:PORT")
+        }
+        // An ISDN node calls through its own interface: each node needs one.
+        if line.procedure == .hdlcISDN {
+            for node in parsed.clusters.first?.nodes ?? [] {
+                let facts = line.perNode[node.name]
+                if facts?.device == nil, facts?.fields["device"] == nil {
+                    report(facts?.location ?? line.location(of: "nodes"), "\(path).nodes.\(node.name).device", "is missing",
+                           expected: "the node's own basic-rate interface, tcp:HOST:PORT (ISDN lines are not switched)")
+                }
+            }
+            var seen: [String: String] = [:]
+            for (nodeName, facts) in line.perNode.sorted(by: { $0.key < $1.key }) {
+                guard let number = facts.isdnNumber else { continue }
+                if let twin = seen[number] {
+                    report(facts.location(of: "isdn-number"), "\(path).nodes.\(nodeName).isdn-number", "\(number) is also node \(twin)'s number",
+                           expected: "each node's own ISDN number (the host tells the nodes apart by it)")
+                }
+                seen[number] = nodeName
             }
         }
     }

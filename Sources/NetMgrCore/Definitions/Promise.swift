@@ -66,18 +66,30 @@ extension Definitions {
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: perNode { _ in terminal },
                                    reason: "\(how) and calls with the same calling DTE address, XID node id and LU addresses")
         case .hdlcPublic:
-            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same,
-                                   addressByNode: perNode { _ in "calling line of \(resource.line)" },
-                                   reason: "\(line?.switchUnit?.description ?? "the line switch") moves the line, so the calling number stays")
+            let terminal = switchedTerminal(callingNumber: line?.switched.number, line: line, resource: resource)
+            let how = line?.switched.call == .in ? "the host calls the line's number" : "the active node calls from the line"
+            return ResourcePromise(resource: resource.name, procedure: procedure, promise: .same, addressByNode: perNode { _ in terminal },
+                                   reason: "\(line?.switchUnit?.description ?? "the line switch") moves the line and its modem; \(how), so the number, XID node id and LU addresses stay")
         case .hdlcISDN:
+            let how = line?.switched.call == .in ? "the host calls each node's own number" : "each node calls from its own ISDN number"
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different,
-                                   addressByNode: perNode { line?.perNode[$0.name]?.isdnNumber.map { "tel:\($0)" } ?? "?" },
-                                   reason: "each node calls from its own ISDN terminal adapter and number")
+                                   addressByNode: perNode { switchedTerminal(callingNumber: line?.perNode[$0.name]?.isdnNumber, line: line, resource: resource) },
+                                   reason: "\(how) (its own terminal adapter): the host sees the other number after failover")
         case .bdlc:
             return ResourcePromise(resource: resource.name, procedure: procedure, promise: .different,
                                    addressByNode: perNode { line?.perNode[$0.name]?.bdlcAddress.map { "station \(hex($0))" } ?? "?" },
                                    reason: "each node is its own basic-mode station on its own line: the host polls a different station after failover")
         }
+    }
+}
+
+extension Definitions {
+    /// `calling number 0312340001, XID 05D00003, LUs 2,3`: what identifies a switched terminal.
+    fileprivate func switchedTerminal(callingNumber: String?, line: Line?, resource: Resource) -> String {
+        var parts = ["calling number \(callingNumber ?? "?")"]
+        if let id = line?.nodeID { parts.append("XID \(id)") }
+        parts.append("LUs \(lus(of: resource.name).map { String($0.address) }.joined(separator: ","))")
+        return parts.joined(separator: ", ")
     }
 }
 
