@@ -150,3 +150,59 @@ public struct ExchangeConfigurationError: Error, CustomStringConvertible, Sendab
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension ExchangeConfiguration {
+    /// The subscriber lines of a definition set: every `hdlc-public` line's own number (an
+    /// analogue line whose modem connects to the line switch's host port for its unit, from
+    /// `switchHostPorts`), every node's `isdn-number` on an `hdlc-isdn` line (listening at the
+    /// node's `device`), and the host's numbers (`host: tel:N` of the resources: analogue on
+    /// a public line, ISDN on an ISDN line) listening where `hostLines` says. Lines whose
+    /// addresses are not given are left out and named in `skipped`.
+    public static func lines(
+        definitions: Definitions, switchHostPorts: [LineSwitchUnit: Endpoint], hostLines: [String: Endpoint]
+    ) throws(ExchangeConfigurationError) -> (lines: [Line], skipped: [String]) {
+        var lines: [Line] = []
+        var skipped: [String] = []
+        var seen: Set<String> = []
+        func add(_ line: Line) {
+            guard seen.insert(line.number).inserted else { return }
+            lines.append(line)
+        }
+        for line in definitions.lines {
+            let dial: DialProtocol = line.switched.dial == .v25bis ? .v25bis : .hayes
+            switch line.procedure {
+            case .hdlcPublic:
+                guard let number = line.switched.number else {
+                    throw ExchangeConfigurationError("line \(line.name) (hdlc-public) has no number")
+                }
+                guard let unit = line.switchUnit, let endpoint = switchHostPorts[unit] else {
+                    skipped.append("line \(line.name) (\(number)): no --switch-host-port for \(line.switchUnit?.description ?? "its switch unit")")
+                    continue
+                }
+                add(Line(number: number, kind: .analogue, dte: .connect(endpoint), dial: dial, origin: "line \(line.name)"))
+            case .hdlcISDN:
+                for node in definitions.cluster.nodes {
+                    guard let facts = line.perNode[node.name], let number = facts.isdnNumber else { continue }
+                    guard let device = facts.device, device.lowercased().hasPrefix("tcp:"),
+                          case .success(let endpoint) = Endpoint.parse(String(device.dropFirst(4))) else {
+                        throw ExchangeConfigurationError("line \(line.name), node \(node.name): device \"\(facts.device ?? "")\" is not tcp:HOST:PORT (the node's basic-rate interface at the exchange)")
+                    }
+                    add(Line(number: number, kind: .isdn, dte: .listen(endpoint), origin: "line \(line.name) node \(node.name)"))
+                }
+            default:
+                continue
+            }
+        }
+        for resource in definitions.resources {
+            guard case .number(let number) = resource.host,
+                  let line = definitions.lines.first(where: { $0.name == resource.line }), line.procedure.isSwitchedCall else { continue }
+            guard let endpoint = hostLines[number] else {
+                if !seen.contains(number) { skipped.append("host number \(number) (resource \(resource.name)): no --host-line for it") }
+                continue
+            }
+            let kind: ExchangeLineKind = line.procedure == .hdlcISDN ? .isdn : .analogue
+            add(Line(number: number, kind: kind, dte: .listen(endpoint), origin: "host of resource \(resource.name)"))
+        }
+        return (lines, skipped)
+    }
+}
