@@ -276,7 +276,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
-            "NetMgrSimulators", "TN3270", "SDLC", "X25", "NetMgrTestSupport", "NetMgrCore", "LineTransport", "PacketCapture",
+            "NetMgrSimulators", "TN3270", "SDLC", "X25", "NetMgrTestSupport", "NetMgrCore", "LineTransport", "PacketCapture", "Dialup", "ISDN",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -48,6 +48,9 @@ public struct ExchangeConfiguration: Sendable {
         public var dial: DialProtocol
         /// Where the line comes from, for messages (a definitions line name, "--analogue").
         public var origin: String
+        /// A barred line: its DTE may connect but it never gets a dial tone (NO DIALTONE,
+        /// cause 41) and calls to it are busy.
+        public var outOfService = false
 
         public init(number: String, kind: ExchangeLineKind, dte: DTESide, dial: DialProtocol = .hayes, origin: String = "") {
             self.number = number
@@ -57,7 +60,8 @@ public struct ExchangeConfiguration: Sendable {
             self.origin = origin
         }
 
-        /// `NUMBER=listen:HOST:PORT` or `NUMBER=connect:HOST:PORT`, optionally `,dial=v25bis`.
+        /// `NUMBER=listen:HOST:PORT` or `NUMBER=connect:HOST:PORT`, optionally `,dial=v25bis`
+        /// and `,out-of-service`.
         public static func parse(_ text: String, kind: ExchangeLineKind) -> Result<Line, ExchangeConfigurationError> {
             guard let equals = text.firstIndex(of: "=") else {
                 return .failure(ExchangeConfigurationError("\"\(text)\": expected NUMBER=listen:HOST:PORT or NUMBER=connect:HOST:PORT"))
@@ -74,16 +78,23 @@ public struct ExchangeConfiguration: Sendable {
             case .failure(let error): return .failure(error)
             }
             var dial = DialProtocol.hayes
+            var outOfService = false
             for part in parts {
+                if part.lowercased() == "out-of-service" {
+                    outOfService = true
+                    continue
+                }
                 guard part.lowercased().hasPrefix("dial="), let value = DialProtocol(rawValue: String(part.dropFirst(5)).lowercased()) else {
-                    return .failure(ExchangeConfigurationError("\"\(text)\": \"\(part)\" is not dial=hayes or dial=v25bis"))
+                    return .failure(ExchangeConfigurationError("\"\(text)\": \"\(part)\" is not dial=hayes, dial=v25bis or out-of-service"))
                 }
                 dial = value
             }
             if kind == .isdn, case .connect = side {
                 return .failure(ExchangeConfigurationError("\"\(text)\": an ISDN line's interface listens (listen:HOST:PORT)"))
             }
-            return .success(Line(number: number, kind: kind, dte: side, dial: dial, origin: kind == .isdn ? "--isdn" : "--analogue"))
+            var line = Line(number: number, kind: kind, dte: side, dial: dial, origin: kind == .isdn ? "--isdn" : "--analogue")
+            line.outOfService = outOfService
+            return .success(line)
         }
     }
 

@@ -67,8 +67,8 @@ final class ExchangeSwitchboard {
         }
         port.channel = channel
         port.modem = ModemEmulator(protocol: port.line.dial, configuration: configuration.modem)
-        logger.info("line \(number): DTE connected (\(channel.remoteAddress?.description ?? "?"))")
-        perform(core.lineService(number, inService: true, now: .now()))
+        logger.info("line \(number): DTE connected (\(channel.remoteAddress?.description ?? "?"))\(port.line.outOfService ? "; the line is out of service" : "")")
+        perform(core.lineService(number, inService: !port.line.outOfService, now: .now()))
     }
 
     /// The DTE connection closed: DTR dropped, the modem hangs up.
@@ -139,7 +139,7 @@ final class ExchangeSwitchboard {
         port.bChannel = nil
         logger.info("line \(number): ISDN interface active")
         isdnActions(port, port.network.start(now: .now()))
-        perform(core.lineService(number, inService: true, now: .now()))
+        perform(core.lineService(number, inService: !port.line.outOfService, now: .now()))
     }
 
     func isdnEvent(_ number: String, _ event: ISDNInterfaceEvent, interface: ISDNInterfaceConnection) {
