@@ -124,7 +124,7 @@ let package = Package(
         // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
         .target(
             name: "PacketCapture",
-            dependencies: ["NetMgrAddresses", "CPcap"]
+            dependencies: ["NetMgrAddresses", "CPcap", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
