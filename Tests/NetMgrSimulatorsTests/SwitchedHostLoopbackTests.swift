@@ -60,7 +60,10 @@ struct SwitchedHostLoopbackTests {
                 var disconnected = false
                 var consumed: [UInt8] = []
                 let deadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < deadline, known ? bound.count < 2 : !disconnected {
+                let journalPath = directory.file("journal.jsonl")
+                func hostBoundBoth() -> Bool { ((try? HostJournal.read(path: journalPath)) ?? []).filter { $0.event == .bind }.count >= 2 }
+                // The node keeps answering polls until the host journaled both sessions (BIND, SDT).
+                while ContinuousClock.now < deadline, known ? !(bound.count == 2 && hostBoundBoth()) : !disconnected {
                     let chunk = node.received.withLockedValue { value in defer { value = [] }; return value }
                     consumed += chunk
                     var bytes = ByteBuffer(bytes: chunk)
@@ -107,6 +110,7 @@ struct SwitchedHostLoopbackTests {
             _ = await hostTask.result
             await exchange.close()
             journal.close()
+
         }
     }
 
