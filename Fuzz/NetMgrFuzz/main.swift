@@ -22,6 +22,8 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "Capture": CaptureTarget.run,
     "BDLCCapture": BDLCCaptureTarget.run,
     "X25Line": X25LineTarget.run,
+    "HayesResponses": HayesResponsesTarget.run,
+    "V25bis": V25bisTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
