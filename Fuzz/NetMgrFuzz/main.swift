@@ -22,6 +22,9 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "Capture": CaptureTarget.run,
     "BDLCCapture": BDLCCaptureTarget.run,
     "X25Line": X25LineTarget.run,
+    "LAPD": LAPDTarget.run,
+    "Q931": Q931Target.run,
+    "ISDNInterface": ISDNInterfaceTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
