@@ -95,7 +95,11 @@ static void handle_event(struct libpri_peer *peer, pri_event *event) {
         break;
     case PRI_EVENT_PROCEEDING: report(peer, "proceeding"); break;
     case PRI_EVENT_RINGING: report(peer, "ringing"); break;
-    case PRI_EVENT_ANSWER: report(peer, "answer"); break;
+    case PRI_EVENT_ANSWER:
+        report(peer, "answer");
+        /* With connect-ack reporting enabled, libpri leaves CONNECT ACKNOWLEDGE to us. */
+        if (event->answer.call) pri_connect_ack(peer->pri, event->answer.call, peer->channel);
+        break;
     case PRI_EVENT_CONNECT_ACK: report(peer, "connect_ack"); break;
     case PRI_EVENT_HANGUP_REQ:
         report(peer, "hangup_req cause=%d", event->hangup.cause);
@@ -219,7 +223,9 @@ libpri_peer *libpri_peer_start(int fd, int debug) {
         free(peer);
         return NULL;
     }
-    if (debug) pri_set_debug(peer->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE);
+    /* Report CONNECT ACKNOWLEDGE (PRI_EVENT_CONNECT_ACK) when we answered a call. */
+    pri_connect_ack_enable(peer->pri, 1);
+    if (debug) pri_set_debug(peer->pri, PRI_DEBUG_Q921_RAW | PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE);
     if (pthread_create(&peer->thread, NULL, peer_thread, peer) != 0) {
         close(peer->wake[0]);
         close(peer->wake[1]);

@@ -65,8 +65,10 @@ final class LibpriPeerSession {
     private func drainLibpri() {
         guard let peer else { return }
         var line = [CChar](repeating: 0, count: 300)
-        while libpri_peer_next_event(peer, &line, Int32(line.count)) > 0 {
-            libpriEvents.append(String(cString: line))
+        while true {
+            let length = Int(libpri_peer_next_event(peer, &line, Int32(line.count)))
+            guard length > 0 else { break }
+            libpriEvents.append(String(decoding: line.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
     }
 
@@ -155,12 +157,16 @@ struct LibpriInteropTests {
                 "\(session.actions) libpri \(session.libpriEvents)")
     }
 
-    @Test("libpri rejects our call as busy: we see cause 17")
+    @Test("libpri clears our call as busy: we see cause 17")
     func busy() throws {
         let session = try upSession()
         defer { session.stop() }
         session.user { $0.call(Self.theirs, now: $1) }
         #expect(session.run(until: { $0.sawLibpri("ring") }), "no SETUP at libpri: \(session.libpriEvents)")
+        // libpri 1.6 sends nothing for a hang-up straight from Call Present: CALL PROCEEDING
+        // first, then the far end's busy as DISCONNECT cause 17.
+        session.command("proceeding")
+        #expect(session.run(until: { $0.user.callState == .outgoingCallProceeding }), "no CALL PROCEEDING: \(session.libpriEvents)")
         session.command("hangup 17")
         #expect(session.run(until: { $0.cleared == [17] && $0.user.callState == .null }),
                 "\(session.actions) libpri \(session.libpriEvents)")
