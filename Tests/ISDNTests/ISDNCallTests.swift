@@ -83,9 +83,20 @@ struct ISDNCallTests {
         // The host's user side has one call: the second SETUP is answered busy by the user.
         bench.user(1) { $0.call(Self.host, now: $1) }
         #expect(bench.cleared(1).map(\.0) == [Q931Cause.userBusy])
-        // A third: the network side has B2 still free for it, the user answers busy again;
-        // with both channels taken the network itself refuses with 17.
         #expect(bench.networks[3].callStates.count == 1)
+    }
+
+    @Test("the network side offers at most two calls (B1, B2); a third gets no channel")
+    func bothChannelsInUse() {
+        var network = ISDNNetworkSide(configuration: .init(subscriberNumber: Self.host))
+        let now = NIODeadline.uptimeNanoseconds(0)
+        let first = network.deliverSetup(callingNumber: "1", calledNumber: Self.host, now: now)
+        let second = network.deliverSetup(callingNumber: "2", calledNumber: Self.host, now: now)
+        let third = network.deliverSetup(callingNumber: "3", calledNumber: Self.host, now: now)
+        #expect(first.call != nil && second.call != nil && first.call != second.call)
+        #expect(third.call == nil && third.actions.isEmpty)
+        // The first SETUP waits for the data link: a SABME goes out first.
+        #expect(first.actions.contains { if case .send(let frame) = $0 { bytes(frame) == [0x02, 0x01, 0x7F] } else { false } })
     }
 
     @Test("no answer: the network clears with cause 19 after the configured time")
