@@ -24,6 +24,9 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "X25Line": X25LineTarget.run,
     "HayesResponses": HayesResponsesTarget.run,
     "V25bis": V25bisTarget.run,
+    "LAPD": LAPDTarget.run,
+    "Q931": Q931Target.run,
+    "ISDNInterface": ISDNInterfaceTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
