@@ -86,7 +86,8 @@ struct DialupCallTracker {
         let text = String(decoding: bytes.map { $0 & 0x7F }, as: UTF8.self).trimmingSpaces.uppercased()
         guard !text.isEmpty else { return }
         if !toDTE {
-            command(text, at: time)
+            // "+++" (the escape to command mode) has no line end: it prefixes the next command.
+            command(String(text.drop { $0 == "+" }), at: time)
             return
         }
         if text.hasPrefix("AT") { return }  // the modem's echo of a command

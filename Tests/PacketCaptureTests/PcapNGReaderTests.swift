@@ -99,11 +99,12 @@ import Testing
         guard case .notACapture? = error(Array("hello, world".utf8)) else { Issue.record("text"); return }
         guard case .truncatedFileHeader? = error(Array(good.prefix(10))) else { Issue.record("short header"); return }
         guard case .truncatedFile? = error(Array(good.dropLast(3))) else { Issue.record("truncated packet: \(String(describing: error(Array(good.dropLast(3)))))"); return }
+        let p = good.count - 36  // the packet block: 28 bytes of header, 2 of data, 2 of padding, the trailer
         var oversized = good
-        oversized.replaceSubrange((good.count - 32 + 4)..<(good.count - 32 + 8), with: Self.u32(64 << 20, false))
+        oversized.replaceSubrange((p + 4)..<(p + 8), with: Self.u32(64 << 20, false))
         guard case .corruptRecord? = error(oversized) else { Issue.record("oversized block"); return }
         var odd = good
-        odd[good.count - 32 + 4] = 33
+        odd[p + 4] = 33
         guard case .corruptRecord? = error(odd) else { Issue.record("odd length"); return }
         var trailer = good
         trailer[good.count - 1] = 0x7F
@@ -111,7 +112,7 @@ import Testing
         let noInterface = Self.section(false) + Self.packet(3, 0, [1], false)
         guard case .corruptRecord? = error(noInterface) else { Issue.record("unknown interface"); return }
         var captured = good
-        captured.replaceSubrange((good.count - 32 + 20)..<(good.count - 32 + 24), with: Self.u32(999, false))
+        captured.replaceSubrange((p + 20)..<(p + 24), with: Self.u32(999, false))
         guard case .corruptRecord? = error(captured) else { Issue.record("captured length"); return }
     }
 
