@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import NetMgrSimulators
 import NetMgrTestSupport
+import PacketCapture
 import Testing
 
 /// An ISDN subscriber for the tests: `ISDNUserSide` on a basic-rate interface to the
@@ -97,8 +98,12 @@ struct ExchangeISDNTests {
         let lines = try ["0312340011=listen:127.0.33.11:7700", "0300002222=listen:127.0.33.12:7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .isdn).get()
         }
+        let directory = try TemporaryDirectory()
+        let capture = directory.file("isdn.pcapng")
         let exchange = try await Exchange.start(
-            configuration: ExchangeConfiguration(lines: lines, settings: .init(noAnswer: .seconds(10), modemConnect: .milliseconds(100), isdnConnect: .milliseconds(50))),
+            configuration: ExchangeConfiguration(
+                lines: lines, settings: .init(noAnswer: .seconds(10), modemConnect: .milliseconds(100), isdnConnect: .milliseconds(50)),
+                capture: .init(isdnPath: capture, isdnLine: "0300002222")),
             logger: Logger(label: "test.exchange.isdn"))
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let node = ExchangeTestSubscriber(number: "0312340011", policy: .reject, loop: loop)
@@ -125,5 +130,18 @@ struct ExchangeISDNTests {
         await node.close()
         await host.close()
         await exchange.close()
+        // What the host's interface saw: LAPD with the 16-byte LINUX_LAPD header (the network's
+        // SETUP carrying the calling number), and the two B-channel frames as SDLC.
+        let reader = try PcapNGReader(path: capture)
+        var lapd: [[UInt8]] = []
+        var sdlc: [[UInt8]] = []
+        while let packet = try reader.nextPacket() {
+            if packet.linkType == .linuxLAPD { lapd.append(Array(packet.bytes)) }
+            if packet.linkType == .sdlc { sdlc.append(Array(packet.bytes)) }
+        }
+        reader.close()
+        #expect(sdlc == [[0xC1, 0x93], [0xC1, 0x73]])
+        #expect(lapd.contains { $0.count > 16 && $0[6] == 1 && String(decoding: $0, as: UTF8.self).contains("0312340011") })
+        #expect(lapd.contains { $0.count > 16 && $0[6] == 0 })
     }
 }

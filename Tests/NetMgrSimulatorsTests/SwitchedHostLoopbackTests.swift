@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NetMgrSimulators
 import NetMgrTestSupport
+import PacketCapture
 import SDLC
 import Testing
 
@@ -110,6 +111,19 @@ struct SwitchedHostLoopbackTests {
             _ = await hostTask.result
             await exchange.close()
             journal.close()
+            // What the host's line saw, recorded by the exchange: the caller id in the dialogue
+            // (modem → DTE records) and the XID in the SDLC interface.
+            let reader = try PcapNGReader(path: directory.file("dialup.pcapng"))
+            var dialogue: [[UInt8]] = []
+            var frames: [[UInt8]] = []
+            while let packet = try reader.nextPacket() {
+                if packet.linkType == .user1 { dialogue.append(Array(packet.bytes)) }
+                if packet.linkType == .sdlc { frames.append(Array(packet.bytes)) }
+            }
+            reader.close()
+            #expect(dialogue.contains { $0.first == DialogueRecord.toDTE && String(decoding: $0.dropFirst(), as: UTF8.self).contains("NMBR = 0312340001") })
+            #expect(dialogue.contains { $0.first == DialogueRecord.fromDTE && String(decoding: $0.dropFirst(), as: UTF8.self).contains("AT+VCID=1") })
+            #expect(frames.contains { $0.count >= 2 && $0[1] == 0xBF })  // XID, P/F set
 
         }
     }
