@@ -27,6 +27,17 @@ struct ExchangeDefinitionsTests {
         #expect(byNumber["0300001111"]?.dte == .listen(Endpoint(host: "127.0.0.150", port: 7602)))
         #expect(byNumber["0300002222"]?.kind == .isdn)
         #expect(lines.count == 5)
+        let configuration = try ExchangeConfiguration(
+            definitions: try Self.phonebook(), switchHostPorts: [unit: Endpoint(host: "127.0.0.200", port: 7403)],
+            hostLines: ["0300001111": Endpoint(host: "127.0.0.150", port: 7602), "0300002222": Endpoint(host: "127.0.0.150", port: 7613)],
+            dialupCapturePath: "d.pcapng", isdnCapturePath: "i.pcapng")
+        #expect(configuration.capture.dialupLine == "0300001111" && configuration.capture.isdnLine == "0300002222")
+        try configuration.validate()
+        let host = SwitchedHostConfiguration(
+            definitions: try Self.phonebook(), dialupLines: ["0300001111": Endpoint(host: "127.0.0.150", port: 7602)],
+            isdnLines: ["0300002222": Endpoint(host: "127.0.0.150", port: 7613)])
+        #expect(host.lines.map(\.path) == [.dialup, .isdn])
+        #expect(host.physicalUnits.count == 2)
     }
 
     @Test func linesWithoutAddressesAreNamedAsSkipped() throws {

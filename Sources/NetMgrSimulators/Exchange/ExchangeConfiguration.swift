@@ -217,3 +217,20 @@ extension ExchangeConfiguration {
         return (lines, skipped)
     }
 }
+
+extension ExchangeConfiguration {
+    /// The exchange of a definition set (see `lines(definitions:switchHostPorts:hostLines:)`),
+    /// recording the host's lines (the `hostLines` numbers) when capture paths are given.
+    public init(
+        definitions: Definitions, switchHostPorts: [LineSwitchUnit: Endpoint], hostLines: [String: Endpoint],
+        settings: ExchangeCore.Settings = .init(), dialupCapturePath: String? = nil, isdnCapturePath: String? = nil
+    ) throws(ExchangeConfigurationError) {
+        let (lines, _) = try Self.lines(definitions: definitions, switchHostPorts: switchHostPorts, hostLines: hostLines)
+        let hosts = lines.filter { hostLines[$0.number] != nil }
+        self.init(
+            lines: lines, settings: settings,
+            capture: ExchangeCaptureConfiguration(
+                dialupPath: dialupCapturePath, dialupLine: hosts.first { $0.kind == .analogue }?.number,
+                isdnPath: isdnCapturePath, isdnLine: hosts.first { $0.kind == .isdn }?.number))
+    }
+}

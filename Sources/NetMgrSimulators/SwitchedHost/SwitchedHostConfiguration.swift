@@ -85,3 +85,14 @@ public struct SwitchedHostConfiguration: Sendable {
         return (pus, dialup, isdn)
     }
 }
+
+extension SwitchedHostConfiguration {
+    /// The switched major node of a definition set on the host's lines at the exchange
+    /// (`dialupLines`/`isdnLines`: the host's number → the exchange's port for it).
+    public init(definitions: Definitions, dialupLines: [String: Endpoint], isdnLines: [String: Endpoint]) {
+        let (pus, dialupCalls, isdnCalls) = Self.fromDefinitions(definitions)
+        let lines = dialupLines.sorted { $0.key < $1.key }.map { Line(path: .dialup, number: $0.key, endpoint: $0.value, callOut: dialupCalls) }
+            + isdnLines.sorted { $0.key < $1.key }.map { Line(path: .isdn, number: $0.key, endpoint: $0.value, callOut: isdnCalls) }
+        self.init(lines: lines, physicalUnits: pus)
+    }
+}

@@ -206,7 +206,9 @@ final class SwitchedHostLineDriver {
                 dataMode = false
                 endSession(reason: reason)
                 if dialled != nil { callOutIndex += 1 }
-                later(configuration.redialDelay) { $0.startDialer() }
+                // Answering: set the modem up again at once, so that the next caller's first
+                // RING already carries its caller id. Calling: back off before the next number.
+                later(dialled == nil ? .milliseconds(10) : configuration.redialDelay) { $0.startDialer() }
             case .setTimer:
                 break
             }
