@@ -58,7 +58,7 @@ struct ExchangeDefinitionsTests {
         #expect(dialup.isEmpty && isdn.isEmpty)  // both lines call out (the nodes dial the host)
     }
 
-    @Test func lineOptionsParse() {
+    @Test func lineOptionsParse() throws {
         #expect(try ExchangeConfiguration.Line.parse("0312340001=connect:127.0.0.200:7403,dial=v25bis", kind: .analogue).get().dial == .v25bis)
         #expect(throws: ExchangeConfigurationError.self) { try ExchangeConfiguration.Line.parse("0312340011=connect:127.0.0.1:1", kind: .isdn).get() }
         #expect(throws: ExchangeConfigurationError.self) { try ExchangeConfiguration.Line.parse("03x=listen:127.0.0.1:1", kind: .analogue).get() }
