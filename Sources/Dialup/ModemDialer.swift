@@ -9,7 +9,8 @@ public struct ModemDialer: Sendable {
         public var direction: DialDirection
         /// Call-out: the number to dial (digits; `*`, `#` and `,` are passed on).
         public var number: String?
-        /// Call-in, Hayes: `ATS0=n`; 0 = the dialer answers each RING with `ATA`.
+        /// Call-in, Hayes: `ATS0=n`; 0 = the dialer answers the first RING with `ATA`.
+        /// (V.25bis has no ring count: the dialer answers the first `INC` with `CIC`.)
         public var answerAfterRings: Int
         /// Call-in, Hayes: send `AT+VCID=1` so that the modem reports the calling number.
         public var callerID: Bool
