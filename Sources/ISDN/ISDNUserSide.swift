@@ -88,6 +88,8 @@ public struct ISDNUserSide: Sendable {
     struct Call: Sendable {
         var reference: UInt16
         var weOriginated: Bool
+        /// Octets of call reference the network used (1 on a BRI; kept for our answers).
+        var referenceLength = 1
         var state: CallState
         var channel: ISDNChannel?
         var callingNumber: String?
@@ -211,7 +213,8 @@ public struct ISDNUserSide: Sendable {
     }
 
     private func message(_ type: Q931MessageType, _ elements: [Q931InformationElement] = []) -> Q931Message {
-        Q931Message(callReference: call?.reference ?? 0, fromOriginator: call?.weOriginated ?? false, type: type, elements: elements)
+        Q931Message(callReference: call?.reference ?? 0, fromOriginator: call?.weOriginated ?? false, type: type, elements: elements,
+                    callReferenceLength: call?.referenceLength ?? 1)
     }
 
     private mutating func transmit(_ message: Q931Message, reference: UInt16? = nil, now: NIODeadline) -> [Action] {
@@ -435,8 +438,8 @@ public struct ISDNUserSide: Sendable {
     }
 
     private mutating func incomingSetup(_ setup: Q931Message, now: NIODeadline) -> [Action] {
-        call = Call(reference: setup.callReference, weOriginated: false, state: .callPresent, channel: setup.channel,
-                    callingNumber: setup.callingNumber, calledNumber: setup.calledNumber ?? configuration.ownNumber)
+        call = Call(reference: setup.callReference, weOriginated: false, referenceLength: max(1, setup.callReferenceLength), state: .callPresent,
+                    channel: setup.channel, callingNumber: setup.callingNumber, calledNumber: setup.calledNumber ?? configuration.ownNumber)
         let informed = Action.incomingCall(callingNumber: setup.callingNumber, calledNumber: setup.calledNumber)
         switch configuration.incomingCalls {
         case .ask:

@@ -123,10 +123,12 @@ public struct Q931Message: Hashable, Sendable {
     }
 
     public func encode(into out: inout ByteBuffer) {
+        // The stored field is public: clamp it rather than trap on a caller's bad value.
+        let referenceLength = min(2, max(0, callReferenceLength))
         out.writeInteger(Self.protocolDiscriminator)
-        out.writeInteger(UInt8(callReferenceLength))
+        out.writeInteger(UInt8(referenceLength))
         let flag: UInt8 = fromOriginator ? 0 : 0x80
-        switch callReferenceLength {
+        switch referenceLength {
         case 1: out.writeInteger(flag | UInt8(truncatingIfNeeded: callReference & 0x7F))
         case 2:
             out.writeInteger(flag | UInt8(truncatingIfNeeded: (callReference >> 8) & 0x7F))
