@@ -129,6 +129,26 @@ struct VerifierSwitchedTests {
         #expect(report.switchedCalls?.count == 2)
     }
 
+    @Test("ISDN call placed by the host: 2-byte call reference, UI frames, cleared by RELEASE COMPLETE with a cause")
+    func isdnHostCall() throws {
+        let capture = try SyntheticCapture(path: directory.file("host-call.pcapng"), signalling: .linuxLAPD)
+        func ui(_ fromNetwork: Bool, _ flag: Bool, _ type: UInt8, _ elements: [UInt8] = []) -> [UInt8] {
+            LinuxLAPDHeader.encode(fromNetwork: fromNetwork) + [fromNetwork ? 0x02 : 0x00, 0x01, 0x03]
+                + [0x08, 0x02, (flag ? 0x80 : 0) | 0x01, 0x02, type] + elements
+        }
+        try capture.signalling(ui(false, false, 0x05, [0xA1] + SwitchedScenarios.number(0x70, "0312340011")), at: 0)  // sending complete, called
+        try capture.signalling(ui(true, true, 0x07), at: 10)
+        try capture.signalling(LinuxLAPDHeader.encode(fromNetwork: true) + [0x02, 0x01, 0x01, 0x00], at: 11)  // RR: no Q.931
+        try capture.signalling(ui(false, false, 0x5A, SwitchedScenarios.cause(16)), at: 100)
+        try capture.close()
+        let report = try verify(capture.path, definitions: false)
+        let call = try #require(report.switchedCalls?.first)
+        #expect(report.switchedCalls?.count == 1 && report.statistics.q931Messages == 3 && report.statistics.unreadableSwitchedRecords == 0)
+        #expect(call.placedBy == "host" && call.callReference == 0x0102 && call.calledNumber == "0312340011" && call.callingNumber == nil)
+        #expect(call.connected == ReportTime(SyntheticCapture.time(10)) && call.cleared == ReportTime(SyntheticCapture.time(100)))
+        #expect(call.cause == 16 && call.causeName == "normal call clearing" && call.clearedBy == "host" && call.endReason == "cleared")
+    }
+
     // MARK: Dial-up ○
 
     @Test("dial-up failover: same line number and XID: ○ kept; a different number: broken")
