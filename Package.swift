@@ -61,12 +61,16 @@ let package = Package(
             dependencies: ["NetMgrAddresses", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
-        // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
+        // ioctl (variadic in C), termios raw mode and AF_PACKET sockets for LineTransport's
+        // serial ports (tty:) and generic-HDLC interfaces (hdlc:).
+        .target(name: "CNetMgrSerial"),
+
+        // A line that carries HDLC-framed SDLC frames: TCP on loopback, serial ports, HDLC interfaces.
         // Sockets live here so that SDLC stays NIOCore-only.
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC", "X25",
+                "SDLC", "X25", "CNetMgrSerial",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
