@@ -65,6 +65,13 @@ let package = Package(
         // serial ports (tty:) and generic-HDLC interfaces (hdlc:).
         .target(name: "CNetMgrSerial"),
 
+        // The modem dialogue of a switched line: Hayes AT and V.25bis dialer (DTE), modem
+        // emulator (DCE) for the exchange simulator, redial policy.
+        .target(
+            name: "Dialup",
+            dependencies: ["SDLC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // A line that carries HDLC-framed SDLC frames: TCP on loopback, serial ports, HDLC interfaces.
         // Sockets live here so that SDLC stays NIOCore-only.
         .target(
@@ -219,6 +226,9 @@ let package = Package(
             "SDLC", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "DialupTests", dependencies: [
+            "Dialup", "SDLC", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "BasicModeTests", dependencies: [
             "BasicMode", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -283,6 +293,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
             name: "netmgr-fuzz",
             dependencies: [
                 "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify",
+                "Dialup",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"
