@@ -55,6 +55,13 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // ISDN basic-rate D channel: LAPD (Q.921) and Q.931 codecs and machines (user and
+        // network side), the BRI channel framing of the simulated interface.
+        .target(
+            name: "ISDN",
+            dependencies: ["SDLC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // LAPB, the X.25 packet layer, QLLC and XOT: codecs and value-type machines.
         .target(
             name: "X25",
@@ -77,7 +84,7 @@ let package = Package(
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC", "X25", "CNetMgrSerial",
+                "SDLC", "X25", "ISDN", "CNetMgrSerial",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -28,7 +28,7 @@ struct ModuleGraphTests {
         return result
     }
 
-    static let product = ["NetMgrAddresses", "CNetMgrSerial", "NetMgrCore", "TN3270", "SDLC", "BasicMode", "X25", "Dialup", "NetMgrProtocol", "NetMgrAdminClient", "LineTransport",
+    static let product = ["NetMgrAddresses", "CNetMgrSerial", "NetMgrCore", "TN3270", "SDLC", "BasicMode", "X25", "Dialup", "ISDN", "NetMgrProtocol", "NetMgrAdminClient", "LineTransport",
                           "PacketCapture", "NetMgrServer", "NetMgrClient", "NetMgrVerify", "netmgrd"]
     static let system: Set = ["Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "Synchronization"]
 
@@ -62,6 +62,7 @@ struct ModuleGraphTests {
         allow(imports, ["TN3270", "SDLC", "BasicMode", "NetMgrProtocol"], ["NIOCore", "NetMgrAddresses"], "protocol modules import NIOCore only")
         allow(imports, ["X25"], ["NIOCore", "NetMgrAddresses", "SDLC"], "X25 imports NIOCore, SDLC and NetMgrAddresses only")
         allow(imports, ["Dialup"], ["NIOCore", "SDLC"], "Dialup imports NIOCore and SDLC (HDLC framing for V.25bis) only")
+        allow(imports, ["ISDN"], ["NIOCore", "SDLC"], "ISDN imports NIOCore and SDLC only")
         allow(imports, ["NetMgrCore"], ["Yams", "CYaml", "NetMgrAddresses"], "NetMgrCore depends on Yams (and its libyaml, CYaml) and NetMgrAddresses only")
         allow(imports, ["NetMgrAddresses"], [], "NetMgrAddresses depends on nothing")
     }
