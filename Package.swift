@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
