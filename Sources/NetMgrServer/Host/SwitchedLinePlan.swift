@@ -109,7 +109,9 @@ struct DialupLinePlan: Sendable {
         ModemDialer.Configuration(
             protocol: dial == .v25bis ? .v25bis : .hayes, direction: call.direction == .in ? .callIn : .callOut,
             number: call.direction == .out ? hostNumber : nil, answerAfterRings: answerRings,
-            connectTimeout: call.connectTimeout)
+            // A modem answers a command at once; a short wait keeps a lost ATZ (the modem's
+            // cable still reconnecting after a switch) from delaying the failover much.
+            commandTimeout: .seconds(3), connectTimeout: call.connectTimeout)
     }
 }
 
