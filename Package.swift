@@ -279,6 +279,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // netmgrd on dial-up and ISDN lines against the exchange and the host's switched major node, and their failover.
+        .testTarget(name: "SwitchedPathTests", dependencies: [
+            "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "Dialup", "ISDN", "NetMgrHarness",
+            "NetMgrTestSupport", "NetMgrClient", "NetMgrProtocol", "netmgr", "netmgrd",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
             "NetMgrSimulators", "TN3270", "SDLC", "X25", "NetMgrTestSupport", "NetMgrCore", "LineTransport", "PacketCapture",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -99,9 +99,10 @@ final class DialupAttachment: SwitchedAttachment {
                 raw?.send(bytes)
             case .setTimer(let deadline):
                 scheduleDialTimer(deadline, number: number)
-            case .failed(let result, let reason):
+            case .failed(_, let reason):
+                // The reason names the modem's result code ("modem answered BUSY (7) to ATDT…").
                 dialTimer?.cancel()
-                attemptFailed(number: number, reason: result.map { "\(reason) (modem result \($0))" } ?? reason)
+                attemptFailed(number: number, reason: reason)
                 return
             case .connected(let callingNumber):
                 connected = .some(callingNumber)
