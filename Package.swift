@@ -128,7 +128,7 @@ let package = Package(
         // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
         .target(
             name: "PacketCapture",
-            dependencies: ["NetMgrAddresses", "CPcap"]
+            dependencies: ["NetMgrAddresses", "CPcap", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode",
+                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -288,7 +288,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NetMgrSimulatorsTests", dependencies: [
-            "NetMgrSimulators", "TN3270", "SDLC", "X25", "NetMgrTestSupport", "NetMgrCore", "LineTransport", "PacketCapture",
+            "NetMgrSimulators", "TN3270", "SDLC", "X25", "NetMgrTestSupport", "NetMgrCore", "LineTransport", "PacketCapture", "Dialup", "ISDN",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -23,6 +23,13 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// byte, then one basic-mode transmission element). Not in `decodable`: the verifier's
     /// basic-mode path reads it.
     public static let user0 = LinkType(rawValue: 147)
+    /// LINKTYPE_USER1 (DLT_USER1): private use; netmgr's dial-up dialogue captures (one
+    /// `DialogueRecord` direction byte, then the bytes between a DTE and its modem in command
+    /// mode). Wireshark decodes it with Integrations/wireshark/dialup.lua.
+    public static let user1 = LinkType(rawValue: 148)
+    /// LINKTYPE_LINUX_LAPD: a 16-byte `LinuxLAPDHeader`, then one LAPD frame (Q.921, no FCS);
+    /// what tshark decodes as lapd → q931.
+    public static let linuxLAPD = LinkType(rawValue: 177)
     /// SITA WAN frames: a 5-byte header (direction, signals, errors, protocol; `SITAHeader`)
     /// then the frame; protocol 0x01 is LAPB (X.25 lines), without FCS.
     public static let sita = LinkType(rawValue: 196)

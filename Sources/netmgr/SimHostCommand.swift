@@ -15,6 +15,7 @@ struct SimHostCommand: AsyncParsableCommand {
             Prints "ready: tn3270 HOST:PORT" on standard output once it listens, \
             "ready: sdlc-host COMn Unitm Linek" when it first reaches an SDLC line, \
             "ready: x25-host COMn Unitm Linek" when it first reaches an X.25 access line, \
+            "ready: switched-host dialup|isdn NUMBER" when a switched line first reaches the exchange, \
             "ready: xot HOST:PORT" once it listens for XOT, and \
             "ready: bdlc-host LINE line N station 0xNN HOST:PORT" per BDLC line it listens on. Stops on SIGTERM \
             or SIGINT, closing every connection and journaling bound LUs as unbound (shutdown). \
@@ -36,6 +37,9 @@ struct SimHostCommand: AsyncParsableCommand {
     @OptionGroup(title: "X.25 host (network and QLLC host on switched hdlc-packet lines)")
     var x25: X25HostOptions
 
+    @OptionGroup(title: "Switched host (the switched major node on the host's dial-up and ISDN lines at the exchange)")
+    var switched: SwitchedHostOptions
+
     @Option(help: ArgumentHelp("Append what the host saw to this file, one JSON object per line.", valueName: "file"))
     var journal: String?
 
@@ -43,8 +47,8 @@ struct SimHostCommand: AsyncParsableCommand {
 
     func validate() throws {
         // Each side validates its own options; the command needs at least one side.
-        guard tn3270.isRequested || sdlc.isEnabled || x25.isEnabled || bdlc.isEnabled else {
-            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line) and/or --x25-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an X.25 access line) and/or --xot HOST:PORT (X.25 over TCP) and/or --bdlc-line NAME|all (BDLC lines).")
+        guard tn3270.isRequested || sdlc.isEnabled || x25.isEnabled || bdlc.isEnabled || switched.isEnabled else {
+            throw ValidationError("Missing --listen HOST:PORT (the TN3270 server) and/or --sdlc-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an SDLC line) and/or --x25-line \"COMn Unitm Linek\"=tcp:HOST:PORT (an X.25 access line) and/or --xot HOST:PORT (X.25 over TCP) and/or --bdlc-line NAME|all (BDLC lines) and/or --dialup-line/--isdn-line NUMBER=tcp:HOST:PORT (the switched major node).")
         }
     }
 
@@ -106,6 +110,19 @@ struct SimHostCommand: AsyncParsableCommand {
             services.append(X25HostService(links: links, xot: xot, journal: journal, logger: Logger(label: "netmgr.sim.host.x25"), onConnected: { line in
                 FileHandle.standardOutput.write(Data("ready: x25-host \(line)\n".utf8))
             }, onListening: { address in Self.ready("xot", address) }))
+        }
+
+        if switched.isEnabled {
+            let configuration: SwitchedHostConfiguration
+            do {
+                configuration = try switched.configuration(definitions: definitions)
+            } catch {
+                printError("error: \(error)")
+                throw Exit.unreadable
+            }
+            services.append(SwitchedHostService(configuration: configuration, journal: journal, logger: Logger(label: "netmgr.sim.host.switched"), onConnected: { line in
+                FileHandle.standardOutput.write(Data("ready: switched-host \(line.path.rawValue) \(line.number)\n".utf8))
+            }))
         }
 
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

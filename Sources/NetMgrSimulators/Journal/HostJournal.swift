@@ -25,7 +25,7 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     /// Seconds since 1970, microsecond resolution.
     public var time: Double
     public var event: Event
-    /// `tn3270`, `sdlc`, `x25` or `bdlc`.
+    /// `tn3270`, `sdlc`, `x25`, `bdlc`, `dialup` or `isdn`.
     public var path: String
     public var lu: String?
     /// TN3270: the client's address and port as the host saw them.
@@ -45,6 +45,10 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
     /// is `nodeId`, from QXID), and the host's own (called) address.
     public var callingDte: String?
     public var calledDte: String?
+    /// Switched lines (`dialup`, `isdn`): the calling party's number the host saw (caller id,
+    /// Q.931 calling party number) and the called number of the call the session runs on.
+    public var callingNumber: String?
+    public var calledNumber: String?
     /// For messages: the host's sequence number for the record, and the payload's digest.
     public var sequence: Int?
     public var digest: String?
@@ -67,6 +71,9 @@ public struct HostJournalEntry: Codable, Sendable, Equatable {
         }
         if path == "x25" {
             return "DTE \(callingDte ?? "?") XID \(nodeId ?? "?") LU \(luAddress.map(String.init) ?? "?")"
+        }
+        if path == "dialup" || path == "isdn" {
+            return "tel:\(callingNumber ?? "?") XID \(nodeId ?? "?") LU \(luAddress.map(String.init) ?? "?")"
         }
         if path == "sdlc" {
             return "station \(station ?? "?") XID \(nodeId ?? "?") LU \(luAddress.map(String.init) ?? "?")"

@@ -24,6 +24,9 @@ final class LineMonitor {
     private let x25Writer: CaptureWriter?
     /// Indices of the lines that carry LAPB (X.25) rather than SDLC.
     private let x25Lines: Set<Int>
+    /// Indices of the dial-up (`hdlc-public`) lines: between calls they carry modem
+    /// commands (Hayes text, V.25bis frames), so only well-formed SDLC frames are recorded.
+    private let publicLines: Set<Int>
     private let logger: Logger
     private var decoders: [Key: HDLCFrameDecoder] = [:]
     private(set) var framesRecorded = 0
@@ -36,9 +39,10 @@ final class LineMonitor {
         var direction: Direction
     }
 
-    init(path: String?, x25Path: String? = nil, x25Lines: Set<Int> = [], logger: Logger) throws {
+    init(path: String?, x25Path: String? = nil, x25Lines: Set<Int> = [], publicLines: Set<Int> = [], logger: Logger) throws {
         self.logger = logger
         self.x25Lines = x25Lines
+        self.publicLines = publicLines
         if let path {
             writer = try CaptureWriter(path: path, linkType: .sdlc, options: .lineMonitor)
         } else {
@@ -68,15 +72,30 @@ final class LineMonitor {
         while let output = decoder.decode(buffer: &buffer) {
             switch output {
             case .frame(let content):
+                let frame = try? SDLCFrame(parsing: content)
+                if publicLines.contains(line) {
+                    // V.25bis commands are HDLC frames too (address 0xFF, control 0x13, IA5 text).
+                    guard let frame, !Self.isV25bisCommand(content) else { continue }
+                    record(content, time: time)
+                    frames.append(frame)
+                    continue
+                }
                 record(content, time: time)
-                if let frame = try? SDLCFrame(parsing: content) { frames.append(frame) }
+                if let frame { frames.append(frame) }
             case .error(let error):
+                if publicLines.contains(line) { continue }  // modem text between calls, not a broken frame
                 framingErrors += 1
                 logger.debug("line monitor, line \(line) \(direction): \(error)")
             }
         }
         decoders[key] = decoder
         return frames
+    }
+
+    /// A V.25bis command or indication: address 0xFF, control 0x13 (UI, P/F set).
+    static func isV25bisCommand(_ content: ByteBuffer) -> Bool {
+        content.getInteger(at: content.readerIndex, as: UInt8.self) == 0xFF
+            && content.getInteger(at: content.readerIndex + 1, as: UInt8.self) == 0x13
     }
 
     /// An X.25 line: the node is the DTE, the host's network the DCE (`SITAHeader`).

@@ -4,3 +4,10 @@ extension LineSwitchConfiguration {
         Set(lines.indices.filter { lines[$0].isX25 })
     }
 }
+
+extension LineSwitchConfiguration {
+    /// The dial-up lines (`hdlc-public`): modem commands between calls, DTR follows the node.
+    var publicLineIndices: Set<Int> {
+        Set(lines.indices.filter { lines[$0].procedure == .hdlcPublic })
+    }
+}

@@ -79,11 +79,30 @@ final class LineSwitchCore {
         case .host(let line):
             guard lines[line].host === channel else { return }
             lines[line].host = nil
+            if lines[line].configuration.procedure == .hdlcPublic {
+                monitor.restart(line: line, direction: .fromHost)
+                monitor.restart(line: line, direction: .toHost)
+            }
         case .node(let line, let name):
             guard lines[line].nodes[name] === channel else { return }
             lines[line].nodes[name] = nil
+            if board.position(of: unit)?.node == name { dropDataTerminalReady(line: line, because: "node \(name) closed its port") }
         }
         logger.info("\(unit) \(role): disconnected")
+    }
+
+    /// A public (dial-up) line: the modem cable's DTR follows the node connected through
+    /// the switch. When that node goes away (its port closes, or the line is switched away
+    /// from a node whose port is still up), the host side's connection is closed, which is
+    /// DTR dropping for the exchange's modem: it hangs up the call and reconnects in command
+    /// mode for the next node. Other procedures keep the host side connected.
+    private func dropDataTerminalReady(line: Int, because reason: String) {
+        guard lines[line].configuration.procedure == .hdlcPublic, let host = lines[line].host else { return }
+        logger.notice("\(lines[line].configuration.unit): DTR drop to the modem (\(reason)); closing the host side")
+        lines[line].host = nil
+        monitor.restart(line: line, direction: .fromHost)
+        monitor.restart(line: line, direction: .toHost)
+        host.close(promise: nil)
     }
 
     func received(_ bytes: ByteBuffer, from role: PortRole) {
@@ -133,7 +152,13 @@ final class LineSwitchCore {
             case .success(.unchanged):
                 return (["OK \"\(unit)\" \(node) EPOCH \(epoch) unchanged"], false)
             case .success(.switched(let previous, let previousEpoch)):
-                if let line = byUnit[unit] { monitor.restart(line: line, direction: .toHost) }
+                if let line = byUnit[unit] {
+                    monitor.restart(line: line, direction: .toHost)
+                    // DTR was up from the previous node only if its cable is still plugged in.
+                    if let previous, lines[line].nodes[previous] != nil {
+                        dropDataTerminalReady(line: line, because: "switched from \(previous) to \(node)")
+                    }
+                }
                 logger.notice("\(unit) switched to \(node) (epoch \(epoch); was \(previous ?? "no node"), epoch \(previousEpoch))")
                 return (["OK \"\(unit)\" \(node) EPOCH \(epoch) was \(previous ?? "-") EPOCH \(previousEpoch)"], false)
             }

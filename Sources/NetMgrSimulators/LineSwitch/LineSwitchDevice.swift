@@ -33,7 +33,7 @@ public final class LineSwitchDevice: Sendable {
         let core = try await loop.submit {
             let monitor = try LineMonitor(
                 path: configuration.capturePath, x25Path: configuration.x25CapturePath,
-                x25Lines: configuration.x25LineIndices, logger: logger)
+                x25Lines: configuration.x25LineIndices, publicLines: configuration.publicLineIndices, logger: logger)
             return NIOLoopBound(LineSwitchCore(configuration: configuration, monitor: monitor, logger: logger), eventLoop: loop)
         }.get()
 

@@ -1,0 +1,46 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The host simulator's switched major node as a Service: one driver per host line at the
+/// exchange (dial-up, ISDN), journaling every session with its calling number, XID node id
+/// and LU addresses. Runs until graceful shutdown.
+public struct SwitchedHostService: Service {
+    public let configuration: SwitchedHostConfiguration
+    public let journal: HostJournal?
+    public let logger: Logger
+    let onConnected: @Sendable (SwitchedHostConfiguration.Line) -> Void
+    let onFact: @Sendable (SwitchedHostConfiguration.Line, SNAHostFact) -> Void
+
+    /// `onConnected` gets each line the first time it reaches the exchange; `onFact` every
+    /// SNA fact of every line (on the service's event loop).
+    public init(
+        configuration: SwitchedHostConfiguration, journal: HostJournal?, logger: Logger,
+        onConnected: @escaping @Sendable (SwitchedHostConfiguration.Line) -> Void = { _ in },
+        onFact: @escaping @Sendable (SwitchedHostConfiguration.Line, SNAHostFact) -> Void = { _, _ in }
+    ) {
+        self.configuration = configuration
+        self.journal = journal
+        self.logger = logger
+        self.onConnected = onConnected
+        self.onFact = onFact
+    }
+
+    public func run() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let drivers = try await loop.submit { [configuration, journal, logger, onConnected, onFact] in
+            let drivers = configuration.lines.map { line in
+                let driver = SwitchedHostLineDriver(line: line, configuration: configuration, loop: loop, journal: journal, logger: logger)
+                driver.onConnected = { onConnected(line) }
+                driver.onFact = { onFact(line, $0) }
+                driver.start()
+                return driver
+            }
+            return NIOLoopBound(drivers, eventLoop: loop)
+        }.get()
+        try? await gracefulShutdown()
+        logger.info("switched host shutting down")
+        try? await loop.submit { drivers.value.forEach { $0.stop() } }.get()
+    }
+}
