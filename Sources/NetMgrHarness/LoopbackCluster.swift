@@ -192,9 +192,8 @@ public final class LoopbackCluster: @unchecked Sendable {
 
     /// The telephone/ISDN exchange: the modems of the public lines (each connecting to its
     /// unit's host port on the line switch), every node's ISDN interface, the host's lines;
-    /// it records the host's lines. `hostLines` replaces the `--host-line` arguments (e.g. a
-    /// line `,out-of-service`, whose calls are busy).
-    public func startExchange(hostLines overridden: [String]? = nil) async throws {
+    /// it records the host's lines.
+    public func startExchange() async throws {
         guard hasSwitchedCalls else { return }
         var arguments = ["sim", "exchange", "--definitions", definitionsDirectory,
                          "--capture-dialup", dialupCapturePath, "--capture-isdn", isdnCapturePath,
@@ -203,7 +202,7 @@ public final class LoopbackCluster: @unchecked Sendable {
         for (line, hostSide) in switchedLines where line.procedure == .hdlcPublic {
             arguments += ["--switch-host-port", "\(line.switchUnit!)=\(hostSide)"]
         }
-        for line in overridden ?? hostLines.map({ "\($0.number)=listen:\($0.endpoint)" }) { arguments += ["--host-line", line] }
+        for line in hostLines { arguments += ["--host-line", "\(line.number)=listen:\(line.endpoint)"] }
         arguments += behaviour.exchangeArguments
         let process = try ChildProcess(name: "exchange", executable: binaries.netmgr, arguments: arguments, logPath: logPath("exchange"))
         exchange = process

@@ -79,41 +79,38 @@ struct SwitchedFailoverTests {
     }
 }
 
-/// A host line that is busy (out of service at the exchange) or does not answer (the host is
-/// not connected): netmgrd redials with back-off, logs each failure with the modem's result
-/// code or the Q.931 cause, and at `redial-limit` gives up: the activation fails, naming why.
+/// A host line that is busy (the host is not connected to the exchange: its line is out of
+/// service) or does not answer (it lets the line ring longer than the exchange's no-answer
+/// time): netmgrd redials with back-off, logs each failure with the modem's result code or the
+/// Q.931 cause, and at `redial-limit` gives up: the activation fails, naming why.
 @Suite("Switched lines: redial and give up", .serialized)
 struct SwitchedRedialTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var definitions: String
-        /// The exchange's host line, as --host-line gives it.
-        var hostLine: String
         var startHost: Bool
-        /// What the give-up reason and the log name.
+        /// What the give-up reason and each logged failure name.
         var result: String
         var testDescription: String { name }
     }
 
     static let limits = "    redial-limit: 2\n    redial-delay: 1\n    connect-timeout: 5\n"
     static let cases: [Case] = [
-        Case(name: "public line, host busy", definitions: SwitchedWorld.dialup(limits), hostLine: "0300001111=listen:127.0.34.150:7602,out-of-service",
-             startHost: true, result: "BUSY"),
-        Case(name: "public line, host does not answer", definitions: SwitchedWorld.dialup(limits), hostLine: "0300001111=listen:127.0.34.150:7602",
-             startHost: false, result: "NO ANSWER"),
-        Case(name: "ISDN, host busy", definitions: SwitchedWorld.isdn(limits), hostLine: "0300002222=listen:127.0.34.150:7613,out-of-service",
-             startHost: true, result: "cause 17"),
+        Case(name: "public line, host busy", definitions: SwitchedWorld.dialup(limits), startHost: false, result: "BUSY"),
+        Case(name: "public line, host does not answer", definitions: SwitchedWorld.dialup(limits), startHost: true, result: "NO ANSWER"),
+        Case(name: "ISDN, host busy", definitions: SwitchedWorld.isdn(limits), startHost: false, result: "cause 17"),
     ]
 
     @Test("failed calls are redialled up to the limit, then the activation fails naming the result", arguments: cases)
     func givesUp(_ test: Case) async throws {
         var behaviour = HostBehaviour()
         behaviour.exchangeArguments = ["--no-answer-ms", "500"]
+        behaviour.extraArguments = ["--switched-answer-rings", "15"]  // rings far longer than the exchange waits
         let world = try SwitchedWorld(test.definitions, prefix: "netmgr-switched-redial", behaviour: behaviour)
         let cluster = world.cluster
         do {
             try await cluster.startLineSwitch()
-            try await cluster.startExchange(hostLines: [test.hostLine])
+            try await cluster.startExchange()
             if test.startHost { try await cluster.startHost() }
             for node in cluster.definitions.cluster.nodes { try await cluster.startNode(node.name) }
             let started = ContinuousClock.now

@@ -39,6 +39,10 @@ class SwitchedAttachment: HostAttachment {
     private var redialTask: Scheduled<Void>?
     private var linkTimer: Scheduled<Void>?
 
+    /// From the connection to the host's SNRM: a host polls a new call at once, so one that
+    /// does not within this time is not going to (its switched major node did not take the call).
+    static let linkSetUpTimeout = TimeAmount.seconds(10)
+
     init(resource: String, line: String, station: SDLCStationPlan, hostVisibleAddress: String, call: SwitchedCallPlan,
          loop: any EventLoop, logger: Logger) {
         var logger = logger
@@ -88,10 +92,11 @@ class SwitchedAttachment: HostAttachment {
         reportStarted()
         let bound = NIOLoopBound(self, eventLoop: loop)
         linkTimer?.cancel()
-        linkTimer = loop.scheduleTask(in: connectTimeout) {
+        let wait = min(connectTimeout, Self.linkSetUpTimeout)
+        linkTimer = loop.scheduleTask(in: wait) {
             let attachment = bound.value
             guard attachment.callNumber == number, attachment.phase == .connected, !attachment.session.terminal.station.isLinkUp else { return }
-            attachment.attemptFailed(number: number, reason: "the call connected, but the host did not set up the SDLC link within \(attachment.connectTimeout.nanoseconds / 1_000_000_000) s")
+            attachment.attemptFailed(number: number, reason: "the call connected, but the host did not set up the SDLC link (XID, SNRM) within \(wait.nanoseconds / 1_000_000_000) s")
         }
     }
 
