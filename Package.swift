@@ -262,6 +262,7 @@ let package = Package(
             "LineTransport", "SDLC", "X25", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         // The HDLC leased-line path end to end: line switch, host SDLC side, netmgrd's attachment.
         .testTarget(name: "SDLCPathTests", dependencies: [
@@ -307,7 +308,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
         .executableTarget(
             name: "netmgr-fuzz",
             dependencies: [
-                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify",
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify", "LineTransport",
                 "Dialup",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

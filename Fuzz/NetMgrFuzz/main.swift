@@ -22,6 +22,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "Capture": CaptureTarget.run,
     "BDLCCapture": BDLCCaptureTarget.run,
     "X25Line": X25LineTarget.run,
+    "LineDevice": LineDeviceTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }

@@ -92,7 +92,7 @@ int nm_serial_modem_bits(int fd, int *bits) { return ioctl(fd, TIOCMGET, bits) =
 int nm_serial_modem_set(int fd, int bits) { return ioctl(fd, TIOCMBIS, &bits) == 0 ? 0 : -errno; }
 int nm_serial_modem_clear(int fd, int bits) { return ioctl(fd, TIOCMBIC, &bits) == 0 ? 0 : -errno; }
 
-int nm_packet_open(const char *name, int ethernet_protocol, nm_packet_interface *info) {
+int nm_packet_open(const char *name, nm_packet_interface *info) {
     if (strlen(name) >= IFNAMSIZ) return -ENAMETOOLONG;
     // Protocol 0: nothing is queued until bind names the interface and the protocol.
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -115,7 +115,10 @@ int nm_packet_open(const char *name, int ethernet_protocol, nm_packet_interface 
     memset(&address, 0, sizeof address);
     address.sll_family = AF_PACKET;
     address.sll_ifindex = info->ifindex;
-    address.sll_protocol = info->hardware_type == ARPHRD_ETHER ? htons((uint16_t)ethernet_protocol) : htons(ETH_P_ALL);
+    // Every protocol, also on Ethernet: a type field below 0x0600 (ETH_P_HDLC is 0x0019) is an
+    // 802.3 length to the kernel, which then files the frame as ETH_P_802_2, so binding to
+    // 0x0019 would receive nothing. The caller picks its frames by the header.
+    address.sll_protocol = htons(ETH_P_ALL);
     if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0) goto fail;
     return fd;
 fail:;

@@ -17,10 +17,14 @@ import Glibc
 ///
 /// On an interface whose hardware type is Ethernet (ARPHRD_ETHER — the veth pair the tests use
 /// in place of a synchronous card) each frame goes in an Ethernet header: broadcast destination,
-/// the interface's own MAC as source, ethertype 0x0019 (ETH_P_HDLC). The socket is bound to
-/// that ethertype and ignores its own outgoing frames (PACKET_IGNORE_OUTGOING), and a frame is
-/// accepted only if addressed to broadcast or to this interface (PACKET_BROADCAST/HOST). On any
-/// other type (ARPHRD_RAWHDLC 518, ARPHRD_HDLC 513, ...) frames are sent and received raw.
+/// the interface's own MAC as source, type field 0x0019 (ETH_P_HDLC). The socket ignores its
+/// own outgoing frames (PACKET_IGNORE_OUTGOING), and a frame is accepted only with type 0x0019
+/// and addressed to broadcast or to this interface (PACKET_BROADCAST/HOST); everything else on
+/// the interface is skipped. The socket is bound to every protocol (ETH_P_ALL), not to 0x0019:
+/// a type below 0x0600 is an 802.3 length to the kernel, which files such frames as 802.2.
+/// (For the same reason a real Ethernet NIC would pad frames under 46 bytes; the Ethernet form
+/// is for veth test rigs, not for carrying SDLC across a LAN.) On any other type
+/// (ARPHRD_RAWHDLC 518, ARPHRD_HDLC 513, ...) frames are sent and received raw.
 ///
 /// The descriptor is handed to NIO with `NIOPipeBootstrap`: read and write on a packet socket
 /// take whole datagrams; the receive buffer is fixed at 64 KiB so no frame is truncated, and the
@@ -48,7 +52,7 @@ public struct PacketLineTransport: LineTransport {
         let logger = self.logger
         let maximumFrameLength = self.maximumFrameLength
         var info = nm_packet_interface()
-        let descriptor = nm_packet_open(interface, CInt(Self.hdlcEthertype), &info)
+        let descriptor = nm_packet_open(interface, &info)
         guard descriptor >= 0 else {
             return loop.makeFailedFuture(LineOpenError(device: device, reason: String(cString: strerror(-descriptor))))
         }

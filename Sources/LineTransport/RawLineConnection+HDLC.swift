@@ -28,7 +28,7 @@ extension RawLineConnection {
             let counters = NIOLockedValueBox(LineCounters())
             try HDLCLineHandlers.install(on: channel, device: device, counters: counters, logger: logger, events: events)
             let connection = LineConnection(device: device, channel: channel, counters: counters, modemLines: modemLines)
-            modemLines?.carrierLossCloses(reporting: events)
+            modemLines?.carrierLossClosesLine()
             if let pending, pending.readableBytes > 0 {
                 sync.fireChannelRead(NIOAny(pending))
                 sync.fireChannelReadComplete()

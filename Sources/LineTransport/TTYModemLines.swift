@@ -13,10 +13,15 @@ import Glibc
 /// is active, so a closed (and perhaps reused) descriptor number is never touched.
 final class TTYModemLines: ModemLineControl {
     static let pollInterval: TimeAmount = .milliseconds(50)
+    /// TIOCM_CD.
+    static let carrierDetectBit = NM_SERIAL_CD
 
     let device: LineDevice
     let descriptor: CInt
     let channel: any Channel
+    /// TIOCMGET: the modem-line bits, or -errno. Replaceable so the DCD logic can be tested
+    /// without a port that has modem lines (a pty has none).
+    let readBits: @Sendable (CInt) -> (bits: CInt, error: CInt)
     private let state: NIOLockedValueBox<State>
 
     private struct State {
@@ -33,10 +38,17 @@ final class TTYModemLines: ModemLineControl {
         return bits & NM_SERIAL_CD != 0
     }
 
-    init(device: LineDevice, descriptor: CInt, channel: any Channel, carrier: Bool) {
+    static let ioctlBits: @Sendable (CInt) -> (bits: CInt, error: CInt) = { descriptor in
+        var bits: CInt = 0
+        let rc = nm_serial_modem_bits(descriptor, &bits)
+        return (bits, rc)
+    }
+
+    init(device: LineDevice, descriptor: CInt, channel: any Channel, carrier: Bool, readBits: @escaping @Sendable (CInt) -> (bits: CInt, error: CInt) = TTYModemLines.ioctlBits) {
         self.device = device
         self.descriptor = descriptor
         self.channel = channel
+        self.readBits = readBits
         self.state = NIOLockedValueBox(State(carrier: carrier))
     }
 
@@ -53,7 +65,7 @@ final class TTYModemLines: ModemLineControl {
     }
 
     /// From now on a DCD drop closes the line (the HDLC handlers report it); raw events stop.
-    func carrierLossCloses(reporting events: @escaping @Sendable (LineEvent) -> Void) {
+    func carrierLossClosesLine() {
         state.withLockedValue {
             $0.rawEvents = nil
             $0.closeOnCarrierLoss = true
@@ -65,8 +77,8 @@ final class TTYModemLines: ModemLineControl {
             task.cancel()
             return
         }
-        var bits: CInt = 0
-        guard nm_serial_modem_bits(descriptor, &bits) == 0 else { return }
+        let (bits, error) = readBits(descriptor)
+        guard error == 0 else { return }
         let carrier = bits & NM_SERIAL_CD != 0
         let (changed, rawEvents, closes) = state.withLockedValue { state in
             let changed = state.carrier != carrier
@@ -91,11 +103,10 @@ final class TTYModemLines: ModemLineControl {
     }
 
     func readCarrierDetect() -> EventLoopFuture<Bool> {
-        let (channel, descriptor, device) = (self.channel, self.descriptor, self.device)
+        let (channel, descriptor, device, readBits) = (self.channel, self.descriptor, self.device, self.readBits)
         return channel.eventLoop.submit {
             guard channel.isActive else { throw ModemLineError(device: device, reason: "the line is closed") }
-            var bits: CInt = 0
-            let rc = nm_serial_modem_bits(descriptor, &bits)
+            let (bits, rc) = readBits(descriptor)
             guard rc == 0 else { throw ModemLineError(device: device, reason: "cannot read DCD: \(String(cString: strerror(-rc)))") }
             return bits & NM_SERIAL_CD != 0
         }

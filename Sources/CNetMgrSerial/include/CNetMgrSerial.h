@@ -38,9 +38,8 @@ typedef struct {
 } nm_packet_interface;
 
 /// Opens an AF_PACKET/SOCK_RAW socket bound to interface `name`, non-blocking and close-on-exec,
-/// with PACKET_IGNORE_OUTGOING set. On an Ethernet-type interface (ARPHRD_ETHER) it is bound to
-/// ethertype `ethernet_protocol` (host order) only; otherwise to every protocol (ETH_P_ALL).
-/// Fills *info. Returns the descriptor or -errno.
-int nm_packet_open(const char *name, int ethernet_protocol, nm_packet_interface *info);
+/// bound to every protocol (ETH_P_ALL) with PACKET_IGNORE_OUTGOING set (its own frames are
+/// not read back). Fills *info. Returns the descriptor or -errno.
+int nm_packet_open(const char *name, nm_packet_interface *info);
 
 #endif
