@@ -145,6 +145,8 @@ enum Seeds {
             seeds.append(("X25Line", "x25-line-\(start)", run.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
         }
 
+        seeds += DialupSeeds.all
+
         for seed in seeds {
             let directory = "\(corpus)/\(seed.target)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

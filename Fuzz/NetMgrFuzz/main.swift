@@ -23,6 +23,8 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "BDLCCapture": BDLCCaptureTarget.run,
     "X25Line": X25LineTarget.run,
     "LineDevice": LineDeviceTarget.run,
+    "HayesResponses": HayesResponsesTarget.run,
+    "V25bis": V25bisTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
