@@ -62,6 +62,13 @@ let package = Package(
             dependencies: ["SDLC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // Test equipment: libpri (Debian libpri-dev) as the ISDN network side in a pthread, for
+        // the interop tests. Only ISDNTests depends on it: the products never link libpri.
+        .target(
+            name: "CLibpriPeer",
+            linkerSettings: [.linkedLibrary("pri")]
+        ),
+
         // LAPB, the X.25 packet layer, QLLC and XOT: codecs and value-type machines.
         .target(
             name: "X25",
@@ -239,6 +246,12 @@ let package = Package(
         .testTarget(name: "BasicModeTests", dependencies: [
             "BasicMode", .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // LAPD, Q.931 and the BRI framing; libpri interop over a socketpair; the BRI over TCP.
+        .testTarget(name: "ISDNTests", dependencies: [
+            "ISDN", "CLibpriPeer", "SDLC", "LineTransport", "PacketCapture", "NetMgrTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "X25Tests", dependencies: [
             "X25", "SDLC", "NetMgrTestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -309,7 +322,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
             name: "netmgr-fuzz",
             dependencies: [
                 "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify", "LineTransport",
-                "Dialup",
+                "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"

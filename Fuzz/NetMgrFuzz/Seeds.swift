@@ -1,5 +1,6 @@
 import BasicMode
 import Foundation
+import ISDN
 import NIOCore
 import NetMgrProtocol
 import PacketCapture
@@ -146,6 +147,16 @@ enum Seeds {
         }
 
         seeds += DialupSeeds.all
+        // ISDN: a call set up and cleared between ISDNUserSide and ISDNNetworkSide.
+        let isdn = ISDNSeeds.session()
+        seeds.append(("LAPD", "call", [0x0A] + isdn.lapd.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
+        seeds.append(("Q931", "call", [0x05] + isdn.q931.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
+        seeds.append(("Q931", "call-out", [0x85] + isdn.q931.flatMap { [UInt8(min($0.count, 255))] + $0.prefix(255) }))
+        var bri = ByteBuffer()
+        for frame in isdn.lapd { ISDNInterfaceFrame(channel: .d, frame: ByteBuffer(bytes: frame)).encode(into: &bri) }
+        ISDNInterfaceFrame(channel: .b1, frame: ByteBuffer(bytes: [0xC1, 0x93])).encode(into: &bri)
+        seeds.append(("ISDNInterface", "call", [0xFF] + Array(bri.readableBytesView)))
+        seeds.append(("ISDNInterface", "call-split", [0x02] + Array(bri.readableBytesView)))
 
         for seed in seeds {
             let directory = "\(corpus)/\(seed.target)"

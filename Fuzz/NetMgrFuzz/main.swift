@@ -25,6 +25,9 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "LineDevice": LineDeviceTarget.run,
     "HayesResponses": HayesResponsesTarget.run,
     "V25bis": V25bisTarget.run,
+    "LAPD": LAPDTarget.run,
+    "Q931": Q931Target.run,
+    "ISDNInterface": ISDNInterfaceTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
