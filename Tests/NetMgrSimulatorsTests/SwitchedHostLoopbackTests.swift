@@ -1,0 +1,113 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NetMgrSimulators
+import NetMgrTestSupport
+import SDLC
+import Testing
+
+/// The host's switched major node answering a call through the exchange, over loopback
+/// (127.0.33.x): a scripted node dials the host's number with AT commands and, after
+/// CONNECT, runs netmgrd's SDLC terminal over HDLC on the same TCP cable.
+struct SwitchedHostLoopbackTests {
+    static let nodeID = XIDNodeID(idBlock: 0x05D, idNumber: 0x00003)!
+
+    @Test(arguments: [true, false])
+    func theHostAnswersJournalsTheCallingNumberXIDAndLUsOrRefusesAnUnknownNode(known: Bool) async throws {
+        try await withTemporaryDirectory { directory in
+            let lines = try ["0300001111=listen:127.0.33.21:0", "0312340001=listen:127.0.33.22:0"].map {
+                try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
+            }
+            let exchange = try await Exchange.start(
+                configuration: ExchangeConfiguration(
+                    lines: lines, settings: .init(noAnswer: .seconds(1), modemConnect: .milliseconds(100), isdnConnect: .milliseconds(20)),
+                    modem: .init(ringInterval: .milliseconds(100)),
+                    capture: .init(dialupPath: directory.file("dialup.pcapng"), dialupLine: "0300001111")),
+                logger: Logger(label: "test.exchange"))
+            let addresses = exchange.listeningAddresses
+            try #require(addresses.count == 2)
+            let journal = try HostJournal(path: directory.file("journal.jsonl"))
+            let hostLine = SwitchedHostConfiguration.Line(path: .dialup, number: "0300001111", endpoint: .init(host: "127.0.33.21", port: addresses[0].port ?? 0))
+            let pu = SwitchedPU(nodeID: Self.nodeID, stationAddress: 0xC1, logicalUnits: [.init(address: 2, name: "DLLU02"), .init(address: 3, name: "DLLU03")])
+            let host = SwitchedHostService(
+                configuration: SwitchedHostConfiguration(lines: [hostLine], physicalUnits: [pu]), journal: journal, logger: Logger(label: "test.switched-host"))
+            let hostTask = Task { try await host.run() }
+            let node = try await ExchangeTestDTE.connect(to: addresses[1])
+            do {
+                // Dial until the host's modem answers: it may still be in its ATZ/AT+VCID/ATS0
+                // dialogue at first (then the call rings unanswered: NO ANSWER after 1 s).
+                try await node.send("ATE0\r")
+                #expect(await node.sees("OK"))
+                var connected = false
+                for _ in 0..<10 where !connected {
+                    node.clear()
+                    try await node.send("ATDT0300001111\r")
+                    _ = await eventually(.seconds(5)) { ["CONNECT", "NO ANSWER", "BUSY", "NO CARRIER"].contains { node.text.contains($0) } }
+                    connected = node.text.contains("CONNECT")
+                }
+                try #require(connected)
+                node.clear()
+                // netmgrd's side: the SDLC terminal on the data path.
+                var terminal = SDLCTerminal(
+                    station: .init(address: 0xC1, nodeID: known ? Self.nodeID : XIDNodeID(idBlock: 0x05D, idNumber: 0x00099)!, noPollTimeout: .seconds(5)),
+                    physicalUnit: .init(localAddresses: [2, 3]))
+                var decoder = HDLCFrameDecoder()
+                var bound: Set<UInt8> = []
+                var disconnected = false
+                var consumed: [UInt8] = []
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline, known ? bound.count < 2 : !disconnected {
+                    let chunk = node.received.withLockedValue { value in defer { value = [] }; return value }
+                    consumed += chunk
+                    var bytes = ByteBuffer(bytes: chunk)
+                    var actions: [SDLCTerminal.Action] = []
+                    while let output = decoder.decode(buffer: &bytes) {
+                        guard case .frame(let content) = output, let frame = try? SDLCFrame(parsing: content) else { continue }
+                        if case .unnumbered(.disconnect, _) = frame.control { disconnected = true }
+                        actions += terminal.receive(frame, now: .now())
+                    }
+                    actions += terminal.tick(now: .now())
+                    var out = ByteBuffer()
+                    for action in actions {
+                        switch action {
+                        case .send(let frame): HDLCFrameEncoder.encode(frame, into: &out)
+                        case .physicalUnit(.sessionBound(let lu)): bound.insert(lu)
+                        default: break
+                        }
+                    }
+                    if out.readableBytes > 0 { try await node.channel.writeAndFlush(out) }
+                    try await Task.sleep(for: .milliseconds(5))  // polling the test's own socket buffer under a deadline
+                }
+                if known {
+                    #expect(bound == [2, 3])
+                    let entries = try await waitForJournal(directory.file("journal.jsonl")) { entries in
+                        entries.filter { $0.event == .bind }.count >= 2
+                    }
+                    let binds = entries.filter { $0.event == .bind }
+                    #expect(binds.map(\.luAddress) == [2, 3])
+                    #expect(binds.allSatisfy { $0.path == "dialup" && $0.callingNumber == "0312340001" && $0.calledNumber == "0300001111" && $0.nodeId == "05D00003" })
+                    #expect(binds.map(\.lu) == ["DLLU02", "DLLU03"])
+                } else {
+                    #expect(disconnected)
+                    let before = String(decoding: consumed, as: UTF8.self)
+                    #expect(await eventually { (before + node.text).contains("NO CARRIER") })  // the host hung up
+                    let entries = try await waitForJournal(directory.file("journal.jsonl")) { entries in entries.contains { $0.event == .reject } }
+                    #expect(entries.contains { $0.event == .reject && $0.nodeId == "05D00099" && $0.callingNumber == "0312340001" })
+                    #expect(!entries.contains { $0.event == .bind })
+                }
+            } catch {
+                Issue.record("\(error)")
+            }
+            await node.close()
+            hostTask.cancel()
+            _ = await hostTask.result
+            await exchange.close()
+            journal.close()
+        }
+    }
+
+    private func waitForJournal(_ path: String, _ done: @escaping ([HostJournalEntry]) -> Bool) async throws -> [HostJournalEntry] {
+        _ = await eventually { done((try? HostJournal.read(path: path)) ?? []) }
+        return try HostJournal.read(path: path)
+    }
+}
