@@ -45,7 +45,11 @@ enum HayesResponsesTarget {
             }
             step += 1
         }
-        checkDialer(dialer.carrierLost(now: now), finished: &finished)
+        // Connected, then the carrier goes: that ends the call, a second ending by design.
+        if dialer.isConnected { finished = false }
+        let lost = dialer.carrierLost(now: now)
+        check(lost.isEmpty || finished == false, "carrier loss after the attempt ended: \(lost)")
+        checkDialer(lost, finished: &finished)
     }
 
     static func checkDialer(_ actions: [ModemDialer.Action], finished: inout Bool) {

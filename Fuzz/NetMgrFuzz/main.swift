@@ -21,6 +21,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "Definitions": DefinitionsTarget.run,
     "Capture": CaptureTarget.run,
     "BDLCCapture": BDLCCaptureTarget.run,
+    "PcapNG": PcapNGTarget.run,
     "X25Line": X25LineTarget.run,
     "LineDevice": LineDeviceTarget.run,
     "HayesResponses": HayesResponsesTarget.run,

@@ -34,5 +34,15 @@ public struct ReadStatistics: Hashable, Sendable, Codable {
     public var xotConnections: Int? = nil
     public var xotFramingErrors: Int? = nil
 
+    /// Switched path (absent on others): dial-up dialogue records, Hayes lines and V.25bis
+    /// frames in them; LINUX_LAPD records and the Q.931 messages in them; records, lines or
+    /// messages that could not be read.
+    public var dialogueRecords: Int? = nil
+    public var dialogueLines: Int? = nil
+    public var v25bisFrames: Int? = nil
+    public var lapdRecords: Int? = nil
+    public var q931Messages: Int? = nil
+    public var unreadableSwitchedRecords: Int? = nil
+
     public init() {}
 }

@@ -73,6 +73,12 @@ public struct ReportRenderer: Sendable {
             out.append(table.render(indent: "  "))
         }
 
+        if let calls = report.switchedCalls, !calls.isEmpty {
+            out.append("")
+            out.append("Switched calls (UTC):")
+            for c in calls { out.append("  " + Self.callLine(c)) }
+        }
+
         if let stations = report.basicModeStations, !stations.isEmpty {
             out.append("")
             out += basicModeStations(stations, t)
@@ -90,7 +96,7 @@ public struct ReportRenderer: Sendable {
                 out.append("  promise: none (facts only)")
             }
             for episode in terminal.episodes {
-                let ref = episode.connection.map { "connection \($0)" } ?? episode.link.map { "\(terminal.kind == "x25" ? "call" : "link") \($0)" }
+                let ref = episode.connection.map { "connection \($0)" } ?? episode.link.map { "\(["x25", "dialup", "isdn"].contains(terminal.kind) ? "call" : "link") \($0)" }
                     ?? episode.station.map { "station entry \($0)" } ?? ""
                 let by = episode.endedBy.map { " by \($0.rawValue)" } ?? ""
                 out.append("  episode \(episode.index): \(episode.address) (\(ref)) from \(t(episode.start)) to \(t(episode.ended)) \(episode.endReason)\(by)")
@@ -138,6 +144,35 @@ public struct ReportRenderer: Sendable {
             out.append("  station \(s.station) line \(s.line) active: \(stretches.joined(separator: "; "))")
         }
         return out
+    }
+
+    /// "call 0312340011 → 0300002222 (ISDN, set up by the node) 16:02:03.123–16:02:05.456 cleared
+    /// cause 41 temporary failure; XID 05D00004 station 0xC1 LU 2, 3".
+    static func callLine(_ c: SwitchedCallFacts) -> String {
+        let network = c.kind == "isdn" ? "ISDN" : c.signalling == "v25bis" ? "dial-up V.25bis" : "dial-up"
+        var text = "call \(c.index): \(c.callingNumber ?? "?") → \(c.calledNumber ?? "?") (\(network), set up by the \(c.placedBy)) "
+        text += "\(clock(c.connected ?? c.setUp))–\(clock(c.ended))"
+        if c.connected == nil { text += " never connected" }
+        if c.cleared != nil {
+            text += " cleared"
+            if let by = c.clearedBy { text += " by the \(by)" }
+            if let cause = c.cause { text += " cause \(cause) \(c.causeName ?? "")" }
+            if let result = c.modemResult { text += " \(result)" }
+        } else {
+            text += " \(c.endReason)"
+        }
+        var sdlc: [String] = []
+        if let nodeID = c.nodeID { sdlc.append("XID \(nodeID)") }
+        if let station = c.station { sdlc.append("station \(station)") }
+        if !c.lus.isEmpty { sdlc.append("LU \(c.lus.map(String.init).joined(separator: ", "))") }
+        if !sdlc.isEmpty { text += "; " + sdlc.joined(separator: " ") }
+        return text
+    }
+
+    /// "16:02:03.123" (UTC).
+    static func clock(_ time: ReportTime) -> String {
+        let full = utc(time)  // "2024-05-01 12:00:00.123 UTC"
+        return String(full.dropFirst(11).dropLast(4))
     }
 
     private func captureLine(_ capture: CaptureSummary) -> String {

@@ -20,6 +20,9 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
     public var node: String?
     /// X.25 path: the terminal's (the DTE side's) X.121 address, as the host sees it.
     public var dteAddress: String? = nil
+    /// Switched path ("dialup", "isdn"): the node's number as the host saw it (the calling
+    /// number when the node called, the dialled number when the host called).
+    public var number: String? = nil
 
     public static func ip(_ address: String, port: Int) -> TerminalAddress {
         TerminalAddress(kind: "ip", ip: address, port: port, station: nil, nodeID: nil, lus: nil)
@@ -38,8 +41,18 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
         TerminalAddress(kind: "x25", ip: nil, port: nil, station: nil, nodeID: nodeID, lus: lus, dteAddress: dteAddress)
     }
 
+    public static func switched(kind: String, number: String?, station: String?, nodeID: String?, lus: [Int]) -> TerminalAddress {
+        TerminalAddress(kind: kind, ip: nil, port: nil, station: station, nodeID: nodeID, lus: lus, number: number)
+    }
+
+    var isSwitched: Bool { kind == "dialup" || kind == "isdn" }
+
     public var description: String {
         if kind == "ip" { return ip ?? "?" }
+        if isSwitched {
+            let lus = (self.lus ?? []).map(String.init).joined(separator: ",")
+            return "number \(number ?? "unseen") station \(station ?? "?") XID \(nodeID ?? "unseen") LUs \(lus.isEmpty ? "none" : lus)"
+        }
         if kind == "bdlc" {
             return "station \(station ?? "?") line \(line.map(String.init) ?? "?")" + (node.map { " (\($0))" } ?? "")
         }
@@ -58,6 +71,13 @@ public struct TerminalAddress: Hashable, Sendable, Codable, CustomStringConverti
         if kind == "ip" {
             if ip != other.ip { differences.append("client address \(ip ?? "?") → \(other.ip ?? "?")") }
             return (differences, unknown)
+        }
+        if isSwitched {
+            switch (number, other.number) {
+            case let (a?, b?) where a != b: differences.append("calling number \(a) → \(b)")
+            case (nil, _), (_, nil): unknown.append("calling number (not signalled \(number == nil ? "before" : "after") the boundary)")
+            default: break
+            }
         }
         if kind == "x25" {
             if dteAddress != other.dteAddress { differences.append("calling DTE address \(dteAddress ?? "?") → \(other.dteAddress ?? "?")") }

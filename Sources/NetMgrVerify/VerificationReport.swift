@@ -24,4 +24,7 @@ public struct VerificationReport: Hashable, Sendable, Codable {
     /// BDLC path (LINKTYPE_USER0): every station per host line, by index; absent on the
     /// other paths.
     public var basicModeStations: [BasicModeStationFacts]? = nil
+    /// Switched path (a pcapng with a USER1 dialogue or LINUX_LAPD D-channel interface): every
+    /// call, by index; absent on the other paths.
+    public var switchedCalls: [SwitchedCallFacts]? = nil
 }

@@ -14,6 +14,7 @@ public struct Verifier: Sendable {
     }
 
     public func verify(path: String) throws(VerifyError) -> VerificationReport {
+        if Self.isSwitchedCapture(path: path) { return try verifySwitched(path: path) }
         let reader: CaptureReader
         do {
             reader = try CaptureReader(path: path, acceptedLinkTypes: LinkType.decodable.union([.user0]))

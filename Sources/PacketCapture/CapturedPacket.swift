@@ -10,6 +10,8 @@ public struct CapturedPacket {
     /// Length on the wire; `bytes.count` is the captured length.
     public var originalLength: Int
     public var bytes: UnsafeRawBufferPointer
+    /// The pcapng interface the packet was captured on (0 for pcap files and libpcap's reader).
+    public var interfaceID: UInt32 = 0
 
     public init(number: Int, timestamp: CaptureTime, linkType: LinkType, originalLength: Int, bytes: UnsafeRawBufferPointer) {
         self.number = number

@@ -94,7 +94,7 @@ final class ExchangeTestSubscriber: @unchecked Sendable {
 /// An ISDN call between two subscribers through the exchange, over loopback (127.0.33.x).
 struct ExchangeISDNTests {
     @Test func aCallBetweenTwoUserSidesPassesTheCallingNumberAndRelaysTheBChannel() async throws {
-        let lines = try ["0312340011=listen:127.0.33.11:0", "0300002222=listen:127.0.33.12:0"].map {
+        let lines = try ["0312340011=listen:127.0.33.11:7700", "0300002222=listen:127.0.33.12:7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .isdn).get()
         }
         let exchange = try await Exchange.start(

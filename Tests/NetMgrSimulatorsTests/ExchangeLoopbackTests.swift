@@ -66,9 +66,10 @@ final class ExchangeTestDTE: Sendable {
 }
 
 /// The exchange over loopback (127.0.33.x) with raw TCP DTEs speaking AT.
+@Suite(.serialized)
 struct ExchangeLoopbackTests {
     static func start(noAnswerMilliseconds: Int64 = 20_000) async throws -> Exchange {
-        let lines = try ["0311=listen:127.0.33.1:0", "0322=listen:127.0.33.2:0", "0333=listen:127.0.33.3:0,out-of-service", "0344=listen:127.0.33.4:0"].map {
+        let lines = try ["0311=listen:127.0.33.1:7700", "0322=listen:127.0.33.2:7700", "0333=listen:127.0.33.3:7700,out-of-service", "0344=listen:127.0.33.4:7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
         }
         let configuration = ExchangeConfiguration(

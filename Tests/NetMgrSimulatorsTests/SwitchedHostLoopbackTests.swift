@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NetMgrSimulators
@@ -9,13 +10,14 @@ import Testing
 /// The host's switched major node answering a call through the exchange, over loopback
 /// (127.0.33.x): a scripted node dials the host's number with AT commands and, after
 /// CONNECT, runs netmgrd's SDLC terminal over HDLC on the same TCP cable.
+@Suite(.serialized)
 struct SwitchedHostLoopbackTests {
     static let nodeID = XIDNodeID(idBlock: 0x05D, idNumber: 0x00003)!
 
     @Test(arguments: [true, false])
     func theHostAnswersJournalsTheCallingNumberXIDAndLUsOrRefusesAnUnknownNode(known: Bool) async throws {
         try await withTemporaryDirectory { directory in
-            let lines = try ["0300001111=listen:127.0.33.21:0", "0312340001=listen:127.0.33.22:0"].map {
+            let lines = try ["0300001111=listen:127.0.33.21:7700", "0312340001=listen:127.0.33.22:7700"].map {
                 try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
             }
             let exchange = try await Exchange.start(
@@ -29,13 +31,15 @@ struct SwitchedHostLoopbackTests {
             let journal = try HostJournal(path: directory.file("journal.jsonl"))
             let hostLine = SwitchedHostConfiguration.Line(path: .dialup, number: "0300001111", endpoint: .init(host: "127.0.33.21", port: addresses[0].port ?? 0))
             let pu = SwitchedPU(nodeID: Self.nodeID, stationAddress: 0xC1, logicalUnits: [.init(address: 2, name: "DLLU02"), .init(address: 3, name: "DLLU03")])
+            let ready = NIOLockedValueBox(false)
             let host = SwitchedHostService(
-                configuration: SwitchedHostConfiguration(lines: [hostLine], physicalUnits: [pu]), journal: journal, logger: Logger(label: "test.switched-host"))
+                configuration: SwitchedHostConfiguration(lines: [hostLine], physicalUnits: [pu]), journal: journal, logger: Logger(label: "test.switched-host"),
+                onConnected: { _ in ready.withLockedValue { $0 = true } })
             let hostTask = Task { try await host.run() }
             let node = try await ExchangeTestDTE.connect(to: addresses[1])
             do {
-                // Dial until the host's modem answers: it may still be in its ATZ/AT+VCID/ATS0
-                // dialogue at first (then the call rings unanswered: NO ANSWER after 1 s).
+                // The host's modem is set up for caller id and auto-answer.
+                #expect(await eventually { ready.withLockedValue { $0 } })
                 try await node.send("ATE0\r")
                 #expect(await node.sees("OK"))
                 var connected = false
@@ -56,7 +60,10 @@ struct SwitchedHostLoopbackTests {
                 var disconnected = false
                 var consumed: [UInt8] = []
                 let deadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < deadline, known ? bound.count < 2 : !disconnected {
+                let journalPath = directory.file("journal.jsonl")
+                func hostBoundBoth() -> Bool { ((try? HostJournal.read(path: journalPath)) ?? []).filter { $0.event == .bind }.count >= 2 }
+                // The node keeps answering polls until the host journaled both sessions (BIND, SDT).
+                while ContinuousClock.now < deadline, known ? !(bound.count == 2 && hostBoundBoth()) : !disconnected {
                     let chunk = node.received.withLockedValue { value in defer { value = [] }; return value }
                     consumed += chunk
                     var bytes = ByteBuffer(bytes: chunk)
@@ -71,7 +78,7 @@ struct SwitchedHostLoopbackTests {
                     for action in actions {
                         switch action {
                         case .send(let frame): HDLCFrameEncoder.encode(frame, into: &out)
-                        case .physicalUnit(.sessionBound(let lu)): bound.insert(lu)
+                        case .physicalUnit(.sessionStarted(let lu, _)): bound.insert(lu)
                         default: break
                         }
                     }
@@ -103,6 +110,7 @@ struct SwitchedHostLoopbackTests {
             _ = await hostTask.result
             await exchange.close()
             journal.close()
+
         }
     }
 

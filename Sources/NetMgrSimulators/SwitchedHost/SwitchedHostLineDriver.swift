@@ -126,8 +126,10 @@ final class SwitchedHostLineDriver {
         self.channel = channel
         connectFailures = 0
         logger.info("switched host dialup \(line.number): modem cable connected")
-        onConnected?()
-        onConnected = nil
+        if !line.callOut.isEmpty {
+            onConnected?()
+            onConnected = nil
+        }
         startDialer()
     }
 
@@ -208,6 +210,11 @@ final class SwitchedHostLineDriver {
             case .setTimer:
                 break
             }
+        }
+        // Answering: the modem is set up (caller id, auto-answer) once no command is out.
+        if dialled == nil, !dataMode, let dialer, !dialer.isConnected, dialer.nextDeadline == nil, let ready = onConnected {
+            onConnected = nil
+            ready()
         }
         rearm()
     }

@@ -13,7 +13,8 @@ public struct SwitchedHostService: Service {
     let onConnected: @Sendable (SwitchedHostConfiguration.Line) -> Void
     let onFact: @Sendable (SwitchedHostConfiguration.Line, SNAHostFact) -> Void
 
-    /// `onConnected` gets each line the first time it reaches the exchange; `onFact` every
+    /// `onConnected` gets each line once it first can take or place calls (dial-up answering:
+    /// the modem is set up for caller id and auto-answer; otherwise: the exchange is reached); `onFact` every
     /// SNA fact of every line (on the service's event loop).
     public init(
         configuration: SwitchedHostConfiguration, journal: HostJournal?, logger: Logger,

@@ -30,12 +30,31 @@ final class SyntheticCapture {
 
     let path: String
     let link: Link
-    private let writer: CaptureWriter
+    private let writer: CaptureWriter?
+    /// Switched captures: a pcapng with the signalling interface (USER1 dialogue or
+    /// LINUX_LAPD D channel) as interface 0 and the SDLC frames as interface 1.
+    private let switchedWriter: PcapNGWriter?
 
     init(path: String, link: Link) throws {
         self.path = path
         self.link = link
         writer = try CaptureWriter(path: path, linkType: link.linkType)
+        switchedWriter = nil
+    }
+
+    init(path: String, signalling: LinkType) throws {
+        self.path = path
+        link = .sdlc
+        writer = nil
+        let w = try PcapNGWriter(path: path)
+        try w.addInterface(signalling, name: signalling == .linuxLAPD ? "host BRI D" : "host modem dialogue")
+        try w.addInterface(.sdlc, name: "host line SDLC")
+        switchedWriter = w
+    }
+
+    /// A record on the signalling interface of a switched capture.
+    func signalling(_ bytes: [UInt8], at milliseconds: Double) throws {
+        try switchedWriter?.write(interface: 0, time: Self.time(milliseconds), bytes: bytes)
     }
 
     static func time(_ milliseconds: Double) -> CaptureTime {
@@ -59,13 +78,20 @@ final class SyntheticCapture {
         case .sdlc, .sita:
             fatalError("an SDLC or SITA capture holds frames, not IP")
         }
-        try writer.write(frame, timestamp: Self.time(milliseconds))
+        try writer?.write(frame, timestamp: Self.time(milliseconds))
     }
 
     /// One SDLC frame (address, control, information), or a whole SITA record.
     func frame(_ bytes: [UInt8], at milliseconds: Double) throws {
-        try writer.write(bytes, timestamp: Self.time(milliseconds))
+        if let switchedWriter {
+            try switchedWriter.write(interface: 1, time: Self.time(milliseconds), bytes: bytes)
+        } else {
+            try writer?.write(bytes, timestamp: Self.time(milliseconds))
+        }
     }
 
-    func close() throws { try writer.close() }
+    func close() throws {
+        try writer?.close()
+        try switchedWriter?.close()
+    }
 }
