@@ -26,7 +26,7 @@ struct SwitchedLinePlanTests {
         #expect(a.unit.description == "COM1 Unit1 Line3" && b.epoch == 8)
         #expect(b.device.description.contains("7432"), "\(b.device)")
         #expect(a.dialer.number == "0300001111" && a.dialer.direction == .callOut && a.dialer.protocol == .hayes)
-        #expect(a.station.logicalUnits.map(\.address) == [2, 3] && a.station.stationAddress == 0xC1)
+        #expect(a.station.logicalUnits.map(\.address) == [2, 3] && a.station.stationAddress == 0xC2)
         #expect(a.call.redial == RedialPolicy(limit: 5, initialDelay: .seconds(2), maximumDelay: .seconds(60)))
     }
 
