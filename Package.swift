@@ -75,6 +75,10 @@ let package = Package(
             dependencies: ["NetMgrAddresses", "SDLC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // ioctl (variadic in C), termios raw mode and AF_PACKET sockets for LineTransport's
+        // serial ports (tty:) and generic-HDLC interfaces (hdlc:).
+        .target(name: "CNetMgrSerial"),
+
         // The modem dialogue of a switched line: Hayes AT and V.25bis dialer (DTE), modem
         // emulator (DCE) for the exchange simulator, redial policy.
         .target(
@@ -82,12 +86,12 @@ let package = Package(
             dependencies: ["SDLC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
-        // A line that carries HDLC-framed SDLC frames: TCP on loopback now, serial ports later.
+        // A line that carries HDLC-framed SDLC frames: TCP on loopback, serial ports, HDLC interfaces.
         // Sockets live here so that SDLC stays NIOCore-only.
         .target(
             name: "LineTransport",
             dependencies: [
-                "SDLC", "X25", "ISDN",
+                "SDLC", "X25", "ISDN", "CNetMgrSerial",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -108,7 +112,7 @@ let package = Package(
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode",
+                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -271,6 +275,7 @@ let package = Package(
             "LineTransport", "SDLC", "X25", "NetMgrTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         // The HDLC leased-line path end to end: line switch, host SDLC side, netmgrd's attachment.
         .testTarget(name: "SDLCPathTests", dependencies: [
@@ -283,6 +288,14 @@ let package = Package(
         // netmgrd as a basic-mode tributary station against the simulator's control station, and its failover.
         .testTarget(name: "BDLCPathTests", dependencies: [
             "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "BasicMode", "NetMgrHarness",
+            "NetMgrTestSupport", "NetMgrClient", "NetMgrProtocol", "netmgr", "netmgrd",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // netmgrd on dial-up and ISDN lines against the exchange and the host's switched major node, and their failover.
+        .testTarget(name: "SwitchedPathTests", dependencies: [
+            "NetMgrServer", "NetMgrSimulators", "NetMgrCore", "LineTransport", "Dialup", "ISDN", "NetMgrHarness",
             "NetMgrTestSupport", "NetMgrClient", "NetMgrProtocol", "netmgr", "netmgrd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -308,7 +321,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
         .executableTarget(
             name: "netmgr-fuzz",
             dependencies: [
-                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify",
+                "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify", "LineTransport",
                 "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -7,7 +7,9 @@ import NetMgrSimulators
 
 /// Failover time over many runs on the example cluster: kill the active netmgrd in the
 /// middle of a stream, activate the other node at once (the cluster engine's part is
-/// left out on loopback), and time each step from the host's journal.
+/// left out on loopback), and time each step from the host's journal. On dial-up and ISDN
+/// resources the other node places a new call, so the exchange's call set-up time
+/// (`--modem-connect-ms`, `--isdn-connect-ms`) is part of the figure.
 struct FailoverBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "failover",
@@ -17,14 +19,28 @@ struct FailoverBenchmark: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The definitions (addresses in 127.0.0.0/24).", valueName: "dir")) var definitions: String = "Phonebook"
     @Option(help: "Milliseconds between messages on each LU.") var intervalMs: Int = 20
     @Option(help: ArgumentHelp("Where netmgr and netmgrd are (default: beside this program).", valueName: "dir")) var binaries: String?
+    @Option(help: "The exchange's modem training time, answer → CONNECT, on dial-up lines (call set-up is part of the failover).")
+    var modemConnectMs: Int = 1500
+    @Option(help: "The exchange's ISDN set-up time, the called party's CONNECT → the caller's.")
+    var isdnConnectMs: Int = 200
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard (0...60_000).contains(modemConnectMs), (0...60_000).contains(isdnConnectMs) else {
+            throw ValidationError("--modem-connect-ms and --isdn-connect-ms: expected 0 to 60000 milliseconds")
+        }
+    }
 
     func run() async throws {
         let bin = binaries ?? URL(fileURLWithPath: Bundle.main.executablePath!).deletingLastPathComponent().path
         let work = NSTemporaryDirectory() + "netmgr-bench-failover-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: work) }
         try LoopbackCluster.relocateDefinitions(from: definitions, to: work + "/definitions", block: 96)
+        var behaviour = HostBehaviour()
+        behaviour.modemConnectMilliseconds = modemConnectMs
+        behaviour.isdnConnectMilliseconds = isdnConnectMs
         let cluster = try LoopbackCluster(definitionsDirectory: work + "/definitions", workDirectory: work + "/run",
-                                          binaries: HarnessBinaries(directory: bin))
+                                          binaries: HarnessBinaries(directory: bin), behaviour: behaviour)
         do {
             try await measure(cluster)
         } catch {
@@ -106,6 +122,9 @@ struct FailoverBenchmark: AsyncParsableCommand {
                 case .hdlcLeased?: return entry.path == "sdlc" && entry.luAddress == Int(lu.address)
                 case .bdlc?: return entry.path == "bdlc" && entry.luAddress == Int(lu.address) && (entry.line?.hasPrefix((line?.name ?? "") + " line ") ?? false)
                 case .hdlcPacket?: return entry.path == "x25" && entry.luAddress == Int(lu.address)
+                // The host's switched PU (XID node id) and LU address, whichever number called.
+                case .hdlcPublic?: return entry.path == "dialup" && entry.luAddress == Int(lu.address) && entry.nodeId == line?.nodeID?.description
+                case .hdlcISDN?: return entry.path == "isdn" && entry.luAddress == Int(lu.address) && entry.nodeId == line?.nodeID?.description
                 default: return entry.path == "tn3270" && entry.lu == lu.hostLUName
                 }
             }

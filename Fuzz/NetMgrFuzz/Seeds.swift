@@ -107,6 +107,12 @@ enum Seeds {
             seeds.append(("Definitions", "\(directory.replacingOccurrences(of: "/", with: "-"))-all.yaml", all))
         }
 
+        // Line devices: every form, and the mistakes the messages are for.
+        let devices = ["tcp:127.0.0.200:7411", "tcp:[::1]:7411", "xot:192.0.2.1:1998", "tty:/dev/ttyS1@9600", "tty:/dev/ttyUSB0@115200,rtscts",
+                       "tty:/dev/ttyS1", "hdlc:hdlc0", "/dev/ttyS1", "tty:/dev/ttyS1@9601", "hdlc:1234567890123456"]
+        seeds.append(("LineDevice", "all-forms", Array(devices.joined(separator: "\n").utf8)))
+        for device in devices.prefix(7) { seeds.append(("LineDevice", device.filter { $0.isLetter || $0.isNumber }, Array(device.utf8))) }
+
         // Captures: the first packets of each recorded capture.
         for name in ["vip-failover", "device-in-use-retry", "line-switch-failover"] {
             let reader = try CaptureReader(path: "\(captures)/\(name).pcap")

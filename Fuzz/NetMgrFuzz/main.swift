@@ -23,6 +23,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "BDLCCapture": BDLCCaptureTarget.run,
     "PcapNG": PcapNGTarget.run,
     "X25Line": X25LineTarget.run,
+    "LineDevice": LineDeviceTarget.run,
     "HayesResponses": HayesResponsesTarget.run,
     "V25bis": V25bisTarget.run,
     "LAPD": LAPDTarget.run,

@@ -20,7 +20,7 @@ public enum HDLCLineHandlers {
     }
 
     /// Counts raw bytes both ways, before decoding and after encoding.
-    final class ByteCounter: ChannelDuplexHandler {
+    final class ByteCounter: ChannelDuplexHandler, RemovableChannelHandler {
         typealias InboundIn = ByteBuffer
         typealias InboundOut = ByteBuffer
         typealias OutboundIn = ByteBuffer

@@ -9,12 +9,17 @@ public final class LineConnection: Sendable {
     public let device: LineDevice
     public let channel: any Channel
     let counterBox: NIOLockedValueBox<LineCounters>
+    let modemLineBox: TTYModemLines?
 
-    init(device: LineDevice, channel: any Channel, counters: NIOLockedValueBox<LineCounters>) {
+    init(device: LineDevice, channel: any Channel, counters: NIOLockedValueBox<LineCounters>, modemLines: TTYModemLines? = nil) {
         self.device = device
         self.channel = channel
         self.counterBox = counters
+        self.modemLineBox = modemLines
     }
+
+    /// DTR and DCD of a `tty:` line whose port has modem lines; nil otherwise.
+    public var modemLines: (any ModemLineControl)? { modemLineBox }
 
     public var eventLoop: any EventLoop { channel.eventLoop }
     public var counters: LineCounters { counterBox.withLockedValue { $0 } }

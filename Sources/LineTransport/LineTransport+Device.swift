@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 
 /// The transport for a device string: parses it (`LineDevice.parse(device:)`) and picks
-/// the implementation. Serial devices are refused there with a clear message.
+/// the implementation: `TCPLineTransport`, `TTYLineTransport`, `PacketLineTransport`.
 public func makeLineTransport(device text: String, logger: Logger) throws(LineDeviceError) -> any LineTransport {
     try makeLineTransport(device: LineDevice.parse(device: text), logger: logger)
 }
@@ -11,6 +11,10 @@ public func makeLineTransport(device: LineDevice, logger: Logger) -> any LineTra
     switch device {
     case .tcp(let host, let port):
         return TCPLineTransport(host: host, port: port, logger: logger)
+    case .tty(let path, let speed, let flowControl):
+        return TTYLineTransport(path: path, speed: speed, flowControl: flowControl, logger: logger)
+    case .hdlc(let interface):
+        return PacketLineTransport(interface: interface, logger: logger)
     case .xot:
         return UnframedDeviceTransport(device: device)
     }

@@ -5,9 +5,10 @@ import NIOCore
 /// the HDLC codec (flags, transparency, CRC-16/X.25), so protocol code sees frames only.
 ///
 /// `TCPLineTransport` is the simulated line (TCP on loopback to the line switch device
-/// simulator). A synchronous serial port would be another conformer that opens the tty or
-/// the generic-HDLC device in raw mode and hands its descriptor to NIO (`NIOPipeBootstrap`),
-/// adding the same `HDLCLineHandlers`; nothing above this protocol changes.
+/// simulator). `TTYLineTransport` opens a serial port in raw mode and hands its descriptor to
+/// NIO (`NIOPipeBootstrap`) with the same `HDLCLineHandlers`; `PacketLineTransport` sends
+/// whole frames on a generic-HDLC interface through an AF_PACKET socket. Nothing above this
+/// protocol changes.
 public protocol LineTransport: Sendable {
     /// The device this transport opens, for messages.
     var device: LineDevice { get }

@@ -5,8 +5,10 @@ import NIOPosix
 
 /// A line that carries a raw character stream, no HDLC framing: basic mode (BDLC, BSC) is
 /// character-oriented, so its codec sees the bytes as they arrive and finds the blocks
-/// itself. Same devices as `LineTransport` (`tcp:HOST:PORT` today); a serial conformer would
-/// hand its tty to NIO and install the same `RawLineHandlers`.
+/// itself. Devices: `tcp:HOST:PORT` (`TCPRawLineTransport`) and `tty:PATH@SPEED`
+/// (`TTYRawLineTransport`, which hands its tty to NIO and installs the same `RawLineHandlers`).
+/// A dial-up line opens raw for the modem dialogue and then switches to HDLC framing with
+/// `RawLineConnection.upgradeToHDLC(events:)`.
 public protocol RawLineTransport: Sendable {
     var device: LineDevice { get }
 
@@ -19,6 +21,9 @@ public protocol RawLineTransport: Sendable {
 public enum RawLineEvent: Sendable {
     /// Bytes as they came off the line (any chunking; the owner's decoder reassembles).
     case bytes(ByteBuffer)
+    /// DCD changed (true: carrier present). Only `tty:` lines whose port has modem lines
+    /// report it (polled every 50 ms).
+    case carrier(Bool)
     /// The line closed: the peer went away (nil) or an I/O error (the error).
     case closed((any Error)?)
 }
@@ -27,18 +32,21 @@ public func makeRawLineTransport(device: LineDevice, logger: Logger) -> any RawL
     switch device {
     case .tcp(let host, let port):
         return TCPRawLineTransport(host: host, port: port, logger: logger)
-    case .xot:
+    case .tty(let path, let speed, let flowControl):
+        return TTYRawLineTransport(path: path, speed: speed, flowControl: flowControl, logger: logger)
+    case .xot, .hdlc:
         return XOTDeviceAsRawLine(device: device)
     }
 }
 
-/// An XOT device asked for as a basic-mode line: it carries X.25 packets, so opening fails
-/// with a message that says so.
+/// An XOT or generic-HDLC device asked for as a raw line: it carries packets or frames, not a
+/// character stream, so opening fails with a message that says so.
 struct XOTDeviceAsRawLine: RawLineTransport {
     let device: LineDevice
 
     func open(on loop: any EventLoop, events: @escaping @Sendable (RawLineEvent) -> Void) -> EventLoopFuture<RawLineConnection> {
-        loop.makeFailedFuture(LineOpenError(device: device, reason: "an XOT device carries X.25 packets, not a basic-mode character stream; use tcp:HOST:PORT"))
+        let what = device.isXOT ? "an XOT device carries X.25 packets" : "a generic-HDLC interface carries whole frames"
+        return loop.makeFailedFuture(LineOpenError(device: device, reason: "\(what), not a character stream; use tcp:HOST:PORT or tty:/dev/PORT@SPEED"))
     }
 }
 
@@ -49,16 +57,23 @@ public final class RawLineConnection: Sendable {
     public let device: LineDevice
     public let channel: any Channel
     let counterBox: NIOLockedValueBox<LineCounters>
+    let logger: Logger
+    let modemLineBox: TTYModemLines?
 
-    init(device: LineDevice, channel: any Channel, counters: NIOLockedValueBox<LineCounters>) {
+    init(device: LineDevice, channel: any Channel, counters: NIOLockedValueBox<LineCounters>, logger: Logger, modemLines: TTYModemLines? = nil) {
         self.device = device
         self.channel = channel
         self.counterBox = counters
+        self.logger = logger
+        self.modemLineBox = modemLines
     }
 
     public var eventLoop: any EventLoop { channel.eventLoop }
     public var counters: LineCounters { counterBox.withLockedValue { $0 } }
     public var isActive: Bool { channel.isActive }
+
+    /// DTR and DCD of a `tty:` line whose port has modem lines; nil otherwise (`tcp:`, a pty).
+    public var modemLines: (any ModemLineControl)? { modemLineBox }
 
     /// Sends bytes as they are.
     public func send(_ bytes: ByteBuffer) {
@@ -84,14 +99,23 @@ public enum RawLineHandlers {
     public static func install(
         on channel: any Channel, device: LineDevice, logger: Logger, events: @escaping @Sendable (RawLineEvent) -> Void
     ) throws -> RawLineConnection {
-        let counters = NIOLockedValueBox(LineCounters())
-        let sync = channel.pipeline.syncOperations
-        try sync.addHandler(HDLCLineHandlers.ByteCounter(counters: counters))
-        try sync.addHandler(ByteReceiver(device: device, counters: counters, logger: logger, events: events))
-        return RawLineConnection(device: device, channel: channel, counters: counters)
+        try install(on: channel, device: device, logger: logger, modemLines: nil, events: events)
     }
 
-    final class ByteReceiver: ChannelInboundHandler {
+    static let counterName = "line.raw.counter"
+    static let receiverName = "line.raw.receiver"
+
+    static func install(
+        on channel: any Channel, device: LineDevice, logger: Logger, modemLines: TTYModemLines?, events: @escaping @Sendable (RawLineEvent) -> Void
+    ) throws -> RawLineConnection {
+        let counters = NIOLockedValueBox(LineCounters())
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(HDLCLineHandlers.ByteCounter(counters: counters), name: counterName)
+        try sync.addHandler(ByteReceiver(device: device, counters: counters, logger: logger, events: events), name: receiverName)
+        return RawLineConnection(device: device, channel: channel, counters: counters, logger: logger, modemLines: modemLines)
+    }
+
+    final class ByteReceiver: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = ByteBuffer
         let device: LineDevice
         let counters: NIOLockedValueBox<LineCounters>

@@ -36,6 +36,11 @@ public struct HostBehaviour: Sendable {
     public var bdlcCapture = false
     /// More `netmgr sim host` options (e.g. `--query-after-bind`).
     public var extraArguments: [String] = []
+    /// The exchange's modem training time (answer → CONNECT) and ISDN set-up time.
+    public var modemConnectMilliseconds = 1500
+    public var isdnConnectMilliseconds = 200
+    /// More `netmgr sim exchange` options (e.g. a busy host line).
+    public var exchangeArguments: [String] = []
 
     public init() {}
 }
@@ -52,6 +57,7 @@ public final class LoopbackCluster: @unchecked Sendable {
     public let behaviour: HostBehaviour
     public private(set) var host: ChildProcess?
     public private(set) var lineSwitch: ChildProcess?
+    public private(set) var exchange: ChildProcess?
     public private(set) var nodes: [String: ChildProcess] = [:]
 
     public struct Failure: Error, CustomStringConvertible {
@@ -96,13 +102,50 @@ public final class LoopbackCluster: @unchecked Sendable {
         return nil
     }
 
-    /// Switched lines (SDLC and X.25) and the host-side port the line switch gives each (control port + 10 + 10 × index).
+    /// Switched lines (SDLC, X.25 and the public telephone lines' modem cables) and the
+    /// host-side port the line switch gives each (control port + 10 + 10 × index). The host
+    /// takes the SDLC and X.25 lines itself; a public line's host side is the exchange's modem.
     public var switchedLines: [(line: Line, hostSide: Endpoint)] {
         guard let control = definitions.cluster.lineSwitch else { return [] }
-        return definitions.lines.filter { $0.switchUnit != nil && ($0.procedure.isSDLC || $0.procedure == .hdlcPacket) }.enumerated().map { index, line in
-            (line, Endpoint(host: control.host, port: control.port + 10 + 10 * index))
-        }
+        return definitions.lines.filter { $0.switchUnit != nil && ($0.procedure.isSDLC || $0.procedure == .hdlcPacket || $0.procedure == .hdlcPublic) }
+            .enumerated().map { index, line in (line, Endpoint(host: control.host, port: control.port + 10 + 10 * index)) }
     }
+
+    /// The telephone/ISDN exchange, when any line is `hdlc-public` or `hdlc-isdn`.
+    public var hasSwitchedCalls: Bool { definitions.lines.contains { $0.procedure.isSwitchedCall } }
+
+    /// The exchange's address: where the ISDN nodes' interfaces are (their devices), else
+    /// .150 in the line switch's /24 (DESIGN.md §5's loopback plan).
+    public var exchangeHost: String {
+        for line in definitions.lines where line.procedure == .hdlcISDN {
+            for facts in line.perNode.values {
+                if let device = facts.device, device.lowercased().hasPrefix("tcp:"), case .success(let endpoint) = Endpoint.parse(String(device.dropFirst(4))) {
+                    return endpoint.host
+                }
+            }
+        }
+        let base = definitions.cluster.lineSwitch?.host ?? "127.0.0.200"
+        return base.split(separator: ".").dropLast().joined(separator: ".") + ".150"
+    }
+
+    /// The host's own lines at the exchange: one per host number a switched resource calls
+    /// (`host: tel:`), analogue (a modem) from port 7602 on, ISDN from 7613 on.
+    public var hostLines: [(number: String, procedure: Procedure, endpoint: Endpoint)] {
+        var result: [(number: String, procedure: Procedure, endpoint: Endpoint)] = []
+        for procedure in [Procedure.hdlcPublic, .hdlcISDN] {
+            let base = procedure == .hdlcPublic ? 7602 : 7613
+            for resource in definitions.resources {
+                guard case .number(let number) = resource.host, definitions.line(named: resource.line)?.procedure == procedure,
+                      !result.contains(where: { $0.number == number }) else { continue }
+                let index = result.filter { $0.procedure == procedure }.count
+                result.append((number, procedure, Endpoint(host: exchangeHost, port: base + index)))
+            }
+        }
+        return result
+    }
+    /// What the exchange records of the host's lines (pcapng): the dial-up dialogue and SDLC, the ISDN D and B channels.
+    public var dialupCapturePath: String { workDirectory + "/dialup.pcapng" }
+    public var isdnCapturePath: String { workDirectory + "/isdn.pcapng" }
 
     // MARK: - Starting
 
@@ -112,7 +155,7 @@ public final class LoopbackCluster: @unchecked Sendable {
     public var bdlcCapturePath: String { workDirectory + "/bdlc.pcap" }
 
     public func startHost() async throws {
-        guard hostEndpoint != nil || hasBDLCLines else { return }
+        guard hostEndpoint != nil || hasBDLCLines || hasSwitchedCalls else { return }
         var arguments = ["sim", "host", "--definitions", definitionsDirectory, "--journal", journalPath]
         if let endpoint = hostEndpoint {
             arguments += ["--listen", endpoint.description,
@@ -126,8 +169,12 @@ public final class LoopbackCluster: @unchecked Sendable {
         if behaviour.basicOnly { arguments.append("--basic-only") }
         if behaviour.holdAfterCloseSeconds > 0 { arguments += ["--hold-after-close", String(behaviour.holdAfterCloseSeconds)] }
         arguments += behaviour.extraArguments
-        for (line, hostSide) in switchedLines {
+        for (line, hostSide) in switchedLines where line.procedure != .hdlcPublic {
             arguments += [line.procedure == .hdlcPacket ? "--x25-line" : "--sdlc-line", "\(line.switchUnit!)=tcp:\(hostSide)"]
+        }
+        // The host's switched major node: its own lines at the exchange.
+        for line in hostLines {
+            arguments += [line.procedure == .hdlcPublic ? "--dialup-line" : "--isdn-line", "\(line.number)=tcp:\(line.endpoint)"]
         }
         let process = try ChildProcess(name: "host", executable: binaries.netmgr, arguments: arguments, logPath: logPath("host"))
         host = process
@@ -143,6 +190,25 @@ public final class LoopbackCluster: @unchecked Sendable {
         _ = try await process.waitUntilReady()
     }
 
+    /// The telephone/ISDN exchange: the modems of the public lines (each connecting to its
+    /// unit's host port on the line switch), every node's ISDN interface, the host's lines;
+    /// it records the host's lines.
+    public func startExchange() async throws {
+        guard hasSwitchedCalls else { return }
+        var arguments = ["sim", "exchange", "--definitions", definitionsDirectory,
+                         "--capture-dialup", dialupCapturePath, "--capture-isdn", isdnCapturePath,
+                         "--modem-connect-ms", String(behaviour.modemConnectMilliseconds),
+                         "--isdn-connect-ms", String(behaviour.isdnConnectMilliseconds)]
+        for (line, hostSide) in switchedLines where line.procedure == .hdlcPublic {
+            arguments += ["--switch-host-port", "\(line.switchUnit!)=\(hostSide)"]
+        }
+        for line in hostLines { arguments += ["--host-line", "\(line.number)=listen:\(line.endpoint)"] }
+        arguments += behaviour.exchangeArguments
+        let process = try ChildProcess(name: "exchange", executable: binaries.netmgr, arguments: arguments, logPath: logPath("exchange"))
+        exchange = process
+        _ = try await process.waitUntilReady()
+    }
+
     /// Starts netmgrd for `node` (again, after a kill) and waits until it serves.
     public func startNode(_ node: String, logLevel: String = "info") async throws {
         if let running = nodes[node], running.isRunning { return }
@@ -155,9 +221,10 @@ public final class LoopbackCluster: @unchecked Sendable {
         _ = try await process.waitUntilReady()
     }
 
-    /// Host, line switch, then every node.
+    /// Line switch, exchange, host, then every node.
     public func startAll() async throws {
         try await startLineSwitch()
+        try await startExchange()
         try await startHost()
         for node in definitions.cluster.nodes { try await startNode(node.name) }
     }
@@ -208,6 +275,7 @@ public final class LoopbackCluster: @unchecked Sendable {
     public func stopAll() async {
         for process in nodes.values { await process.stop() }
         if let host { await host.stop() }
+        if let exchange { await exchange.stop() }
         if let lineSwitch { await lineSwitch.stop() }
     }
 }

@@ -28,7 +28,7 @@ struct ModuleGraphTests {
         return result
     }
 
-    static let product = ["NetMgrAddresses", "NetMgrCore", "TN3270", "SDLC", "BasicMode", "X25", "Dialup", "ISDN", "NetMgrProtocol", "NetMgrAdminClient", "LineTransport",
+    static let product = ["NetMgrAddresses", "CNetMgrSerial", "NetMgrCore", "TN3270", "SDLC", "BasicMode", "X25", "Dialup", "ISDN", "NetMgrProtocol", "NetMgrAdminClient", "LineTransport",
                           "PacketCapture", "NetMgrServer", "NetMgrClient", "NetMgrVerify", "netmgrd"]
     static let system: Set = ["Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "Synchronization"]
 

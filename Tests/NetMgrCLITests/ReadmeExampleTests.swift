@@ -15,7 +15,7 @@ struct ReadmeExampleTests {
         let result = try await runProcess(BuiltProducts.path("netmgr"), ["check", "--explain", directory.path])
         #expect(result.status == 0, "\(result.standardError)")
         // The example shows every procedure, with the seed's ○ and △.
-        for (resource, symbol) in [("TNVIP", "○"), ("SDLC1", "○"), ("X25RES", "○"), ("DIALRES", "△"), ("BSCRES", "△")] {
+        for (resource, symbol) in [("TNVIP", "○"), ("SDLC1", "○"), ("X25RES", "○"), ("PSTNRES", "○"), ("DIALRES", "△"), ("BSCRES", "△")] {
             #expect(result.standardOutput.split(separator: "\n").contains { $0.contains(" \(resource) ") && $0.contains(symbol) }, "\(resource)")
         }
     }

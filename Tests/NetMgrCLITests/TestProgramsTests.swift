@@ -25,6 +25,7 @@ struct TestProgramsTests {
         Program(name: "keepalived", package: "keepalived"),
         Program(name: "ip", package: "iproute2"),
         Program(name: "ss", package: "iproute2"),
+        Program(name: "socat", package: "socat"),
         Program(name: "flock", package: "util-linux"),
         Program(name: "setpriv", package: "util-linux"),
         Program(name: "sh", package: "dash"),

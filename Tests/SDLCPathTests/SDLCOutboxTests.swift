@@ -41,8 +41,8 @@ struct SDLCOutboxTests {
     }
 
     @Test func transmissionServicesProfileDecidesWhetherToWaitForSDT() {
-        #expect(SDLCAttachment.bindAwaitsStartDataTraffic(ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x03, 0xB1])))
-        #expect(!SDLCAttachment.bindAwaitsStartDataTraffic(ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x07])))
-        #expect(!SDLCAttachment.bindAwaitsStartDataTraffic(ByteBuffer(bytes: [0x31])))
+        #expect(SDLCLinkSession.bindAwaitsStartDataTraffic(ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x03, 0xB1])))
+        #expect(!SDLCLinkSession.bindAwaitsStartDataTraffic(ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x07])))
+        #expect(!SDLCLinkSession.bindAwaitsStartDataTraffic(ByteBuffer(bytes: [0x31])))
     }
 }

@@ -37,8 +37,12 @@ struct AttachmentFactory: Sendable {
         case .hdlcPacket:
             let plan = try X25LinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return X25Attachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)
-        case .hdlcPublic, .hdlcISDN:
-            throw AdminFailure("netmgrd has no connector for \(line.procedure.rawValue) lines in this release (TnETOS, HDLC leased, HDLC packet and BDLC lines only)")
+        case .hdlcPublic:
+            let plan = try DialupLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
+            return DialupAttachment(plan: plan, loop: loop, logger: logger)
+        case .hdlcISDN:
+            let plan = try ISDNLinePlan(definitions: definitions, resource: runtime.resource, node: node.name)
+            return ISDNAttachment(plan: plan, loop: loop, logger: logger)
         }
     }
 }

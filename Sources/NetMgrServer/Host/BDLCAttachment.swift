@@ -252,6 +252,8 @@ final class BDLCAttachment: HostAttachment {
                 if case .error(let error) = output { logger.debug("\(plan.line): \(error)") }
                 perform(station.receive(output, now: now))
             }
+        case .carrier:
+            break  // a leased basic-mode line: the modem's DCD is not watched
         case .closed(let error):
             connection = nil
             lineLost("line device \(plan.device) closed\(error.map { ": \($0)" } ?? "")")

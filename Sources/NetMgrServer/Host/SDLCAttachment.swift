@@ -32,14 +32,9 @@ final class SDLCAttachment: HostAttachment {
     let retry: RetryPolicy
     let logger: Logger
     private(set) var phase = Phase.idle
-    private(set) var terminal: SDLCTerminal
+    /// The station, PU 2 and LUs on the line, and the messages held for the host.
+    let session: SDLCLinkSession
     private var connection: LineConnection?
-    private var outbox = SDLCOutbox()
-    private var luStates: [UInt8: SessionState] = [:]
-    /// LUs whose session may carry data now (BIND, and SDT where the BIND asks for it).
-    private var dataTraffic: Set<UInt8> = []
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
     private var reconnectTask: Scheduled<Void>?
     private var reconnectAttempt = 0
     /// Counts connections, so events of a closed one are told from the current one's.
@@ -53,13 +48,10 @@ final class SDLCAttachment: HostAttachment {
         var logger = logger
         logger[metadataKey: "resource"] = "\(plan.resource)"
         self.logger = logger
-        self.terminal = Self.makeTerminal(plan)
-    }
-
-    static func makeTerminal(_ plan: SDLCLinePlan) -> SDLCTerminal {
-        SDLCTerminal(
-            station: .init(address: plan.stationAddress, nodeID: plan.nodeID),
-            physicalUnit: .init(localAddresses: Set(plan.logicalUnits.map(\.address))))
+        self.session = SDLCLinkSession(
+            line: plan.line, station: .init(address: plan.stationAddress, nodeID: plan.nodeID), logicalUnits: plan.logicalUnits,
+            hostVisibleAddress: plan.hostVisibleAddress, loop: loop, logger: logger)
+        session.attachment = self
     }
 
     var resourceName: String { plan.resource }
@@ -70,7 +62,7 @@ final class SDLCAttachment: HostAttachment {
     func start() {
         loop.assertInEventLoop()
         guard phase == .idle else { return }
-        for lu in plan.logicalUnits { setState(lu.address, .waitingForHost, "switching \(plan.unit) to \(plan.node)") }
+        session.setAllStates(.waitingForHost, "switching \(plan.unit) to \(plan.node)")
         switchAndOpen(firstTime: true)
     }
 
@@ -88,22 +80,16 @@ final class SDLCAttachment: HostAttachment {
 
     func send(lu name: String, tag: MessageTag, payload: ByteBuffer) {
         loop.assertInEventLoop()
-        guard let lu = address(of: name) else {
-            delegate?.attachment(self, lu: name, rejected: tag, reason: "LU \(name) is not defined for \(plan.resource)")
-            return
-        }
-        outbox.add(lu: lu, tag: tag, payload: payload)
-        flush(lu)
+        session.send(lu: name, tag: tag, payload: payload)
     }
 
     func discardUnsent(lu name: String) {
         loop.assertInEventLoop()
-        guard let lu = address(of: name) else { return }
-        outbox.discardUnsent(lu: lu)
+        session.discardUnsent(lu: name)
     }
 
     /// Messages held for the host (tests, status).
-    var heldMessages: Int { outbox.count }
+    var heldMessages: Int { session.heldMessages }
 
     // MARK: Switch and line
 
@@ -150,11 +136,9 @@ final class SDLCAttachment: HostAttachment {
         let wasRunning = phase == .reconnecting
         phase = .running
         reconnectAttempt = 0
-        terminal = Self.makeTerminal(plan)  // a fresh cable: the station starts disconnected
-        dataTraffic = []
+        session.lineOpened { [connection] frames in connection.send(frames) }  // a fresh cable: the station starts disconnected
         logger.info("\(plan.line) open on \(plan.device): station \(hostVisibleAddress), LUs \(plan.logicalUnits.map { "\($0.name)=\($0.address)" }.joined(separator: " ")); waiting for the host to poll")
         if !wasRunning { delegate?.attachmentStarted(self) }
-        armTimer()
     }
 
     private func failed(firstTime: Bool, reason: String) {
@@ -188,12 +172,12 @@ final class SDLCAttachment: HostAttachment {
         guard number == connectionNumber, phase == .running else { return }
         switch event {
         case .frame(let frame):
-            perform(terminal.receive(frame, now: .now()))
+            session.receive(frame)
         case .framingError:
             break  // logged and counted by the transport; the host retransmits
         case .closed(let error):
             connection = nil
-            perform(terminal.disconnect())
+            session.lineClosed()
             scheduleReconnect(after: "line device \(plan.device) closed\(error.map { ": \($0)" } ?? "")")
         }
     }
@@ -201,10 +185,8 @@ final class SDLCAttachment: HostAttachment {
     private func finishStop() {
         guard phase != .stopped else { return }
         phase = .stopped
-        timer?.cancel()
-        timer = nil
         reconnectTask?.cancel()
-        perform(terminal.disconnect())
+        session.lineClosed()
         let closing = connection?.close() ?? loop.makeSucceededVoidFuture()
         connection = nil
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -214,125 +196,4 @@ final class SDLCAttachment: HostAttachment {
             attachment.delegate?.attachmentStopped(attachment)
         }
     }
-
-    // MARK: Terminal
-
-    private func perform(_ actions: [SDLCTerminal.Action]) {
-        var frames: [SDLCFrame] = []
-        for action in actions {
-            switch action {
-            case .send(let frame):
-                frames.append(frame)
-            case .linkUp:
-                logger.info("\(plan.line): link up, the host set normal response mode at \(hostVisibleAddress)")
-            case .linkDown(let reason):
-                logger.notice("\(plan.line): link down (\(reason))")
-            case .frameRejected(let info):
-                logger.warning("\(plan.line): frame rejected, FRMR \(info)")
-            case .physicalUnit(let event):
-                physicalUnit(event)
-            }
-        }
-        connection?.send(frames)
-        armTimer()
-    }
-
-    private func physicalUnit(_ event: PU2StateMachine.Action) {
-        switch event {
-        case .send:
-            break  // SDLCTerminal queues PIUs on the station itself
-        case .physicalUnitActivated:
-            logger.info("\(plan.line): ACTPU, PU active")
-        case .physicalUnitDeactivated:
-            logger.info("\(plan.line): PU inactive")
-        case .logicalUnitActivated(let lu):
-            logger.debug("\(plan.line): ACTLU for LU \(lu)")
-        case .logicalUnitDeactivated(let lu):
-            logger.debug("\(plan.line): LU \(lu) inactive")
-        case .sessionStarted(let lu, let bind):
-            if Self.bindAwaitsStartDataTraffic(bind) {
-                logger.debug("\(plan.line): BIND for LU \(lu), waiting for SDT")
-            } else {
-                dataTraffic.insert(lu)
-                setState(lu, .bound, "\(hostVisibleAddress) LU \(lu)")
-                flush(lu)
-            }
-        case .dataTrafficStarted(let lu):
-            dataTraffic.insert(lu)
-            setState(lu, .bound, "\(hostVisibleAddress) LU \(lu)")
-            flush(lu)
-        case .sessionEnded(let lu):
-            dataTraffic.remove(lu)
-            outbox.sessionEnded(lu: lu)
-            let reason = terminal.station.isLinkUp ? "UNBIND" : "link down"
-            setState(lu, .hostLost, "\(reason); waiting for the host to bind LU \(lu) again")
-        case .dataReceived(let lu, _, let data):
-            guard let name = name(of: lu) else { return }
-            delegate?.attachment(self, lu: name, hostData: data)
-        case .dataAccepted(let lu, let sequenceNumber):
-            guard let tag = outbox.answered(lu: lu, sequenceNumber: sequenceNumber), let name = name(of: lu) else { return }
-            delegate?.attachment(self, lu: name, accepted: tag)
-        case .dataRejected(let lu, let sequenceNumber, let sense):
-            guard let tag = outbox.answered(lu: lu, sequenceNumber: sequenceNumber), let name = name(of: lu) else { return }
-            delegate?.attachment(self, lu: name, rejected: tag, reason: "the host answered -RSP with sense \(sense) (LU \(lu), SNA sequence \(sequenceNumber))")
-        case .dataUnconfirmed(let lu, _):
-            outbox.sessionEnded(lu: lu)  // sent again after the next BIND
-        case .protocolError(let text):
-            logger.warning("\(plan.line): \(text)")
-        }
-    }
-
-    private func flush(_ lu: UInt8) {
-        guard phase == .running, terminal.physicalUnit.hasSession(lu), dataTraffic.contains(lu) else { return }
-        var submitted = false
-        outbox.flush(lu: lu) { payload in
-            do {
-                let number = try terminal.submit(payload, lu: lu)
-                submitted = true
-                return number
-            } catch {
-                logger.debug("\(plan.line): LU \(lu): not submitted now: \(error)")
-                return nil
-            }
-        }
-        // I-fields wait in the station's queue for the next poll; nothing to send now.
-        if submitted { armTimer() }
-    }
-
-    private func armTimer() {
-        guard phase == .running, let deadline = terminal.nextDeadline else {
-            timer?.cancel()
-            timer = nil
-            timerDeadline = nil
-            return
-        }
-        if timer != nil, timerDeadline == deadline { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        timer = loop.scheduleTask(deadline: deadline) {
-            let attachment = bound.value
-            attachment.timer = nil
-            attachment.timerDeadline = nil
-            attachment.perform(attachment.terminal.tick(now: .now()))
-        }
-    }
-
-    /// Transmission services profiles 2, 3 and 4 start data traffic with SDT; FMD data sent
-    /// before it is refused by the host. The TS profile is the BIND RU's fourth byte.
-    static func bindAwaitsStartDataTraffic(_ bind: ByteBuffer) -> Bool {
-        guard let profile = bind.getInteger(at: bind.readerIndex + 3, as: UInt8.self) else { return false }
-        return (2...4).contains(profile)
-    }
-
-    // MARK: LUs
-
-    private func setState(_ lu: UInt8, _ state: SessionState, _ detail: String) {
-        luStates[lu] = state
-        guard let name = name(of: lu) else { return }
-        delegate?.attachment(self, lu: name, state: state, detail: detail)
-    }
-
-    private func address(of name: String) -> UInt8? { plan.logicalUnits.first { $0.name == name }?.address }
-    private func name(of lu: UInt8) -> String? { plan.logicalUnits.first { $0.address == lu }?.name }
 }

@@ -327,7 +327,7 @@ final class X25Attachment: HostAttachment {
         case .logicalUnitDeactivated(let lu):
             logger.debug("\(plan.line): LU \(lu) inactive")
         case .sessionStarted(let lu, let bind):
-            if SDLCAttachment.bindAwaitsStartDataTraffic(bind) {
+            if SDLCLinkSession.bindAwaitsStartDataTraffic(bind) {
                 logger.debug("\(plan.line): BIND for LU \(lu), waiting for SDT")
             } else {
                 dataTraffic.insert(lu)

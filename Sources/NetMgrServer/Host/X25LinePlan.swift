@@ -50,7 +50,7 @@ struct X25LinePlan: Sendable {
         switch device {
         case .xot(let host, let port):
             access = .xot(host: host, port: port)
-        case .tcp:
+        case .tcp, .tty, .hdlc:
             guard let unit = line.switchUnit else { throw AdminFailure("\(what): no switch unit (switch: COMn Unitm Linek)") }
             guard let control = definitions.cluster.lineSwitch else {
                 throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")

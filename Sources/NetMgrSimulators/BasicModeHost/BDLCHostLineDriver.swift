@@ -134,6 +134,8 @@ final class BDLCHostLineDriver {
                 }
                 perform(station.receive(output, now: now))
             }
+        case .carrier:
+            break  // the simulator's lines are TCP: no modem lines
         case .closed(let error):
             connection = nil
             logger.notice("\(name): line closed\(error.map { ": \($0)" } ?? "")")

@@ -71,8 +71,15 @@ public struct LineSwitchConfiguration: Sendable {
         }
         var lines: [Line] = []
         var skipped: [String] = []
-        for line in definitions.lines {
+        var serialUnits: Set<LineSwitchUnit> = []
+        lineLoop: for line in definitions.lines {
             guard let unit = line.switchUnit else { continue }
+            // A line whose nodes use real ports (tty:, hdlc:) is switched by real equipment.
+            if let serial = definitions.cluster.nodes.lazy.compactMap({ line.perNode[$0.name]?.device }).first(where: { Self.isSerialDevice($0) }) {
+                skipped.append("line \(line.name) (\(unit)): device \"\(serial)\" is a real serial port; the simulator offers TCP ports only")
+                serialUnits.insert(unit)
+                continue lineLoop
+            }
             guard let hostPort = hostPorts[unit] else {
                 skipped.append("line \(line.name) (\(unit)): no --host-port for it")
                 continue
@@ -89,10 +96,16 @@ public struct LineSwitchConfiguration: Sendable {
             }
             lines.append(Line(unit: unit, name: line.name, hostPort: hostPort, nodePorts: nodePorts, procedure: line.procedure))
         }
-        for unit in hostPorts.keys where !lines.contains(where: { $0.unit == unit }) {
+        for unit in hostPorts.keys where !lines.contains(where: { $0.unit == unit }) && !serialUnits.contains(unit) {
             throw LineSwitchConfigurationError("--host-port \"\(unit)\": no line in the definitions has switch: \(unit)")
         }
         return (LineSwitchConfiguration(control: control, lines: lines, capturePath: capturePath), skipped)
+    }
+
+    /// `tty:…` or `hdlc:…` (LineTransport's serial devices).
+    static func isSerialDevice(_ device: String) -> Bool {
+        let lower = device.drop(while: { $0 == " " || $0 == "\t" }).lowercased()
+        return lower.hasPrefix("tty:") || lower.hasPrefix("hdlc:")
     }
 
     /// Checks that no port is used twice and every line has at least one node.

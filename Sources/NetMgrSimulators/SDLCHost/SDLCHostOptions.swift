@@ -93,7 +93,8 @@ public struct SDLCHostOptions: ParsableArguments {
                 throw SDLCHostOptionsError("--sdlc-line \(text): \"\(unitText)\" is not a line switch unit; expected COMn Unitm Linek")
             }
             var deviceText = String(text[text.index(after: equals)...])
-            if !deviceText.lowercased().hasPrefix("tcp:"), !deviceText.hasPrefix("/") { deviceText = "tcp:" + deviceText }
+            // HOST:PORT alone means tcp:; a real port (tty:, hdlc:) is taken as it is.
+            if !["tcp:", "tty:", "hdlc:"].contains(where: deviceText.lowercased().hasPrefix), !deviceText.hasPrefix("/") { deviceText = "tcp:" + deviceText }
             do {
                 result.append((unit, try LineDevice.parse(device: deviceText)))
             } catch {

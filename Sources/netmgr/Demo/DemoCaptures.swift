@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// The demo's evidence on the wire: the host's TN3270 traffic captured on loopback (needs
-/// CAP_NET_RAW, i.e. root) and the line switch's SDLC and X.25 traces, all checked afterwards with
+/// CAP_NET_RAW, i.e. root) and the line switch's SDLC and X.25 traces and the exchange's recordings of the host's dial-up and ISDN lines, all checked afterwards with
 /// the same verifier an operator runs on a capture from anywhere.
 struct DemoCaptures {
     let cluster: LoopbackCluster
@@ -46,6 +46,7 @@ struct DemoCaptures {
         for (title, path) in [
             ("host TN3270 capture", hostCapturePath), ("line capture (SDLC)", cluster.lineCapturePath),
             ("line capture (X.25)", cluster.x25LineCapturePath), ("line capture (BDLC)", cluster.bdlcCapturePath),
+            ("host's dial-up line (exchange)", cluster.dialupCapturePath), ("host's ISDN line (exchange)", cluster.isdnCapturePath),
         ]
         where FileManager.default.fileExists(atPath: path) {
             do {

@@ -14,7 +14,8 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "The whole story on loopback: two nodes, a host, a client streaming on every LU, a node killed mid-stream.",
         discussion: """
-            Starts the host simulator, the line switch device and netmgrd for each node, activates \
+            Starts the host simulator, the line switch device, the telephone/ISDN exchange (when \
+            lines are dialled) and netmgrd for each node, activates \
             the failover group on the first node, streams messages on every terminal LU through \
             NetMgrClient, SIGKILLs the first node and activates the second as a cluster engine \
             would. Then it prints what the host saw (from its journal) against what the \

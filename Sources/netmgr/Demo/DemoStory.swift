@@ -48,7 +48,8 @@ struct DemoStory {
     mutating func note(_ text: String, at time: Double = Date().timeIntervalSince1970) { notes.append((time, text)) }
 
     /// The journal entries that concern an LU: by host LU name on TN3270, by line
-    /// station and LU local address on SDLC, by access line and LU local address on X.25.
+    /// station and LU local address on SDLC, by access line and LU local address on X.25,
+    /// by XID node id and LU local address on dial-up and ISDN calls.
     func entries(for lu: LU, resource: Resource) -> [HostJournalEntry] {
         let definitions = cluster.definitions
         let line = definitions.line(named: resource.line)
@@ -64,6 +65,12 @@ struct DemoStory {
             // The calling DTE, node id and LU address of the call on this access line.
             let unit = line?.switchUnit?.description
             return journal.filter { $0.path == "x25" && $0.luAddress == Int(lu.address) && (unit == nil || $0.line == nil || $0.line == unit) }
+        }
+        if let procedure = line?.procedure, procedure.isSwitchedCall {
+            // The host's switched major node finds the PU by its XID node id, whichever number called.
+            let path = procedure == .hdlcPublic ? "dialup" : "isdn"
+            let id = line?.nodeID?.description
+            return journal.filter { $0.path == path && $0.luAddress == Int(lu.address) && (id == nil || $0.nodeId == nil || $0.nodeId == id) }
         }
         return journal.filter { $0.path == "tn3270" && $0.lu == lu.hostLUName }
     }

@@ -1,0 +1,138 @@
+import Foundation
+import NetMgrClient
+import NetMgrCore
+import NetMgrHarness
+import NetMgrSimulators
+import NetMgrTestSupport
+import Testing
+
+/// A loopback world for one switched resource in this suite's block 127.0.34.0/24: two
+/// netmgrd nodes (.11, .12), the line switch (.200), the telephone/ISDN exchange (.150) and
+/// the host's switched major node behind it. `line` is the line's YAML (keys under `- name:`).
+struct SwitchedWorld {
+    static let cluster = """
+        cluster:
+          name: switched-it
+          nodes:
+            - { name: node-a, address: 127.0.34.11, lan: "127.0.34.11:7301" }
+            - { name: node-b, address: 127.0.34.12, lan: "127.0.34.12:7301" }
+          line-switch: 127.0.34.200:7400
+          groups:
+            - { name: hostlink, resources: [RES1] }
+
+        """
+
+    /// A public line (DIAL1, number 0312340001, XID 05D00003) with `extra` line keys.
+    static func dialup(_ extra: String = "") -> String {
+        cluster + """
+        lines:
+          - name: DIAL1
+            procedure: hdlc-public
+            switch: COM1 Unit1 Line3
+            number: "0312340001"
+            station-address: 0xC1
+            node-id: 05D00003
+        \(extra)    nodes:
+              node-a: { device: "tcp:127.0.34.200:7431" }
+              node-b: { device: "tcp:127.0.34.200:7432" }
+        resources:
+          - { name: RES1, line: DIAL1, host: "tel:0300001111" }
+        lus:
+          - { name: DLLU02, address: 2, resource: RES1 }
+          - { name: DLLU03, address: 3, resource: RES1 }
+
+        """
+    }
+
+    /// An ISDN line (ISDN1, node numbers 0312340011/12, XID 05D00004) with `extra` line keys.
+    static func isdn(_ extra: String = "") -> String {
+        cluster + """
+        lines:
+          - name: ISDN1
+            procedure: hdlc-isdn
+            station-address: 0xC1
+            node-id: 05D00004
+        \(extra)    nodes:
+              node-a: { device: "tcp:127.0.34.150:7611", isdn-number: "0312340011" }
+              node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340012" }
+        resources:
+          - { name: RES1, line: ISDN1, host: "tel:0300002222" }
+        lus:
+          - { name: INLU02, address: 2, resource: RES1 }
+          - { name: INLU03, address: 3, resource: RES1 }
+
+        """
+    }
+
+    let directory: TemporaryDirectory
+    let cluster: LoopbackCluster
+
+    init(_ definitions: String, prefix: String, behaviour: HostBehaviour = HostBehaviour()) throws {
+        directory = try TemporaryDirectory(prefix: prefix)
+        let path = directory.path + "/definitions"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try definitions.write(toFile: path + "/netmgr.yaml", atomically: true, encoding: .utf8)
+        cluster = try LoopbackCluster(definitionsDirectory: path, workDirectory: directory.path + "/work",
+                                      binaries: HarnessBinaries(directory: BuiltProducts.directory.path), behaviour: behaviour)
+    }
+
+    var lus: [String] { cluster.definitions.lus.map(\.name) }
+
+    func makeClient(_ name: String) -> NetMgrClient {
+        NetMgrClient(configuration: NetMgrClientConfiguration(
+            servers: cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: name))
+    }
+
+    /// The host's journal entries of a path ("dialup", "isdn").
+    func journal(_ path: String) throws -> [HostJournalEntry] { try cluster.journal().filter { $0.path == path } }
+}
+
+/// Streams numbered messages on a session until stopped; remembers what it submitted.
+final class MessageStream: @unchecked Sendable {
+    let session: LUSession
+    private let lock = NSLock()
+    private var digests: [String] = []
+    private var task: Task<Void, Never>?
+
+    init(_ session: LUSession) {
+        self.session = session
+        task = Task { [weak self] in
+            var serial = 0
+            while !Task.isCancelled, let self, serial < 10_000 {
+                serial += 1
+                let payload = Array("\(session.lu) message \(serial)".utf8)
+                guard (try? await session.submit(payload)) != nil else { return }
+                self.lock.withLock { self.digests.append(journalDigest(payload)) }
+                try? await Task.sleep(for: .milliseconds(20))  // pacing, not synchronisation
+            }
+        }
+    }
+
+    func stop() async {
+        task?.cancel()
+        await task?.value
+    }
+
+    var sent: [String] { lock.withLock { digests } }
+
+    func drain() async throws {
+        let session = self.session
+        try await waitUntil(.seconds(40), what: "\(session.lu) to have every message accepted") {
+            ((try? await session.unacknowledged()) ?? 1) == 0
+        }
+    }
+}
+
+/// Checks that every message the streams sent is in the host's journal; returns (sent, duplicates).
+func expectNothingLost(_ streams: [MessageStream], journal: [HostJournalEntry]) -> (sent: Int, duplicates: Int) {
+    var counts: [String: Int] = [:]
+    for entry in journal where entry.event == .message { counts[entry.digest ?? "", default: 0] += 1 }
+    var total = 0
+    for stream in streams {
+        let sent = stream.sent
+        total += sent.count
+        let missing = sent.filter { counts[$0] == nil }
+        #expect(missing.isEmpty, "\(stream.session.lu): \(missing.count) of \(sent.count) never reached the host")
+    }
+    return (total, counts.values.reduce(0) { $0 + max(0, $1 - 1) })
+}
