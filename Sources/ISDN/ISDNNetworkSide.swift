@@ -97,6 +97,8 @@ public struct ISDNNetworkSide: Sendable {
     public private(set) var link: LAPDLink
     var calls: [ISDNCallID: Call] = [:]
     var nextReference: UInt16 = 1
+    /// The data link was up: a further `.established` is a reset (Q.921 re-establishment).
+    var linkUp = false
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -135,6 +137,7 @@ public struct ISDNNetworkSide: Sendable {
     /// Layer 1 went away (the subscriber's interface closed): every call is cleared, cause 41.
     public mutating func layer1Deactivated(now: NIODeadline) -> [Action] {
         _ = link.layer1Deactivated(reason: "layer 1 deactivated")
+        linkUp = false
         return clearAll(reason: "the subscriber's interface closed") + [.linkDown(reason: "layer 1 deactivated")]
     }
 
@@ -211,8 +214,18 @@ public struct ISDNNetworkSide: Sendable {
             case .transmit(let frame):
                 actions.append(.send(frame.bytes))
             case .established:
+                if linkUp, !calls.isEmpty {
+                    // The link was reset under the calls: clear them here and tell the subscriber.
+                    let references = calls.keys.sorted { $0.callReference < $1.callReference }
+                    actions += clearAll(reason: "D-channel data link reset")
+                    for id in references {
+                        actions += handle(link.send(message(.releaseComplete, id, [.cause(Q931Cause.temporaryFailure, location: 2)]).bytes, now: now), now: now)
+                    }
+                }
+                linkUp = true
                 actions.append(.linkUp)
             case .released(let reason):
+                linkUp = false
                 actions += clearAll(reason: "D-channel data link lost: \(reason)") + [.linkDown(reason: reason)]
             case .received(let bytes):
                 guard let message = try? Q931Message(parsing: bytes) else { continue }

@@ -108,6 +108,8 @@ public struct ISDNUserSide: Sendable {
     var nextReference: UInt16 = 1
     var started = false
     var relinkAt: NIODeadline?
+    /// The data link was up: a further `.established` is a reset (Q.921 re-establishment).
+    var linkUp = false
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -177,6 +179,7 @@ public struct ISDNUserSide: Sendable {
     public mutating func layer1Deactivated(now: NIODeadline) -> [Action] {
         _ = link.layer1Deactivated(reason: "layer 1 deactivated")
         started = false
+        linkUp = false
         relinkAt = nil
         return clearLocally(cause: Q931Cause.temporaryFailure, reason: "the ISDN interface closed (layer 1 deactivated)")
     }
@@ -232,7 +235,17 @@ public struct ISDNUserSide: Sendable {
                 actions.append(.send(frame.bytes))
             case .established:
                 relinkAt = nil
+                if linkUp, let current = call {
+                    // The link was reset under the call: the network may have lost it too.
+                    // Clear it here and tell the network, so that both ends agree.
+                    let release = Q931Message(callReference: current.reference, fromOriginator: current.weOriginated, type: .releaseComplete,
+                                              elements: [.cause(Q931Cause.temporaryFailure)], callReferenceLength: current.referenceLength)
+                    actions += clearLocally(cause: Q931Cause.temporaryFailure, reason: "D-channel data link reset during the call")
+                    actions += handle(link.send(release.bytes, now: now), now: now)
+                }
+                linkUp = true
             case .released(let reason):
+                linkUp = false
                 actions += clearLocally(cause: Q931Cause.temporaryFailure, reason: "D-channel data link lost: \(reason)")
                 if started, !link.isEstablished, link.state == .released { relinkAt = now + configuration.link.t200 }
             case .received(let bytes):

@@ -16,6 +16,9 @@ struct ISDNTestBench {
     var cutToNetwork: Set<Int> = []
     var cutToUser: Set<Int> = []
     var routing = true
+    /// Share of frames lost at random (both directions), drawn from `random`.
+    var lossRate = 0.0
+    var random: () -> Double = { 1.0 }
     /// Exchange legs: (interface, call) ↔ (interface, call).
     var legs: [Leg: Leg] = [:]
 
@@ -104,6 +107,7 @@ struct ISDNTestBench {
         while !inFlight.isEmpty, rounds < 10_000 {
             rounds += 1
             let (index, toNetwork, frame) = inFlight.removeFirst()
+            if lossRate > 0, random() < lossRate { continue }
             if toNetwork {
                 performNetwork(index, networks[index].receive(frame, now: now))
             } else {
