@@ -11,6 +11,11 @@ import Testing
 /// NetMgrClient streaming on both LUs. Node A is SIGKILLed mid-stream and node B activated as a
 /// cluster engine would. On the public line the host sees the same number and XID (○), on
 /// ISDN node B's own number (△); nothing is lost either way.
+/// One world at a time: every test here uses the same addresses of block 127.0.34.0/24.
+@Suite("Switched lines: real processes", .serialized)
+struct SwitchedProcessTests {}
+
+extension SwitchedProcessTests {
 @Suite("Switched lines: netmgrd failover", .serialized)
 struct SwitchedFailoverTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -25,8 +30,10 @@ struct SwitchedFailoverTests {
     static let cases: [Case] = [
         Case(name: "public line, Hayes, call-out (○)", definitions: SwitchedWorld.dialup(), path: "dialup",
              before: "tel:0312340001 XID 05D00003", after: "tel:0312340001 XID 05D00003"),
+        // Call-in: the host places the call, so its journal names its own calling number; what
+        // stays the same is the line it calls (0312340001, moved by the switch) and the XID.
         Case(name: "public line, Hayes, call-in (○)", definitions: SwitchedWorld.dialup("    call: in\n"), path: "dialup",
-             before: "tel:0312340001 XID 05D00003", after: "tel:0312340001 XID 05D00003"),
+             before: "tel:0300001111 XID 05D00003", after: "tel:0300001111 XID 05D00003"),
         Case(name: "ISDN, call-out (△)", definitions: SwitchedWorld.isdn(), path: "isdn",
              before: "tel:0312340011 XID 05D00004", after: "tel:0312340012 XID 05D00004"),
     ]
@@ -71,7 +78,7 @@ struct SwitchedFailoverTests {
             let seconds = (first?.time ?? killTime) - killTime
             print("\(test.name): \(sent) sent, 0 lost, \(duplicates) duplicate(s); kill → first message on the new call \(Int(seconds * 1000)) ms")
         } catch {
-            Issue.record("\(error); logs in \(cluster.workDirectory)")
+            Issue.record("\(error); logs in \(cluster.workDirectory)\n\(world.logTails())")
         }
         for stream in streams { await stream.stop() }
         await client.shutdown()
@@ -129,15 +136,17 @@ struct SwitchedRedialTests {
             // One redial, after redial-delay (1 s): never immediately, never a third attempt.
             #expect(elapsed >= .seconds(1), "\(elapsed)")
             let log = try String(contentsOfFile: cluster.logPath("netmgrd-node-a"), encoding: .utf8)
-            let failures = log.split(separator: "\n").filter { $0.contains("call attempt") && $0.contains("failed") }
+            let failures = log.split(separator: "\n").filter { $0.contains("call attempt") && $0.contains("of 2 failed") }
             #expect(failures.count == 2 && failures.allSatisfy { $0.contains(test.result) }, "\(failures)")
             let status = try cluster.status(of: "node-a")
             #expect(status.resources.first { $0.name == "RES1" }?.state != "active", "\(status)")
         } catch {
-            Issue.record("\(error); logs in \(cluster.workDirectory)")
+            Issue.record("\(error); logs in \(cluster.workDirectory)\n\(world.logTails())")
         }
         await cluster.stopAll()
     }
+}
+
 }
 
 /// Runs blocking work (the admin socket exchange) off the cooperative pool.
