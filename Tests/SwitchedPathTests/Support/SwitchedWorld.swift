@@ -83,6 +83,14 @@ struct SwitchedWorld {
             servers: cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: name))
     }
 
+    /// The last lines of each process's log, for a failure message (the directory goes with the test).
+    func logTails(_ count: Int = 12) -> String {
+        ["netmgrd-node-a", "netmgrd-node-b", "host", "exchange", "line-switch"].map { name in
+            let text = (try? String(contentsOfFile: cluster.logPath(name), encoding: .utf8)) ?? ""
+            return "--- \(name)\n" + text.split(separator: "\n").suffix(count).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
     /// The host's journal entries of a path ("dialup", "isdn").
     func journal(_ path: String) throws -> [HostJournalEntry] { try cluster.journal().filter { $0.path == path } }
 }
