@@ -13,7 +13,7 @@ import Testing
 struct TTYModemLinesTests {
     @Test func carrierChangesAreReportedThenADropClosesTheUpgradedLine() throws {
         let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.35.3", port: 9)).wait()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.61.3", port: 9)).wait()
         let loop = channel.embeddedEventLoop
         let device = LineDevice.tty(path: "/dev/ttyS9", speed: 9600)
         let bits = NIOLockedValueBox<CInt>(TTYModemLines.carrierDetectBit)

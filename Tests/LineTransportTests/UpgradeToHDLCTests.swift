@@ -8,7 +8,7 @@ import SDLC
 import Testing
 
 /// A raw line switched to HDLC framing on the same connection, as a dial-up line does after
-/// CONNECT. The serial helper's loopback block is 127.0.35.x.
+/// CONNECT. The serial helper's loopback block is 127.0.61.x.
 @Suite("Raw line upgraded to HDLC")
 struct UpgradeToHDLCTests {
     static func encoded(_ frame: SDLCFrame) -> [UInt8] {
@@ -20,9 +20,9 @@ struct UpgradeToHDLCTests {
     @Test func dialogueRawThenFramesOnTheSameTCPConnection() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { group.shutdownGracefully { _ in } }
-        let peer = try await LinePeer(group: group, host: "127.0.35.1")
+        let peer = try await LinePeer(group: group, host: "127.0.61.1")
         let rawEvents = NIOLockedValueBox<[RawLineEvent]>([])
-        let raw = try await TCPRawLineTransport(host: "127.0.35.1", port: peer.port, logger: Logger(label: "test"))
+        let raw = try await TCPRawLineTransport(host: "127.0.61.1", port: peer.port, logger: Logger(label: "test"))
             .open(on: group.next()) { event in rawEvents.withLockedValue { $0.append(event) } }.get()
         #expect(raw.modemLines == nil)
         #expect(await eventually { peer.accepted.withLockedValue { $0 } != nil })
@@ -70,8 +70,8 @@ struct UpgradeToHDLCTests {
     @Test func upgradingAClosedLineFails() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { group.shutdownGracefully { _ in } }
-        let peer = try await LinePeer(group: group, host: "127.0.35.2")
-        let raw = try await TCPRawLineTransport(host: "127.0.35.2", port: peer.port, logger: Logger(label: "test"))
+        let peer = try await LinePeer(group: group, host: "127.0.61.2")
+        let raw = try await TCPRawLineTransport(host: "127.0.61.2", port: peer.port, logger: Logger(label: "test"))
             .open(on: group.next()) { _ in }.get()
         try await raw.close().get()
         await #expect(throws: LineOpenError.self) { try await raw.upgradeToHDLC(events: { _ in }).get() }

@@ -12,9 +12,9 @@ struct SwitchedDefinitionsTests {
         cluster:
           name: switched
           nodes:
-            - { name: node-a, address: 127.0.34.11, lan: "127.0.34.11:7301" }
-            - { name: node-b, address: 127.0.34.12, lan: "127.0.34.12:7301" }
-          line-switch: 127.0.34.200:7400
+            - { name: node-a, address: 127.0.63.11, lan: "127.0.63.11:7301" }
+            - { name: node-b, address: 127.0.63.12, lan: "127.0.63.12:7301" }
+          line-switch: 127.0.63.200:7400
           groups:
             - { name: hostlink, resources: [PSTN1, ISDNR1] }
 
@@ -32,16 +32,16 @@ struct SwitchedDefinitionsTests {
             station-address: 0xC1
             node-id: 05D00003
         \(dial)    nodes:
-              node-a: { device: "tcp:127.0.34.200:7431" }
-              node-b: { device: "tcp:127.0.34.200:7432" }
+              node-a: { device: "tcp:127.0.63.200:7431" }
+              node-b: { device: "tcp:127.0.63.200:7432" }
           - name: ISDN1
             procedure: hdlc-isdn
             station-address: 0xC1
             node-id: 05D00004
         \(isdn)    nodes:
         \(isdnNodes ?? """
-                  node-a: { device: "tcp:127.0.34.150:7611", isdn-number: "0312340011" }
-                  node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340012" }
+                  node-a: { device: "tcp:127.0.63.150:7611", isdn-number: "0312340011" }
+                  node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
             """)
         resources:
           - { name: PSTN1, line: DIAL1, host: "\(dialHost)" }
@@ -145,21 +145,21 @@ struct SwitchedDefinitionsTests {
         Mistake(name: "dial on an ISDN line", isdn: "    dial: hayes\n", key: "lines[ISDN1].dial", problem: "applies to hdlc-public lines only", at: "dial: hayes"),
         Mistake(name: "ISDN node without a device", isdnNodes: """
                       node-a: { isdn-number: "0312340011" }
-                      node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340012" }
+                      node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
                 """, key: "lines[ISDN1].nodes.node-a.device", problem: "is missing", at: "node-a: { isdn-number"),
         Mistake(name: "ISDN node without a number", isdnNodes: """
-                      node-a: { device: "tcp:127.0.34.150:7611" }
-                      node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340012" }
-                """, key: "lines[ISDN1].nodes.node-a.isdn-number", problem: "is missing", at: "node-a: { device: \"tcp:127.0.34.150:7611\" }"),
+                      node-a: { device: "tcp:127.0.63.150:7611" }
+                      node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
+                """, key: "lines[ISDN1].nodes.node-a.isdn-number", problem: "is missing", at: "node-a: { device: \"tcp:127.0.63.150:7611\" }"),
         Mistake(name: "both ISDN nodes with one number", isdnNodes: """
-                      node-a: { device: "tcp:127.0.34.150:7611", isdn-number: "0312340011" }
-                      node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340011" }
-                """, key: "lines[ISDN1].nodes.node-b.isdn-number", problem: "is also node node-a's number", at: "node-b: { device: \"tcp:127.0.34.150:7612\", isdn-number: \"0312340011\""),
+                      node-a: { device: "tcp:127.0.63.150:7611", isdn-number: "0312340011" }
+                      node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340011" }
+                """, key: "lines[ISDN1].nodes.node-b.isdn-number", problem: "is also node node-a's number", at: "node-b: { device: \"tcp:127.0.63.150:7612\", isdn-number: \"0312340011\""),
         Mistake(name: "ISDN device on a tty", isdnNodes: """
                       node-a: { device: "tty:/dev/ttyS1@9600", isdn-number: "0312340011" }
-                      node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340012" }
+                      node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
                 """, key: "lines[ISDN1].nodes.node-a.device", problem: "cannot carry a hdlc-isdn call", at: "tty:/dev/ttyS1"),
-        Mistake(name: "host not a number", dialHost: "127.0.34.100:2323", key: "resources[PSTN1].host", problem: "does not fit a hdlc-public line", at: "- { name: PSTN1"),
+        Mistake(name: "host not a number", dialHost: "127.0.63.100:2323", key: "resources[PSTN1].host", problem: "does not fit a hdlc-public line", at: "- { name: PSTN1"),
     ]
 
     @Test("each bad switched-line key is refused at its file and line", arguments: mistakes)
@@ -194,8 +194,8 @@ struct SwitchedDefinitionsTests {
                 node-id: 05D00001
                 redial-limit: 3
                 nodes:
-                  node-a: { device: "tcp:127.0.34.200:7411" }
-                  node-b: { device: "tcp:127.0.34.200:7412" }
+                  node-a: { device: "tcp:127.0.63.200:7411" }
+                  node-b: { device: "tcp:127.0.63.200:7412" }
             resources:
               - { name: SDLC1, line: LEASED1 }
             lus:

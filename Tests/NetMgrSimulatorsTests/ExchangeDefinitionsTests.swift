@@ -50,7 +50,7 @@ struct ExchangeDefinitionsTests {
         let (pus, dialup, isdn) = SwitchedHostConfiguration.fromDefinitions(try Self.phonebook())
         #expect(pus.count == 2)
         let dial = try #require(pus.first { $0.nodeID == XIDNodeID(parsing: "05D00003") })
-        #expect(dial.stationAddress == 0xC1)
+        #expect(dial.stationAddress == 0xC2)
         #expect(dial.logicalUnits == [.init(address: 2, name: "DLLU02"), .init(address: 3, name: "DLLU03")])
         #expect(dial.lineName == "DIAL1")
         let isdnPU = try #require(pus.first { $0.nodeID == XIDNodeID(parsing: "05D00004") })

@@ -92,10 +92,10 @@ final class ExchangeTestSubscriber: @unchecked Sendable {
     }
 }
 
-/// An ISDN call between two subscribers through the exchange, over loopback (127.0.33.x).
+/// An ISDN call between two subscribers through the exchange, over loopback (127.0.62.x).
 struct ExchangeISDNTests {
     @Test func aCallBetweenTwoUserSidesPassesTheCallingNumberAndRelaysTheBChannel() async throws {
-        let lines = try ["0312340011=listen:127.0.33.11:7700", "0300002222=listen:127.0.33.12:7700"].map {
+        let lines = try ["0312340011=listen:127.0.62.11:7700", "0300002222=listen:127.0.62.12:7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .isdn).get()
         }
         let directory = try TemporaryDirectory()

@@ -4,7 +4,7 @@ import NetMgrSimulators
 import NetMgrTestSupport
 import Testing
 
-/// A public line through the line switch (127.0.33.x): the exchange's modem is the host side
+/// A public line through the line switch (127.0.62.x): the exchange's modem is the host side
 /// of the switch; the node connected through the switch going away, or the line being
 /// switched away from it, drops DTR: the modem hangs up and the other party gets NO CARRIER.
 @Suite(.serialized)
@@ -13,13 +13,13 @@ struct ExchangeLineSwitchTests {
 
     @Test func aNodeClosingOrBeingSwitchedAwayHangsUpItsCall() async throws {
         let switchConfiguration = LineSwitchConfiguration(
-            control: Endpoint(host: "127.0.33.30", port: 7700),
-            lines: [.init(unit: Self.unit, hostPort: Endpoint(host: "127.0.33.30", port: 7701),
-                          nodePorts: [.init(node: "node-a", endpoint: Endpoint(host: "127.0.33.30", port: 7702)),
-                                      .init(node: "node-b", endpoint: Endpoint(host: "127.0.33.30", port: 7703))],
+            control: Endpoint(host: "127.0.62.30", port: 7700),
+            lines: [.init(unit: Self.unit, hostPort: Endpoint(host: "127.0.62.30", port: 7701),
+                          nodePorts: [.init(node: "node-a", endpoint: Endpoint(host: "127.0.62.30", port: 7702)),
+                                      .init(node: "node-b", endpoint: Endpoint(host: "127.0.62.30", port: 7703))],
                           procedure: .hdlcPublic)])
         let device = try await LineSwitchDevice.start(configuration: switchConfiguration, logger: Logger(label: "test.switch"))
-        let lines = try ["0312340001=connect:127.0.33.30:7701", "0300001111=listen:127.0.33.31:7700"].map {
+        let lines = try ["0312340001=connect:127.0.62.30:7701", "0300001111=listen:127.0.62.31:7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
         }
         let exchange = try await Exchange.start(
@@ -29,12 +29,12 @@ struct ExchangeLineSwitchTests {
         var clients: [ExchangeTestDTE] = []
         do {
             #expect(await eventually { (try? await device.status().first?.hostConnected) == true })
-            let host = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.33.31", port: 7700))
+            let host = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.62.31", port: 7700))
             clients.append(host)
             try await host.send("ATS0=1\r")
             #expect(await host.sees("OK"))
             #expect(try await device.control("SWITCH \"\(Self.unit)\" node-a EPOCH 1").first?.hasPrefix("OK") == true)
-            let nodeA = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.33.30", port: 7702))
+            let nodeA = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.62.30", port: 7702))
             clients.append(nodeA)
             try await nodeA.send("ATDT0300001111\r")
             #expect(await nodeA.sees("CONNECT"))
@@ -45,7 +45,7 @@ struct ExchangeLineSwitchTests {
             // The exchange's modem is back on the switch's host port, in command mode, for node-b.
             #expect(await eventually { (try? await device.status().first?.hostConnected) == true })
             #expect(try await device.control("SWITCH \"\(Self.unit)\" node-b EPOCH 2").first?.hasPrefix("OK") == true)
-            let nodeB = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.33.30", port: 7703))
+            let nodeB = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.62.30", port: 7703))
             clients.append(nodeB)
             host.clear()
             var connected = false
@@ -58,7 +58,7 @@ struct ExchangeLineSwitchTests {
             try #require(connected)
             #expect(await host.sees("CONNECT"))
             // Switched back to node-a while node-b's cable is still plugged in: DTR drops too.
-            let nodeA2 = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.33.30", port: 7702))
+            let nodeA2 = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.62.30", port: 7702))
             clients.append(nodeA2)
             #expect(try await device.control("SWITCH \"\(Self.unit)\" node-a EPOCH 3").first?.hasPrefix("OK") == true)
             #expect(await host.sees("NO CARRIER"))

@@ -65,11 +65,11 @@ final class ExchangeTestDTE: Sendable {
     func close() async { try? await channel.close() }
 }
 
-/// The exchange over loopback (127.0.33.x) with raw TCP DTEs speaking AT.
+/// The exchange over loopback (127.0.62.x) with raw TCP DTEs speaking AT.
 @Suite(.serialized)
 struct ExchangeLoopbackTests {
     static func start(noAnswerMilliseconds: Int64 = 20_000) async throws -> Exchange {
-        let lines = try ["0311=listen:127.0.33.1:7700", "0322=listen:127.0.33.2:7700", "0333=listen:127.0.33.3:7700,out-of-service", "0344=listen:127.0.33.4:7700"].map {
+        let lines = try ["0311=listen:127.0.62.1:7700", "0322=listen:127.0.62.2:7700", "0333=listen:127.0.62.3:7700,out-of-service", "0344=listen:127.0.62.4:7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
         }
         let configuration = ExchangeConfiguration(

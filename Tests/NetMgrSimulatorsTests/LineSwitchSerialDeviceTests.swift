@@ -15,7 +15,7 @@ struct LineSwitchSerialDeviceTests {
         let leased = try #require(definitions.lines[index].switchUnit)
         let packet = try #require(definitions.line(named: "PKT1")?.switchUnit)
         let (configuration, skipped) = try LineSwitchConfiguration.from(
-            definitions: definitions, hostPorts: [leased: Endpoint(host: "127.0.35.20", port: 7403), packet: Endpoint(host: "127.0.35.20", port: 7404)])
+            definitions: definitions, hostPorts: [leased: Endpoint(host: "127.0.61.20", port: 7403), packet: Endpoint(host: "127.0.61.20", port: 7404)])
         #expect(configuration.lines.map(\.unit) == [packet])
         #expect(skipped.contains { $0.contains("line LEASED1") && $0.contains("\"tty:/dev/ttyS1@9600\" is a real serial port") })
     }

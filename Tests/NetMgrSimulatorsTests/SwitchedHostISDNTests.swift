@@ -8,7 +8,7 @@ import SDLC
 import Testing
 
 /// The host's switched major node answering an ISDN call through the exchange, over
-/// loopback (127.0.33.x): a scripted node (`ISDNUserSide`) calls the host's number and runs
+/// loopback (127.0.62.x): a scripted node (`ISDNUserSide`) calls the host's number and runs
 /// netmgrd's SDLC terminal on the B channel.
 @Suite(.serialized)
 struct SwitchedHostISDNTests {
@@ -16,7 +16,7 @@ struct SwitchedHostISDNTests {
 
     @Test func theHostAnswersAnISDNCallAndJournalsTheCallingNumberXIDAndLUs() async throws {
         try await withTemporaryDirectory { directory in
-            let lines = try ["0300002222=listen:127.0.33.41:7700", "0312340011=listen:127.0.33.42:7700"].map {
+            let lines = try ["0300002222=listen:127.0.62.41:7700", "0312340011=listen:127.0.62.42:7700"].map {
                 try ExchangeConfiguration.Line.parse($0, kind: .isdn).get()
             }
             let exchange = try await Exchange.start(
@@ -28,13 +28,13 @@ struct SwitchedHostISDNTests {
             let pu = SwitchedPU(nodeID: Self.nodeID, stationAddress: 0xC1, logicalUnits: [.init(address: 2, name: "INLU02"), .init(address: 3, name: "INLU03")])
             let host = SwitchedHostService(
                 configuration: SwitchedHostConfiguration(
-                    lines: [.init(path: .isdn, number: "0300002222", endpoint: .init(host: "127.0.33.41", port: 7700))], physicalUnits: [pu]),
+                    lines: [.init(path: .isdn, number: "0300002222", endpoint: .init(host: "127.0.62.41", port: 7700))], physicalUnits: [pu]),
                 journal: journal, logger: Logger(label: "test.switched-host"), onConnected: { _ in ready.withLockedValue { $0 = true } })
             let hostTask = Task { try await host.run() }
             let node = ExchangeTestSubscriber(number: "0312340011", policy: .reject, loop: MultiThreadedEventLoopGroup.singleton.next())
             do {
                 #expect(await eventually { ready.withLockedValue { $0 } })
-                try await node.open(.init(ipAddress: "127.0.33.42", port: 7700))
+                try await node.open(.init(ipAddress: "127.0.62.42", port: 7700))
                 try await node.call("0300002222")
                 #expect(await eventually { node.connection != nil })
                 var terminal = SDLCTerminal(station: .init(address: 0xC1, nodeID: Self.nodeID, noPollTimeout: .seconds(5)), physicalUnit: .init(localAddresses: [2, 3]))

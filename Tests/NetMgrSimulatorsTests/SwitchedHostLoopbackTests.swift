@@ -9,7 +9,7 @@ import SDLC
 import Testing
 
 /// The host's switched major node answering a call through the exchange, over loopback
-/// (127.0.33.x): a scripted node dials the host's number with AT commands and, after
+/// (127.0.62.x): a scripted node dials the host's number with AT commands and, after
 /// CONNECT, runs netmgrd's SDLC terminal over HDLC on the same TCP cable.
 @Suite(.serialized)
 struct SwitchedHostLoopbackTests {
@@ -18,7 +18,7 @@ struct SwitchedHostLoopbackTests {
     @Test(arguments: [true, false])
     func theHostAnswersJournalsTheCallingNumberXIDAndLUsOrRefusesAnUnknownNode(known: Bool) async throws {
         try await withTemporaryDirectory { directory in
-            let lines = try ["0300001111=listen:127.0.33.21:7700", "0312340001=listen:127.0.33.22:7700"].map {
+            let lines = try ["0300001111=listen:127.0.62.21:7700", "0312340001=listen:127.0.62.22:7700"].map {
                 try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
             }
             let exchange = try await Exchange.start(
@@ -30,7 +30,7 @@ struct SwitchedHostLoopbackTests {
             let addresses = exchange.listeningAddresses
             try #require(addresses.count == 2)
             let journal = try HostJournal(path: directory.file("journal.jsonl"))
-            let hostLine = SwitchedHostConfiguration.Line(path: .dialup, number: "0300001111", endpoint: .init(host: "127.0.33.21", port: addresses[0].port ?? 0))
+            let hostLine = SwitchedHostConfiguration.Line(path: .dialup, number: "0300001111", endpoint: .init(host: "127.0.62.21", port: addresses[0].port ?? 0))
             let pu = SwitchedPU(nodeID: Self.nodeID, stationAddress: 0xC1, logicalUnits: [.init(address: 2, name: "DLLU02"), .init(address: 3, name: "DLLU03")])
             let ready = NIOLockedValueBox(false)
             let host = SwitchedHostService(

@@ -11,7 +11,7 @@ import Testing
 /// NetMgrClient streaming on both LUs. Node A is SIGKILLed mid-stream and node B activated as a
 /// cluster engine would. On the public line the host sees the same number and XID (○), on
 /// ISDN node B's own number (△); nothing is lost either way.
-/// One world at a time: every test here uses the same addresses of block 127.0.34.0/24.
+/// One world at a time: every test here uses the same addresses of block 127.0.63.0/24.
 @Suite("Switched lines: real processes", .serialized)
 struct SwitchedProcessTests {}
 

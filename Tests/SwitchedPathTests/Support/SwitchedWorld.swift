@@ -6,7 +6,7 @@ import NetMgrSimulators
 import NetMgrTestSupport
 import Testing
 
-/// A loopback world for one switched resource in this suite's block 127.0.34.0/24: two
+/// A loopback world for one switched resource in this suite's block 127.0.63.0/24: two
 /// netmgrd nodes (.11, .12), the line switch (.200), the telephone/ISDN exchange (.150) and
 /// the host's switched major node behind it. `line` is the line's YAML (keys under `- name:`).
 struct SwitchedWorld {
@@ -14,9 +14,9 @@ struct SwitchedWorld {
         cluster:
           name: switched-it
           nodes:
-            - { name: node-a, address: 127.0.34.11, lan: "127.0.34.11:7301" }
-            - { name: node-b, address: 127.0.34.12, lan: "127.0.34.12:7301" }
-          line-switch: 127.0.34.200:7400
+            - { name: node-a, address: 127.0.63.11, lan: "127.0.63.11:7301" }
+            - { name: node-b, address: 127.0.63.12, lan: "127.0.63.12:7301" }
+          line-switch: 127.0.63.200:7400
           groups:
             - { name: hostlink, resources: [RES1] }
 
@@ -33,8 +33,8 @@ struct SwitchedWorld {
             station-address: 0xC1
             node-id: 05D00003
         \(extra)    nodes:
-              node-a: { device: "tcp:127.0.34.200:7431" }
-              node-b: { device: "tcp:127.0.34.200:7432" }
+              node-a: { device: "tcp:127.0.63.200:7431" }
+              node-b: { device: "tcp:127.0.63.200:7432" }
         resources:
           - { name: RES1, line: DIAL1, host: "tel:0300001111" }
         lus:
@@ -53,8 +53,8 @@ struct SwitchedWorld {
             station-address: 0xC1
             node-id: 05D00004
         \(extra)    nodes:
-              node-a: { device: "tcp:127.0.34.150:7611", isdn-number: "0312340011" }
-              node-b: { device: "tcp:127.0.34.150:7612", isdn-number: "0312340012" }
+              node-a: { device: "tcp:127.0.63.150:7611", isdn-number: "0312340011" }
+              node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
         resources:
           - { name: RES1, line: ISDN1, host: "tel:0300002222" }
         lus:
