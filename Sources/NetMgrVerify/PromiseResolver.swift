@@ -71,13 +71,17 @@ struct PromiseResolver {
     func resolve(station: Int) -> Resolution {
         var notes: [String] = []
         if let definitions {
-            let lines = definitions.lines.filter { $0.procedure == .hdlcLeased && $0.stationAddress.map(Int.init) == station }
+            // A line switch's monitor sees the SDLC of every switched SDLC line: leased, and
+            // public (dial-up) lines between their modem dialogues.
+            let lines = definitions.lines.filter {
+                [.hdlcLeased, .hdlcPublic].contains($0.procedure) && $0.stationAddress.map(Int.init) == station
+            }
             let resources = definitions.resources.filter { resource in lines.contains { $0.name == resource.line } }
             if resources.count == 1 {
                 return Resolution(promise: fact(definitions.promise(for: resources[0]), source: "definitions"), resource: resources[0])
             }
             if resources.isEmpty {
-                notes.append("no hdlc-leased line in the definitions has station address \(SDLCStationState.hex(UInt8(truncatingIfNeeded: station)))")
+                notes.append("no hdlc-leased or hdlc-public line in the definitions has station address \(SDLCStationState.hex(UInt8(truncatingIfNeeded: station)))")
             } else {
                 notes.append("several resources use station address \(SDLCStationState.hex(UInt8(truncatingIfNeeded: station))): \(resources.map(\.name).joined(separator: ", "))")
             }
