@@ -141,7 +141,7 @@ let package = Package(
         // The capture verifier: terminal facts, failover boundaries, promises, reports.
         .target(
             name: "NetMgrVerify",
-            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", "X25", "BasicMode", "ISDN", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["NetMgrCore", "PacketCapture", "TN3270", "SDLC", "X25", "BasicMode", "Dialup", "ISDN", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // Runs netmgr's processes for the demo, the integration tests and the benchmarks:

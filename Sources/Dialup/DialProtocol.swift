@@ -18,8 +18,10 @@
 ///
 /// ## V.25bis dialogue (each message one HDLC frame: 0x7E, 0xFF, 0x13, IA5 text, CRC-16/X.25, 0x7E)
 /// Call-out: DTE `CRN<digits>` → DCE `VAL` (command valid), then `CNX` (call connecting: the
-/// circuit is in data mode from the frame after it) or `CFI<xx>` (call failure: `ET` engaged/busy,
-/// `NT` no answer, `NS` no dial tone / not served, `AB` aborted). `INV` answers an invalid command.
+/// circuit is in data mode from the frame after it) or `CFI<xx>` (call failure, V.25bis codes:
+/// `ET` engaged tone, `NT` answer tone not detected, `RT` ring tone/no answer, `NS` number not
+/// stored, `AB` call aborted, `CB` local DCE busy, `FC` forbidden call; which one the simulated
+/// modem sends for which failure is `ModemResult.v25bisCallFailureCode`). `INV` answers an invalid command.
 /// Call-in: DCE `INC[<calling digits>]` (repeated per ring), DTE `CIC` → `VAL`, `CNX`; `DIC`
 /// disregards the call (`VAL`). `CNX` is the "call connecting" indication of V.25bis modems
 /// (Paradyne, USR); on a real tty circuit 109 (DCD) is the true data-mode signal. In the simulated

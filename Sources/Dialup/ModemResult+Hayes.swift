@@ -93,7 +93,7 @@ extension ModemResult {
         case .v25bisCallFailure(let code):
             switch code {
             case "ET", "CB": return .busy
-            case "NT", "NA": return .noAnswer
+            case "NT", "RT", "NA": return .noAnswer
             case "NS": return .noDialtone
             default: return .noCarrier
             }

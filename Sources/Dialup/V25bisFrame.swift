@@ -122,7 +122,12 @@ extension ModemResult {
         }
     }
 
-    /// The CFI code a modem reports for a Hayes-style failure.
+    /// The CFI code this simulator's modem reports for a Hayes-style failure. V.25bis has no
+    /// code for every Hayes result, so the mapping is this simulator's choice: busy → `ET`
+    /// (engaged tone); no answer → `NT` (a real modem says `RT` when the far end rang out and
+    /// `NT` when it answered without an answer tone); no dial tone → `NS` (V.25bis: number not
+    /// stored, the code a CRN to an unusable line meets first here); anything else, and the far
+    /// end hanging up in a call → `AB` (call aborted).
     public static func v25bisCallFailureCode(for result: ModemResult) -> String {
         switch result {
         case .busy: return "ET"
@@ -133,16 +138,16 @@ extension ModemResult {
         }
     }
 
-    /// What a CFI code means, for logs.
+    /// What a CFI code means in ITU-T V.25bis, for logs.
     public static func v25bisCallFailureMeaning(_ code: String) -> String? {
         switch code {
-        case "ET": return "engaged/busy"
-        case "NT": return "no answer"
-        case "NS": return "no dial tone/number not served"
-        case "AB": return "aborted"
-        case "CB": return "local modem busy"
+        case "AB": return "call aborted on a timeout"
+        case "CB": return "local DCE busy"
+        case "ET": return "engaged tone, busy"
         case "FC": return "forbidden call"
-        case "NA": return "no answer"
+        case "NS": return "number not stored"
+        case "NT": return "answer tone not detected"
+        case "RT": return "ring tone: the far end rang, no answer"
         default: return nil
         }
     }

@@ -1,22 +1,23 @@
+import Dialup
+import NIOCore
 import PacketCapture
 
 /// Follows the calls on a dial-up line's dialogue interface (LINKTYPE_USER1 records of
 /// `DialogueRecord`: a direction byte, then the bytes between the host's DTE and its modem in
-/// command mode). Hayes text lines (ATD…, ATA, ATH from the DTE; RING, NMBR = …, CONNECT…,
-/// NO CARRIER, BUSY, NO ANSWER, NO DIALTONE, ERROR from the modem; echoed AT lines ignored)
-/// and V.25bis frames (flag, 0xFF 0x13, IA5 text, FCS: CRN/CIC/DIC from the DTE,
-/// INC/VAL/INV/CFI from the modem). Lines and frames are bounded; what does not fit is
-/// counted and skipped. The capture is the host's, so the DTE is the host.
+/// command mode), read with the Dialup module's codecs, the ones netmgrd and the simulators
+/// speak: Hayes lines (`HayesLineAssembler`, `ModemResult.hayesLine`: RING, NMBR = …,
+/// CONNECT…, NO CARRIER, BUSY, NO ANSWER, NO DIALTONE, ERROR from the modem; ATD…, ATH from
+/// the DTE) and V.25bis frames (`V25bisFrameReader`, FCS checked: CRN/CIC/DIC from the DTE,
+/// INC/CNX/CFI from the modem). A direction is read as Hayes text until its first HDLC flag
+/// and as V.25bis frames from then on. Lines and frames are bounded by those readers; what
+/// does not fit or fails its FCS is counted and skipped. The capture is the host's, so the
+/// DTE is the host.
 struct DialupCallTracker {
-    static let maximumLine = 256
-    static let maximumFrame = 300
-
     private struct Direction {
-        var line: [UInt8] = []
-        var lineOverflow = false
-        var frame: [UInt8] = []
-        var inFrame = false
-        var escaped = false
+        var lines = HayesLineAssembler()
+        var frames = V25bisFrameReader()
+        /// An HDLC flag was seen: the dialogue is V.25bis.
+        var framed = false
     }
 
     private var directions = [Direction(), Direction()]
@@ -24,51 +25,37 @@ struct DialupCallTracker {
     private(set) var records = 0
     private(set) var lines = 0
     private(set) var frames = 0
-    /// Records without a known direction byte, lines/frames over the bound, frames that are not V.25bis.
-    private(set) var unreadable = 0
+    private var unknownRecords = 0
+
+    /// Records without a known direction byte, lines over the bound, frames that are not
+    /// V.25bis messages or failed their FCS.
+    var unreadable: Int {
+        directions.reduce(unknownRecords) { $0 + $1.lines.droppedLines + $1.frames.skippedFrames + $1.frames.framingErrors }
+    }
 
     mutating func record(_ bytes: UnsafeRawBufferPointer, at time: CaptureTime) {
         records += 1
         guard let direction = bytes.first, direction == DialogueRecord.fromDTE || direction == DialogueRecord.toDTE else {
-            unreadable += 1
+            unknownRecords += 1
             return
         }
         let d = Int(direction)
+        let toDTE = d == 1
         let now = ReportTime(time)
-        for byte in bytes.dropFirst() {
-            if byte == 0x7E {
-                if directions[d].inFrame, !directions[d].frame.isEmpty { frame(directions[d].frame, toDTE: d == 1, at: now) }
-                directions[d].frame.removeAll(keepingCapacity: true)
-                directions[d].inFrame = true
-                directions[d].escaped = false
-                continue
+        var buffer = ByteBuffer(bytes: bytes.dropFirst())
+        if !directions[d].framed {
+            let text: ByteBuffer
+            if let flag = buffer.readableBytesView.firstIndex(of: 0x7E) {
+                text = buffer.readSlice(length: flag - buffer.readerIndex) ?? ByteBuffer()
+                directions[d].framed = true
+            } else {
+                text = buffer
+                buffer.clear()
             }
-            if directions[d].inFrame {
-                if byte == 0x7D {
-                    directions[d].escaped = true
-                    continue
-                }
-                let value = directions[d].escaped ? byte ^ 0x20 : byte
-                directions[d].escaped = false
-                if directions[d].frame.count < Self.maximumFrame {
-                    directions[d].frame.append(value)
-                } else if directions[d].frame.count == Self.maximumFrame {
-                    unreadable += 1
-                    directions[d].frame.append(value)  // marks it oversized; dropped at the next flag
-                }
-                continue
-            }
-            if byte == 0x0D || byte == 0x0A {
-                if !directions[d].lineOverflow, !directions[d].line.isEmpty { line(directions[d].line, toDTE: d == 1, at: now) }
-                directions[d].line.removeAll(keepingCapacity: true)
-                directions[d].lineOverflow = false
-            } else if directions[d].line.count < Self.maximumLine {
-                directions[d].line.append(byte)
-            } else if !directions[d].lineOverflow {
-                directions[d].lineOverflow = true
-                unreadable += 1
-            }
+            var rest = text
+            while let line = directions[d].lines.nextLine(from: &rest) { self.line(line, toDTE: toDTE, at: now) }
         }
+        while let message = directions[d].frames.nextMessage(from: &buffer) { self.message(message, toDTE: toDTE, at: now) }
     }
 
     mutating func sdlcFrame(at time: CaptureTime) {
@@ -81,51 +68,45 @@ struct DialupCallTracker {
 
     // MARK: Hayes
 
-    private mutating func line(_ bytes: [UInt8], toDTE: Bool, at time: ReportTime) {
+    private mutating func line(_ raw: String, toDTE: Bool, at time: ReportTime) {
         lines += 1
-        let text = String(decoding: bytes.map { $0 & 0x7F }, as: UTF8.self).trimmingSpaces.uppercased()
-        guard !text.isEmpty else { return }
         if !toDTE {
             // "+++" (the escape to command mode) has no line end: it prefixes the next command.
-            command(String(text.drop { $0 == "+" }), at: time)
+            command(String(raw.uppercased().drop { $0 == "+" || $0 == " " }), at: time)
             return
         }
-        if text.hasPrefix("AT") { return }  // the modem's echo of a command
+        guard case .result(let result) = ModemResult.hayesLine(raw) else { return }  // echo, other caller id lines
         let open = log.openIndex
-        if text == "RING" || text == "2" {
+        switch result {
+        case .ring:
             if let i = open, log.calls[i].placedBy == "node", log.calls[i].connected == nil { return }  // a further ring
             _ = log.begin(signalling: "hayes", placedBy: "node", calling: nil, called: nil, at: time)
-        } else if text.hasPrefix("NMBR") {
-            guard let i = open, log.calls[i].placedBy == "node" else { return }
-            let number = text.drop { $0 != "=" }.dropFirst().trimmingSpaces
-            if !number.isEmpty { log.setCalling(i, number) }
-        } else if text.hasPrefix("CONNECT") || text == "1" {
+        case .callerNumber(let number):
+            guard let i = open, log.calls[i].placedBy == "node", !number.isEmpty else { return }
+            log.setCalling(i, number)
+        case .connect:
             if let i = open { log.connect(i, at: time) }
-        } else if text == "NO CARRIER" || text == "3" {
+        case .noCarrier:
             guard let i = open else { return }
-            log.clear(i, at: time, by: log.calls[i].connected != nil ? "node" : nil, result: "NO CARRIER")
+            log.clear(i, at: time, by: log.calls[i].connected != nil ? "node" : nil, result: result.hayesVerbose)
             log.end(i, at: time, reason: "cleared")
-        } else if let result = Self.failures[text] {
+        case .busy, .noAnswer, .noDialtone, .error:
             guard let i = open, log.calls[i].connected == nil else { return }
-            log.clear(i, at: time, by: nil, result: result)
+            log.clear(i, at: time, by: nil, result: result.hayesVerbose)
             log.end(i, at: time, reason: "cleared")
+        default:
+            break
         }
     }
-
-    /// Call-progress failures, verbose and numeric, by the name the report gives them.
-    private static let failures = [
-        "BUSY": "BUSY", "7": "BUSY", "NO ANSWER": "NO ANSWER", "8": "NO ANSWER", "NO DIALTONE": "NO DIALTONE",
-        "NO DIAL TONE": "NO DIALTONE", "6": "NO DIALTONE", "ERROR": "ERROR", "4": "ERROR",
-    ]
 
     /// A command line from the host's DTE: ATD… places a call, ATH hangs up.
     private mutating func command(_ text: String, at time: ReportTime) {
         guard text.hasPrefix("AT") else { return }
         let rest = text.dropFirst(2)
         if rest.hasPrefix("D") {
-            let digits = String(rest.dropFirst().filter { $0.isASCII && ($0.isNumber || $0 == "+") })
+            let digits = String(rest.dropFirst().filter { $0.isASCII && ($0.isNumber || $0 == "+") }.prefix(32))
             _ = log.begin(signalling: "hayes", placedBy: "host", calling: nil, called: digits.isEmpty ? nil : digits, at: time)
-        } else if rest.hasPrefix("H"), rest.dropFirst().allSatisfy({ $0 == "0" }) {
+        } else if rest.hasPrefix("H"), rest.dropFirst().allSatisfy({ $0 == "0" || $0 == " " }) {
             guard let i = log.openIndex else { return }
             log.clear(i, at: time, by: "host", result: "ATH")
             log.end(i, at: time, reason: "cleared")
@@ -134,42 +115,34 @@ struct DialupCallTracker {
 
     // MARK: V.25bis
 
-    private mutating func frame(_ bytes: [UInt8], toDTE: Bool, at time: ReportTime) {
-        guard bytes.count >= 4, bytes.count <= Self.maximumFrame, bytes[0] == 0xFF, bytes[1] == 0x13 else {
-            unreadable += 1
-            return
-        }
-        frames += 1
-        let text = String(decoding: bytes[2..<(bytes.count - 2)].map { $0 & 0x7F }, as: UTF8.self).trimmingSpaces.uppercased()
-        let digits = String(text.dropFirst(3).prefix { $0 != ";" }.filter { $0.isASCII && ($0.isNumber || $0 == "+") })
-        let open = log.openIndex
-        if !toDTE {
-            if text.hasPrefix("CRN") {
-                _ = log.begin(signalling: "v25bis", placedBy: "host", calling: nil, called: digits.isEmpty ? nil : digits, at: time)
-            } else if text.hasPrefix("DIC"), let i = open {
-                log.clear(i, at: time, by: "host", result: "DIC")
-                log.end(i, at: time, reason: "cleared")
-            }
-            return
-        }
-        if text.hasPrefix("INC") {
-            if let i = open, log.calls[i].placedBy == "node", log.calls[i].connected == nil { return }
-            _ = log.begin(signalling: "v25bis", placedBy: "node", calling: digits.isEmpty ? nil : digits, called: nil, at: time)
-        } else if text.hasPrefix("CFI"), let i = open {
-            let code = text.dropFirst(3).trimmingSpaces
-            log.clear(i, at: time, by: nil, result: code.isEmpty ? "CFI" : "CFI \(code)")
-            log.end(i, at: time, reason: "cleared")
-        }
+    private static func digits(_ text: String) -> String? {
+        let digits = String(text.prefix { $0 != ";" }.filter { $0.isASCII && ($0.isNumber || $0 == "+") }.prefix(32))
+        return digits.isEmpty ? nil : digits
     }
-}
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
-            let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })
-        else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
+    private mutating func message(_ message: V25bisMessage, toDTE: Bool, at time: ReportTime) {
+        frames += 1
+        let open = log.openIndex
+        switch message {
+        case .callRequest(let number) where !toDTE:
+            _ = log.begin(signalling: "v25bis", placedBy: "host", calling: nil, called: Self.digits(number), at: time)
+        case .disregardIncoming where !toDTE:
+            guard let i = open else { return }
+            log.clear(i, at: time, by: "host", result: "DIC")
+            log.end(i, at: time, reason: "cleared")
+        case .incoming(let number) where toDTE:
+            if let i = open, log.calls[i].placedBy == "node", log.calls[i].connected == nil { return }  // INC repeated while ringing
+            _ = log.begin(signalling: "v25bis", placedBy: "node", calling: number.flatMap(Self.digits), called: nil, at: time)
+        case .connecting where toDTE:
+            if let i = open { log.connect(i, at: time) }
+        case .callFailure(let code) where toDTE:
+            // CFI before the connection: the call failed; on a connected call (CFIAB): the far end went.
+            guard let i = open else { return }
+            let code = code.filter { $0 != " " }
+            log.clear(i, at: time, by: log.calls[i].connected != nil ? "node" : nil, result: code.isEmpty ? "CFI" : "CFI \(code)")
+            log.end(i, at: time, reason: "cleared")
+        default:
+            break
+        }
     }
 }

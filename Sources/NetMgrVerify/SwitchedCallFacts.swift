@@ -1,3 +1,5 @@
+import ISDN
+
 /// One call on a switched line capture (the host's side of a dial-up or ISDN line): who
 /// called whom, set-up, connection and clearing, then the SDLC facts of the links that ran
 /// while it was up.
@@ -51,41 +53,6 @@ public struct SwitchedCallFacts: Hashable, Sendable, Codable {
     public var terminalNumber: String? { placedBy == "node" ? callingNumber : calledNumber }
 }
 
-/// Q.850 cause names for the causes a switched line meets.
-enum Q850Cause {
-    static func name(_ value: Int) -> String {
-        switch value {
-        case 1: return "unallocated number"
-        case 3: return "no route to destination"
-        case 16: return "normal call clearing"
-        case 17: return "user busy"
-        case 18: return "no user responding"
-        case 19: return "no answer from user"
-        case 21: return "call rejected"
-        case 22: return "number changed"
-        case 27: return "destination out of order"
-        case 28: return "invalid number format"
-        case 31: return "normal, unspecified"
-        case 34: return "no circuit/channel available"
-        case 38: return "network out of order"
-        case 41: return "temporary failure"
-        case 42: return "switching equipment congestion"
-        case 44: return "requested circuit/channel not available"
-        case 47: return "resource unavailable, unspecified"
-        case 58: return "bearer capability not presently available"
-        case 65: return "bearer capability not implemented"
-        case 81: return "invalid call reference value"
-        case 88: return "incompatible destination"
-        case 96: return "mandatory information element is missing"
-        case 100: return "invalid information element contents"
-        case 102: return "recovery on timer expiry"
-        case 111: return "protocol error, unspecified"
-        case 127: return "interworking, unspecified"
-        default: return "cause \(value)"
-        }
-    }
-}
-
 /// The calls of one capture in order, with the one in progress; shared by the dial-up and
 /// ISDN trackers. Bounded: at most `maximumCalls` calls are kept (later ones are counted).
 struct SwitchedCallLog {
@@ -132,7 +99,7 @@ struct SwitchedCallLog {
         }
         if calls[i].cause == nil, let cause {
             calls[i].cause = cause
-            calls[i].causeName = Q850Cause.name(cause)
+            calls[i].causeName = UInt8(exactly: cause).map(Q931Cause.name) ?? "cause \(cause)"
         }
         if calls[i].modemResult == nil, let result { calls[i].modemResult = result }
     }

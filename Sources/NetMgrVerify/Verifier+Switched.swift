@@ -71,6 +71,9 @@ extension Verifier {
         statistics.unreadableSwitchedRecords = first == .linuxLAPD ? isdn.unreadable : dialup.unreadable
         let dropped = first == .linuxLAPD ? isdn.log.droppedCalls : dialup.log.droppedCalls
         if dropped > 0 { notes.append("\(dropped) call(s) beyond the first \(SwitchedCallLog.maximumCalls) were not kept") }
+        if first == .linuxLAPD, isdn.duplicates > 0 {
+            notes.append("\(isdn.duplicates) LAPD I frame(s) repeated an N(S) already seen (retransmissions): read once")
+        }
         if truncated > 0 { notes.append("\(truncated) packet(s) were cut by the snapshot length: their missing bytes are gaps") }
         if let t = capture.truncated { notes.append("read up to a truncated record: \(t)") }
         if calls.isEmpty, packets > 0 {

@@ -61,7 +61,7 @@ struct HayesParsingTests {
     @Test("log names carry the modem's own code")
     func logNames() {
         #expect(ModemResult.busy.logName == "BUSY (7)")
-        #expect(ModemResult.v25bisCallFailure("ET").logName == "CFIET (engaged/busy)")
+        #expect(ModemResult.v25bisCallFailure("ET").logName == "CFIET (engaged tone, busy)")
         #expect(ModemResult.v25bisCallFailure("ET").hayesEquivalent == .busy)
         #expect(ModemResult.v25bisCallFailure("NT").hayesEquivalent == .noAnswer)
         #expect(ModemResult.v25bisCallFailure("NS").hayesEquivalent == .noDialtone)

@@ -53,8 +53,9 @@ struct V25bisTests {
     }
 
     @Test("call-out: every CFI code fails with it named, after VAL or instead of it", arguments: [
-        ("ET", "CFIET (engaged/busy)"), ("NT", "CFINT (no answer)"), ("NS", "CFINS (no dial tone/number not served)"),
-        ("AB", "CFIAB (aborted)"), ("FC", "CFIFC (forbidden call)"), ("ZZ", "CFIZZ"),
+        ("ET", "CFIET (engaged tone, busy)"), ("NT", "CFINT (answer tone not detected)"), ("NS", "CFINS (number not stored)"),
+        ("AB", "CFIAB (call aborted on a timeout)"), ("FC", "CFIFC (forbidden call)"), ("RT", "CFIRT (ring tone: the far end rang, no answer)"),
+        ("ZZ", "CFIZZ"),
     ])
     func callFailures(code: String, name: String) {
         for valFirst in [true, false] {

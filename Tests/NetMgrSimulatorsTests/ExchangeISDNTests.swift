@@ -18,6 +18,8 @@ final class ExchangeTestSubscriber: @unchecked Sendable {
     private var timer: Scheduled<Void>?
     let actions = NIOLockedValueBox<[ISDNUserSide.Action]>([])
     let bFrames = NIOLockedValueBox<[ByteBuffer]>([])
+    /// Called on the loop with each B-channel frame as it arrives (tests that answer frames).
+    let onBFrame = NIOLockedValueBox<(@Sendable (ByteBuffer) -> Void)?>(nil)
 
     init(number: String, policy: ISDNUserSide.IncomingCallPolicy, loop: any EventLoop) {
         self.loop = loop
@@ -29,7 +31,9 @@ final class ExchangeTestSubscriber: @unchecked Sendable {
         let interface = try await openISDNInterface(device: device, on: loop) { [self] event in
             switch event {
             case .frame(.d, let frame): self.perform { $0.receive(frame, now: .now()) }
-            case .frame(_, let frame): self.bFrames.withLockedValue { $0.append(frame) }
+            case .frame(_, let frame):
+                self.bFrames.withLockedValue { $0.append(frame) }
+                self.onBFrame.withLockedValue { $0 }?(frame)
             default: break
             }
         }.get()

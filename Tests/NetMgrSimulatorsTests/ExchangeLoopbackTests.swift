@@ -12,41 +12,48 @@ final class ExchangeTestDTE: Sendable {
     let channel: any Channel
     let received: NIOLockedValueBox<[UInt8]>
     let closed: NIOLockedValueBox<Bool>
+    /// Called on the loop with each chunk as it arrives (tests that answer in data mode).
+    let onReceive: NIOLockedValueBox<(@Sendable ([UInt8]) -> Void)?>
 
     private final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         let received: NIOLockedValueBox<[UInt8]>
         let closed: NIOLockedValueBox<Bool>
-        init(received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>) {
+        let onReceive: NIOLockedValueBox<(@Sendable ([UInt8]) -> Void)?>
+        init(received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>, onReceive: NIOLockedValueBox<(@Sendable ([UInt8]) -> Void)?>) {
             self.received = received
             self.closed = closed
+            self.onReceive = onReceive
         }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let bytes = unwrapInboundIn(data)
             received.withLockedValue { $0 += bytes.readableBytesView }
+            onReceive.withLockedValue { $0 }?(Array(bytes.readableBytesView))
         }
         func channelInactive(context: ChannelHandlerContext) {
             closed.withLockedValue { $0 = true }
         }
     }
 
-    private init(channel: any Channel, received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>) {
+    private init(channel: any Channel, received: NIOLockedValueBox<[UInt8]>, closed: NIOLockedValueBox<Bool>, onReceive: NIOLockedValueBox<(@Sendable ([UInt8]) -> Void)?>) {
         self.channel = channel
         self.received = received
         self.closed = closed
+        self.onReceive = onReceive
     }
 
     static func connect(to address: SocketAddress) async throws -> ExchangeTestDTE {
         let received = NIOLockedValueBox<[UInt8]>([])
         let closed = NIOLockedValueBox(false)
+        let onReceive = NIOLockedValueBox<(@Sendable ([UInt8]) -> Void)?>(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Collector(received: received, closed: closed))
+                    try channel.pipeline.syncOperations.addHandler(Collector(received: received, closed: closed, onReceive: onReceive))
                 }
             }
             .connect(to: address).get()
-        return ExchangeTestDTE(channel: channel, received: received, closed: closed)
+        return ExchangeTestDTE(channel: channel, received: received, closed: closed, onReceive: onReceive)
     }
 
     func send(_ text: String) async throws {

@@ -26,31 +26,34 @@ struct SwitchedHostISDNTests {
             let journal = try HostJournal(path: journalPath)
             let ready = NIOLockedValueBox(false)
             let pu = SwitchedPU(nodeID: Self.nodeID, stationAddress: 0xC1, logicalUnits: [.init(address: 2, name: "INLU02"), .init(address: 3, name: "INLU03")])
+            // Reply timers well above the loopback's latency under a loaded machine: the test is
+            // about the journal, not about the host's patience.
             let host = SwitchedHostService(
                 configuration: SwitchedHostConfiguration(
-                    lines: [.init(path: .isdn, number: "0300002222", endpoint: .init(host: "127.0.62.41", port: 7700))], physicalUnits: [pu]),
+                    lines: [.init(path: .isdn, number: "0300002222", endpoint: .init(host: "127.0.62.41", port: 7700))], physicalUnits: [pu],
+                    timers: .init(replyTimeout: .seconds(2), retryLimit: 5)),
                 journal: journal, logger: Logger(label: "test.switched-host"), onConnected: { _ in ready.withLockedValue { $0 = true } })
             let hostTask = Task { try await host.run() }
             let node = ExchangeTestSubscriber(number: "0312340011", policy: .reject, loop: MultiThreadedEventLoopGroup.singleton.next())
+            // netmgrd's SDLC terminal answers the host's frames as they arrive on the B channel.
+            let (bFrames, arrivals) = AsyncStream.makeStream(of: ByteBuffer.self)
+            node.onBFrame.withLockedValue { $0 = { arrivals.yield($0) } }
+            let terminalTask = Task {
+                var terminal = SDLCTerminal(station: .init(address: 0xC1, nodeID: Self.nodeID, noPollTimeout: .seconds(5)), physicalUnit: .init(localAddresses: [2, 3]))
+                for await bytes in bFrames {
+                    guard let frame = try? SDLCFrame(parsing: bytes) else { continue }
+                    var actions = terminal.receive(frame, now: .now())
+                    actions += terminal.tick(now: .now())
+                    for case .send(let frame) in actions { try? await node.sendB(Array(frame.bytes.readableBytesView)) }
+                }
+            }
             do {
                 #expect(await eventually { ready.withLockedValue { $0 } })
                 try await node.open(.init(ipAddress: "127.0.62.42", port: 7700))
                 try await node.call("0300002222")
                 #expect(await eventually { node.connection != nil })
-                var terminal = SDLCTerminal(station: .init(address: 0xC1, nodeID: Self.nodeID, noPollTimeout: .seconds(5)), physicalUnit: .init(localAddresses: [2, 3]))
                 func hostBoundBoth() -> Bool { ((try? HostJournal.read(path: journalPath)) ?? []).filter { $0.event == .bind }.count >= 2 }
-                let deadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < deadline, !hostBoundBoth() {
-                    let frames = node.bFrames.withLockedValue { value in defer { value = [] }; return value }
-                    var actions: [SDLCTerminal.Action] = []
-                    for bytes in frames {
-                        guard let frame = try? SDLCFrame(parsing: bytes) else { continue }
-                        actions += terminal.receive(frame, now: .now())
-                    }
-                    actions += terminal.tick(now: .now())
-                    for case .send(let frame) in actions { try await node.sendB(Array(frame.bytes.readableBytesView)) }
-                    try await Task.sleep(for: .milliseconds(5))  // polling the test's own frame list under a deadline
-                }
+                #expect(await eventually(.seconds(40)) { hostBoundBoth() })
                 let binds = try HostJournal.read(path: journalPath).filter { $0.event == .bind }
                 #expect(binds.map(\.luAddress) == [2, 3])
                 #expect(binds.allSatisfy { $0.path == "isdn" && $0.callingNumber == "0312340011" && $0.calledNumber == "0300002222" && $0.nodeId == "05D00004" })
@@ -58,6 +61,9 @@ struct SwitchedHostISDNTests {
             } catch {
                 Issue.record("\(error)")
             }
+            node.onBFrame.withLockedValue { $0 = nil }
+            arrivals.finish()
+            await terminalTask.value
             await node.close()
             hostTask.cancel()
             _ = await hostTask.result

@@ -27,9 +27,10 @@ enum SwitchedScenarios {
     }
 
     /// One Q.931 message in a LAPD I frame behind the LINUX_LAPD header. The network sends
-    /// commands with C/R 1, the user side with C/R 0 (Q.921).
-    static func q931(fromNetwork: Bool, reference: UInt8, flag: Bool, type: UInt8, elements: [UInt8] = []) -> [UInt8] {
-        let lapd: [UInt8] = [fromNetwork ? 0x02 : 0x00, 0x01, 0x00, 0x00]
+    /// commands with C/R 1, the user side with C/R 0 (Q.921). `sent` is the frame's N(S):
+    /// each side numbers its I frames 0, 1, 2… (a repeated N(S) is a retransmission).
+    static func q931(fromNetwork: Bool, reference: UInt8, flag: Bool, type: UInt8, elements: [UInt8] = [], sent: UInt8 = 0) -> [UInt8] {
+        let lapd: [UInt8] = [fromNetwork ? 0x02 : 0x00, 0x01, (sent & 0x7F) << 1, 0x00]
         let q931: [UInt8] = [0x08, 0x01, (flag ? 0x80 : 0) | reference, type] + elements
         return LinuxLAPDHeader.encode(fromNetwork: fromNetwork) + lapd + q931
     }
@@ -50,6 +51,11 @@ enum SwitchedScenarios {
     static func isdn(_ path: String, calls: [ISDNCall], called: String = "0300002222") throws -> String {
         let capture = try SyntheticCapture(path: path, signalling: .linuxLAPD)
         var t = 0.0
+        var sent: [Bool: UInt8] = [true: 0, false: 0]
+        func q931(fromNetwork: Bool, reference: UInt8, flag: Bool, type: UInt8, elements: [UInt8] = []) -> [UInt8] {
+            defer { sent[fromNetwork] = (sent[fromNetwork, default: 0] &+ 1) & 0x7F }
+            return Self.q931(fromNetwork: fromNetwork, reference: reference, flag: flag, type: type, elements: elements, sent: sent[fromNetwork, default: 0])
+        }
         for (n, call) in calls.enumerated() {
             let ref = UInt8(n + 1)
             try capture.signalling(q931(fromNetwork: true, reference: ref, flag: false, type: 0x05,
