@@ -76,19 +76,10 @@ public func openISDNInterface(
         return loop.makeFailedFuture(LineOpenError(device: device, reason: "an ISDN basic-rate interface is reached as tcp:HOST:PORT"))
     }
     let counters = NIOLockedValueBox(LineCounters())
-    return ClientBootstrap(group: loop)
-        .connectTimeout(connectTimeout)
-        .channelOption(.socketOption(.tcp_nodelay), value: 1)
-        .channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try ISDNInterfaceHandlers.install(on: channel, counters: counters, events: events)
-            }
-        }
-        .connect(host: host, port: port)
-        .map { ISDNInterfaceConnection(device: device, channel: $0, counters: counters) }
-        .flatMapErrorThrowing { error in
-            throw LineOpenError(device: device, reason: "\(error)")
-        }
+    return connectHDLCLine(device: device, host: host, port: port, connectTimeout: connectTimeout, on: loop) { channel in
+        try ISDNInterfaceHandlers.install(on: channel, counters: counters, events: events)
+    }
+    .map { ISDNInterfaceConnection(device: device, channel: $0, counters: counters) }
 }
 
 /// The BRI channel handlers: HDLC decoding into `[channel][frame]`, encoding of written
