@@ -6,7 +6,7 @@ import SDLC
 
 /// The SDLC secondary facts of a line, from the definitions, checked up front: the station
 /// address the host polls, the XID node id (the host finds its PU by it) and the LUs. The
-/// leased, dial-up and ISDN plans share it.
+/// leased (`SDLCLinePlan`), dial-up and ISDN plans share it.
 struct SDLCStationPlan: Sendable {
     var stationAddress: UInt8
     var nodeID: SDLC.XIDNodeID
@@ -45,8 +45,8 @@ struct SwitchedCallPlan: Sendable, Hashable {
     }
 }
 
-/// The node's device of a line, parsed, or an error naming the key.
-private func nodeDevice(_ line: Line, node: String, what: String) throws -> LineDevice {
+/// The node's device of a line, parsed, or an error naming the key (leased and dial-up plans).
+func nodeDevice(_ line: Line, node: String, what: String) throws -> LineDevice {
     guard let text = line.perNode[node]?.device else {
         throw AdminFailure("\(what): no device for node \(node) (nodes.\(node).device)")
     }
