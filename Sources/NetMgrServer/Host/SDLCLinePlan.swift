@@ -20,14 +20,7 @@ struct SDLCLinePlan: Sendable {
     var logicalUnits: [(name: String, address: UInt8)] { station.logicalUnits }
 
     init(definitions: Definitions, resource: Resource, node: String, epoch: UInt64) throws {
-        guard let line = definitions.line(named: resource.line) else {
-            throw AdminFailure("resource \(resource.name): line \(resource.line) is not defined")
-        }
-        let what = "resource \(resource.name), line \(line.name)"
-        guard let unit = line.switchUnit else { throw AdminFailure("\(what): no switch unit (switch: COMn Unitm Linek)") }
-        guard let control = definitions.cluster.lineSwitch else {
-            throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")
-        }
+        let (line, what, unit, control) = try switchedLine(definitions: definitions, resource: resource, node: node)
         self.resource = resource.name
         self.line = line.name
         self.unit = unit
