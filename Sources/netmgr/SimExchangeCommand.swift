@@ -105,14 +105,7 @@ struct SimExchangeCommand: AsyncParsableCommand {
         }, onCallEnded: { record in
             FileHandle.standardOutput.write(Data("\(record)\n".utf8))
         })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printError("error: \(error)")
-            throw Exit.failed
-        }
+        try await runSimulatorServices([service], logger: logger)
     }
 
     private func makeConfiguration(logger: Logger) throws -> ExchangeConfiguration {

@@ -82,14 +82,7 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
             let host = address.ipAddress ?? "?"
             FileHandle.standardOutput.write(Data("ready: line-switch \(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)\n".utf8))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printError("error: \(error)")
-            throw Exit.failed
-        }
+        try await runSimulatorServices([service], logger: logger)
     }
 
     private func makeConfiguration(logger: Logger) throws -> LineSwitchConfiguration {
