@@ -76,19 +76,10 @@ public func openISDNInterface(
         return loop.makeFailedFuture(LineOpenError(device: device, reason: "an ISDN basic-rate interface is reached as tcp:HOST:PORT"))
     }
     let counters = NIOLockedValueBox(LineCounters())
-    return ClientBootstrap(group: loop)
-        .connectTimeout(connectTimeout)
-        .channelOption(.socketOption(.tcp_nodelay), value: 1)
-        .channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try ISDNInterfaceHandlers.install(on: channel, counters: counters, events: events)
-            }
-        }
-        .connect(host: host, port: port)
-        .map { ISDNInterfaceConnection(device: device, channel: $0, counters: counters) }
-        .flatMapErrorThrowing { error in
-            throw LineOpenError(device: device, reason: "\(error)")
-        }
+    return connectHDLCLine(device: device, host: host, port: port, connectTimeout: connectTimeout, on: loop) { channel in
+        try ISDNInterfaceHandlers.install(on: channel, counters: counters, events: events)
+    }
+    .map { ISDNInterfaceConnection(device: device, channel: $0, counters: counters) }
 }
 
 /// The BRI channel handlers: HDLC decoding into `[channel][frame]`, encoding of written
@@ -100,68 +91,16 @@ public enum ISDNInterfaceHandlers {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(HDLCLineHandlers.ByteCounter(counters: counters))
         try sync.addHandler(ByteToMessageHandler(ISDNInterfaceFrame.makeDecoder()))
-        try sync.addHandler(FrameReceiver(counters: counters, events: events))
-        try sync.addHandler(FrameSender(counters: counters))
-    }
-
-    final class FrameReceiver: ChannelInboundHandler {
-        typealias InboundIn = HDLCDecoderOutput
-        let counters: NIOLockedValueBox<LineCounters>
-        let events: @Sendable (ISDNInterfaceEvent) -> Void
-        private var closedReported = false
-
-        init(counters: NIOLockedValueBox<LineCounters>, events: @escaping @Sendable (ISDNInterfaceEvent) -> Void) {
-            self.counters = counters
-            self.events = events
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .frame(let content):
-                do {
+        try sync.addHandler(
+            HDLCLineHandlers.ContentReceiver(
+                counters: counters, events: events,
+                parse: { content throws(ISDNInterfaceFrameError) in
                     let frame = try ISDNInterfaceFrame(parsing: content)
-                    counters.withLockedValue { $0.framesReceived += 1 }
-                    events(.frame(frame.channel, frame.frame))
-                } catch {
-                    counters.withLockedValue { $0.framingErrors += 1 }
-                    events(.badFrame(error))
-                }
-            case .error(let error):
-                counters.withLockedValue { $0.framingErrors += 1 }
-                events(.framingError(error))
-            }
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            report(.closed(error))
-            context.close(promise: nil)
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            report(.closed(nil))
-            context.fireChannelInactive()
-        }
-
-        private func report(_ event: ISDNInterfaceEvent) {
-            guard !closedReported else { return }
-            closedReported = true
-            events(event)
-        }
-    }
-
-    final class FrameSender: ChannelOutboundHandler {
-        typealias OutboundIn = ISDNInterfaceFrame
-        typealias OutboundOut = ByteBuffer
-        let counters: NIOLockedValueBox<LineCounters>
-
-        init(counters: NIOLockedValueBox<LineCounters>) { self.counters = counters }
-
-        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-            let frame = unwrapOutboundIn(data)
-            var out = context.channel.allocator.buffer(capacity: frame.frame.readableBytes + 8)
-            frame.encode(into: &out)
-            counters.withLockedValue { $0.framesSent += 1 }
-            context.write(wrapOutboundOut(out), promise: promise)
-        }
+                    return .frame(frame.channel, frame.frame)
+                },
+                unparsable: { .badFrame($0) }, framingError: { .framingError($0) }, closed: { .closed($0) }))
+        try sync.addHandler(
+            HDLCLineHandlers.ContentSender<ISDNInterfaceFrame>(
+                counters: counters, size: { $0.frame.readableBytes }, encode: { $0.encode(into: &$1) }))
     }
 }

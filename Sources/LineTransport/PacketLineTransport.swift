@@ -71,7 +71,7 @@ public struct PacketLineTransport: LineTransport {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(HDLCLineHandlers.ByteCounter(counters: counters))
                     try sync.addHandler(PacketFraming.Receiver(ethernet: ethernet, maximumFrameLength: maximumFrameLength))
-                    try sync.addHandler(HDLCLineHandlers.FrameReceiver(device: device, counters: counters, logger: logger, events: events))
+                    try sync.addHandler(HDLCLineHandlers.frameReceiver(device: device, counters: counters, logger: logger, events: events))
                     try sync.addHandler(PacketFraming.Sender(ethernet: ethernet, counters: counters))
                 }
             }

@@ -24,18 +24,28 @@ public struct TCPLineTransport: LineTransport {
         let device = self.device
         let logger = self.logger
         let counters = NIOLockedValueBox(LineCounters())
-        return ClientBootstrap(group: loop)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try HDLCLineHandlers.install(on: channel, device: device, counters: counters, logger: logger, events: events)
-                }
-            }
-            .connect(host: host, port: port)
-            .map { LineConnection(device: device, channel: $0, counters: counters) }
-            .flatMapErrorThrowing { error in
-                throw LineOpenError(device: device, reason: "\(error)")
-            }
+        return connectHDLCLine(device: device, host: host, port: port, connectTimeout: connectTimeout, on: loop) { channel in
+            try HDLCLineHandlers.install(on: channel, device: device, counters: counters, logger: logger, events: events)
+        }
+        .map { LineConnection(device: device, channel: $0, counters: counters) }
     }
+}
+
+/// Connects to an HDLC-framed line served over TCP (the line switch's node port, the
+/// exchange's basic-rate interface port): no Nagle delay, the line's handlers installed by
+/// `install` in the channel initializer, a failure told as the device's `LineOpenError`.
+func connectHDLCLine(
+    device: LineDevice, host: String, port: Int, connectTimeout: TimeAmount, on loop: any EventLoop,
+    install: @escaping @Sendable (any Channel) throws -> Void
+) -> EventLoopFuture<any Channel> {
+    ClientBootstrap(group: loop)
+        .connectTimeout(connectTimeout)
+        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try install(channel) }
+        }
+        .connect(host: host, port: port)
+        .flatMapErrorThrowing { error in
+            throw LineOpenError(device: device, reason: "\(error)")
+        }
 }

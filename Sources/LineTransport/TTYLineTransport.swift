@@ -32,6 +32,24 @@ enum TTYPort {
                 throw LineOpenError(device: device, reason: "\(error)")
             }
     }
+
+    /// Opens the port with `install` making the line's connection in the channel initializer,
+    /// given the port's modem lines where it has them: what the HDLC and the raw transports do
+    /// alike. The future's value is that connection.
+    static func openConnection<Connection: Sendable>(
+        path: String, speed: Int, flowControl: TTYFlowControl, device: LineDevice, on loop: any EventLoop,
+        install: @escaping @Sendable (any Channel, TTYModemLines?) throws -> Connection
+    ) -> EventLoopFuture<Connection> {
+        let made = NIOLockedValueBox<Connection?>(nil)
+        return open(path: path, speed: speed, flowControl: flowControl, device: device, on: loop) { channel, descriptor, carrier in
+            let modemLines = carrier.map { TTYModemLines(device: device, descriptor: descriptor, channel: channel, carrier: $0) }
+            let connection = try install(channel, modemLines)
+            made.withLockedValue { $0 = connection }
+        }.flatMapThrowing { _ in
+            guard let connection = made.withLockedValue({ $0 }) else { throw LineOpenError(device: device, reason: "the line's handlers were not installed") }
+            return connection
+        }
+    }
 }
 
 /// A serial port carrying HDLC-framed SDLC frames (`tty:PATH@SPEED`): the same handlers as
@@ -56,14 +74,9 @@ public struct TTYLineTransport: LineTransport {
         let device = self.device
         let logger = self.logger
         let counters = NIOLockedValueBox(LineCounters())
-        let made = NIOLockedValueBox<LineConnection?>(nil)
-        return TTYPort.open(path: path, speed: speed, flowControl: flowControl, device: device, on: loop) { channel, descriptor, carrier in
+        return TTYPort.openConnection(path: path, speed: speed, flowControl: flowControl, device: device, on: loop) { channel, modemLines in
             try HDLCLineHandlers.install(on: channel, device: device, counters: counters, logger: logger, events: events)
-            let modemLines = carrier.map { TTYModemLines(device: device, descriptor: descriptor, channel: channel, carrier: $0) }
-            made.withLockedValue { $0 = LineConnection(device: device, channel: channel, counters: counters, modemLines: modemLines) }
-        }.flatMapThrowing { _ in
-            guard let connection = made.withLockedValue({ $0 }) else { throw LineOpenError(device: device, reason: "the line's handlers were not installed") }
-            return connection
+            return LineConnection(device: device, channel: channel, counters: counters, modemLines: modemLines)
         }
     }
 }
@@ -89,13 +102,9 @@ public struct TTYRawLineTransport: RawLineTransport {
     public func open(on loop: any EventLoop, events: @escaping @Sendable (RawLineEvent) -> Void) -> EventLoopFuture<RawLineConnection> {
         let device = self.device
         let logger = self.logger
-        let made = NIOLockedValueBox<RawLineConnection?>(nil)
-        return TTYPort.open(path: path, speed: speed, flowControl: flowControl, device: device, on: loop) { channel, descriptor, carrier in
-            let modemLines = carrier.map { TTYModemLines(device: device, descriptor: descriptor, channel: channel, carrier: $0) }
-            let connection = try RawLineHandlers.install(on: channel, device: device, logger: logger, modemLines: modemLines, events: events)
-            made.withLockedValue { $0 = connection }
-        }.flatMapThrowing { _ in
-            guard let connection = made.withLockedValue({ $0 }) else { throw LineOpenError(device: device, reason: "the line's handlers were not installed") }
+        return TTYPort.openConnection(path: path, speed: speed, flowControl: flowControl, device: device, on: loop) { channel, modemLines in
+            try RawLineHandlers.install(on: channel, device: device, logger: logger, modemLines: modemLines, events: events)
+        }.map { connection in
             // Once active (on the loop): the poll stops itself when the channel is no longer active.
             connection.modemLineBox?.startMonitoring(rawEvents: events)
             return connection

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Everything a user can get wrong with captures: bad files, permissions, filters,
 /// interfaces. Each case names the file or interface and, where it applies, the packet
 /// (1-based record number, as Wireshark numbers frames) and byte offset.
@@ -67,5 +71,17 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
         guard let offset else { return "" }
         if let size { return " (byte offset \(offset) of a \(size)-byte file)" }
         return " (byte offset \(offset))"
+    }
+}
+
+extension CaptureError {
+    /// Why `fopen` of a capture file failed, from its errno: the pcap and the pcapng readers
+    /// tell a missing file, a refused permission and anything else alike.
+    static func openFailed(path: String, errno e: Int32) -> CaptureError {
+        switch e {
+        case ENOENT, ENOTDIR: return .fileNotFound(path: path)
+        case EACCES, EPERM: return .permissionDenied(path: path)
+        default: return .cannotOpen(path: path, reason: String(cString: strerror(e)))
+        }
     }
 }

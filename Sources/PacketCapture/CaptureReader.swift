@@ -39,12 +39,7 @@ public final class CaptureReader {
             opened = fopen(path, "rb")
         }
         guard let f = opened else {
-            let e = errno
-            switch e {
-            case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
-            case EACCES, EPERM: throw .permissionDenied(path: path)
-            default: throw .cannotOpen(path: path, reason: String(cString: strerror(e)))
-            }
+            throw .openFailed(path: path, errno: errno)
         }
         var st = stat()
         if fstat(fileno(f), &st) == 0 {

@@ -58,12 +58,7 @@ public final class PcapNGReader {
     public init(path: String) throws(CaptureError) {
         self.path = path
         guard let f = fopen(path, "rb") else {
-            let e = errno
-            switch e {
-            case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
-            case EACCES, EPERM: throw .permissionDenied(path: path)
-            default: throw .cannotOpen(path: path, reason: String(cString: strerror(e)))
-            }
+            throw .openFailed(path: path, errno: errno)
         }
         var st = stat()
         if fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {

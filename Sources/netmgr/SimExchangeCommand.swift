@@ -105,14 +105,7 @@ struct SimExchangeCommand: AsyncParsableCommand {
         }, onCallEnded: { record in
             FileHandle.standardOutput.write(Data("\(record)\n".utf8))
         })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printError("error: \(error)")
-            throw Exit.failed
-        }
+        try await runSimulatorServices([service], logger: logger)
     }
 
     private func makeConfiguration(logger: Logger) throws -> ExchangeConfiguration {
@@ -173,18 +166,7 @@ struct SimExchangeCommand: AsyncParsableCommand {
     private func parsedSwitchHostPorts() throws -> [LineSwitchUnit: Endpoint] {
         var result: [LineSwitchUnit: Endpoint] = [:]
         for text in switchHostPorts {
-            guard let equals = text.lastIndex(of: "=") else {
-                throw ValidationError("--switch-host-port \(text): expected \"COMn Unitm Linek\"=HOST:PORT")
-            }
-            let unitText = String(text[..<equals])
-            guard let unit = LineSwitchUnit(parsing: unitText) else {
-                throw ValidationError("--switch-host-port \(text): \"\(unitText)\" is not a line switch unit; expected COMn Unitm Linek")
-            }
-            var endpointText = String(text[text.index(after: equals)...])
-            if endpointText.lowercased().hasPrefix("tcp:") { endpointText.removeFirst(4) }
-            guard case .success(let endpoint) = Endpoint.parse(endpointText) else {
-                throw ValidationError("--switch-host-port \(text): \"\(endpointText)\" is not HOST:PORT")
-            }
+            let (unit, endpoint) = try parseLineSwitchUnitPort(text, option: "--switch-host-port")
             result[unit] = endpoint
         }
         return result

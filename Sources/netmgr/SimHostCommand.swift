@@ -125,14 +125,7 @@ struct SimHostCommand: AsyncParsableCommand {
             }))
         }
 
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printError("error: \(error)")
-            throw Exit.failed
-        }
+        try await runSimulatorServices(services, logger: logger)
     }
 
     /// The one line orchestrators wait for.

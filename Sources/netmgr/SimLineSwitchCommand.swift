@@ -82,14 +82,7 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
             let host = address.ipAddress ?? "?"
             FileHandle.standardOutput.write(Data("ready: line-switch \(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)\n".utf8))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printError("error: \(error)")
-            throw Exit.failed
-        }
+        try await runSimulatorServices([service], logger: logger)
     }
 
     private func makeConfiguration(logger: Logger) throws -> LineSwitchConfiguration {
@@ -124,18 +117,7 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
     private func parsedHostPorts() throws -> [LineSwitchUnit: Endpoint] {
         var result: [LineSwitchUnit: Endpoint] = [:]
         for text in hostPorts {
-            guard let equals = text.lastIndex(of: "=") else {
-                throw ValidationError("--host-port \(text): expected \"COMn Unitm Linek\"=HOST:PORT")
-            }
-            let unitText = String(text[..<equals])
-            guard let unit = LineSwitchUnit(parsing: unitText) else {
-                throw ValidationError("--host-port \(text): \"\(unitText)\" is not a line switch unit; expected COMn Unitm Linek")
-            }
-            var endpointText = String(text[text.index(after: equals)...])
-            if endpointText.lowercased().hasPrefix("tcp:") { endpointText.removeFirst(4) }
-            guard case .success(let endpoint) = Endpoint.parse(endpointText) else {
-                throw ValidationError("--host-port \(text): \"\(endpointText)\" is not HOST:PORT")
-            }
+            let (unit, endpoint) = try parseLineSwitchUnitPort(text, option: "--host-port")
             guard result[unit] == nil else { throw ValidationError("--host-port \"\(unit)\" is given twice") }
             result[unit] = endpoint
         }

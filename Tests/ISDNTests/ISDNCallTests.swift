@@ -1,6 +1,7 @@
 import ISDN
 import NIOCore
 import Testing
+import NetMgrTestSupport
 
 /// The user side (netmgrd, host) against the network side (exchange), in memory: two or
 /// three subscribers, a routing exchange, a hand-advanced clock.
@@ -185,7 +186,7 @@ struct ISDNCallTests {
 
     @Test("random frames to both sides never trap, and every frame they send parses")
     func randomFrames() throws {
-        var generator = SeededGenerator(seed: 0x931_921)
+        var generator = SplitMix64Generator(seed: 0x931_921)
         var user = ISDNUserSide(configuration: .init(ownNumber: "1", incomingCalls: .answer))
         var network = ISDNNetworkSide(configuration: .init(subscriberNumber: "2"))
         var now = NIODeadline.uptimeNanoseconds(0)

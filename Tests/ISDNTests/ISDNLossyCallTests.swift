@@ -1,6 +1,7 @@
 import ISDN
 import NIOCore
 import Testing
+import NetMgrTestSupport
 
 /// Calls over D channels that lose frames at random (seeded): whatever is lost, every call
 /// ends connected or cleared, and after clearing every machine is back to null in bounded time.
@@ -8,7 +9,7 @@ import Testing
 struct ISDNLossyCallTests {
     @Test("random frame loss never leaves a call hanging", arguments: 1...40)
     func lossy(seed: UInt64) {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64Generator(seed: seed)
         var bench = ISDNTestBench(numbers: ["0312340011", "0300002222"],
                                   userConfiguration: { ISDNUserSide.Configuration(ownNumber: $0, incomingCalls: .answer) },
                                   networkConfiguration: { ISDNNetworkSide.Configuration(subscriberNumber: $0, noAnswerTimeout: .seconds(20)) })

@@ -1,6 +1,7 @@
 import ISDN
 import NIOCore
 import Testing
+import NetMgrTestSupport
 
 func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
@@ -91,7 +92,7 @@ struct Q931CodecTests {
 
     @Test("random bytes never trap; whatever decodes encodes to bytes that decode to it")
     func randomBytes() {
-        var generator = SeededGenerator(seed: 0x0931)
+        var generator = SplitMix64Generator(seed: 0x0931)
         var decodedCount = 0
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...40, using: &generator)
@@ -106,18 +107,5 @@ struct Q931CodecTests {
             #expect((try? Q931Message(parsing: message.bytes)) == message)
         }
         #expect(decodedCount > 100, "the generator produced too few decodable messages to mean anything")
-    }
-}
-
-/// splitmix64: the tests' seeded generator, so a failure replays.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -55,16 +55,8 @@ struct SwitchedDefinitionsTests {
         """
     }
 
-    static func load(_ text: String) throws -> LoadedDefinitions {
-        let directory = try TemporaryDirectory(prefix: "netmgr-switcheddefs")
-        try text.write(toFile: directory.file("defs.yaml"), atomically: false, encoding: .utf8)
-        return try DefinitionsLoader.load(directory: directory.path)
-    }
-
-    /// The 1-based line of the first line of `text` that contains `needle`.
-    static func lineNumber(of needle: String, in text: String) -> Int? {
-        text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(needle) }.map { $0 + 1 }
-    }
+    static func load(_ text: String) throws -> LoadedDefinitions { try DefinitionsTestText.load(text, prefix: "netmgr-switcheddefs") }
+    static func lineNumber(of needle: String, in text: String) -> Int? { DefinitionsTestText.lineNumber(of: needle, in: text) }
 
     @Test("both switched lines read with their settings, defaults where not written")
     func readsSettings() throws {

@@ -39,16 +39,8 @@ struct X25DefinitionsTests {
         """
     }
 
-    static func load(_ text: String) throws -> LoadedDefinitions {
-        let directory = try TemporaryDirectory(prefix: "netmgr-x25defs")
-        try text.write(toFile: directory.file("defs.yaml"), atomically: false, encoding: .utf8)
-        return try DefinitionsLoader.load(directory: directory.path)
-    }
-
-    /// The 1-based line of the first line of `text` that contains `needle`.
-    static func lineNumber(of needle: String, in text: String) -> Int? {
-        text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(needle) }.map { $0 + 1 }
-    }
+    static func load(_ text: String) throws -> LoadedDefinitions { try DefinitionsTestText.load(text, prefix: "netmgr-x25defs") }
+    static func lineNumber(of needle: String, in text: String) -> Int? { DefinitionsTestText.lineNumber(of: needle, in: text) }
 
     @Test("a full hdlc-packet line reads with its settings, defaults where not written")
     func readsSettings() throws {

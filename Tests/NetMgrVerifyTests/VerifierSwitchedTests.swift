@@ -212,7 +212,7 @@ struct VerifierSwitchedTests {
 
     @Test("random records on every interface never trap the switched path", arguments: [UInt64(1), 2, 3])
     func randomRecords(seed: UInt64) throws {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64Generator(seed: seed)
         for signalling in [LinkType.user1, .linuxLAPD] {
             let capture = try SyntheticCapture(path: directory.file("random-\(seed)-\(signalling.rawValue).pcapng"), signalling: signalling)
             var records = 0
@@ -233,18 +233,5 @@ struct VerifierSwitchedTests {
             let report = try verify(capture.path)
             #expect(report.capture.packets == records)
         }
-    }
-}
-
-/// splitmix64: a seeded generator for the property tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

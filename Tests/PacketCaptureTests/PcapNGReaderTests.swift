@@ -118,7 +118,7 @@ import Testing
 
     @Test("random mutations of a good file never trap", arguments: [UInt64(7), 8])
     func mutations(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64Generator(seed: seed)
         let good = Self.section(false) + Self.interface(177, false) + Self.interface(268, false, resolution: 3)
             + Self.packet(0, 5, [1, 2, 3, 4, 5], false) + Self.packet(1, 6, [0xC1], false)
         var read = 0
@@ -133,17 +133,5 @@ import Testing
             }
         }
         #expect(read > 0)
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -75,7 +75,7 @@ struct SwitchedLinePlanTests {
 
     @Test("random failure and link-up sequences never redial more than limit times in a row, and always wait")
     func redialProperty() {
-        var random = SplitMix64(seed: 0x5717_C4ED)
+        var random = SplitMix64Generator(seed: 0x5717_C4ED)
         for _ in 0..<200 {
             let limit = Int(random.next() % 10) + 1
             var state = SwitchedRedialState(policy: RedialPolicy(limit: limit, initialDelay: .milliseconds(100), maximumDelay: .seconds(1)))
@@ -97,18 +97,5 @@ struct SwitchedLinePlanTests {
                 }
             }
         }
-    }
-}
-
-/// A small seeded generator, so that a failing sequence can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

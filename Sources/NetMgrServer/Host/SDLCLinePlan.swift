@@ -12,41 +12,23 @@ struct SDLCLinePlan: Sendable {
     var node: String
     var epoch: UInt64
     var device: LineDevice
-    var stationAddress: UInt8
-    var nodeID: SDLC.XIDNodeID
+    /// The station address, XID node id and LUs, as the switched lines have them.
+    var station: SDLCStationPlan
+    var stationAddress: UInt8 { station.stationAddress }
+    var nodeID: SDLC.XIDNodeID { station.nodeID }
     /// LU names and local addresses, in definition order.
-    var logicalUnits: [(name: String, address: UInt8)]
+    var logicalUnits: [(name: String, address: UInt8)] { station.logicalUnits }
 
     init(definitions: Definitions, resource: Resource, node: String, epoch: UInt64) throws {
-        guard let line = definitions.line(named: resource.line) else {
-            throw AdminFailure("resource \(resource.name): line \(resource.line) is not defined")
-        }
-        let what = "resource \(resource.name), line \(line.name)"
-        guard let unit = line.switchUnit else { throw AdminFailure("\(what): no switch unit (switch: COMn Unitm Linek)") }
-        guard let control = definitions.cluster.lineSwitch else {
-            throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")
-        }
-        guard let station = line.stationAddress else { throw AdminFailure("\(what): no station-address") }
-        guard let nodeID = line.nodeID else { throw AdminFailure("\(what): no node-id") }
-        guard let deviceText = line.perNode[node]?.device else {
-            throw AdminFailure("\(what): no device for node \(node) (nodes.\(node).device)")
-        }
-        do {
-            device = try LineDevice.parse(device: deviceText)
-        } catch {
-            throw AdminFailure("\(what), node \(node): \(error)")
-        }
-        let lus = definitions.lus(of: resource.name)
-        guard !lus.isEmpty else { throw AdminFailure("\(what): no LUs are defined for \(resource.name)") }
+        let (line, what, unit, control) = try switchedLine(definitions: definitions, resource: resource, node: node)
         self.resource = resource.name
         self.line = line.name
         self.unit = unit
         self.control = control
         self.node = node
         self.epoch = epoch
-        self.stationAddress = station
-        self.nodeID = nodeID
-        self.logicalUnits = lus.map { ($0.name, $0.address) }
+        self.device = try nodeDevice(line, node: node, what: what)
+        self.station = try SDLCStationPlan(definitions: definitions, resource: resource, line: line)
     }
 
     /// `station 0xC1 XID 05D00001`: what the host identifies this terminal by.

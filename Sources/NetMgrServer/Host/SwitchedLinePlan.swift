@@ -6,7 +6,7 @@ import SDLC
 
 /// The SDLC secondary facts of a line, from the definitions, checked up front: the station
 /// address the host polls, the XID node id (the host finds its PU by it) and the LUs. The
-/// leased, dial-up and ISDN plans share it.
+/// leased (`SDLCLinePlan`), dial-up and ISDN plans share it.
 struct SDLCStationPlan: Sendable {
     var stationAddress: UInt8
     var nodeID: SDLC.XIDNodeID
@@ -45,8 +45,25 @@ struct SwitchedCallPlan: Sendable, Hashable {
     }
 }
 
-/// The node's device of a line, parsed, or an error naming the key.
-private func nodeDevice(_ line: Line, node: String, what: String) throws -> LineDevice {
+/// A resource's line that the line switch brings to a node: the line, the "resource R, line L"
+/// its errors start with, its switch unit and the switch's control endpoint, or an error
+/// naming the missing key (leased and dial-up plans).
+func switchedLine(
+    definitions: Definitions, resource: Resource, node: String
+) throws -> (line: Line, what: String, unit: LineSwitchUnit, control: Endpoint) {
+    guard let line = definitions.line(named: resource.line) else {
+        throw AdminFailure("resource \(resource.name): line \(resource.line) is not defined")
+    }
+    let what = "resource \(resource.name), line \(line.name)"
+    guard let unit = line.switchUnit else { throw AdminFailure("\(what): no switch unit (switch: COMn Unitm Linek)") }
+    guard let control = definitions.cluster.lineSwitch else {
+        throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")
+    }
+    return (line, what, unit, control)
+}
+
+/// The node's device of a line, parsed, or an error naming the key (leased and dial-up plans).
+func nodeDevice(_ line: Line, node: String, what: String) throws -> LineDevice {
     guard let text = line.perNode[node]?.device else {
         throw AdminFailure("\(what): no device for node \(node) (nodes.\(node).device)")
     }
@@ -78,14 +95,7 @@ struct DialupLinePlan: Sendable {
     var station: SDLCStationPlan
 
     init(definitions: Definitions, resource: Resource, node: String, epoch: UInt64) throws {
-        guard let line = definitions.line(named: resource.line) else {
-            throw AdminFailure("resource \(resource.name): line \(resource.line) is not defined")
-        }
-        let what = "resource \(resource.name), line \(line.name)"
-        guard let unit = line.switchUnit else { throw AdminFailure("\(what): no switch unit (switch: COMn Unitm Linek)") }
-        guard let control = definitions.cluster.lineSwitch else {
-            throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")
-        }
+        let (line, what, unit, control) = try switchedLine(definitions: definitions, resource: resource, node: node)
         guard let number = line.switched.number else { throw AdminFailure("\(what): no number (the line's own subscriber number)") }
         guard case .number(let hostNumber) = resource.host else { throw AdminFailure("\(what): host is not tel:DIGITS") }
         self.resource = resource.name

@@ -9,7 +9,7 @@ final class SDLCHostJournalRecorder {
     let configuration: SDLCHostLinkConfiguration
     let journal: HostJournal?
     private var nodeID: XIDNodeID?
-    private var bound: Set<UInt8> = []
+    private var sessions = HostJournalSessions()
 
     init(configuration: SDLCHostLinkConfiguration, journal: HostJournal?) {
         self.configuration = configuration
@@ -36,24 +36,15 @@ final class SDLCHostJournalRecorder {
         case .linkUp:
             write(entry(.linkUp))
         case .linkDown(_, let reason):
-            for lu in bound.sorted() {
-                var entry = entry(.unbind, lu: lu)
-                entry.reason = "link down: \(reason)"
-                write(entry)
-            }
-            bound = []
-            var entry = entry(.linkDown)
-            entry.reason = reason
-            write(entry)
+            sessions.ended(cause: "link down", reason: reason) { entry($0, lu: $1) }.forEach(write)
         default:
-            if case .sessionBound(let lu) = fact { bound.insert(lu) }
-            if let entry = fact.journalEntry({ entry($0, lu: $1) }) { write(entry) }
+            if let entry = sessions.entry(for: fact, { entry($0, lu: $1) }) { write(entry) }
         }
     }
 
     /// The host stops: sessions and link end with it.
     func close(now facts: SNAHostFacts) {
-        guard facts.stationAddress != nil || !bound.isEmpty else { return }
+        guard facts.stationAddress != nil || !sessions.isEmpty else { return }
         record(.linkDown(stationAddress: configuration.stationAddress, reason: "host simulator stopped"), facts: facts)
     }
 

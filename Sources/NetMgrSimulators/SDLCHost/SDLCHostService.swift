@@ -29,18 +29,14 @@ public struct SDLCHostService: Service {
 
     public func run() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let drivers = try await loop.submit { [links, journal, logger, onConnected, onFact] in
-            let drivers = links.map { configuration in
-                let driver = SDLCHostLinkDriver(configuration: configuration, loop: loop, journal: journal, logger: logger)
-                driver.onFirstConnect = { onConnected(configuration.line) }
-                driver.onFact = { onFact(configuration.line, $0) }
-                driver.start()
-                return driver
-            }
-            return NIOLoopBound(drivers, eventLoop: loop)
-        }.get()
+        let drivers = try await HostLineDrivers.start(links, on: loop) { [journal, logger, onConnected, onFact] configuration in
+            let driver = SDLCHostLinkDriver(configuration: configuration, loop: loop, journal: journal, logger: logger)
+            driver.onFirstConnect = { onConnected(configuration.line) }
+            driver.onFact = { onFact(configuration.line, $0) }
+            return driver
+        }
         try? await gracefulShutdown()
         logger.info("sdlc-host shutting down")
-        try? await loop.submit { drivers.value.forEach { $0.stop() } }.get()
+        await drivers.stop()
     }
 }

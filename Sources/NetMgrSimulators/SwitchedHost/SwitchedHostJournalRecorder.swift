@@ -15,7 +15,7 @@ final class SwitchedHostJournalRecorder {
     private var pu: SwitchedPU?
     private var station: UInt8?
     private var nodeID: XIDNodeID?
-    private var bound: Set<UInt8> = []
+    private var sessions = HostJournalSessions()
 
     init(path: String, line: String, journal: HostJournal?) {
         self.path = path
@@ -30,7 +30,7 @@ final class SwitchedHostJournalRecorder {
         pu = nil
         station = nil
         nodeID = nil
-        bound = []
+        sessions.reset()
     }
 
     func identified(_ pu: SwitchedPU, stationAddress: UInt8) {
@@ -57,18 +57,9 @@ final class SwitchedHostJournalRecorder {
         case .linkUp:
             write(entry(.linkUp))
         case .linkDown(_, let reason):
-            for lu in bound.sorted() {
-                var entry = entry(.unbind, lu: lu)
-                entry.reason = "link down: \(reason)"
-                write(entry)
-            }
-            bound = []
-            var entry = entry(.linkDown)
-            entry.reason = reason
-            write(entry)
+            sessions.ended(cause: "link down", reason: reason) { entry($0, lu: $1) }.forEach(write)
         default:
-            if case .sessionBound(let lu) = fact { bound.insert(lu) }
-            if let entry = fact.journalEntry({ entry($0, lu: $1) }) { write(entry) }
+            if let entry = sessions.entry(for: fact, { entry($0, lu: $1) }) { write(entry) }
         }
     }
 

@@ -30,18 +30,14 @@ public struct SwitchedHostService: Service {
 
     public func run() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let drivers = try await loop.submit { [configuration, journal, logger, onConnected, onFact] in
-            let drivers = configuration.lines.map { line in
-                let driver = SwitchedHostLineDriver(line: line, configuration: configuration, loop: loop, journal: journal, logger: logger)
-                driver.onConnected = { onConnected(line) }
-                driver.onFact = { onFact(line, $0) }
-                driver.start()
-                return driver
-            }
-            return NIOLoopBound(drivers, eventLoop: loop)
-        }.get()
+        let drivers = try await HostLineDrivers.start(configuration.lines, on: loop) { [configuration, journal, logger, onConnected, onFact] line in
+            let driver = SwitchedHostLineDriver(line: line, configuration: configuration, loop: loop, journal: journal, logger: logger)
+            driver.onConnected = { onConnected(line) }
+            driver.onFact = { onFact(line, $0) }
+            return driver
+        }
         try? await gracefulShutdown()
         logger.info("switched host shutting down")
-        try? await loop.submit { drivers.value.forEach { $0.stop() } }.get()
+        await drivers.stop()
     }
 }

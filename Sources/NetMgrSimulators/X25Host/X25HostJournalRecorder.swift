@@ -13,7 +13,7 @@ final class X25HostJournalRecorder {
     private var calling: X121Address?
     private var called: X121Address?
     private var nodeID: XIDNodeID?
-    private var bound: Set<UInt8> = []
+    private var sessions = HostJournalSessions()
 
     init(line: String, luNames: [UInt8: String], journal: HostJournal?) {
         self.line = line
@@ -42,15 +42,7 @@ final class X25HostJournalRecorder {
         case .linkUp:
             write(entry(.linkUp))
         case .callCleared(let reason):
-            for lu in bound.sorted() {
-                var entry = entry(.unbind, lu: lu)
-                entry.reason = "call cleared: \(reason)"
-                write(entry)
-            }
-            bound = []
-            var entry = entry(.linkDown)
-            entry.reason = reason
-            write(entry)
+            sessions.ended(cause: "call cleared", reason: reason) { entry($0, lu: $1) }.forEach(write)
             calling = nil
             nodeID = nil
         case .sna(let fact):
@@ -61,13 +53,12 @@ final class X25HostJournalRecorder {
     /// Link and station facts come from the X.25 side (call, QXID, QLLC link); the rest is
     /// journaled as on the SDLC line.
     private func record(_ fact: SNAHostFact) {
-        if case .sessionBound(let lu) = fact { bound.insert(lu) }
-        if let entry = fact.journalEntry({ entry($0, lu: $1) }) { write(entry) }
+        if let entry = sessions.entry(for: fact, { entry($0, lu: $1) }) { write(entry) }
     }
 
     /// The host stops: sessions and call end with it.
     func close() {
-        guard calling != nil || !bound.isEmpty else { return }
+        guard calling != nil || !sessions.isEmpty else { return }
         record(.callCleared(reason: "host simulator stopped"))
     }
 

@@ -37,16 +37,12 @@ public struct X25HostService: Service {
 
     public func run() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let drivers = try await loop.submit { [links, journal, logger, onConnected, onFact] in
-            let drivers = links.map { configuration in
-                let driver = X25HostLinkDriver(configuration: configuration, loop: loop, journal: journal, logger: logger)
-                driver.onFirstConnect = { onConnected(configuration.line) }
-                driver.onFact = { onFact(configuration.line, $0) }
-                driver.start()
-                return driver
-            }
-            return NIOLoopBound(drivers, eventLoop: loop)
-        }.get()
+        let drivers = try await HostLineDrivers.start(links, on: loop) { [journal, logger, onConnected, onFact] configuration in
+            let driver = X25HostLinkDriver(configuration: configuration, loop: loop, journal: journal, logger: logger)
+            driver.onFirstConnect = { onConnected(configuration.line) }
+            driver.onFact = { onFact(configuration.line, $0) }
+            return driver
+        }.drivers
         var listener: NIOLoopBound<X25XOTListener>?
         if let xot {
             let bound = try await loop.submit { [journal, logger, onFact] in
