@@ -69,7 +69,11 @@ class SwitchedAttachment: HostAttachment {
     // MARK: For subclasses
 
     /// Places (or waits for) one call; reports back through `callConnected`, `attemptFailed`, `callLost`.
-    func placeCall(number: Int) { fatalError("subclass") }
+    /// The dial-up and ISDN attachments override it; a class that does not fails the activation
+    /// (or the attempt) with a reason instead of trapping.
+    func placeCall(number: Int) {
+        openFailed(number: number, reason: "\(lineName): \(type(of: self)) cannot place calls (internal error)")
+    }
 
     /// Ends the current call and closes what carries it; completes when closed.
     func hangUp() -> EventLoopFuture<Void> { loop.makeSucceededVoidFuture() }
