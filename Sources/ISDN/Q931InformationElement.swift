@@ -40,10 +40,10 @@ public struct Q931InformationElement: Hashable, Sendable {
         Q931InformationElement(identifier: causeIdentifier, contents: [0x80 | (location & 0x0F), 0x80 | (value & 0x7F)])
     }
 
-    /// Calling party number: type unknown, ISDN/telephony numbering plan (0x01), octet 3a
-    /// presentation allowed, user-provided not screened (0x80), then the IA5 digits.
+    /// Calling party number: type national number, ISDN/telephony numbering plan E.164 (0x21),
+    /// octet 3a presentation allowed, user-provided not screened (0x80), then the IA5 digits.
     public static func callingPartyNumber(_ digits: String) -> Q931InformationElement {
-        Q931InformationElement(identifier: callingPartyNumberIdentifier, contents: [0x01, 0x80] + Self.digitBytes(digits))
+        Q931InformationElement(identifier: callingPartyNumberIdentifier, contents: [0x21, 0x80] + Self.digitBytes(digits))
     }
 
     /// Called party number: type unknown, ISDN/telephony numbering plan (0x81), IA5 digits.
@@ -53,7 +53,7 @@ public struct Q931InformationElement: Hashable, Sendable {
 
     /// Connected number: coded like the calling party number.
     public static func connectedNumber(_ digits: String) -> Q931InformationElement {
-        Q931InformationElement(identifier: connectedNumberIdentifier, contents: [0x01, 0x80] + Self.digitBytes(digits))
+        Q931InformationElement(identifier: connectedNumberIdentifier, contents: [0x21, 0x80] + Self.digitBytes(digits))
     }
 
     static func digitBytes(_ digits: String) -> [UInt8] {

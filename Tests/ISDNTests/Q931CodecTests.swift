@@ -9,11 +9,12 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
 @Suite("Q.931 codec: byte-exact vectors")
 struct Q931CodecTests {
     /// The user's SETUP: call reference 1 (one octet, flag 0), bearer capability
-    /// unrestricted digital 64 kbit/s circuit mode, any B channel, calling and called number.
+    /// unrestricted digital 64 kbit/s circuit mode, any B channel, calling (national, E.164,
+    /// presentation allowed, user-provided: 0x21 0x80) and called number.
     static let setupVector: [UInt8] = [0x08, 0x01, 0x01, 0x05,
                                        0x04, 0x02, 0x88, 0x90,
                                        0x18, 0x01, 0x83,
-                                       0x6C, 0x0C, 0x01, 0x80] + ascii("0312340011")
+                                       0x6C, 0x0C, 0x21, 0x80] + ascii("0312340011")
         + [0x70, 0x0B, 0x81] + ascii("0300002222")
 
     @Test("SETUP encodes to the hand-written bytes and decodes back")
