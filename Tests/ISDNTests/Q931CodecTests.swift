@@ -57,8 +57,8 @@ struct Q931CodecTests {
     @Test("numbers with and without octet 3a; causes with octet 3a; single-octet elements skipped")
     func variants() throws {
         // Calling number 0xA1 (national, E.164, no 3a); sending complete 0xA1 single octet;
-        // shift 0x96 skipped; cause with 3a (recommendation) then value 0x95 (21).
-        let vector: [UInt8] = [0x08, 0x01, 0x02, 0x05, 0xA1, 0x96,
+        // locking shift to codeset 0 (0x90) skipped; cause with 3a (recommendation) then value 0x95 (21).
+        let vector: [UInt8] = [0x08, 0x01, 0x02, 0x05, 0xA1, 0x90,
                                0x08, 0x03, 0x02, 0x80, 0x95,
                                0x6C, 0x04, 0xA1] + ascii("123") + [0x70, 0x03, 0xA1] + ascii("45")
         let message = try Q931Message(parsing: buffer(vector))
@@ -66,6 +66,28 @@ struct Q931CodecTests {
         #expect(message.calledNumber == "45")
         #expect(message.cause == Q931Cause.callRejected)
         #expect(message.elements.map(\.identifier) == [0x08, 0x6C, 0x70])
+    }
+
+    @Test("shifts: a non-locking shift skips the next element only; after a locking shift to another codeset none is read as codeset 0")
+    func shifts() throws {
+        let head: [UInt8] = [0x08, 0x01, 0x02, 0x05]
+        let calling: [UInt8] = [0x6C, 0x04, 0xA1] + ascii("123")
+        let called: [UInt8] = [0x70, 0x03, 0xA1] + ascii("45")
+        // Non-locking shift to codeset 6 (0x9E): its next element (a codeset-6 0x6C) is skipped,
+        // the one after is codeset 0 again.
+        let nonLocking = try Q931Message(parsing: buffer(head + [0x9E, 0x6C, 0x02, 0x01, 0x02] + calling + called))
+        #expect(nonLocking.elements.map(\.identifier) == [0x6C, 0x70])
+        #expect(nonLocking.callingNumber == "123" && nonLocking.calledNumber == "45")
+        // Locking shift to codeset 5 (0x95): the 0x70 and 0x6C after it are codeset 5, not numbers.
+        let locking = try Q931Message(parsing: buffer(head + calling + [0x95] + called + [0x6C, 0x02, 0x01, 0x02]))
+        #expect(locking.elements.map(\.identifier) == [0x6C])
+        #expect(locking.callingNumber == "123" && locking.calledNumber == nil)
+        // A locking shift back to a lower codeset is not allowed: still codeset 6.
+        let back = try Q931Message(parsing: buffer(head + [0x96, 0x90] + calling + called))
+        #expect(back.elements.isEmpty)
+        // A non-locking shift to codeset 0 inside codeset 5 reads the next element as codeset 0.
+        let inside = try Q931Message(parsing: buffer(head + [0x95, 0x98] + calling + called))
+        #expect(inside.elements.map(\.identifier) == [0x6C])
     }
 
     @Test("two-octet call reference (PRI) decodes and encodes")
