@@ -22,7 +22,7 @@ struct Q931CodecTests {
         let message = Q931Message(
             callReference: 1, fromOriginator: true, type: .setup,
             elements: [.unrestrictedDigitalBearer, .channelIdentification(nil, exclusive: false),
-                       .callingPartyNumber("0312340011"), .calledPartyNumber("0300002222")])
+                       try .callingPartyNumber("0312340011"), try .calledPartyNumber("0300002222")])
         #expect(bytes(message.bytes) == Self.setupVector)
         let decoded = try Q931Message(parsing: buffer(Self.setupVector))
         #expect(decoded == message)
@@ -88,6 +88,20 @@ struct Q931CodecTests {
         // A non-locking shift to codeset 0 inside codeset 5 reads the next element as codeset 0.
         let inside = try Q931Message(parsing: buffer(head + [0x95, 0x98] + calling + called))
         #expect(inside.elements.map(\.identifier) == [0x6C])
+    }
+
+    @Test("a number element is never built from a different number: non-ASCII, + and more than 20 digits are refused")
+    func numbersUnchanged() throws {
+        #expect(try Q931InformationElement.calledPartyNumber("0300*#1").numberDigits == "0300*#1")
+        #expect(try Q931InformationElement.calledPartyNumber(String(repeating: "1", count: 20)).contents.count == 21)
+        for bad in ["", "+49300", "03\u{0663}", "0300-1111", String(repeating: "1", count: 21)] {
+            #expect(throws: Q931NumberError(number: bad)) { try Q931InformationElement.calledPartyNumber(bad) }
+            #expect(throws: Q931NumberError(number: bad)) { try Q931InformationElement.callingPartyNumber(bad) }
+        }
+        var user = ISDNUserSide(configuration: .init(ownNumber: "0312340011", incomingCalls: .answer))
+        let actions = user.call("+49300", now: .uptimeNanoseconds(0))
+        #expect(actions.count == 1 && actions.contains { if case .cleared(Q931Cause.invalidNumberFormat, _) = $0 { true } else { false } }, "\(actions)")
+        #expect(user.callState == .null)
     }
 
     @Test("two-octet call reference (PRI) decodes and encodes")
