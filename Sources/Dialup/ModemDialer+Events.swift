@@ -33,6 +33,22 @@ extension ModemDialer {
         }
     }
 
+    /// Call-in, after a call ended (carrier lost) or was refused: waits for the next RING/CONNECT
+    /// (Hayes) or INC (V.25bis) without setting the modem up again, as a host DTE does: the modem
+    /// keeps ATS0/AT+VCID across calls, and a reset would race a call arriving meanwhile (it could
+    /// be answered before caller id is on again). Call `start` instead at first, and after a
+    /// modem error or timeout. Call-out has nothing to wait for: this is `start` there.
+    public mutating func waitForNextCall(now: NIODeadline) -> [Action] {
+        guard configuration.direction == .callIn else { return start(now: now) }
+        lines = HayesLineAssembler()
+        frames = V25bisFrameReader()
+        callingNumber = nil
+        dialString = ""
+        state = .waitingForCall
+        deadline = nil
+        return []
+    }
+
     /// Bytes from the modem (command mode). Ignored once connected or failed.
     public mutating func receive(_ bytes: ByteBuffer, now: NIODeadline) -> [Action] {
         var buffer = bytes

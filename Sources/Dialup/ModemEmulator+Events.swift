@@ -102,6 +102,10 @@ extension ModemEmulator {
         phase = .idle
         deadline = nil
         escapePluses = 0
+        // Whatever the DTE sent around the hang-up is not the start of its next command.
+        commandLine.removeAll()
+        commandLineOverflow = false
+        frames = V25bisFrameReader()
         var output = Output()
         switch before {
         case .idle, .ringing:

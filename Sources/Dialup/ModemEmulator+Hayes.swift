@@ -12,6 +12,21 @@ extension ModemEmulator {
             output.result(.noCarrier, settings)
             return
         }
+        // A modem scans for the `AT` prefix: until `A`/`a` followed by `T`/`t` starts a command
+        // line, characters are discarded (not echoed). Data-mode bytes that arrive after a call
+        // dropped (SDLC frames) must not become the head of the DTE's next `ATZ` line.
+        if commandLine.count < 2 {
+            let isA = byte == UInt8(ascii: "A") || byte == UInt8(ascii: "a")
+            let isT = byte == UInt8(ascii: "T") || byte == UInt8(ascii: "t")
+            if commandLine.isEmpty || !isT {
+                // `A` not followed by `T` was noise; this byte may start a new prefix. The `A`
+                // is echoed only once the `T` confirms it.
+                commandLine.removeAll(keepingCapacity: true)
+                if isA { commandLine.append(byte) }
+                return
+            }
+            if settings.echo, let first = commandLine.first { output.writeByte(first) }
+        }
         if settings.echo { output.writeByte(byte) }
         switch byte {
         case 0x0D:

@@ -144,6 +144,23 @@ struct HayesDialerTests {
             == [.failed(.noCarrier, reason: "modem answered NO CARRIER (3) while answering the call")])
     }
 
+    @Test("call-in: after a call ends, waitForNextCall waits for the next RING without ATZ; the next caller's number is reported")
+    func callInWaitsForNextCall() {
+        var dialer = ModemDialer(configuration: .init(protocol: .hayes, direction: .callIn, answerAfterRings: 1))
+        _ = dialer.start(now: t0)
+        for _ in 0..<4 { _ = dialer.receive(buffer("\r\nOK\r\n"), now: t0) }
+        _ = dialer.receive(buffer("\r\nRING\r\n\r\nNMBR = 0312340001\r\n"), now: t0)
+        #expect(dialer.receive(buffer("\r\nCONNECT 9600\r\n"), now: t0) == [.connected(callingNumber: "0312340001")])
+        #expect(dialer.carrierLost(now: t0).failure?.0 == .noCarrier)
+        #expect(dialer.waitForNextCall(now: t0) == [])  // nothing sent: the modem keeps S0 and +VCID
+        #expect(dialer.nextDeadline == nil)
+        #expect(dialer.receive(buffer("\r\nRING\r\n\r\nNMBR = 0312340002\r\n"), now: t0) == [.setTimer(t0 + .seconds(60))])
+        #expect(dialer.receive(buffer("\r\nCONNECT\r\n"), now: t0) == [.connected(callingNumber: "0312340002")])
+        // Call-out has no call to wait for: it starts over.
+        var caller = ModemDialer(configuration: .init(protocol: .hayes, direction: .callOut, number: "0300001111"))
+        #expect(caller.waitForNextCall(now: t0).sentText == "ATZ\r")
+    }
+
     @Test("call-out without a valid number fails at once, naming it; nothing is sent")
     func invalidNumber() {
         var dialer = ModemDialer(configuration: .init(protocol: .hayes, direction: .callOut, number: "0300\r+++ATH"))

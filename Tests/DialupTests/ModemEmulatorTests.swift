@@ -144,6 +144,37 @@ struct ModemEmulatorTests {
         #expect(modem.dtrDropped(now: t0) == [])
     }
 
+    @Test("bytes left over from data mode (an SDLC frame after the call dropped) are discarded until AT starts a line: ATZ answers OK")
+    func garbageBeforeAT() {
+        var modem = ModemEmulator(protocol: .hayes)
+        _ = modem.fromDTE(buffer("ATD0300001111\r"), now: t0)
+        _ = modem.callProgress(.connect(speed: nil), now: t0)
+        #expect(modem.remoteHungUp(now: t0).toDTEText == "\r\nNO CARRIER\r\n")
+        // An HDLC-framed SDLC I-frame (contains 'A' 0x41 not followed by 'T', and a CR 0x0D), then ATZ.
+        let frame: [UInt8] = [0x7E, 0xC1, 0x10, 0x41, 0x0D, 0x2D, 0x61, 0x00, 0x41, 0x41, 0x9F, 0x7E]
+        #expect(modem.fromDTE(buffer(frame), now: t0) == [])
+        #expect(modem.fromDTE(buffer("ATZ\r"), now: t0) == [.toDTE(buffer("ATZ\r\r\nOK\r\n"))])
+        // The same in one segment, and "A" directly before "AT": the prefix starts at the last A.
+        #expect(modem.fromDTE(buffer(frame + Array("AATZ\r".utf8)), now: t0).toDTEBytes == Array("ATZ\r\r\nOK\r\n".utf8))
+        // More garbage than a command line may hold does not overflow into ERROR.
+        let long = [UInt8](repeating: 0x55, count: 3 * ModemEmulator.maximumCommandLine)
+        #expect(modem.fromDTE(buffer(long + Array("at\r".utf8)), now: t0).toDTEBytes == Array("at\r\r\nOK\r\n".utf8))
+    }
+
+    @Test("the remote hanging up forgets a half-typed command line")
+    func hangUpClearsCommandLine() {
+        var modem = ModemEmulator(protocol: .hayes)
+        _ = modem.fromDTE(buffer("ATE0\r"), now: t0)
+        _ = modem.fromDTE(buffer("ATD0300001111\r"), now: t0)
+        _ = modem.callProgress(.connect(speed: nil), now: t0)
+        #expect(modem.isDataMode)
+        #expect(modem.remoteHungUp(now: t0).toDTEText == "\r\nNO CARRIER\r\n")
+        #expect(modem.fromDTE(buffer("ATS0="), now: t0) == [])
+        _ = modem.incomingCall(from: nil, now: t0)
+        _ = modem.remoteHungUp(now: t0)
+        #expect(modem.fromDTE(buffer("1\rATZ\r"), now: t0).toDTEText == "\r\nOK\r\n")
+    }
+
     @Test("V.25bis: CRN → VAL + dial; CNX; CFI codes; INC, CIC, DIC; INV for nonsense")
     func v25bis() {
         var modem = ModemEmulator(protocol: .v25bis, configuration: Self.fast)

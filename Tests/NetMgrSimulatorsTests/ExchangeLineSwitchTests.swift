@@ -61,7 +61,12 @@ struct ExchangeLineSwitchTests {
             let nodeA2 = try await ExchangeTestDTE.connect(to: .init(ipAddress: "127.0.62.30", port: 7702))
             clients.append(nodeA2)
             #expect(try await device.control("SWITCH \"\(Self.unit)\" node-a EPOCH 3").first?.hasPrefix("OK") == true)
+            // node-a dials at once, while the modem side is still reconnecting: the switch holds
+            // its command until the modem is back, so the first ATDT connects (no retry).
+            try await nodeA2.send("ATDT0300001111\r")
             #expect(await host.sees("NO CARRIER"))
+            #expect(await nodeA2.sees("CONNECT"))
+            #expect(!nodeA2.text.contains("NO CARRIER") && !nodeA2.text.contains("BUSY"), "\(nodeA2.text)")
             let records = try await exchange.callRecords()
             #expect(records.filter { $0.result == "connected" && $0.calling == "0312340001" && $0.clearedBy == "0312340001" }.count == 2)
         } catch {

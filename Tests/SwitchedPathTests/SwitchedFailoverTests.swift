@@ -58,6 +58,12 @@ extension SwitchedProcessTests {
                 try await waitUntil(.seconds(30), what: "20 messages from \(test.before)") {
                     ((try? world.journal(test.path)) ?? []).filter { $0.event == .message && $0.terminalAddress.hasPrefix(test.before) }.count >= 20
                 }
+                // Both LUs bound by the host before the kill (the host may BIND one LU well after
+                // the other's first messages): otherwise the "before" figure samples too early.
+                try await waitUntil(.seconds(30), what: "the host to BIND LU 2 and LU 3 on \(test.before)") {
+                    Set(((try? world.journal(test.path)) ?? []).filter { $0.event == .bind && $0.terminalAddress.hasPrefix(test.before) }
+                        .map(\.terminalAddress)).count >= 2
+                }
 
                 let killTime = await cluster.kill("node-a")
                 try cluster.activate(["hostlink"], on: "node-b")
@@ -74,7 +80,10 @@ extension SwitchedProcessTests {
                 #expect(after == ["\(test.after) LU 2", "\(test.after) LU 3"], "\(after)")
                 let (sent, duplicates) = expectNothingLost(streams, journal: journal)
                 #expect(sent >= 40, "too little traffic to prove anything: \(sent)")
-                let first = journal.first { $0.event == .message && $0.time > killTime && $0.terminalAddress.hasPrefix(test.after) }
+                // The new call begins with its first BIND after the kill (on call-in the terminal
+                // address stays the same, and messages in flight at the kill must not count).
+                let rebound = journal.first { $0.event == .bind && $0.time > killTime }?.time ?? killTime
+                let first = journal.first { $0.event == .message && $0.time > rebound && $0.terminalAddress.hasPrefix(test.after) }
                 let seconds = (first?.time ?? killTime) - killTime
                 print("\(test.name): \(sent) sent, 0 lost, \(duplicates) duplicate(s); kill → first message on the new call \(Int(seconds * 1000)) ms")
             } catch {

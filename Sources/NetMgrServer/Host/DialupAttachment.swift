@@ -26,9 +26,6 @@ final class DialupAttachment: SwitchedAttachment {
     /// Station frames produced before the HDLC line is in place (the first data-mode bytes).
     private var waitingFrames: [SDLCFrame] = []
 
-    /// From the switch's reply to opening the device: the modem cable settles after the DTR drop.
-    static let switchSettleTime = TimeAmount.milliseconds(300)
-
     init(plan: DialupLinePlan, loop: any EventLoop, transport: (any RawLineTransport)? = nil, logger: Logger) {
         self.plan = plan
         self.transport = transport ?? makeRawLineTransport(device: plan.device, logger: logger)
@@ -52,13 +49,9 @@ final class DialupAttachment: SwitchedAttachment {
             switch result {
             case .success(let reply):
                 attachment.logger.info("\(attachment.plan.unit) switched to \(attachment.plan.node), epoch \(attachment.plan.epoch): \(reply)")
-                // Switching drops DTR on the modem cable; the modem needs a moment before it
-                // takes commands again (as a real one needs after DTR comes back).
-                attachment.loop.scheduleTask(in: Self.switchSettleTime) {
-                    let attachment = bound.value
-                    guard number == attachment.callNumber, !attachment.isStopping else { return }
-                    attachment.openDevice(number: number)
-                }
+                // Switching drops DTR on the modem cable; the switch holds our first commands
+                // until the modem side is back, so the dialogue can begin at once.
+                attachment.openDevice(number: number)
             case .failure(let error):
                 attachment.openFailed(number: number, reason: "cannot switch the line: \(error)")
             }

@@ -192,7 +192,7 @@ final class ExchangeModemHandler: ChannelInboundHandler {
 }
 
 /// A `connect:` line's modem: keeps a connection to its DTE (the line switch's host port),
-/// reconnecting `delay` after every close or failed attempt. Loop-confined.
+/// reconnecting at once after a close and `delay` after every failed attempt. Loop-confined.
 final class ExchangeModemConnector {
     let number: String
     let endpoint: Endpoint
@@ -245,9 +245,15 @@ final class ExchangeModemConnector {
             }
     }
 
+    /// The switch closed the modem's DTE side (DTR dropped, or the line moved to another node):
+    /// connect again at once, so that the next DTE's first command (its ATZ) finds the modem
+    /// there; only failed attempts wait `delay`.
     private func closed() {
         channel = nil
-        scheduleRetry()
+        guard !stopped else { return }
+        retry?.cancel()
+        retry = nil
+        connect()
     }
 
     private func scheduleRetry() {

@@ -31,7 +31,14 @@ final class LineSwitchCore {
         var framesFromHost = 0
         var framesToHost = 0
         var bytesDropped = 0
+        /// A public line between DTR drop and the modem's reconnection: what the connected node
+        /// sent meanwhile (its first AT commands), delivered when the modem side is back.
+        var heldForHost = ByteBuffer()
     }
+
+    /// At most this much node → host data is held while a public line's modem side reconnects
+    /// (a few command lines; more is dropped and counted).
+    static let maximumHeldForHost = 4096
 
     let logger: Logger
     let monitor: LineMonitor
@@ -60,6 +67,11 @@ final class LineSwitchCore {
         case .host(let line):
             previous = lines[line].host
             lines[line].host = channel
+            if lines[line].heldForHost.readableBytes > 0 {
+                let held = lines[line].heldForHost
+                lines[line].heldForHost = ByteBuffer()
+                channel.writeAndFlush(held, promise: nil)
+            }
         case .node(let line, let name):
             previous = lines[line].nodes[name]
             lines[line].nodes[name] = channel
@@ -100,6 +112,7 @@ final class LineSwitchCore {
         guard lines[line].configuration.procedure == .hdlcPublic, let host = lines[line].host else { return }
         logger.notice("\(lines[line].configuration.unit): DTR drop to the modem (\(reason)); closing the host side")
         lines[line].host = nil
+        lines[line].heldForHost.clear()
         monitor.restart(line: line, direction: .fromHost)
         monitor.restart(line: line, direction: .toHost)
         host.close(promise: nil)
@@ -120,7 +133,17 @@ final class LineSwitchCore {
                 return
             }
             lines[line].framesToHost += monitor.observe(bytes, line: line, direction: .toHost)
-            lines[line].host?.writeAndFlush(bytes, promise: nil)
+            if let host = lines[line].host {
+                host.writeAndFlush(bytes, promise: nil)
+            } else if lines[line].configuration.procedure == .hdlcPublic,
+                      lines[line].heldForHost.readableBytes + bytes.readableBytes <= Self.maximumHeldForHost {
+                // The modem is reconnecting after DTR dropped: a real modem cable would carry
+                // these bytes; hold them rather than lose the new node's first command.
+                var bytes = bytes
+                lines[line].heldForHost.writeBuffer(&bytes)
+            } else {
+                lines[line].bytesDropped += bytes.readableBytes
+            }
         }
     }
 
@@ -154,6 +177,7 @@ final class LineSwitchCore {
             case .success(.switched(let previous, let previousEpoch)):
                 if let line = byUnit[unit] {
                     monitor.restart(line: line, direction: .toHost)
+                    lines[line].heldForHost.clear()  // held for the previous node's call
                     // DTR was up from the previous node only if its cable is still plugged in.
                     if let previous, lines[line].nodes[previous] != nil {
                         dropDataTerminalReady(line: line, because: "switched from \(previous) to \(node)")

@@ -205,9 +205,21 @@ final class SwitchedHostLineDriver {
                 logger.notice("switched host dialup \(line.number): \(dialled.map { "call to \($0)" } ?? "answering") failed: \(reason) (\(result.map { "\($0)" } ?? "no result"))")
                 dataMode = false
                 endSession(reason: reason)
+                if dialled == nil, result == .noCarrier, var dialer {
+                    // Answering, the call ended: the modem is back in command mode with its
+                    // set-up (caller id, auto-answer) intact, as a host DTE keeps it; wait for
+                    // the next RING. Setting it up again (ATZ …) would race the next caller.
+                    dataMode = false
+                    scanner = CarrierLossScanner()
+                    decoder = HDLCFrameDecoder()
+                    let actions = dialer.waitForNextCall(now: .now())
+                    self.dialer = dialer
+                    dialerActions(actions)
+                    continue
+                }
                 if dialled != nil { callOutIndex += 1 }
-                // Answering: set the modem up again at once, so that the next caller's first
-                // RING already carries its caller id. Calling: back off before the next number.
+                // A modem error or timeout: set the modem up again (ATZ …). Calling: back off
+                // before the next number.
                 later(dialled == nil ? .milliseconds(10) : configuration.redialDelay) { $0.startDialer() }
             case .setTimer:
                 break
