@@ -143,9 +143,10 @@ public struct ISDNNetworkSide: Sendable {
 
     /// Offers a call to this subscriber (SETUP with the calling and called number, B channel
     /// exclusive). nil when both B channels are in use (the exchange answers the caller with
-    /// cause 17, user busy).
+    /// cause 17, user busy), or when the called number cannot be sent unchanged (`Q931NumberError`);
+    /// a calling number that cannot is left out (the element is optional).
     public mutating func deliverSetup(callingNumber: String?, calledNumber: String, now: NIODeadline) -> (call: ISDNCallID?, actions: [Action]) {
-        guard let channel = freeChannel() else { return (nil, []) }
+        guard let channel = freeChannel(), let called = try? Q931InformationElement.calledPartyNumber(calledNumber) else { return (nil, []) }
         var reference = nextReference
         for _ in 0..<127 where calls[ISDNCallID(callReference: reference, originatedBySubscriber: false)] != nil {
             reference = reference >= 127 ? 1 : reference + 1
@@ -153,8 +154,8 @@ public struct ISDNNetworkSide: Sendable {
         nextReference = reference >= 127 ? 1 : reference + 1
         let id = ISDNCallID(callReference: reference, originatedBySubscriber: false)
         var elements: [Q931InformationElement] = [.unrestrictedDigitalBearer, .channelIdentification(channel, exclusive: true)]
-        if let callingNumber { elements.append(.callingPartyNumber(callingNumber)) }
-        elements.append(.calledPartyNumber(calledNumber))
+        if let callingNumber, let calling = try? Q931InformationElement.callingPartyNumber(callingNumber) { elements.append(calling) }
+        elements.append(called)
         let setup = Q931Message(callReference: reference, fromOriginator: true, type: .setup, elements: elements)
         calls[id] = Call(state: .callPresent, channel: channel, timer: now + configuration.t303,
                          noAnswerDeadline: now + configuration.noAnswerTimeout, setup: setup)

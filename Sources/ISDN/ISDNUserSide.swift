@@ -133,6 +133,12 @@ public struct ISDNUserSide: Sendable {
     /// called and calling party number). Ignored while a call exists.
     public mutating func call(_ number: String, now: NIODeadline) -> [Action] {
         guard call == nil else { return [] }
+        let numbers: [Q931InformationElement]
+        do {
+            numbers = [try .callingPartyNumber(configuration.ownNumber), try .calledPartyNumber(number)]
+        } catch {
+            return [.cleared(cause: Q931Cause.invalidNumberFormat, reason: "no SETUP sent: \(error)")]
+        }
         let reference = nextReference
         nextReference = nextReference >= 127 ? 1 : nextReference + 1
         let setup = Q931Message(
@@ -140,9 +146,7 @@ public struct ISDNUserSide: Sendable {
             elements: [
                 .unrestrictedDigitalBearer,
                 .channelIdentification(configuration.preferredChannel, exclusive: false),
-                .callingPartyNumber(configuration.ownNumber),
-                .calledPartyNumber(number),
-            ])
+            ] + numbers)
         call = Call(
             reference: reference, weOriginated: true, state: .callInitiated, callingNumber: configuration.ownNumber,
             calledNumber: number, timer: now + configuration.t303, connectDeadline: now + configuration.connectTimeout, setup: setup)

@@ -40,24 +40,33 @@ public struct Q931InformationElement: Hashable, Sendable {
         Q931InformationElement(identifier: causeIdentifier, contents: [0x80 | (location & 0x0F), 0x80 | (value & 0x7F)])
     }
 
-    /// Calling party number: type unknown, ISDN/telephony numbering plan (0x01), octet 3a
-    /// presentation allowed, user-provided not screened (0x80), then the IA5 digits.
-    public static func callingPartyNumber(_ digits: String) -> Q931InformationElement {
-        Q931InformationElement(identifier: callingPartyNumberIdentifier, contents: [0x01, 0x80] + Self.digitBytes(digits))
+    /// Calling party number: type national number, ISDN/telephony numbering plan E.164 (0x21),
+    /// octet 3a presentation allowed, user-provided not screened (0x80), then the IA5 digits.
+    public static func callingPartyNumber(_ digits: String) throws(Q931NumberError) -> Q931InformationElement {
+        Q931InformationElement(identifier: callingPartyNumberIdentifier, contents: [0x21, 0x80] + (try Self.digitBytes(digits)))
     }
 
     /// Called party number: type unknown, ISDN/telephony numbering plan (0x81), IA5 digits.
-    public static func calledPartyNumber(_ digits: String) -> Q931InformationElement {
-        Q931InformationElement(identifier: calledPartyNumberIdentifier, contents: [0x81] + Self.digitBytes(digits))
+    public static func calledPartyNumber(_ digits: String) throws(Q931NumberError) -> Q931InformationElement {
+        Q931InformationElement(identifier: calledPartyNumberIdentifier, contents: [0x81] + (try Self.digitBytes(digits)))
     }
 
     /// Connected number: coded like the calling party number.
-    public static func connectedNumber(_ digits: String) -> Q931InformationElement {
-        Q931InformationElement(identifier: connectedNumberIdentifier, contents: [0x01, 0x80] + Self.digitBytes(digits))
+    public static func connectedNumber(_ digits: String) throws(Q931NumberError) -> Q931InformationElement {
+        Q931InformationElement(identifier: connectedNumberIdentifier, contents: [0x21, 0x80] + (try Self.digitBytes(digits)))
     }
 
-    static func digitBytes(_ digits: String) -> [UInt8] {
-        digits.unicodeScalars.compactMap { $0.isASCII ? UInt8($0.value) & 0x7F : nil }.prefix(32).map { $0 }
+    /// The most digits a number element is built with here (the definitions allow as many).
+    public static let maximumNumberDigits = 20
+
+    /// The IA5 digits of a number, unchanged: 1 to `maximumNumberDigits` of 0-9, * and #;
+    /// anything else is refused rather than sent as a different number.
+    static func digitBytes(_ digits: String) throws(Q931NumberError) -> [UInt8] {
+        let bytes = Array(digits.utf8)
+        guard (1...maximumNumberDigits).contains(bytes.count), bytes.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2A || $0 == 0x23 }) else {
+            throw Q931NumberError(number: digits)
+        }
+        return bytes
     }
 
     /// The digits of a number element (calling, called, connected): after octet 3 (and 3a
@@ -94,5 +103,14 @@ public struct Q931InformationElement: Hashable, Sendable {
     public var channelExclusive: Bool {
         guard identifier == Self.channelIdentificationIdentifier, let octet3 = contents.first else { return false }
         return octet3 & 0x08 != 0
+    }
+}
+
+/// A number that a Q.931 number element cannot carry unchanged.
+public struct Q931NumberError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var number: String
+    public init(number: String) { self.number = number }
+    public var description: String {
+        "\"\(number)\" cannot be sent as a Q.931 number: 1 to \(Q931InformationElement.maximumNumberDigits) digits 0-9, * or # expected"
     }
 }

@@ -99,11 +99,28 @@ public struct Q931Message: Hashable, Sendable {
             throw Q931MessageError(kind: .unknownMessageType(typeOctet), length: length)
         }
         var decoded: [Q931InformationElement] = []
+        // Q.931 4.5.2-4.5.4: shift 0x9X, bit 4 clear = locking (all following elements are of
+        // codeset X; only to a higher codeset), set = non-locking (the next element only).
+        // Only codeset 0 is decoded; elements of other codesets are skipped.
+        var lockedCodeset: UInt8 = 0
+        var nextCodeset: UInt8?
         while let identifier = buffer.readInteger(as: UInt8.self) {
-            if identifier & 0x80 != 0 { continue }  // single-octet element (shift, sending complete, …)
+            if identifier & 0x80 != 0 {  // single-octet element (shift, sending complete, …)
+                let isShift = identifier & 0xF0 == 0x90
+                if isShift, identifier & 0x08 == 0 {
+                    lockedCodeset = max(lockedCodeset, identifier & 0x07)
+                    nextCodeset = nil
+                } else {
+                    nextCodeset = isShift ? identifier & 0x07 : nil
+                }
+                continue
+            }
             guard let elementLength = buffer.readInteger(as: UInt8.self), let contents = buffer.readBytes(length: Int(elementLength)) else {
                 throw Q931MessageError(kind: .truncatedElement(identifier: identifier), length: length)
             }
+            let codeset = nextCodeset ?? lockedCodeset
+            nextCodeset = nil
+            guard codeset == 0 else { continue }
             guard decoded.count < Self.maximumElements else {
                 throw Q931MessageError(kind: .tooManyElements(limit: Self.maximumElements), length: length)
             }

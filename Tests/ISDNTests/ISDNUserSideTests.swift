@@ -26,7 +26,7 @@ struct ISDNUserSideTests {
         #expect(user.link.isEstablished)
         let setup = Q931Message(callReference: 0x1234, fromOriginator: true, type: .setup,
                                 elements: [.unrestrictedDigitalBearer, .channelIdentification(.b2, exclusive: true),
-                                           .callingPartyNumber("0300002222"), .calledPartyNumber("0312340011")],
+                                           try .callingPartyNumber("0300002222"), try .calledPartyNumber("0312340011")],
                                 callReferenceLength: 2)
         let actions = user.receive(networkI(setup, ns: 0, nr: 0), now: now)
         #expect(actions.contains(.incomingCall(callingNumber: "0300002222", calledNumber: "0312340011")))

@@ -150,8 +150,10 @@ struct LibpriInteropTests {
         session.user { $0.answerIncoming(true, now: $1) }
         #expect(session.run(until: { $0.sawLibpri("answer") }), "libpri saw no CONNECT: \(session.libpriEvents)")
         #expect(session.run(until: { !$0.connected.isEmpty }), "we did not get CONNECT ACKNOWLEDGE: \(session.actions)")
-        guard case .connected(_, let calling, let called)? = session.connected.first else { return }
-        #expect(calling == Self.theirs && called == Self.ours)
+        let numbers = try #require(session.connected.compactMap { action -> [String]? in
+            if case .connected(_, let calling, let called) = action { [calling, called] } else { nil }
+        }.first, "no CONNECT: \(session.actions)")
+        #expect(numbers == [Self.theirs, Self.ours])
         session.command("hangup 16")
         #expect(session.run(until: { $0.cleared == [16] && $0.user.callState == .null }),
                 "\(session.actions) libpri \(session.libpriEvents)")

@@ -10,11 +10,12 @@ func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
 @Suite("Q.931 codec: byte-exact vectors")
 struct Q931CodecTests {
     /// The user's SETUP: call reference 1 (one octet, flag 0), bearer capability
-    /// unrestricted digital 64 kbit/s circuit mode, any B channel, calling and called number.
+    /// unrestricted digital 64 kbit/s circuit mode, any B channel, calling (national, E.164,
+    /// presentation allowed, user-provided: 0x21 0x80) and called number.
     static let setupVector: [UInt8] = [0x08, 0x01, 0x01, 0x05,
                                        0x04, 0x02, 0x88, 0x90,
                                        0x18, 0x01, 0x83,
-                                       0x6C, 0x0C, 0x01, 0x80] + ascii("0312340011")
+                                       0x6C, 0x0C, 0x21, 0x80] + ascii("0312340011")
         + [0x70, 0x0B, 0x81] + ascii("0300002222")
 
     @Test("SETUP encodes to the hand-written bytes and decodes back")
@@ -22,7 +23,7 @@ struct Q931CodecTests {
         let message = Q931Message(
             callReference: 1, fromOriginator: true, type: .setup,
             elements: [.unrestrictedDigitalBearer, .channelIdentification(nil, exclusive: false),
-                       .callingPartyNumber("0312340011"), .calledPartyNumber("0300002222")])
+                       try .callingPartyNumber("0312340011"), try .calledPartyNumber("0300002222")])
         #expect(bytes(message.bytes) == Self.setupVector)
         let decoded = try Q931Message(parsing: buffer(Self.setupVector))
         #expect(decoded == message)
@@ -57,8 +58,8 @@ struct Q931CodecTests {
     @Test("numbers with and without octet 3a; causes with octet 3a; single-octet elements skipped")
     func variants() throws {
         // Calling number 0xA1 (national, E.164, no 3a); sending complete 0xA1 single octet;
-        // shift 0x96 skipped; cause with 3a (recommendation) then value 0x95 (21).
-        let vector: [UInt8] = [0x08, 0x01, 0x02, 0x05, 0xA1, 0x96,
+        // locking shift to codeset 0 (0x90) skipped; cause with 3a (recommendation) then value 0x95 (21).
+        let vector: [UInt8] = [0x08, 0x01, 0x02, 0x05, 0xA1, 0x90,
                                0x08, 0x03, 0x02, 0x80, 0x95,
                                0x6C, 0x04, 0xA1] + ascii("123") + [0x70, 0x03, 0xA1] + ascii("45")
         let message = try Q931Message(parsing: buffer(vector))
@@ -66,6 +67,42 @@ struct Q931CodecTests {
         #expect(message.calledNumber == "45")
         #expect(message.cause == Q931Cause.callRejected)
         #expect(message.elements.map(\.identifier) == [0x08, 0x6C, 0x70])
+    }
+
+    @Test("shifts: a non-locking shift skips the next element only; after a locking shift to another codeset none is read as codeset 0")
+    func shifts() throws {
+        let head: [UInt8] = [0x08, 0x01, 0x02, 0x05]
+        let calling: [UInt8] = [0x6C, 0x04, 0xA1] + ascii("123")
+        let called: [UInt8] = [0x70, 0x03, 0xA1] + ascii("45")
+        // Non-locking shift to codeset 6 (0x9E): its next element (a codeset-6 0x6C) is skipped,
+        // the one after is codeset 0 again.
+        let nonLocking = try Q931Message(parsing: buffer(head + [0x9E, 0x6C, 0x02, 0x01, 0x02] + calling + called))
+        #expect(nonLocking.elements.map(\.identifier) == [0x6C, 0x70])
+        #expect(nonLocking.callingNumber == "123" && nonLocking.calledNumber == "45")
+        // Locking shift to codeset 5 (0x95): the 0x70 and 0x6C after it are codeset 5, not numbers.
+        let locking = try Q931Message(parsing: buffer(head + calling + [0x95] + called + [0x6C, 0x02, 0x01, 0x02]))
+        #expect(locking.elements.map(\.identifier) == [0x6C])
+        #expect(locking.callingNumber == "123" && locking.calledNumber == nil)
+        // A locking shift back to a lower codeset is not allowed: still codeset 6.
+        let back = try Q931Message(parsing: buffer(head + [0x96, 0x90] + calling + called))
+        #expect(back.elements.isEmpty)
+        // A non-locking shift to codeset 0 inside codeset 5 reads the next element as codeset 0.
+        let inside = try Q931Message(parsing: buffer(head + [0x95, 0x98] + calling + called))
+        #expect(inside.elements.map(\.identifier) == [0x6C])
+    }
+
+    @Test("a number element is never built from a different number: non-ASCII, + and more than 20 digits are refused")
+    func numbersUnchanged() throws {
+        #expect(try Q931InformationElement.calledPartyNumber("0300*#1").numberDigits == "0300*#1")
+        #expect(try Q931InformationElement.calledPartyNumber(String(repeating: "1", count: 20)).contents.count == 21)
+        for bad in ["", "+49300", "03\u{0663}", "0300-1111", String(repeating: "1", count: 21)] {
+            #expect(throws: Q931NumberError(number: bad)) { try Q931InformationElement.calledPartyNumber(bad) }
+            #expect(throws: Q931NumberError(number: bad)) { try Q931InformationElement.callingPartyNumber(bad) }
+        }
+        var user = ISDNUserSide(configuration: .init(ownNumber: "0312340011", incomingCalls: .answer))
+        let actions = user.call("+49300", now: .uptimeNanoseconds(0))
+        #expect(actions.count == 1 && actions.contains { if case .cleared(Q931Cause.invalidNumberFormat, _) = $0 { true } else { false } }, "\(actions)")
+        #expect(user.callState == .null)
     }
 
     @Test("two-octet call reference (PRI) decodes and encodes")

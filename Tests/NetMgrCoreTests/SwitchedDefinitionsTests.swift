@@ -151,8 +151,36 @@ struct SwitchedDefinitionsTests {
                       node-a: { device: "tty:/dev/ttyS1@9600", isdn-number: "0312340011" }
                       node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
                 """, key: "lines[ISDN1].nodes.node-a.device", problem: "cannot carry a hdlc-isdn call", at: "tty:/dev/ttyS1"),
+        Mistake(name: "ISDN number with +", isdnNodes: isdnNodes(a: "+49312340011"), key: "lines[ISDN1].nodes.node-a.isdn-number",
+                problem: "is not a telephone number", at: "\"+49312340011\""),
+        Mistake(name: "ISDN number with Arabic-Indic digits", isdnNodes: isdnNodes(a: "\u{663}\u{661}\u{662}"), key: "lines[ISDN1].nodes.node-a.isdn-number",
+                problem: "is not a telephone number", at: "\u{663}\u{661}\u{662}"),
+        Mistake(name: "ISDN number empty", isdnNodes: isdnNodes(a: ""), key: "lines[ISDN1].nodes.node-a.isdn-number",
+                problem: "is empty", at: "isdn-number: \"\""),
+        Mistake(name: "ISDN number of 21 digits", isdnNodes: isdnNodes(a: "123456789012345678901"), key: "lines[ISDN1].nodes.node-a.isdn-number",
+                problem: "is not a telephone number", at: "\"123456789012345678901\""),
+        Mistake(name: "host tel: with +", dialHost: "tel:+49300001111", key: "resources[PSTN1].host", problem: "is not a valid telephone number", at: "- { name: PSTN1"),
+        Mistake(name: "host tel: with fullwidth digits", dialHost: "tel:\u{FF10}\u{FF13}", key: "resources[PSTN1].host", problem: "is not a valid telephone number", at: "- { name: PSTN1"),
+        Mistake(name: "host tel: of 21 digits", dialHost: "tel:123456789012345678901", key: "resources[PSTN1].host", problem: "is not a valid telephone number", at: "- { name: PSTN1"),
+        Mistake(name: "host tel: empty", dialHost: "tel:", key: "resources[PSTN1].host", problem: "is not a valid telephone number", at: "- { name: PSTN1"),
         Mistake(name: "host not a number", dialHost: "127.0.63.100:2323", key: "resources[PSTN1].host", problem: "does not fit a hdlc-public line", at: "- { name: PSTN1"),
     ]
+
+    static func isdnNodes(a number: String) -> String {
+        """
+              node-a: { device: "tcp:127.0.63.150:7611", isdn-number: "\(number)" }
+              node-b: { device: "tcp:127.0.63.150:7612", isdn-number: "0312340012" }
+        """
+    }
+
+    @Test("dialled numbers: - separators are dropped, 20 ASCII digits are the most; + and other digits are refused")
+    func dialledDigits() {
+        #expect(SwitchedLineSettings.dialledDigits("030-0000-1111") == "03000001111")
+        #expect(SwitchedLineSettings.dialledDigits(String(repeating: "9", count: 20)) == String(repeating: "9", count: 20))
+        for bad in ["", "-", "-0300", "0300-", "+49300", String(repeating: "9", count: 21), "03\u{0663}", "0\u{FF11}", "12a"] {
+            #expect(SwitchedLineSettings.dialledDigits(bad) == nil, "\(bad)")
+        }
+    }
 
     @Test("each bad switched-line key is refused at its file and line", arguments: mistakes)
     func mistake(_ mistake: Mistake) throws {

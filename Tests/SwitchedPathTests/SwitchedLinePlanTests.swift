@@ -66,11 +66,27 @@ struct SwitchedLinePlanTests {
         #expect(state.attemptFailed() == .giveUp(failures: 4))
         var again = SwitchedRedialState(policy: RedialPolicy(limit: 2, initialDelay: .seconds(1), maximumDelay: .seconds(60)))
         #expect(again.attemptFailed() == .redial(after: .seconds(1)))
-        again.linkUp()
-        #expect(again.failures == 0 && again.hasBeenUp)
-        #expect(again.callLost() == .redial(after: .zero))
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        again.linkUp(now: start)
+        #expect(again.failures == 1 && again.hasBeenUp)
+        #expect(again.callLost(now: start + .seconds(10)) == .redial(after: .zero))
+        #expect(again.failures == 0)
         #expect(again.attemptFailed() == .redial(after: .seconds(1)))
         #expect(again.attemptFailed() == .giveUp(failures: 2))
+    }
+
+    @Test("a call lost before its SDLC link came up, or within 10 s of it, counts as a failed attempt")
+    func redialShortLivedLink() {
+        var state = SwitchedRedialState(policy: RedialPolicy(limit: 3, initialDelay: .seconds(1), maximumDelay: .seconds(60)))
+        let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
+        // Connected, no link (host DISC for an unknown XID, NO CARRIER before SNRM): counted.
+        #expect(state.callLost(now: start) == .redial(after: .seconds(1)))
+        // The host binds and drops at once: counted, backing off.
+        state.linkUp(now: start + .seconds(1))
+        #expect(state.callLost(now: start + .seconds(10)) == .redial(after: .seconds(2)))
+        #expect(state.linkUpSince == nil)
+        // A later call's loss without link-up does not see the earlier call's link.
+        #expect(state.callLost(now: start + .seconds(60)) == .giveUp(failures: 3))
     }
 
     @Test("random failure and link-up sequences never redial more than limit times in a row, and always wait")
@@ -82,13 +98,24 @@ struct SwitchedLinePlanTests {
             var inARow = 0
             var gaveUp = false
             for _ in 0..<40 where !gaveUp {
+                let now = NIODeadline.uptimeNanoseconds(random.next() % 1_000_000_000_000)
                 if random.next() % 4 == 0 {
-                    state.linkUp()
+                    state.linkUp(now: now)
+                    // Lost after a stable link: at once, the count starts afresh.
+                    #expect(state.callLost(now: now + .seconds(Int64(random.next() % 100) + 10)) == .redial(after: .zero))
                     inARow = 0
                     continue
                 }
                 inARow += 1
-                switch state.attemptFailed() {
+                let decision: SwitchedRedialState.Decision
+                switch random.next() % 3 {
+                case 0: decision = state.attemptFailed()
+                case 1: decision = state.callLost(now: now)  // connected, no link
+                default:
+                    state.linkUp(now: now)  // the link was up less than 10 s
+                    decision = state.callLost(now: now + .milliseconds(Int64(random.next() % 10_000)))
+                }
+                switch decision {
                 case .redial(let delay):
                     #expect(inARow < limit && delay >= .milliseconds(100) && delay <= .seconds(1))
                 case .giveUp(let failures):

@@ -154,9 +154,14 @@ struct DefinitionsParser {
                     guard let nodeName = key.string else { continue }
                     guard var facts = MappingReader(reader, value, path: nodesEntry.keyPath(nodeName), what: "this node's facts: device, isdn-number, bdlc-address") else { continue }
                     let device = facts.string("device", expected: "the node's device: a serial port path, tcp:HOST:PORT for a simulated line, or xot:HOST:PORT for X.25 over TCP")
-                    let isdn = facts.string("isdn-number", expected: "the node's own ISDN number")
-                    if let isdn, !isdn.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) {
-                        reader.report(at: facts.fields["isdn-number"]!, key: facts.keyPath("isdn-number"), "\"\(isdn)\" is not a telephone number", expected: "digits, optionally with + and -")
+                    var isdn = facts.string("isdn-number", expected: "the node's own ISDN number")
+                    if let text = isdn {
+                        isdn = SwitchedLineSettings.dialledDigits(text)
+                        if isdn == nil {
+                            reader.report(at: facts.fields["isdn-number"] ?? facts.location, key: facts.keyPath("isdn-number"),
+                                          "\"\(text)\" is not a telephone number",
+                                          expected: "1 to \(SwitchedLineSettings.maximumDialledDigits) ASCII digits, optionally separated by -, no +")
+                        }
                     }
                     let bdlc = facts.integer("bdlc-address", in: 1...254, what: "the node's BDLC station address")
                     facts.finish()
@@ -229,7 +234,7 @@ struct DefinitionsParser {
             if SwitchedLineSettings.isTelephoneNumber(text) {
                 settings.number = text
             } else {
-                reader.report(at: entry.fields["number"]!, key: entry.keyPath("number"), "\"\(text)\" is not a telephone number",
+                reader.report(at: entry.fields["number"] ?? entry.location, key: entry.keyPath("number"), "\"\(text)\" is not a telephone number",
                               expected: "1 to 20 digits, optionally after a +, such as \"0312340001\" (quoted if it starts with 0)")
             }
         }
@@ -358,14 +363,15 @@ struct DefinitionsParser {
         let lower = text.lowercased()
         for (prefix, make) in [("tel:", HostAddress.number), ("dte:", HostAddress.dte)] where lower.hasPrefix(prefix) {
             let value = String(text.dropFirst(prefix.count))
-            let digitsOK = prefix == "dte:" ? (1...15).contains(value.count) && value.allSatisfy(\.isNumber)
-                : !value.isEmpty && value.allSatisfy { $0.isNumber || $0 == "-" || $0 == "+" }
-            guard digitsOK else {
+            let digits = prefix == "dte:" ? ((1...15).contains(value.count) && value.allSatisfy(\.isNumber) ? value : nil)
+                : SwitchedLineSettings.dialledDigits(value)
+            guard let digits else {
                 reader.report(at: location, key: key, "\"\(text)\" is not a valid \(prefix == "tel:" ? "telephone number" : "X.121 DTE address")",
-                              expected: prefix == "tel:" ? "tel: followed by digits" : "dte: followed by 1 to 15 digits")
+                              expected: prefix == "tel:" ? "tel: followed by 1 to \(SwitchedLineSettings.maximumDialledDigits) ASCII digits, optionally separated by -, no +"
+                                  : "dte: followed by 1 to 15 digits")
                 return nil
             }
-            return make(value)
+            return make(digits)
         }
         return endpoint(text, at: location, key: key, reader, what: "the host's TN3270 server, HOST:PORT").map(HostAddress.tcp)
     }

@@ -50,6 +50,22 @@ public struct SwitchedLineSettings: Sendable, Hashable {
 
     public init() {}
 
+    /// The most digits a dialled number (`host: tel:`, `isdn-number`) may have: E.164's 15 and
+    /// room for a prefix.
+    public static let maximumDialledDigits = 20
+
+    /// A number that is dialled or sent in a Q.931 SETUP (`host: tel:N`, `nodes.NODE.isdn-number`),
+    /// as netmgrd sends it: ASCII digits 0-9 only, 1 to `maximumDialledDigits` of them; `-` may
+    /// stand between digits as a visual separator and is dropped here. No `+`: the modems' dial
+    /// strings and Q.931's IA5 digits do not carry it (write the number as dialled from the line;
+    /// Q.931 sends it as a national number, E.164). nil when `text` is not such a number.
+    public static func dialledDigits(_ text: String) -> String? {
+        guard text.first != "-", text.last != "-" else { return nil }
+        let digits = text.filter { $0 != "-" }
+        guard (1...maximumDialledDigits).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return digits
+    }
+
     /// A subscriber number as written: digits, optionally with a leading + (1 to 20 of them).
     public static func isTelephoneNumber(_ text: String) -> Bool {
         let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)

@@ -175,6 +175,9 @@ final class DialupAttachment: SwitchedAttachment {
     private func lineEvent(_ event: LineEvent, number: Int) {
         switch event {
         case .frame(let frame):
+            // V.25bis in HDLC framing: the modem's indications (CFI, INC, …) are address 0xFF,
+            // control 0x13 (DESIGN.md §4); they are not the host's SDLC.
+            if plan.dial == .v25bis, frame.address == 0xFF, frame.control.byte == 0x13 { return }
             received(frame, number: number)
         case .framingError:
             break  // logged and counted by the transport; the host retransmits

@@ -16,9 +16,6 @@ import SDLC
 /// interface closing (layer 1 deactivated) or the host no longer polling is link loss: the call
 /// is made again; failed attempts back off and, at `redial-limit`, give up.
 final class ISDNAttachment: SwitchedAttachment {
-    /// Q.850 cause 16, normal call clearing.
-    static let normalClearing: UInt8 = 16
-
     let plan: ISDNLinePlan
     private var interface: ISDNInterfaceConnection?
     private var user: ISDNUserSide
@@ -104,7 +101,7 @@ final class ISDNAttachment: SwitchedAttachment {
             case .send(let frame):
                 interface?.send(.d, frame)
             case .setTimer(let deadline):
-                scheduleUserTimer(deadline)
+                scheduleUserTimer(deadline, number: number)
             case .incomingCall(let calling, let called):
                 logger.info("\(plan.line): incoming SETUP from \(calling ?? "(no number)") to \(called ?? "(no number)")")
             case .connected(let channel, let calling, let called):
@@ -125,13 +122,14 @@ final class ISDNAttachment: SwitchedAttachment {
         }
     }
 
-    private func scheduleUserTimer(_ deadline: NIODeadline) {
+    /// The user side's next deadline, for the call it was set on (a timer of an earlier call does nothing).
+    private func scheduleUserTimer(_ deadline: NIODeadline, number: Int) {
         userTimer?.cancel()
         let bound = NIOLoopBound(self, eventLoop: loop)
         userTimer = loop.scheduleTask(deadline: deadline) {
             let attachment = bound.value
-            guard attachment.interface != nil else { return }
-            attachment.perform(attachment.user.tick(now: .now()), number: attachment.callNumber)
+            guard attachment.callNumber == number, attachment.interface != nil else { return }
+            attachment.perform(attachment.user.tick(now: .now()), number: number)
         }
     }
 
@@ -140,7 +138,7 @@ final class ISDNAttachment: SwitchedAttachment {
     override func hangUp() -> EventLoopFuture<Void> {
         bearer = nil
         userTimer?.cancel()
-        let actions = user.hangUp(cause: Self.normalClearing, now: .now())
+        let actions = user.hangUp(cause: Q931Cause.normalClearing, now: .now())
         for case .send(let frame) in actions { interface?.send(.d, frame) }
         guard let interface else { return loop.makeSucceededVoidFuture() }
         self.interface = nil

@@ -69,7 +69,11 @@ class SwitchedAttachment: HostAttachment {
     // MARK: For subclasses
 
     /// Places (or waits for) one call; reports back through `callConnected`, `attemptFailed`, `callLost`.
-    func placeCall(number: Int) { fatalError("subclass") }
+    /// The dial-up and ISDN attachments override it; a class that does not fails the activation
+    /// (or the attempt) with a reason instead of trapping.
+    func placeCall(number: Int) {
+        openFailed(number: number, reason: "\(lineName): \(type(of: self)) cannot place calls (internal error)")
+    }
 
     /// Ends the current call and closes what carries it; completes when closed.
     func hangUp() -> EventLoopFuture<Void> { loop.makeSucceededVoidFuture() }
@@ -109,7 +113,10 @@ class SwitchedAttachment: HostAttachment {
     /// This attempt failed (`reason` names the modem's result code or the Q.931 cause).
     func attemptFailed(number: Int, reason: String) {
         guard number == callNumber, phase == .calling || phase == .connected else { return }
-        let decision = redial.attemptFailed()
+        redialOrGiveUp(redial.attemptFailed(), reason: reason)
+    }
+
+    private func redialOrGiveUp(_ decision: SwitchedRedialState.Decision, reason: String) {
         switch decision {
         case .redial(let delay):
             logger.warning("\(lineName): call attempt \(redial.failures) of \(redial.policy.limit) failed: \(reason); calling again in \(delay.nanoseconds / 1_000_000) ms")
@@ -124,9 +131,15 @@ class SwitchedAttachment: HostAttachment {
     func callLost(number: Int, reason: String) {
         guard number == callNumber, phase == .connected || phase == .calling else { return }
         if phase == .calling { return attemptFailed(number: number, reason: reason) }
+        let now = NIODeadline.now()
+        guard !redial.lossCounts(now: now) else {
+            let why = redial.linkUpSince == nil ? "the host never brought the SDLC link up on this call"
+                : "the SDLC link was up less than \(redial.stableLinkTime.nanoseconds / 1_000_000_000) s"
+            return redialOrGiveUp(redial.callLost(now: now), reason: "\(reason) (\(why))")
+        }
         logger.warning("\(lineName): call lost: \(reason); hanging up and calling again")
-        guard case .redial(let delay) = redial.callLost() else { return }
-        endCall(thenRedialAfter: delay)
+        _ = redial.callLost(now: now)  // after a stable link: .redial(after: .zero), the count starts afresh
+        endCall(thenRedialAfter: .zero)
     }
 
     /// The switch or the device could not be opened. On the first call of an activation the
@@ -200,7 +213,7 @@ class SwitchedAttachment: HostAttachment {
         switch change {
         case .up:
             linkTimer?.cancel()
-            redial.linkUp()
+            redial.linkUp(now: .now())
         case .down(.noPoll):
             callLost(number: callNumber, reason: "the host stopped polling (SDLC no-poll timeout)")
         case .down(.disconnected):

@@ -95,11 +95,13 @@ struct SwitchedWorld {
     func journal(_ path: String) throws -> [HostJournalEntry] { try cluster.journal().filter { $0.path == path } }
 }
 
-/// Streams numbered messages on a session until stopped; remembers what it submitted.
+/// Streams numbered messages on a session until stopped; remembers what it submitted, and a
+/// submit that was refused (the stream stops there), so that "nothing lost" cannot hide it.
 final class MessageStream: @unchecked Sendable {
     let session: LUSession
     private let lock = NSLock()
     private var digests: [String] = []
+    private var refusals: [String] = []
     private var task: Task<Void, Never>?
 
     init(_ session: LUSession) {
@@ -109,7 +111,13 @@ final class MessageStream: @unchecked Sendable {
             while !Task.isCancelled, let self, serial < 10_000 {
                 serial += 1
                 let payload = Array("\(session.lu) message \(serial)".utf8)
-                guard (try? await session.submit(payload)) != nil else { return }
+                do {
+                    _ = try await session.submit(payload)
+                } catch {
+                    if Task.isCancelled || error is CancellationError { return }  // stop(), not a refusal
+                    self.lock.withLock { self.refusals.append("message \(serial): \(error)") }
+                    return
+                }
                 self.lock.withLock { self.digests.append(journalDigest(payload)) }
                 try? await Task.sleep(for: .milliseconds(20))  // pacing, not synchronisation
             }
@@ -122,6 +130,8 @@ final class MessageStream: @unchecked Sendable {
     }
 
     var sent: [String] { lock.withLock { digests } }
+    /// Submits the node refused: neither sent nor lost, so counted on their own.
+    var refused: [String] { lock.withLock { refusals } }
 
     func drain() async throws {
         let session = self.session
@@ -141,6 +151,7 @@ func expectNothingLost(_ streams: [MessageStream], journal: [HostJournalEntry]) 
         total += sent.count
         let missing = sent.filter { counts[$0] == nil }
         #expect(missing.isEmpty, "\(stream.session.lu): \(missing.count) of \(sent.count) never reached the host")
+        #expect(stream.refused.isEmpty, "\(stream.session.lu): submit refused after \(sent.count) sent: \(stream.refused)")
     }
     return (total, counts.values.reduce(0) { $0 + max(0, $1 - 1) })
 }
