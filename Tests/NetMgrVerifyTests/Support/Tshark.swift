@@ -80,7 +80,10 @@ enum Tshark {
             let station = Int(row[0].dropFirst(2), radix: 16) ?? -1
             let data = row[4]
             if row[1].isEmpty, data.count >= 12 {  // an XID information field (no TH)
-                links.append(LinkFacts(station: station, nodeID: String(data.dropFirst(4).prefix(8)).uppercased()))
+                let link = LinkFacts(station: station, nodeID: String(data.dropFirst(4).prefix(8)).uppercased())
+                // A switched host's XID to the broadcast address, then to the station: one contact.
+                if let last = links.last, last.lus.isEmpty, last == link { continue }
+                links.append(link)
             } else if row[2] == "1", row[3] == "0x03", data.hasPrefix("0d"), !links.isEmpty, let lu = Int(row[1].dropFirst(2), radix: 16) {
                 links[links.count - 1].lus.append(lu)
             }
