@@ -70,9 +70,19 @@ struct LANConnectionCapTests {
         configuration.lan.handshakeTimeoutSeconds = 60  // only the cap closes connections here
         let daemon = NetMgrDaemon(configuration: configuration, logger: Logger(label: "test"))
         let listening = Mutex<SocketAddress?>(nil)
-        let run = Task { try await daemon.run { address in listening.withLock { $0 = address.lan } } }
+        // A daemon that stops before it listens says why, instead of leaving the wait to time out.
+        let stopped = Mutex<String?>(nil)
+        let run = Task {
+            do {
+                try await daemon.run { address in listening.withLock { $0 = address.lan } }
+                stopped.withLock { $0 = "netmgrd returned before listening" }
+            } catch {
+                stopped.withLock { $0 = "netmgrd stopped: \(error)" }
+            }
+        }
         defer { run.cancel() }
-        #expect(await eventually { listening.withLock { $0 } != nil })
+        #expect(await eventually { listening.withLock { $0 } != nil || stopped.withLock { $0 } != nil })
+        if let why = stopped.withLock({ $0 }), listening.withLock({ $0 }) == nil { Issue.record("\(why)") }
         let address = try #require(listening.withLock { $0 })
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 

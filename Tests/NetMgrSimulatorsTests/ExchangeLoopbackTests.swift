@@ -75,8 +75,11 @@ final class ExchangeTestDTE: Sendable {
 /// The exchange over loopback (127.0.62.x) with raw TCP DTEs speaking AT.
 @Suite(.serialized)
 struct ExchangeLoopbackTests {
-    static func start(noAnswerMilliseconds: Int64 = 20_000) async throws -> Exchange {
-        let lines = try ["0311=listen:127.0.62.1:7700", "0322=listen:127.0.62.2:7700", "0333=listen:127.0.62.3:7700,out-of-service", "0344=listen:127.0.62.4:7700"].map {
+    /// Each test has its own addresses (`first`…`first + 3`), so one test's exchange never
+    /// meets another's sockets.
+    static func start(noAnswerMilliseconds: Int64 = 20_000, first: Int = 1) async throws -> Exchange {
+        let lines = try ["0311=listen:127.0.62.\(first):7700", "0322=listen:127.0.62.\(first + 1):7700",
+                         "0333=listen:127.0.62.\(first + 2):7700,out-of-service", "0344=listen:127.0.62.\(first + 3):7700"].map {
             try ExchangeConfiguration.Line.parse($0, kind: .analogue).get()
         }
         let configuration = ExchangeConfiguration(
@@ -123,7 +126,8 @@ struct ExchangeLoopbackTests {
     }
 
     @Test func busyNoAnswerAndNoDialtone() async throws {
-        let exchange = try await Self.start(noAnswerMilliseconds: 400)
+        // Long enough that d's call reaches b while a's call still rings there, also on a busy machine.
+        let exchange = try await Self.start(noAnswerMilliseconds: 2_000, first: 5)
         let addresses = exchange.listeningAddresses
         try #require(addresses.count == 4)
         let a = try await ExchangeTestDTE.connect(to: addresses[0])
