@@ -201,8 +201,9 @@ struct TN3270HostSocketTests {
             let unbind = try await host.entry(.unbind, timeout: .seconds(5)) { $0.lu == "VIPLU01" }
             #expect(unbind.reason == "probe-timeout")
             #expect(unbind.clientPort == vanishing.port)
-            // Bounded: one interval of silence, one probe timeout, plus scheduling slack.
-            #expect(ContinuousClock.now - silentSince < .milliseconds(1_200 + 1_500))
+            // Bounded: one interval of silence, one probe timeout, plus scheduling slack on a
+            // machine the whole suite keeps busy (the 60 s hold after close is what it beats).
+            #expect(ContinuousClock.now - silentSince < .milliseconds(1_200 + 5_000))
             let why = try await host.logs.first("probe log line") { $0.contains("\(Self.vip):\(vanishing.port)") && $0.contains("TIMING-MARK") }
             #expect(why.hasPrefix("notice"))
 
