@@ -22,7 +22,7 @@ struct HerculesTests {
         let tcpdump = try BackgroundProcess(try findExecutable("tcpdump"), ["-i", "lo", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", capturePath,
                                                                           "host \(world.hercules.address) and tcp port \(world.hercules.port)"])
         defer { tcpdump.signal(SIGKILL) }
-        #expect(tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
+        #expect(await tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
         let client = NetMgrClient(configuration: NetMgrClientConfiguration(
             servers: world.cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "hercules-test"))
         do {
@@ -37,7 +37,7 @@ struct HerculesTests {
             let vipDevices = Set(HerculesWorld.vipPool.devices), anyDevices = Set(HerculesWorld.anyPool.devices)
 
             let wallSeconds = try await world.activateAndTimeBinds(on: "node-a", devices: [vip: 4, nodeA: 3])
-            let bindSeconds = try world.slowestBindSeconds(on: "node-a")
+            let bindSeconds = try await world.slowestBindSeconds(on: "node-a")
             #expect(bindSeconds < 2, "every LU bound \(bindSeconds) s after the activation (\(wallSeconds) s from netmgr activate to status and Hercules' log)\n\(world.logTails())")
             #expect(world.devices(heldBy: vip).isSubset(of: vipDevices), "VIP: \(world.devices(heldBy: vip))")
             let realBefore = world.devices(heldBy: nodeA)
@@ -47,10 +47,10 @@ struct HerculesTests {
             client.start()
             let session = try await client.openSession(resource: "HVIP", lu: "HVIP01")
             try await session.submit(Array("to a host that never answers".utf8))
-            #expect(await eventually { world.metric("netmgr_messages_received_total", on: "node-a") == 1 }, "netmgrd got the message")
+            #expect(await eventually { await world.metric("netmgr_messages_received_total", on: "node-a") == 1 }, "netmgrd got the message")
             #expect(try await !eventually(.seconds(1)) { try await session.unacknowledged() == 0 }, "a message was acked by a host that takes no input")
-            #expect(world.metric("netmgr_messages_accepted_total", on: "node-a") == 0, "status --metrics shows no ack")
-            let lu = try #require(try world.cluster.status(of: "node-a").resources.first { $0.name == "HVIP" }?.lus.first { $0.name == "HVIP01" })
+            #expect(await world.metric("netmgr_messages_accepted_total", on: "node-a") == 0, "status --metrics shows no ack")
+            let lu = try #require(try await world.cluster.status(of: "node-a").resources.first { $0.name == "HVIP" }?.lus.first { $0.name == "HVIP01" })
             // Bound, but the keyboard stays locked: the message waits, and status says so.
             #expect(lu.state == "bound (keyboard locked)" && lu.owner != nil, "\(lu)")
             #expect(lu.unacked == 1 && (lu.oldestUnackedMilliseconds ?? 0) > 0, "\(lu)")
@@ -59,7 +59,7 @@ struct HerculesTests {
             let logLinesBeforeKill = world.hercules.log.count
             await world.cluster.kill("node-a")
             let failoverWallSeconds = try await world.activateAndTimeBinds(on: "node-b", devices: [vip: 4, nodeB: 3, nodeA: 0])
-            let failoverSeconds = try world.slowestBindSeconds(on: "node-b")
+            let failoverSeconds = try await world.slowestBindSeconds(on: "node-b")
             #expect(failoverSeconds < 2, "every LU bound on node-b \(failoverSeconds) s after the activation (\(failoverWallSeconds) s as seen from outside)\n\(world.logTails())")
             let after = world.hercules.grants(from: logLinesBeforeKill)
             #expect(after.filter { $0.client == vip }.count >= 4, "○: the host sees the VIP again: \(after)")
@@ -69,11 +69,11 @@ struct HerculesTests {
             #expect(world.devices(heldBy: nodeB).contains("0030"))
 
             await client.shutdown()
-            try world.cluster.deactivate(["herc"], on: "node-b")
+            try await world.cluster.deactivate(["herc"], on: "node-b")
             try await waitUntil(.seconds(10), what: "Hercules to see every terminal close") { world.hercules.holders.isEmpty }
             #expect(try await refused.exit(timeout: .seconds(20)) == 0, "s3270: \(refused.standardError)")
             tcpdump.signal(SIGTERM)
-            #expect(tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
+            #expect(await tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
             #expect(tcpdump.standardError.contains("\n0 packets dropped by kernel"), "tcpdump: \(tcpdump.standardError)")
 
             try await checkVerify(world: world, capturePath: capturePath)
@@ -137,7 +137,7 @@ struct HerculesTests {
             var times: [Double] = []
             for _ in 1...count {
                 times.append(try await world.activateAndTimeBinds(on: "node-a", devices: [world.address(10): 4], timeout: .seconds(30)))
-                try world.cluster.deactivate(["herc"], on: "node-a")
+                try await world.cluster.deactivate(["herc"], on: "node-a")
                 try await waitUntil(.seconds(10), what: "Hercules to see every terminal close") { world.hercules.holders.isEmpty }
             }
             let sorted = times.sorted()

@@ -35,7 +35,7 @@ final class PTYPair {
         guard !stopped else { return }
         stopped = true
         socat.signal(SIGTERM)
-        _ = socat.wait()
+        socat.reap()
     }
 }
 

@@ -67,32 +67,66 @@ public final class BackgroundProcess {
     deinit {
         if exitStatus == nil {
             kill(pid, SIGKILL)
-            _ = wait()
+            reap()
         }
         close(errorFD)
     }
 
-    /// Reads standard error until it contains `text` (true), or the program closes it (false).
-    public func waitForStandardError(containing text: String) -> Bool {
+    /// Reads standard error until it contains `text` (true), or the program closes it or
+    /// `timeout` passes (false). Polls without blocking: a test blocked in read() holds one
+    /// of the few threads of Swift's cooperative pool, and with two cores two such tests
+    /// stall every other test in the run.
+    public func waitForStandardError(containing text: String, timeout: Duration = .seconds(20)) async -> Bool {
+        _ = fcntl(errorFD, F_SETFL, fcntl(errorFD, F_GETFL) | O_NONBLOCK)
+        let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !standardError.contains(text) {
             let n = read(errorFD, &buffer, buffer.count)
-            guard n > 0 else { return false }
-            standardError += String(decoding: buffer[0..<n], as: UTF8.self)
+            if n > 0 {
+                standardError += String(decoding: buffer[0..<n], as: UTF8.self)
+                continue
+            }
+            guard n < 0, errno == EAGAIN || errno == EINTR, ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))  // polling a pipe, with a deadline
         }
         return true
     }
 
     public func signal(_ number: Int32) { kill(pid, number) }
 
-    /// Waits for the exit; returns the exit status (128 + signal when killed).
+    /// Waits for the exit without blocking a thread; returns the exit status (128 + signal
+    /// when killed). Past `timeout` the program is killed, so this always ends.
     @discardableResult
-    public func wait() -> Int32 {
-        if let exitStatus { return exitStatus }
+    public func wait(timeout: Duration = .seconds(20)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while exitStatus == nil {
+            var status: Int32 = 0
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                finish(status)
+            } else if reaped < 0 && errno != EINTR {
+                finish(0x7F)  // not our child any more: nothing to wait for
+            } else if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                reap()
+            } else {
+                try? await Task.sleep(for: .milliseconds(10))  // polling the child, with a deadline
+            }
+        }
+        return exitStatus ?? -1
+    }
+
+    /// Waits for the exit, blocking: only for cleanup after a signal that ends the program
+    /// at once (SIGKILL, or SIGTERM to socat).
+    public func reap() {
+        guard exitStatus == nil else { return }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        exitStatus = code
+        finish(status)
+    }
+
+    private func finish(_ status: Int32) {
+        exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         // Keep what it said last (tcpdump's packet counts, netmgr's summary), without
         // waiting for an end of file that a grandchild could still hold off.
         _ = fcntl(errorFD, F_SETFL, fcntl(errorFD, F_GETFL) | O_NONBLOCK)
@@ -102,6 +136,5 @@ public final class BackgroundProcess {
             guard n > 0 else { break }
             standardError += String(decoding: buffer[0..<n], as: UTF8.self)
         }
-        return code
     }
 }

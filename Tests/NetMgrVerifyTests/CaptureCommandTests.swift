@@ -15,9 +15,9 @@ struct CaptureCommandTests {
     init() throws { directory = try TemporaryDirectory(prefix: "capture-cli") }
 
     /// Starts `netmgr capture` with a clean signal mask and waits until it is capturing.
-    func start(_ arguments: [String]) throws -> BackgroundProcess {
+    func start(_ arguments: [String]) async throws -> BackgroundProcess {
         let process = try BackgroundProcess(netmgr, ["capture"] + arguments, standardOutput: directory.file("stdout"))
-        #expect(process.waitForStandardError(containing: "capturing on"), "\(process.standardError)")
+        #expect(await process.waitForStandardError(containing: "capturing on"), "\(process.standardError)")
         return process
     }
 
@@ -37,9 +37,9 @@ struct CaptureCommandTests {
         let listener = try LoopbackSocket.listen(on: "127.0.0.1")
         defer { close(listener.fd) }
         let output = directory.file("count.pcap")
-        let capture = try start(["-i", "lo", "-f", "tcp port \(listener.port)", "-o", output, "--count", "3"])
+        let capture = try await start(["-i", "lo", "-f", "tcp port \(listener.port)", "-o", output, "--count", "3"])
         try connectOnce(listener)
-        #expect(capture.wait() == 0, "\(capture.standardError)")
+        #expect(await capture.wait() == 0, "\(capture.standardError)")
         #expect(try standardOutput().contains("3 packets captured into \(output) (0 dropped by the kernel buffer"))
         #expect(try standardOutput().contains("stopped by --count 3"))
         #expect(FileManager.default.fileExists(atPath: output) && !FileManager.default.fileExists(atPath: output + ".tmp"))
@@ -50,9 +50,9 @@ struct CaptureCommandTests {
     @Test("SIGINT and SIGTERM stop it cleanly with a summary", arguments: [SIGINT, SIGTERM])
     func signals(signal: Int32) async throws {
         let output = directory.file("signal-\(signal).pcap")
-        let capture = try start(["--interface", "lo", "--filter", "tcp port 9", "--output", output])
+        let capture = try await start(["--interface", "lo", "--filter", "tcp port 9", "--output", output])
         capture.signal(signal)
-        #expect(capture.wait() == 0, "\(capture.standardError)")
+        #expect(await capture.wait() == 0, "\(capture.standardError)")
         #expect(try standardOutput().contains("stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM")"))
         let verify = try await runProcess(netmgr, ["verify", output])
         #expect(verify.status == 0 && verify.standardOutput.contains("0 packets, link type 1 (EN10MB)"), "\(verify.standardError)")

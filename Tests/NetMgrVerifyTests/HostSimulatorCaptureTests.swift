@@ -33,7 +33,7 @@ struct HostSimulatorCaptureTests {
         let path = directory.file("simhost.pcap")
         let tcpdump = try BackgroundProcess(try findExecutable("tcpdump"), ["-i", "lo", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", path, "tcp port \(port)"])
         defer { tcpdump.signal(SIGKILL) }
-        #expect(tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
+        #expect(await tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
 
         // TN3270E, the LU by CONNECT; one Enter the host accepts.
         let first = try await s3270("SIMLU01@127.0.0.100:\(port)", "Wait(10,InputField)\nEnter()\nWait(10,Output)\n")
@@ -48,11 +48,11 @@ struct HostSimulatorCaptureTests {
         let third = try await s3270("N:SIMLU01@127.0.0.100:\(port)", "Wait(10,InputField)\nEnter()\nWait(10,Output)\n")
         #expect(third.status == 0, "s3270: \(third.standardOutput) \(third.standardError)")
 
-        try RealCaptureTests.waitForCapture(path, port: UInt16(port)) { report in
+        try await RealCaptureTests.waitForCapture(path, port: UInt16(port)) { report in
             report.connections.filter(\.isBound).count == 2 && report.connections.allSatisfy { $0.endReason != .captureEnd }
         }
         tcpdump.signal(SIGTERM)
-        #expect(tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
+        #expect(await tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
         #expect(tcpdump.standardError.contains("\n0 packets dropped by kernel"), "tcpdump: \(tcpdump.standardError)")
 
         let result = try await runProcess(netmgr, ["verify", "--json", "--expect", "same", "--host", "127.0.0.100:\(port)", path])

@@ -18,14 +18,14 @@ struct RealCaptureTests {
 
     /// Polls the growing capture until `done` holds for what it shows (tcpdump -U writes
     /// each packet as it gets it; the kernel may still hold the last ones).
-    static func waitForCapture(_ path: String, port: UInt16, until done: (VerificationReport) -> Bool) throws {
+    static func waitForCapture(_ path: String, port: UInt16, until done: (VerificationReport) -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         let verifier = Verifier(options: VerifyOptions(hosts: [VerifyOptions.parseHost("127.0.0.100:\(port)")!], acceptTruncated: true))
         var last: VerificationReport?
         while ContinuousClock.now < deadline {
             last = try? verifier.verify(path: path)
             if let last, done(last) { return }
-            usleep(20_000)  // polling a condition, with a deadline
+            try await Task.sleep(for: .milliseconds(20))  // polling a growing file, with a deadline
         }
         let seen = last?.connections.map { "\($0.client.address):\($0.client.port) LU \($0.luName ?? "-") end \($0.endReason)" } ?? []
         throw CaptureFailure(description: "the capture never showed the expected connections; it showed: \(seen)")
@@ -41,7 +41,7 @@ struct RealCaptureTests {
         // A small snaplen and a 16 MiB buffer: tcpdump's default 256 KiB snaplen leaves the
         // immediate-mode ring a handful of slots, and a loaded machine then drops packets.
         let tcpdump = try BackgroundProcess(try findExecutable("tcpdump"), ["-i", "lo", "-U", "--immediate-mode", "-s", "4096", "-B", "16384", "-w", path, "tcp port \(host.port)"])
-        #expect(tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
+        #expect(await tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
 
         // A third-party terminal: s3270 asks for VIPLU01 with TN3270E CONNECT.
         let script = "Connect(VIPLU01@127.0.0.100:\(host.port))\nWait(10,InputField)\nEnter()\nWait(10,Output)\nDisconnect()\nQuit()\n"
@@ -51,11 +51,11 @@ struct RealCaptureTests {
         let binding = try LoopbackTN3270Terminal.session(from: "127.0.0.12", to: "127.0.0.100", port: host.port, lu: "VIPLU01")
         #expect(binding.luName == "VIPLU01")
 
-        try Self.waitForCapture(path, port: host.port) { report in
+        try await Self.waitForCapture(path, port: host.port) { report in
             report.connections.count == 2 && report.connections.allSatisfy { $0.endReason == .fin }
         }
         tcpdump.signal(SIGTERM)
-        #expect(tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
+        #expect(await tcpdump.wait() == 0, "tcpdump: \(tcpdump.standardError)")
         #expect(tcpdump.standardError.contains("\n0 packets dropped by kernel"), "tcpdump: \(tcpdump.standardError)")
 
         let result = try await runProcess(netmgr, ["verify", "--json", "--expect", "different", "--host", "127.0.0.100:\(host.port)", path])
