@@ -55,7 +55,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
         let nodes = defs.cluster.nodes.map(\.name)
         let groups = defs.cluster.groups.map(\.name)
         try await cluster.startAll()
-        for group in groups { try cluster.activate([group], on: nodes[0]) }
+        for group in groups { try await cluster.activate([group], on: nodes[0]) }
         let client = NetMgrClient(configuration: NetMgrClientConfiguration(
             servers: defs.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "bench-failover"))
         client.start()
@@ -87,7 +87,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(500))  // let the stream settle between cuts
             let killed = Date().timeIntervalSince1970
             await cluster.kill(nodes[active])
-            for group in groups { try cluster.activate([group], on: nodes[1 - active]) }
+            for group in groups { try await cluster.activate([group], on: nodes[1 - active]) }
             activation.add(Date().timeIntervalSince1970 - killed)
             // Every LU's first message accepted after the kill, from the host's journal.
             let lus = sessions.map { entry in defs.lus.first { $0.name == entry.session.lu }! }

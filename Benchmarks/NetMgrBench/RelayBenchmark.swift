@@ -70,9 +70,9 @@ struct RelayBenchmark: AsyncParsableCommand {
         let pid = cluster.nodes["node-a"]!.pid
         let idle = residentBytes(pid: pid)
         progress("\(count) session(s): netmgrd up (\(idle / 1024) KiB idle); activating and opening sessions…")
-        try cluster.activate(["bench"], on: "node-a", timeoutSeconds: 120)
+        try await cluster.activate(["bench"], on: "node-a", timeoutSeconds: 120)
         try await waitUntil(.seconds(300), what: "\(count) LUs bound", every: .milliseconds(200)) {
-            let status = try? cluster.status(of: "node-a", brief: true)
+            let status = try? await cluster.status(of: "node-a", brief: true)
             return (status?.resources.map(\.boundCount).reduce(0, +) ?? 0) >= count
         }
         let node = cluster.definitions.cluster.nodes[0]

@@ -173,8 +173,19 @@ public final class ChildProcess: @unchecked Sendable {
     }
 }
 
+/// Runs blocking work (the admin socket's request and answer, which can take as long as an
+/// activation) on a thread of its own. On Swift's cooperative pool, which has one thread
+/// per core, two such waits would stall every other task of the process meanwhile.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
+
 public struct DeadlineExceeded: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Runs `body`, failing with `DeadlineExceeded` if it has not finished within `timeout`.

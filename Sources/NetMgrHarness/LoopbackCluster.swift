@@ -232,22 +232,24 @@ public final class LoopbackCluster: @unchecked Sendable {
     // MARK: - Driving
 
     @discardableResult
-    public func activate(_ targets: [String], on node: String, epoch: UInt64? = nil, timeoutSeconds: Double = 30) throws -> AdminResponse {
-        try admin(AdminRequest(command: .activate, targets: targets, epoch: epoch, timeoutSeconds: timeoutSeconds), node: node)
+    public func activate(_ targets: [String], on node: String, epoch: UInt64? = nil, timeoutSeconds: Double = 30) async throws -> AdminResponse {
+        try await admin(AdminRequest(command: .activate, targets: targets, epoch: epoch, timeoutSeconds: timeoutSeconds), node: node)
     }
 
     @discardableResult
-    public func deactivate(_ targets: [String], on node: String) throws -> AdminResponse {
-        try admin(AdminRequest(command: .deactivate, targets: targets), node: node)
+    public func deactivate(_ targets: [String], on node: String) async throws -> AdminResponse {
+        try await admin(AdminRequest(command: .deactivate, targets: targets), node: node)
     }
 
     /// A node's status; `brief` leaves the LU lists out (counts only).
-    public func status(of node: String, brief: Bool = false) throws -> AdminResponse {
-        try AdminConnection.exchange(AdminRequest(command: .status, brief: brief), socket: adminSocket(node))
+    public func status(of node: String, brief: Bool = false) async throws -> AdminResponse {
+        let socket = adminSocket(node)
+        return try await onOwnThread { try AdminConnection.exchange(AdminRequest(command: .status, brief: brief), socket: socket) }
     }
 
-    private func admin(_ request: AdminRequest, node: String) throws -> AdminResponse {
-        let response = try AdminConnection.exchange(request, socket: adminSocket(node))
+    private func admin(_ request: AdminRequest, node: String) async throws -> AdminResponse {
+        let socket = adminSocket(node)
+        let response = try await onOwnThread { try AdminConnection.exchange(request, socket: socket) }
         guard response.ok else {
             throw Failure(description: "\(request.command.rawValue) \(request.targets.joined(separator: " ")) on \(node): \(response.error ?? "failed")")
         }

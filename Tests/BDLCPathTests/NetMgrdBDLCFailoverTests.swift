@@ -95,7 +95,7 @@ struct NetMgrdBDLCFailoverTests {
         var streams: [Stream] = []
         do {
             try await cluster.startAll()
-            try cluster.activate(["hostlink"], on: "node-a")
+            try await cluster.activate(["hostlink"], on: "node-a")
             client.start()
             _ = try await withDeadline(.seconds(20), what: "BDLC1 to be active") { try await client.waitUntilActive("BDLC1") }
             for lu in ["BSLU02", "BSLU03"] {
@@ -107,14 +107,14 @@ struct NetMgrdBDLCFailoverTests {
             }
 
             let killTime = await cluster.kill("node-a")
-            try cluster.activate(["hostlink"], on: "node-b")
+            try await cluster.activate(["hostlink"], on: "node-b")
             try await waitUntil(.seconds(30), what: "20 messages from station 0x42") {
                 ((try? cluster.journal()) ?? []).filter { $0.event == .message && $0.station == "0x42" && $0.time > killTime }.count >= 20
             }
             for stream in streams { await stream.stop() }
             for stream in streams { try await stream.drain() }
 
-            let status = try cluster.status(of: "node-b")
+            let status = try await cluster.status(of: "node-b")
             let text = "\(status)"
             #expect(text.contains("station 0x42 on BSC1"), "\(text.prefix(2000))")
 

@@ -89,8 +89,8 @@ final class HerculesWorld: @unchecked Sendable {
     }
 
     /// Whether every LU of every resource is bound on `node`.
-    func allBound(on node: String) -> Bool {
-        guard let status = try? cluster.status(of: node, brief: true) else { return false }
+    func allBound(on node: String) async -> Bool {
+        guard let status = try? await cluster.status(of: node, brief: true) else { return false }
         let resources = status.resources.filter { self.resources.contains($0.name) }
         return resources.count == self.resources.count && resources.allSatisfy { $0.state == "active" && $0.boundCount == $0.luCount }
     }
@@ -101,9 +101,9 @@ final class HerculesWorld: @unchecked Sendable {
     func activateAndTimeBinds(on node: String, devices: [String: Int], timeout: Duration = .seconds(20)) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
-        try cluster.activate(["herc"], on: node)
+        try await cluster.activate(["herc"], on: node)
         try await waitUntil(timeout, what: "every LU bound on \(node) and Hercules showing devices \(devices)", every: .milliseconds(5)) {
-            self.allBound(on: node) && devices.allSatisfy { self.devices(heldBy: $0.key).count == $0.value }
+            await self.allBound(on: node) && devices.allSatisfy { self.devices(heldBy: $0.key).count == $0.value }
         }
         let elapsed = clock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -112,15 +112,16 @@ final class HerculesWorld: @unchecked Sendable {
     /// The longest time to bind among the group's LUs on `node`, by netmgrd's own clock
     /// (from the activation to the bind): the bind time without the time it takes to start
     /// `netmgr activate` and poll status on a machine busy with other tests.
-    func slowestBindSeconds(on node: String) throws -> Double {
-        let status = try cluster.status(of: node)
+    func slowestBindSeconds(on node: String) async throws -> Double {
+        let status = try await cluster.status(of: node)
         let lus = status.resources.filter { resources.contains($0.name) }.flatMap(\.lus)
         return Double(lus.compactMap(\.timeToBindMilliseconds).max() ?? .max) / 1000
     }
 
     /// A counter from `netmgr status --metrics` on `node` (0 when not yet reported).
-    func metric(_ name: String, on node: String) -> Double? {
-        guard let text = try? AdminConnection.exchange(AdminRequest(command: .metrics), socket: cluster.adminSocket(node)).metrics else { return nil }
+    func metric(_ name: String, on node: String) async -> Double? {
+        let socket = cluster.adminSocket(node)
+        guard let text = try? await onOwnThread({ try AdminConnection.exchange(AdminRequest(command: .metrics), socket: socket) }).metrics else { return nil }
         let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
         return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
     }

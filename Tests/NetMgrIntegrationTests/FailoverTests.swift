@@ -20,7 +20,7 @@ struct FailoverTests {
             try await real.send(Array("before".utf8))
             let killed = Date().timeIntervalSince1970
             await world.cluster.kill("node-a")
-            try world.cluster.activate(["hostlink"], on: "node-b")
+            try await world.cluster.activate(["hostlink"], on: "node-b")
             try await vip.send(Array("after".utf8))
             try await real.send(Array("after".utf8))
 
@@ -48,7 +48,7 @@ struct FailoverTests {
             try await session.send(Array("one".utf8))
             let killed = Date().timeIntervalSince1970
             await world.cluster.kill("node-a")
-            try world.cluster.activate(["hostlink"], on: "node-b")
+            try await world.cluster.activate(["hostlink"], on: "node-b")
             try await session.send(Array("two".utf8))
             let after = try world.entries("VIPLU02").filter { $0.time > killed }
             #expect(after.contains { $0.event == .reject && ($0.reason ?? "").uppercased().contains("DEVICE-IN-USE") },
@@ -72,7 +72,7 @@ struct FailoverTests {
             try await world.waitForJournal("messages to flow") { $0.contains { $0.event == .message && $0.lu == "VIPLU03" } }
             await world.cluster.nodes["node-a"]!.stop()
             try await world.cluster.startNode("node-a")
-            try world.cluster.activate(["hostlink"], on: "node-a")
+            try await world.cluster.activate(["hostlink"], on: "node-a")
             let count = stream.sent.count
             try await waitUntil(.seconds(20), what: "more messages after the restart") { stream.sent.count > count + 10 }
             await stream.stop()
@@ -103,7 +103,7 @@ struct FailoverTests {
                     zip(streams, before).allSatisfy { $0.sent.count > $1 + 5 }
                 }
                 await world.cluster.kill(active)
-                try world.cluster.activate(["hostlink"], on: standby)
+                try await world.cluster.activate(["hostlink"], on: standby)
                 try await world.cluster.startNode(active)
                 swap(&active, &standby)
             }
@@ -152,19 +152,19 @@ struct SplitBrainTests {
             let stream = Stream(session)
             try await world.waitForJournal("messages through node-a") { $0.contains { $0.event == .message && $0.lu == "VIPLU01" } }
             // node-a is alive and still active; the engine activates node-b anyway (a partition).
-            let newer = try world.cluster.activate(["hostlink"], on: "node-b")
+            let newer = try await world.cluster.activate(["hostlink"], on: "node-b")
             let newerEpoch = try #require(newer.resources.first?.epoch)
             try await waitUntil(.seconds(10), what: "node-a to step down") {
-                (try? world.cluster.status(of: "node-a"))?.resources.allSatisfy { $0.state == "standby" } ?? false
+                (try? await world.cluster.status(of: "node-a"))?.resources.allSatisfy { $0.state == "standby" } ?? false
             }
             try await waitUntil(.seconds(20), what: "the session to be served by node-b") {
-                (try? world.cluster.status(of: "node-b"))?.resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" }?.owner != nil
+                (try? await world.cluster.status(of: "node-b"))?.resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" }?.owner != nil
             }
             await stream.stop()
             try await stream.drain()
-            let statusA = try world.cluster.status(of: "node-a")
+            let statusA = try await world.cluster.status(of: "node-a")
             #expect(statusA.resources.flatMap(\.lus).allSatisfy { $0.owner == nil }, "no session stays on the older owner")
-            #expect(try world.cluster.status(of: "node-b").resources.allSatisfy { $0.epoch == newerEpoch && $0.state == "active" })
+            #expect(try await world.cluster.status(of: "node-b").resources.allSatisfy { $0.epoch == newerEpoch && $0.state == "active" })
             let delivered = Set(try world.entries("VIPLU01").messageDigests)
             #expect(stream.sent.allSatisfy(delivered.contains))
         } catch {

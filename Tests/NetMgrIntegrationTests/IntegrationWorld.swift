@@ -33,7 +33,7 @@ final class IntegrationWorld: @unchecked Sendable {
     /// Starts everything and activates the group on node-a.
     func start(activateOn node: String = "node-a") async throws {
         try await cluster.startAll()
-        try cluster.activate(["hostlink"], on: node)
+        try await cluster.activate(["hostlink"], on: node)
         client.start()
     }
 

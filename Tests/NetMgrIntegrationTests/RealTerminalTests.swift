@@ -35,7 +35,7 @@ struct RealTerminalTests {
                 }
             }
             // Every LU bound, and status says how long each bind took.
-            let status = try world.cluster.status(of: "node-a")
+            let status = try await world.cluster.status(of: "node-a")
             for (resource, lu) in [("TNVIP", "VIPLU01"), ("TNREAL", "REALLU01")] {
                 let shown = status.resources.first { $0.name == resource }?.lus.first { $0.name == lu }
                 #expect(shown?.state == "bound" && shown?.timeToBindMilliseconds != nil && shown?.unacked == 0, "\(lu): \(String(describing: shown))")
@@ -65,16 +65,16 @@ struct RealTerminalTests {
             try await session.submit([0x7D, 0x40, 0x40] + Array("refused".utf8))
             let cluster = world.cluster
             try await waitUntil(.seconds(20), what: "status to show VIPLU01 rejected with the host's screen") {
-                let lu = (try? cluster.status(of: "node-a"))?.resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" }
+                let lu = (try? await cluster.status(of: "node-a"))?.resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" }
                 return lu?.state == "rejected" && (lu?.rejection ?? "").contains("NO AVAILABLE 3270 DEVICES")
             }
-            let lu = try #require(try cluster.status(of: "node-a").resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" })
+            let lu = try #require(try await cluster.status(of: "node-a").resources.first { $0.name == "TNVIP" }?.lus.first { $0.name == "VIPLU01" })
             #expect(lu.hostScreen?.hasPrefix("NO AVAILABLE 3270 DEVICES FOR") == true, "\(lu.hostScreen ?? "no screen")")
             #expect(lu.unacked == 1)
             #expect(try await session.unacknowledged() == 1)
             #expect(try world.entries("VIPLU01").messageDigests.isEmpty)
             // The brief status an operator sees names the refused LU, with the host's words.
-            let brief = try cluster.status(of: "node-a", brief: true)
+            let brief = try await cluster.status(of: "node-a", brief: true)
             #expect(brief.resources.first { $0.name == "TNVIP" }?.lus.contains { $0.name == "VIPLU01" } == true)
             let shown = try await runProcess(BuiltProducts.path("netmgr"), ["status", "--socket", cluster.adminSocket("node-a")])
             #expect(shown.status == 0)

@@ -6,8 +6,8 @@ import Testing
 /// netmgrd and the signals an operator (or a stray script) may send it.
 @Suite("netmgrd signals", .serialized)
 struct SignalTests {
-    func luCount(_ world: IntegrationWorld, _ resource: String) throws -> Int? {
-        try world.cluster.status(of: "node-a", brief: true).resources.first { $0.name == resource }?.luCount
+    func luCount(_ world: IntegrationWorld, _ resource: String) async throws -> Int? {
+        try await world.cluster.status(of: "node-a", brief: true).resources.first { $0.name == resource }?.luCount
     }
 
     func log(_ world: IntegrationWorld) -> String {
@@ -19,7 +19,7 @@ struct SignalTests {
         let world = try IntegrationWorld(block: 87)
         do {
             try await world.cluster.startNode("node-a")
-            try world.cluster.activate(["TNVIP"], on: "node-a")
+            try await world.cluster.activate(["TNVIP"], on: "node-a")
             let process = try #require(world.cluster.nodes["node-a"])
 
             process.signal(SIGUSR1)
@@ -30,15 +30,15 @@ struct SignalTests {
             try (original + "  - { name: VIPLU09, address: 9, resource: TNVIP }\n  - { name: REALLU09, address: 9, resource: TNREAL }\n")
                 .write(toFile: lus, atomically: true, encoding: .utf8)
             process.signal(SIGHUP)
-            #expect(await eventually(.seconds(10)) { (try? luCount(world, "TNREAL")) == 3 })
-            #expect(try luCount(world, "TNVIP") == 4)
-            #expect(try world.cluster.status(of: "node-a").resources.first { $0.name == "TNVIP" }?.state == "active")
+            #expect(await eventually(.seconds(10)) { (try? await luCount(world, "TNREAL")) == 3 })
+            #expect(try await luCount(world, "TNVIP") == 4)
+            #expect(try await world.cluster.status(of: "node-a").resources.first { $0.name == "TNVIP" }?.state == "active")
             #expect(log(world).contains("refused TNVIP: changed, but it is active"))
 
             try (original + "  - { name: REALLU10, address: [").write(toFile: lus, atomically: true, encoding: .utf8)
             process.signal(SIGHUP)
             #expect(await eventually(.seconds(10)) { log(world).contains("definitions reload refused, keeping the running definitions") })
-            #expect(try luCount(world, "TNREAL") == 3)
+            #expect(try await luCount(world, "TNREAL") == 3)
             #expect(process.isRunning)
         } catch {
             await world.stop()

@@ -48,7 +48,7 @@ extension SwitchedProcessTests {
             var streams: [MessageStream] = []
             do {
                 try await cluster.startAll()
-                try cluster.activate(["hostlink"], on: "node-a")
+                try await cluster.activate(["hostlink"], on: "node-a")
                 client.start()
                 _ = try await withDeadline(.seconds(30), what: "RES1 to be active") { try await client.waitUntilActive("RES1") }
                 for lu in world.lus {
@@ -66,7 +66,7 @@ extension SwitchedProcessTests {
                 }
 
                 let killTime = await cluster.kill("node-a")
-                try cluster.activate(["hostlink"], on: "node-b")
+                try await cluster.activate(["hostlink"], on: "node-b")
                 try await waitUntil(.seconds(40), what: "20 messages from \(test.after) after the kill") {
                     ((try? world.journal(test.path)) ?? []).filter { $0.event == .message && $0.time > killTime && $0.terminalAddress.hasPrefix(test.after) }.count >= 20
                 }
@@ -130,13 +130,11 @@ extension SwitchedProcessTests {
                 if test.startHost { try await cluster.startHost() }
                 for node in cluster.definitions.cluster.nodes { try await cluster.startNode(node.name) }
                 let started = ContinuousClock.now
-                let failure = try await blocking { () -> String? in
-                    do {
-                        try cluster.activate(["hostlink"], on: "node-a", timeoutSeconds: 60)
-                        return nil
-                    } catch {
-                        return "\(error)"
-                    }
+                var failure: String?
+                do {
+                    try await cluster.activate(["hostlink"], on: "node-a", timeoutSeconds: 60)
+                } catch {
+                    failure = "\(error)"
                 }
                 let elapsed = ContinuousClock.now - started
                 let reason = try #require(failure, "the activation succeeded against a host that cannot take the call")
@@ -147,7 +145,7 @@ extension SwitchedProcessTests {
                 let log = try String(contentsOfFile: cluster.logPath("netmgrd-node-a"), encoding: .utf8)
                 let failures = log.split(separator: "\n").filter { $0.contains("call attempt") && $0.contains("of 2 failed") }
                 #expect(failures.count == 2 && failures.allSatisfy { $0.contains(test.result) }, "\(failures)")
-                let status = try cluster.status(of: "node-a")
+                let status = try await cluster.status(of: "node-a")
                 #expect(status.resources.first { $0.name == "RES1" }?.state != "active", "\(status)")
             } catch {
                 Issue.record("\(error); logs in \(cluster.workDirectory)\n\(world.logTails())")
@@ -156,13 +154,4 @@ extension SwitchedProcessTests {
         }
     }
 
-}
-
-/// Runs blocking work (the admin socket exchange) off the cooperative pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try body() })
-        }
-    }
 }
