@@ -21,7 +21,7 @@ struct DemoCommandTests {
         let result = try await runProcess(netmgr, ["demo", "--definitions", definitions, "--work-dir", directory.file("work"),
                                                    "--before", "2", "--after", "2"], timeout: .seconds(180))
         let output = result.standardOutput
-        #expect(result.status == 0, "demo: \(output)\n\(result.standardError)")
+        #expect(result.status == 0, "demo: \(output)\n\(result.standardError)\n\(Self.logTails(directory.file("work")))")
         #expect(output.contains("Result: every promise kept, 0 messages lost."), "\(output)")
 
         // One row per terminal LU in what the host saw, each with the verdict the definitions promise.
@@ -45,6 +45,16 @@ struct DemoCommandTests {
             #expect(output.contains("netmgr verify: 1 failover boundary seen; 1 promise kept"), "\(output)")
         }
         #expect(FileManager.default.fileExists(atPath: directory.file("work/host-journal.jsonl")))
+    }
+
+    /// The last lines of every log in the demo's work directory: a failure shows what each
+    /// process said, before the temporary directory goes.
+    static func logTails(_ work: String, lines: Int = 40) -> String {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
+        return names.map { name in
+            let text = (try? String(contentsOfFile: work + "/" + name, encoding: .utf8)) ?? ""
+            return "--- \(name) (last \(lines) lines)\n" + text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     @Test("a work directory it cannot make exits 2 and names it")

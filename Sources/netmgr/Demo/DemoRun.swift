@@ -40,7 +40,7 @@ struct DemoRun {
         }
 
         for group in groups {
-            let response = try await blocking { try cluster.activate([group], on: first) }
+            let response = try await cluster.activate([group], on: first)
             let epoch = response.resources.first?.epoch ?? 0
             say("cluster engine: activate \(group) on \(first) (epoch \(epoch))")
             story.note("\(first): activate \(group), epoch \(epoch)")
@@ -102,7 +102,7 @@ struct DemoRun {
         for group in groups {
             say("cluster engine: activate \(group) on \(second)")
             story.note("\(second): activate \(group) requested")
-            let response = try await blocking { try cluster.activate([group], on: second) }
+            let response = try await cluster.activate([group], on: second)
             story.note("\(second): \(group) active, epoch \(response.resources.first?.epoch ?? 0)")
             say("\(second): \(group) active (epoch \(response.resources.first?.epoch ?? 0))")
         }
@@ -111,9 +111,11 @@ struct DemoRun {
         streaming.cancel()
         await streaming.value
         say("stream stopped; waiting until the host has accepted every message")
-        try await waitUntil(.seconds(30), what: "every message to be accepted") {
-            for session in terminals where (try? await session.unacknowledged()) ?? 1 > 0 { return false }
-            return true
+        do {
+            try await waitUntil(.seconds(30), what: "every message to be accepted") { await Self.unacknowledged(terminals).isEmpty }
+        } catch let error as DeadlineExceeded {
+            // Name the LUs that still hold messages, so the logs can be read for them.
+            throw DeadlineExceeded(description: error.description + "; still waiting on " + (await Self.unacknowledged(terminals)).joined(separator: ", "))
         }
         // The acks reach the story through the event stream, which may still be behind.
         try await waitUntil(.seconds(10), what: "every ack event to be counted") {
@@ -130,6 +132,21 @@ struct DemoRun {
         story.clientEvents = await traffic.events
         story.journal = try cluster.journal()
         return story.evaluate()
+    }
+
+    /// The terminals that still have messages the host has not accepted, each with its
+    /// count, or why it cannot say (a session the client closed).
+    static func unacknowledged(_ sessions: [LUSession]) async -> [String] {
+        var waiting: [String] = []
+        for session in sessions {
+            do {
+                let count = try await session.unacknowledged()
+                if count > 0 { waiting.append("\(session.resource)/\(session.lu) (\(count) unacknowledged)") }
+            } catch {
+                waiting.append("\(session.resource)/\(session.lu) (\(error))")
+            }
+        }
+        return waiting
     }
 
     private static func stream(_ session: LUSession, traffic: DemoTraffic, interval: Int) async {
@@ -162,15 +179,6 @@ struct DemoRun {
             default:
                 break
             }
-        }
-    }
-}
-
-/// Runs blocking work (the admin socket exchange) off the cooperative pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try body() })
         }
     }
 }
