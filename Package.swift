@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // libpcap through pkg-config; Debian's libpcap-dev provides it.
@@ -109,11 +113,25 @@ let package = Package(
         .target(name: "NetMgrAdminClient", dependencies: ["NetMgrProtocol"]),
 
         // netmgrd: resources and their state machines, host connectors, LAN and admin service.
+        // TLS and keys: the cluster PKI (CA, node and client certificates), peer identities
+        // from certificates, NIOSSL contexts, secret files that must not be readable by others.
+        .target(
+            name: "NetMgrSecurity",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+
         .target(
             name: "NetMgrServer",
             dependencies: [
-                "NetMgrCore", "NetMgrProtocol", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
+                "NetMgrCore", "NetMgrProtocol", "NetMgrSecurity", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,7 +143,8 @@ let package = Package(
         .target(
             name: "NetMgrClient",
             dependencies: [
-                "NetMgrProtocol",
+                "NetMgrProtocol", "NetMgrSecurity",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,7 +167,7 @@ let package = Package(
         // starts the simulators and two netmgrd on loopback, waits for readiness, kills by pid.
         .target(
             name: "NetMgrHarness",
-            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators"]
+            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators", "NetMgrSecurity"]
         ),
 
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
@@ -156,7 +175,9 @@ let package = Package(
         .target(
             name: "NetMgrSimulators",
             dependencies: [
-                "NetMgrCore", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
+                "NetMgrCore", "NetMgrSecurity", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -177,7 +198,7 @@ let package = Package(
             name: "netmgr",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness",
-                "PacketCapture",
+                "PacketCapture", "NetMgrSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
