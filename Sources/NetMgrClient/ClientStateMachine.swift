@@ -313,7 +313,8 @@ struct ClientStateMachine {
     private mutating func serverError(server: ServerID, connection: ConnectionID, session id: SessionID, code: LANErrorCode,
                                       sequence: UInt64, text: String, now: NIODeadline, _ actions: inout [Action]) {
         guard id != 0 else {
-            actions.append(.log(code == .unsupportedVersion ? .error : .warning, "server \(servers[server].name): \(code): \(text)"))
+            let serious = code == .unsupportedVersion || code == .licenceExhausted || code == .notAuthorised
+            actions.append(.log(serious ? .error : .warning, "server \(servers[server].name): \(code): \(text)"))
             return
         }
         guard let session = sessions[id] else {
@@ -339,7 +340,8 @@ struct ClientStateMachine {
         }
         guard session.place == Place(server: server, connection: connection) else { return }
         switch code {
-        case .unknownResource, .unknownLU, .malformed:
+        case .unknownResource, .unknownLU, .malformed, .notAuthorised:
+            // Final: every server of the cluster has the same definitions.
             actions.append(.log(.error, "session \(session.resource)/\(session.lu) on \(servers[server].name): \(error)"))
             fail(id, with: error, &actions)
         default:

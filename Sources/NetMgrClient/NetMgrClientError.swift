@@ -18,6 +18,10 @@ import NetMgrProtocol
 ///   and every pending call of the client throws `.clientShutDown` after `shutdown()`.
 /// - `openSession` throws `.unknownResource` or `.unknownLU` when the servers do not
 ///   define what was asked for.
+/// - `openSession` throws `.notAuthorised` when the client's identity may not open that
+///   resource or LU (the `clients:` section of the cluster's definitions); it is not retried.
+/// - `.licenceExhausted` is what a server that already serves its `max-clients` said
+///   before closing the connection; the client logs it and connects again later.
 /// - `.notActive`, `.luInUse`, `.serverShuttingDown` and `.protocolError` describe why a
 ///   server refused a session; the client retries those by itself and reports them in the
 ///   event `sessionRefused`.
@@ -42,6 +46,10 @@ public enum NetMgrClientError: Error, Sendable, Hashable, CustomStringConvertibl
     case luInUse(resource: String, lu: String, detail: String)
     /// The server is shutting down.
     case serverShuttingDown(detail: String)
+    /// This client's identity may not open the resource or LU (`clients:` in cluster.yaml).
+    case notAuthorised(resource: String, lu: String, detail: String)
+    /// The server already serves as many clients as its licence allows (`max-clients`).
+    case licenceExhausted(detail: String)
     /// `shutdown()` was called on this client.
     case clientShutDown
     /// The server found a frame it could not take, or a session id it did not know.
@@ -57,6 +65,8 @@ public enum NetMgrClientError: Error, Sendable, Hashable, CustomStringConvertibl
         case .notActive, .deactivated: self = .notActive(resource: resource, detail: message)
         case .luInUse: self = .luInUse(resource: resource, lu: lu, detail: message)
         case .shuttingDown: self = .serverShuttingDown(detail: message)
+        case .notAuthorised: self = .notAuthorised(resource: resource, lu: lu, detail: message)
+        case .licenceExhausted: self = .licenceExhausted(detail: message)
         case .unsupportedVersion, .unknownSession, .malformed, .sessionExists: self = .protocolError(code: code.description, detail: message)
         }
     }
@@ -83,6 +93,10 @@ public enum NetMgrClientError: Error, Sendable, Hashable, CustomStringConvertibl
             return "LU \(resource)/\(lu) is held by another session\(detail.isEmpty ? "" : ": \(detail)")"
         case .serverShuttingDown(let detail):
             return "the server is shutting down\(detail.isEmpty ? "" : ": \(detail)")"
+        case .notAuthorised(let resource, let lu, let detail):
+            return "not authorised to open LU \(resource)/\(lu)\(detail.isEmpty ? "" : ": \(detail)")"
+        case .licenceExhausted(let detail):
+            return "the server has no licence left for another client\(detail.isEmpty ? "" : ": \(detail)")"
         case .clientShutDown:
             return "the client was shut down"
         case .protocolError(let code, let detail):

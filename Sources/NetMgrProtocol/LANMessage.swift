@@ -70,6 +70,11 @@ public enum LANErrorCode: UInt16, Sendable, CustomStringConvertible {
     case shuttingDown = 11
     /// The LU has too many messages waiting for the host; `sequence` names the one refused.
     case queueFull = 12
+    /// The connection's identity may not open this resource or LU (`clients:` in cluster.yaml).
+    case notAuthorised = 13
+    /// The server already serves its licensed number of clients (`max-clients`); the
+    /// connection is closed after this error.
+    case licenceExhausted = 14
 
     public var description: String {
         switch self {
@@ -85,6 +90,8 @@ public enum LANErrorCode: UInt16, Sendable, CustomStringConvertible {
         case .sessionExists: return "session-exists"
         case .shuttingDown: return "shutting-down"
         case .queueFull: return "queue-full"
+        case .notAuthorised: return "not-authorised"
+        case .licenceExhausted: return "licence-exhausted"
         }
     }
 }

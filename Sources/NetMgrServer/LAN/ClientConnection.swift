@@ -6,6 +6,8 @@ final class ClientConnection {
     let channel: Channel
     let id: ObjectIdentifier
     var clientName: String?
+    /// Who the peer is: set from its certificate when TLS completes, before HELLO is handled.
+    var identity: ConnectionIdentity = .unauthenticated
     var remote: String
     /// Sessions by the client's id, each pointing at its LU.
     var sessions: [UInt32: (resource: String, lu: String)] = [:]
