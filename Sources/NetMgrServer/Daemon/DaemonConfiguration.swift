@@ -1,5 +1,6 @@
 import Logging
 import NetMgrCore
+import NetMgrSecurity
 
 /// What one netmgrd needs to run.
 public struct DaemonConfiguration: Sendable {
@@ -18,6 +19,11 @@ public struct DaemonConfiguration: Sendable {
     public var shutdownTimeoutSeconds: Double = 10
     /// What one client connection may cost netmgrd, and how many there may be.
     public var lan = LANLimits()
+    /// This node's certificate and key and the cluster CA, for the LAN listener (clients
+    /// must present a certificate of that CA) and the peer links (this node's certificate
+    /// towards the other nodes). Required when the definitions use TLS (the default); nil
+    /// only with `cluster.tls: off`. `NodeTLS.load` reads it as the definitions name it.
+    public var tls: TLSMaterial?
 
     public init(definitions: Definitions, nodeName: String, stateDirectory: String?, adminSocket: String, lanEndpoint: Endpoint? = nil) {
         self.definitions = definitions

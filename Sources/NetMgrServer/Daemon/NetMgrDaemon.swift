@@ -4,6 +4,8 @@ import NIOCore
 import NIOPosix
 import NetMgrCore
 import NetMgrProtocol
+import NetMgrSecurity
+import NIOSSL
 import ServiceLifecycle
 
 /// netmgrd as a service: the LAN listener for clients, the admin socket for operators and
@@ -42,6 +44,7 @@ public struct NetMgrDaemon: Service {
         guard let node = definitions.node(named: configuration.nodeName) else {
             throw DaemonError("node \"\(configuration.nodeName)\" is not in the definitions (nodes: \(definitions.cluster.nodes.map(\.name).joined(separator: ", ")))")
         }
+        let security = try LANSecurity(definitions: definitions, node: node, material: configuration.tls)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let epochs = configuration.stateDirectory.map { EpochStore(stateDirectory: $0) }
@@ -65,7 +68,7 @@ public struct NetMgrDaemon: Service {
         let lanEndpoint = configuration.lanEndpoint ?? node.lan
         let lan: Channel
         do {
-            lan = try await LANListener.bind(host: lanEndpoint.host, port: lanEndpoint.port, loop: loop, router: router, limits: configuration.lan)
+            lan = try await LANListener.bind(host: lanEndpoint.host, port: lanEndpoint.port, loop: loop, router: router, limits: configuration.lan, tls: security.server)
         } catch {
             try? await group.shutdownGracefully()
             throw DaemonError("cannot listen for clients on \(lanEndpoint): \(error)")
@@ -93,12 +96,13 @@ public struct NetMgrDaemon: Service {
 
         let peers = definitions.cluster.nodes.filter { $0.name != node.name }
         let watcher = try await loop.submit {
-            let watcher = PeerWatcher(router: router.value, peers: peers)
+            let watcher = PeerWatcher(router: router.value, peers: peers, tls: security.peerClient)
             watcher.start()
             return NIOLoopBound(watcher, eventLoop: loop)
         }.get()
 
         logger.info("netmgrd \(node.name) of cluster \(definitions.cluster.name) serving clients on \(lan.localAddress?.description ?? "?"), admin socket \(socketPath)")
+        let devModeWarning = security.warnWhilePlain(logger: logger, loop: loop)
         if let address = lan.localAddress { onListening(Listening(lan: address, adminSocket: socketPath)) }
 
         let reloading = Task {
@@ -110,6 +114,7 @@ public struct NetMgrDaemon: Service {
 
         try? await gracefulShutdown()
         reloading.cancel()
+        devModeWarning?.cancel()
 
         logger.info("netmgrd \(node.name) shutting down: deactivating resources")
         let timeout = TimeAmount.milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))

@@ -8,6 +8,8 @@ final class ClientConnection {
     var clientName: String?
     /// Who the peer is: set from its certificate when TLS completes, before HELLO is handled.
     var identity: ConnectionIdentity = .unauthenticated
+    /// A TLS connection whose handshake has not completed (its identity is not known yet).
+    var awaitingTLS = false
     var remote: String
     /// Sessions by the client's id, each pointing at its LU.
     var sessions: [UInt32: (resource: String, lu: String)] = [:]

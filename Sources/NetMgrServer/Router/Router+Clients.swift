@@ -40,6 +40,7 @@ extension Router {
             for id in lan.admission.expired(at: loop.now) {
                 guard let connection = connections[id] else { continue }
                 metrics.handshakeDropped()
+                guard !connection.awaitingTLS else { tlsTimedOut(connection, after: timeout); continue }
                 logLimited(\.admissionLog, "client connection from \(connection.remote) closed: no HELLO within \(Self.seconds(timeout)) s",
                            summary: "client connections closed without HELLO")
                 connection.close(after: .error(session: 0, code: .malformed, sequence: 0, message: "no HELLO within \(Self.seconds(timeout)) s"))
@@ -171,6 +172,7 @@ extension Router {
         case .ping(let token):
             connection.send(.pong(token: token))
         case .watchConnections:
+            guard mayWatchConnections(connection) else { return }
             // One snapshot per connection: repeating WATCH must not multiply the output.
             guard !connection.watchesConnections else { return }
             connection.watchesConnections = true
