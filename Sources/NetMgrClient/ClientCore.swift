@@ -1,7 +1,9 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import NetMgrProtocol
+import NetMgrSecurity
 
 /// Performs what `ClientStateMachine` decides: sockets, timers, promises and streams.
 /// Confined to one event loop; it makes no decision of its own.
@@ -22,6 +24,10 @@ final class ClientCore {
     private var nextWaiterID: UInt64 = 1
     private var nextSubmitID: Machine.SubmitID = 1
     private var flushPending: Set<ObjectIdentifier> = []
+    /// The TLS context, made once from `configuration.tls` (nil: plain).
+    private lazy var tlsContext: Result<NIOSSLContext, Error>? = configuration.tls.map { tls in
+        Result { try TLSConfigurations.client(tls.material) }
+    }
 
     init(loop: EventLoop, configuration: NetMgrClientConfiguration, logger: Logger, events: AsyncStream<NetMgrClientEvent>.Continuation) {
         self.loop = loop
@@ -92,13 +98,29 @@ final class ClientCore {
     private func connect(_ server: Machine.ServerID, _ connection: Machine.ConnectionID) {
         let address = configuration.servers[server]
         let bound = NIOLoopBound(self, eventLoop: loop)
+        var tls: NIOSSLContext?
+        switch tlsContext {
+        case .none:
+            break
+        case .success(let context):
+            tls = context
+        case .failure(let error):
+            perform(machine.connectFailed(server: server, connection: connection,
+                                          reason: "TLS towards \(address): this client's certificate and key cannot be used: \(TLSErrorText.describe(error))", now: .now()))
+            return
+        }
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // Host names are not checked: the server's certificate must name a node.
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(ServerLinkHandler(core: bound.value, server: server, connection: connection))
+                    try channel.pipeline.syncOperations.addHandler(ServerLinkHandler(core: bound.value, server: server, connection: connection,
+                                                                                     address: address, verifiesNode: tls != nil))
                 }
             }
             .connect(host: address.host, port: address.port)
@@ -216,29 +238,63 @@ final class ClientCore {
     }
 }
 
-/// Decodes server frames on one connection and hands them to the core.
+/// Decodes server frames on one connection and hands them to the core. On a TLS
+/// connection the server's certificate must name a cluster node, and WELCOME must come
+/// from that node; frames are taken only once the handshake has shown who it is.
 final class ServerLinkHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let core: ClientCore
     private let server: ClientStateMachine.ServerID
     private let connection: ClientStateMachine.ConnectionID
+    private let address: ServerAddress
     private var closeReason = "connection closed"
+    /// The node the server's certificate names; nil until the handshake (or on a plain connection).
+    private var certifiedNode: String?
+    private let verifiesNode: Bool
 
-    init(core: ClientCore, server: ClientStateMachine.ServerID, connection: ClientStateMachine.ConnectionID) {
+    init(core: ClientCore, server: ClientStateMachine.ServerID, connection: ClientStateMachine.ConnectionID,
+         address: ServerAddress, verifiesNode: Bool = false) {
         self.core = core
         self.server = server
         self.connection = connection
+        self.address = address
+        self.verifiesNode = verifiesNode
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !verifiesNode || certifiedNode != nil else { return }
         var frame = unwrapInboundIn(data)
         do {
-            core.received(try ServerMessage.decode(frame: &frame), server: server, connection: connection)
+            let message = try ServerMessage.decode(frame: &frame)
+            if case .welcome(_, let node, _) = message, let certifiedNode, node != certifiedNode {
+                closeReason = "TLS with \(address): the server says it is node \(node), but its certificate names node \(certifiedNode)"
+                context.close(promise: nil)
+                return
+            }
+            core.received(message, server: server, connection: connection)
         } catch {
             closeReason = "bad frame from server: \(error)"
             context.close(promise: nil)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if verifiesNode, let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            do {
+                switch try context.pipeline.syncOperations.peerIdentity() {
+                case .node(let name):
+                    certifiedNode = name
+                case let other:
+                    closeReason = "TLS with \(address): the server's certificate names \(other), not a cluster node"
+                    context.close(promise: nil)
+                }
+            } catch {
+                closeReason = "TLS with \(address): the server's certificate gives no identity: \(error)"
+                context.close(promise: nil)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -247,7 +303,12 @@ final class ServerLinkHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        closeReason = "\(error)"
+        if error is NIOSSLError || error is BoringSSLError {
+            // The first TLS error says what failed; what follows (an unclean shutdown) does not.
+            if !closeReason.hasPrefix("TLS") { closeReason = "TLS with \(address): \(TLSErrorText.describe(error))" }
+        } else {
+            closeReason = "\(error)"
+        }
         context.close(promise: nil)
     }
 }

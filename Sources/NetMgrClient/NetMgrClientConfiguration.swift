@@ -1,5 +1,6 @@
 import Foundation
 import NetMgrProtocol
+import NetMgrSecurity
 
 /// A netmgrd's LAN address as the client dials it.
 public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
@@ -32,18 +33,46 @@ public struct NetMgrClientConfiguration: Sendable {
     /// are this many, `LUSession.submit` waits for room and `LUSession.trySubmit` fails
     /// with `NetMgrClientError.queueFull`. Values below 1 count as 1.
     public var sessionQueueLimit: Int = 1_024
+    /// TLS towards the servers: the cluster CA to verify them against, and this
+    /// application's certificate and key, which the servers require (their identity is what
+    /// the `clients:` section of the definitions grants). nil: plain TCP, for a cluster in
+    /// development mode (`cluster.tls: off`) only; a TLS server refuses it.
+    public var tls: ClientTLS?
 
     /// The largest message a session takes: what one DATA frame carries. A larger one
     /// fails with `.tooLarge`.
     public static let maximumMessageSize = LANProtocol.maximumPayloadLength
 
-    public init(servers: [ServerAddress], clientName: String = NetMgrClientConfiguration.defaultClientName()) {
+    public init(servers: [ServerAddress], clientName: String = NetMgrClientConfiguration.defaultClientName(), tls: ClientTLS? = nil) {
         self.servers = servers
         self.clientName = clientName
+        self.tls = tls
     }
 
     public static func defaultClientName() -> String {
         "\(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier) \(UUID().uuidString.prefix(8))"
+    }
+}
+
+/// An application's TLS towards the cluster: the cluster CA it verifies the servers
+/// against, and its own certificate (chain) and private key.
+public struct ClientTLS: Sendable {
+    public var material: TLSMaterial
+    /// Where the material was read from, for messages; nil when it was given loaded.
+    public var files: (ca: String, certificate: String, key: String)?
+
+    /// Material already loaded (e.g. from a secrets store).
+    public init(material: TLSMaterial) {
+        self.material = material
+        self.files = nil
+    }
+
+    /// Reads the PEM files now: the CA certificate(s), this application's certificate
+    /// (chain, leaf first) and its private key, which must not be readable by group or
+    /// others. Throws `TLSMaterialError` naming the file and what is wrong with it.
+    public init(caPath: String, certificatePath: String, keyPath: String) throws {
+        self.material = try TLSMaterial.load(caPath: caPath, certificatePath: certificatePath, keyPath: keyPath)
+        self.files = (caPath, certificatePath, keyPath)
     }
 }
 

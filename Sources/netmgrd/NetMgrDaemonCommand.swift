@@ -96,6 +96,12 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         }
         let socket = adminSocket ?? me.adminSocket ?? "/run/netmgr/\(node).sock"
         var configuration = DaemonConfiguration(definitions: loaded.definitions, nodeName: node, stateDirectory: stateDir, adminSocket: socket)
+        do {
+            configuration.tls = try NodeTLSMaterial.load(definitions: loaded.definitions, node: me)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
         if let lan { configuration.lanEndpoint = try Endpoint.parse(lan).get() }
         configuration.retry.hostRefusalLimit = hostRefusalLimit
         if let stateDir {
