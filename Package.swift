@@ -167,7 +167,7 @@ let package = Package(
         // starts the simulators and two netmgrd on loopback, waits for readiness, kills by pid.
         .target(
             name: "NetMgrHarness",
-            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators", "NetMgrSecurity"]
+            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators", "NetMgrSecurity", "NetMgrClient"]
         ),
 
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC
@@ -287,6 +287,12 @@ let package = Package(
         // Real processes on loopback; depending on the executables makes sure they are built.
         .testTarget(name: "NetMgrIntegrationTests", dependencies: [
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrSimulators", "NetMgrTestSupport", "netmgr", "netmgrd",
+            // LAN TLS tests: their own TLS peers (no client, another CA, a fake node).
+            "NetMgrProtocol", "NetMgrSecurity",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // Hercules 3.13 (Debian `hercules`) as a real TN3270 host in front of two netmgrd.
         .testTarget(name: "HerculesTests", dependencies: [

@@ -56,8 +56,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
         let groups = defs.cluster.groups.map(\.name)
         try await cluster.startAll()
         for group in groups { try await cluster.activate([group], on: nodes[0]) }
-        let client = NetMgrClient(configuration: NetMgrClientConfiguration(
-            servers: defs.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "bench-failover"))
+        let client = NetMgrClient(configuration: try cluster.clientConfiguration(name: "bench-failover"))
         client.start()
         var opened: [(resource: String, session: LUSession)] = []
         for lu in defs.lus where lu.kind == .terminal {

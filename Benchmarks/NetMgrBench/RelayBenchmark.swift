@@ -76,7 +76,9 @@ struct RelayBenchmark: AsyncParsableCommand {
             return (status?.resources.map(\.boundCount).reduce(0, +) ?? 0) >= count
         }
         let node = cluster.definitions.cluster.nodes[0]
-        let client = NetMgrClient(configuration: NetMgrClientConfiguration(servers: [ServerAddress(host: node.lan.host, port: node.lan.port)], clientName: "bench"))
+        var configuration = try cluster.clientConfiguration(name: "bench")
+        configuration.servers = [ServerAddress(host: node.lan.host, port: node.lan.port)]
+        let client = NetMgrClient(configuration: configuration)
         client.start()
         var opened: [LUSession] = []
         for index in 0..<count {

@@ -59,6 +59,8 @@ public final class LoopbackCluster: @unchecked Sendable {
     public private(set) var lineSwitch: ChildProcess?
     public private(set) var exchange: ChildProcess?
     public private(set) var nodes: [String: ChildProcess] = [:]
+    /// Serialises issuing client certificates (LoopbackCluster+TLS.swift).
+    let pkiLock = NSLock()
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -75,6 +77,7 @@ public final class LoopbackCluster: @unchecked Sendable {
         self.definitions = loaded.definitions
         self.binaries = binaries
         self.behaviour = behaviour
+        try Self.ensurePKI(loaded.definitions)
         for directory in [workDirectory, stateDirectory] {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -33,6 +33,8 @@ struct SimAppCommand: AsyncParsableCommand {
     @Option(help: "Seconds to stream (default: until SIGTERM or SIGINT).") var duration: Double?
     @Option(help: ArgumentHelp("Where to write the report.", valueName: "file")) var report: String?
     @Option(help: "Seconds to wait for the host to accept what was sent.") var drainTimeout: Double = 60
+    @Option(help: "Seconds to wait for the sessions to open (default: as long as it takes).") var openTimeout: Double?
+    @OptionGroup var tls: ClientTLSOptions
 
     func validate() throws {
         for server in servers where server.split(separator: ":").count != 2 || Int(server.split(separator: ":").last ?? "") == nil {
@@ -42,6 +44,7 @@ struct SimAppCommand: AsyncParsableCommand {
             throw ValidationError("--session \(session): expected RESOURCE/LU")
         }
         guard intervalMs >= 1 else { throw ValidationError("--interval-ms must be at least 1") }
+        if let openTimeout, !(openTimeout > 0 && openTimeout <= 86_400) { throw ValidationError("--open-timeout must be a number of seconds from 0 to 86400") }
     }
 
     struct Report: Codable {
@@ -60,7 +63,14 @@ struct SimAppCommand: AsyncParsableCommand {
             let parts = server.split(separator: ":")
             return ServerAddress(host: String(parts[0]), port: Int(parts[1])!)
         }
-        let client = NetMgrClient(configuration: NetMgrClientConfiguration(servers: addresses))
+        let clientTLS: ClientTLS?
+        do {
+            clientTLS = try tls.load()
+        } catch {
+            printError("error: \(error)")
+            throw Exit.unreadable
+        }
+        let client = NetMgrClient(configuration: NetMgrClientConfiguration(servers: addresses, tls: clientTLS))
         client.start()
         let log = EventLog()
         let watcher = Task {
@@ -73,12 +83,20 @@ struct SimAppCommand: AsyncParsableCommand {
         }
         var opened: [LUSession] = []
         do {
-            for spec in sessions {
-                let parts = spec.split(separator: "/").map(String.init)
-                opened.append(try await client.openSession(resource: parts[0], lu: parts[1]))
+            let specs = sessions.map { $0.split(separator: "/").map(String.init) }
+            let openAll: @Sendable () async throws -> [LUSession] = {
+                var sessions: [LUSession] = []
+                for parts in specs { sessions.append(try await client.openSession(resource: parts[0], lu: parts[1])) }
+                return sessions
+            }
+            if let openTimeout {
+                opened = try await withTimeout(seconds: openTimeout, openAll)
+            } else {
+                opened = try await openAll()
             }
         } catch {
-            printError("error: cannot open the sessions: \(error)")
+            let lost = await log.lines.filter { $0.contains("serverLost") }.suffix(3)
+            printError("error: cannot open the sessions: \(error)" + (lost.isEmpty ? "" : "\n" + lost.joined(separator: "\n")))
             await client.shutdown()
             throw Exit.unreadable
         }
@@ -139,6 +157,26 @@ struct SimAppCommand: AsyncParsableCommand {
         let total = result.sessions.map(\.sent.count).reduce(0, +)
         print("sent \(total) messages on \(opened.count) sessions; \(pending) not accepted")
         if pending > 0 { throw Exit.failed }
+    }
+}
+
+private struct OpenTimeout: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs `body`, or fails with a message saying how long it waited.
+private func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))  // a deadline
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw OpenTimeout(description: "not open after \(seconds) s (--open-timeout)")
+        }
+        return value
     }
 }
 

@@ -90,8 +90,7 @@ struct NetMgrdBDLCFailoverTests {
         }
         let cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                           binaries: HarnessBinaries(directory: BuiltProducts.directory.path))
-        let client = NetMgrClient(configuration: NetMgrClientConfiguration(
-            servers: cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "bdlc-it"))
+        let client = NetMgrClient(configuration: try cluster.clientConfiguration(name: "bdlc-it"))
         var streams: [Stream] = []
         do {
             try await cluster.startAll()

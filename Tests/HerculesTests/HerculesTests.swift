@@ -23,8 +23,7 @@ struct HerculesTests {
                                                                           "host \(world.hercules.address) and tcp port \(world.hercules.port)"])
         defer { tcpdump.signal(SIGKILL) }
         #expect(await tcpdump.waitForStandardError(containing: "listening on"), "tcpdump: \(tcpdump.standardError)")
-        let client = NetMgrClient(configuration: NetMgrClientConfiguration(
-            servers: world.cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "hercules-test"))
+        let client = NetMgrClient(configuration: try world.cluster.clientConfiguration(name: "hercules-test"))
         do {
             // A terminal Hercules refuses: s3270 from 127.0.0.1 asks for the VIP's group. Hercules
             // paints "Connection rejected, no available 3270 devices in the VIPGRP group" and

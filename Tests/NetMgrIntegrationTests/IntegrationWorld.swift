@@ -23,9 +23,7 @@ final class IntegrationWorld: @unchecked Sendable {
                                                 to: definitions, block: block, edit: edit)
         cluster = try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                       binaries: HarnessBinaries(directory: BuiltProducts.directory.path), behaviour: behaviour)
-        client = NetMgrClient(configuration: NetMgrClientConfiguration(
-            servers: cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) },
-            clientName: "integration-\(block)"))
+        client = NetMgrClient(configuration: try cluster.clientConfiguration(name: "integration-\(block)"))
     }
 
     func address(_ last: Int) -> String { "127.0.\(block).\(last)" }

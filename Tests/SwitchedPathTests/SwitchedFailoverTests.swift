@@ -44,7 +44,7 @@ extension SwitchedProcessTests {
             behaviour.modemConnectMilliseconds = 300  // keeps the test short; the benchmark uses realistic times
             let world = try SwitchedWorld(test.definitions, prefix: "netmgr-switched-it", behaviour: behaviour)
             let cluster = world.cluster
-            let client = world.makeClient("switched-it")
+            let client = try world.makeClient("switched-it")
             var streams: [MessageStream] = []
             do {
                 try await cluster.startAll()

@@ -40,6 +40,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seconds the host keeps an LU after its connection closed, answering DEVICE-IN-USE meanwhile (as some real hosts do).")
     var hostHoldAfterClose: Double = 0
 
+    @OptionGroup(title: "The demo application's TLS (default: a certificate the demo issues from the cluster's CA)")
+    var tls: ClientTLSOptions
+
     @Flag(inversion: .prefixedNo, help: "Capture the host's TN3270 traffic on loopback and verify it afterwards (needs root; default: when root).")
     var capture: Bool?
 

@@ -47,8 +47,16 @@ struct DemoRun {
         }
 
         // The application: NetMgrClient knows every server and finds the active one.
-        let client = NetMgrClient(configuration: NetMgrClientConfiguration(
-            servers: nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: "netmgr-demo"))
+        var configuration = try cluster.clientConfiguration(name: "netmgr-demo", identity: "netmgr-demo")
+        if let given = try command.tls.load() {
+            configuration.tls = given
+            say("client: TLS with the certificate \(command.tls.certificate ?? "?")")
+        } else if configuration.tls != nil {
+            say("client: TLS as application netmgr-demo (its certificate issued from the cluster's CA into \(cluster.workDirectory)/pki)")
+        } else {
+            say("client: plain TCP (cluster.tls: off, development mode)")
+        }
+        let client = NetMgrClient(configuration: configuration)
         client.start()
         let traffic = DemoTraffic()
         let events = Task { await Self.consume(client.events, traffic: traffic, since: start) }

@@ -78,9 +78,8 @@ struct SwitchedWorld {
 
     var lus: [String] { cluster.definitions.lus.map(\.name) }
 
-    func makeClient(_ name: String) -> NetMgrClient {
-        NetMgrClient(configuration: NetMgrClientConfiguration(
-            servers: cluster.definitions.cluster.nodes.map { ServerAddress(host: $0.lan.host, port: $0.lan.port) }, clientName: name))
+    func makeClient(_ name: String) throws -> NetMgrClient {
+        NetMgrClient(configuration: try cluster.clientConfiguration(name: name))
     }
 
     /// The last lines of each process's log, for a failure message (the directory goes with the test).
