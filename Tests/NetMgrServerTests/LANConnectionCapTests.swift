@@ -64,6 +64,7 @@ struct LANConnectionCapTests {
         var definitions = try DefinitionsLoader.load(directory: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path).definitions
         // No peer: the other node's address is a closed port.
         definitions.cluster.nodes[1].lan = Endpoint(host: "127.0.0.1", port: 1)
+        definitions.cluster.tls = .off  // in-process on loopback, without a PKI
         var configuration = DaemonConfiguration(definitions: definitions, nodeName: "node-a", stateDirectory: nil,
                                                 adminSocket: directory.file("admin.sock"), lanEndpoint: Endpoint(host: "127.0.0.1", port: 0))
         configuration.lan.maximumConnections = 6

@@ -24,6 +24,7 @@ struct XOTFailoverTests {
             let text = """
                 cluster:
                   name: xot
+                  tls: off  # netmgrd processes on loopback without a PKI (development mode)
                   nodes:
                     - { name: node-a, address: 127.0.32.101, lan: "127.0.32.101:7301" }
                     - { name: node-b, address: 127.0.32.102, lan: "127.0.32.102:7301" }

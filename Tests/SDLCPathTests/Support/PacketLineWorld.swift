@@ -29,6 +29,7 @@ struct PacketLineWorld {
         """
         cluster:
           name: x25
+          tls: off  # netmgrd processes on loopback without a PKI (development mode)
           nodes:
             - { name: node-a, address: 127.0.32.101, lan: "127.0.32.101:7301" }
             - { name: node-b, address: 127.0.32.102, lan: "127.0.32.102:7301" }
