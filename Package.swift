@@ -132,6 +132,7 @@ let package = Package(
                 "NetMgrCore", "NetMgrProtocol", "NetMgrSecurity", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -145,6 +146,7 @@ let package = Package(
             dependencies: [
                 "NetMgrProtocol", "NetMgrSecurity",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -293,6 +295,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
         ]),
         // Hercules 3.13 (Debian `hercules`) as a real TN3270 host in front of two netmgrd.
         .testTarget(name: "HerculesTests", dependencies: [

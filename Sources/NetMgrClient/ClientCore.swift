@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import NetMgrProtocol
 import NetMgrSecurity
 
@@ -98,10 +99,10 @@ final class ClientCore {
     private func connect(_ server: Machine.ServerID, _ connection: Machine.ConnectionID) {
         let address = configuration.servers[server]
         let bound = NIOLoopBound(self, eventLoop: loop)
-        var tls: NIOSSLContext?
+        let tls: NIOSSLContext?
         switch tlsContext {
         case .none:
-            break
+            tls = nil
         case .success(let context):
             tls = context
         case .failure(let error):

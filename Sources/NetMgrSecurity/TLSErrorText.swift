@@ -32,14 +32,24 @@ public enum TLSErrorText {
     /// "Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at x.cc:1"
     /// → "certificate verify failed"; an alert the peer sent says so.
     static func reason(of text: String) -> String {
-        var reason = text
-        if let range = reason.range(of: "OPENSSL_internal:") { reason = String(reason[range.upperBound...]) }
-        if let range = reason.range(of: " at ") { reason = String(reason[..<range.lowerBound]) }
+        var reason = Substring(text)
+        if let range = firstRange(of: "OPENSSL_internal:", in: reason) { reason = reason[range.upperBound...] }
+        if let range = firstRange(of: " at ", in: reason) { reason = reason[..<range.lowerBound] }
         if reason.hasPrefix("Error: ") { return String(reason.dropFirst(7)) }
-        let words = reason.lowercased().replacingOccurrences(of: "_", with: " ")
+        let words = String(reason.lowercased().map { $0 == "_" ? " " : $0 })
         for prefix in ["sslv3 alert ", "tlsv1 alert ", "tlsv13 alert "] where words.hasPrefix(prefix) {
             return "the peer sent alert \(words.dropFirst(prefix.count))"
         }
         return words
+    }
+
+    /// Where `needle` first occurs in `text` (this module does without Foundation).
+    private static func firstRange(of needle: String, in text: Substring) -> Range<Substring.Index>? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index...].hasPrefix(needle) { return index..<text.index(index, offsetBy: needle.count) }
+            index = text.index(after: index)
+        }
+        return nil
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import NIOTLS
 import NetMgrProtocol
 import NetMgrSecurity
 

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import NetMgrCore
 import NetMgrProtocol
 import NetMgrSecurity
