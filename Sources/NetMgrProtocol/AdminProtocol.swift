@@ -92,9 +92,23 @@ public struct AdminResponse: Codable, Sendable {
         }
     }
 
+    /// The access licence count: client identities connected now, and `max-clients`.
+    public struct ClientsStatus: Codable, Sendable, Equatable {
+        public var inUse: Int
+        /// nil: no max-clients, unlimited.
+        public var limit: Int?
+
+        public init(inUse: Int, limit: Int?) {
+            self.inUse = inUse
+            self.limit = limit
+        }
+    }
+
     public var ok: Bool
     public var error: String?
     public var node: String
+    /// Licence figures (status; absent from older servers).
+    public var clients: ClientsStatus? = nil
     public var resources: [ResourceStatus]
     /// Prometheus text for `metrics`.
     public var metrics: String?

@@ -73,7 +73,9 @@ enum AdminClient {
             table.add([resource.name, resource.group, resource.procedure, resource.state, String(resource.epoch),
                        resource.hostAddress.isEmpty ? "-" : resource.hostAddress, "\(resource.boundCount)/\(resource.luCount)"])
         }
-        var text = "node \(response.node)\n" + table.render()
+        var text = "node \(response.node)" + (response.clients.map { clients in
+            ", clients \(clients.inUse)" + (clients.limit.map { " of \($0) (max-clients)" } ?? " (no max-clients)")
+        } ?? "") + "\n" + table.render()
         // LUs the host refuses, or whose messages wait long for the host's ack.
         let attention = response.resources.flatMap { resource in
             resource.lus.filter { everyLU || $0.rejection != nil || ($0.oldestUnackedMilliseconds ?? 0) >= AdminResponse.LUStatus.stalledAfterMilliseconds }.map { (resource.name, $0) }

@@ -30,7 +30,7 @@ struct CheckCommand: ParsableCommand {
             let differences = DefinitionsComparison.compare(loaded.definitions, other.definitions)
             for difference in differences { printError("difference: \(difference)") }
             if differences.isEmpty {
-                print("\(definitions.directory) and \(against) agree on resources, LUs, line procedures and host addresses")
+                print("\(definitions.directory) and \(against) agree on resources, LUs, line procedures, host addresses, clients and max-clients")
             } else {
                 printError("\(differences.count) difference(s) between \(definitions.directory) and \(against): the seed requires these to be identical on both nodes")
                 failed = true
@@ -50,7 +50,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     private func report(_ loaded: LoadedDefinitions) {
-        for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
+        for diagnostic in loaded.diagnostics + loaded.warnings { printError(diagnostic.description) }
         let d = loaded.definitions
         if loaded.isValid {
             print("\(loaded.files.count) file(s) valid: cluster \(d.cluster.name), \(d.cluster.nodes.count) nodes, \(d.cluster.groups.count) group(s), \(d.lines.count) line(s), \(d.resources.count) resource(s), \(d.lus.count) LU(s)")

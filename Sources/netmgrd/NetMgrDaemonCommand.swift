@@ -86,6 +86,7 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
             logger.critical("\(loaded.diagnostics.count) error(s) in the definitions; run `netmgr check \(definitions)`")
             throw ExitCode(1)
         }
+        for warning in loaded.warnings { logger.warning("\(warning)") }
         let sessions = loaded.definitions.lus.count
         if UInt64(sessions) + 64 > openFiles {
             logger.warning("the open-file limit \(openFiles) is below the \(sessions) LU connections this node may hold; raise it (ulimit -n / LimitNOFILE=)")

@@ -39,6 +39,9 @@ public struct Cluster: Sendable, Located {
     public var groups: [FailoverGroup]
     /// The line switch device's control endpoint, when any line is switched.
     public var lineSwitch: Endpoint?
+    /// Which application identities may open which resources and LUs; nil (no `clients:`)
+    /// lets every application open everything.
+    public var clients: [ClientGrant]? = nil
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -60,6 +63,9 @@ public struct ClusterNode: Sendable, Located {
     public var lan: Endpoint
     /// The admin socket that `netmgr activate/deactivate/status` and cluster engines use.
     public var adminSocket: String?
+    /// The access licence count: how many client identities this node serves at once
+    /// (`max-clients`, equal on every node); nil is unlimited.
+    public var maxClients: Int? = nil
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

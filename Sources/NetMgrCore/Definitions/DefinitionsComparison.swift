@@ -68,6 +68,7 @@ public enum DefinitionsComparison {
             ("resource", { $0.resource }),
             ("host-lu", { $0.hostLUDescription }),
         ])
+        differences += compareClients(a, b)
         return differences
     }
 }

@@ -22,6 +22,8 @@ public struct LoadedDefinitions: Sendable {
     public var definitions: Definitions
     public var diagnostics: [Diagnostic]
     public var files: [String]
+    /// What is valid but probably not meant; each `isWarning`.
+    public var warnings: [Diagnostic] = []
 
     public var isValid: Bool { diagnostics.isEmpty }
 }
@@ -84,7 +86,9 @@ public enum DefinitionsLoader {
             ?? Cluster(name: "", nodes: [], groups: [], lineSwitch: nil, location: SourceLocation(file: shown[0], line: 1, column: 1))
         let definitions = Definitions(cluster: cluster, lines: parser.lines, resources: parser.resources, lus: parser.lus)
         let diagnostics = (parser.diagnostics + validator.diagnostics).sorted { $0.location < $1.location }
-        return LoadedDefinitions(definitions: definitions, diagnostics: diagnostics, files: shown)
+        var loaded = LoadedDefinitions(definitions: definitions, diagnostics: diagnostics, files: shown)
+        loaded.warnings = validator.warnings.sorted { $0.location < $1.location }
+        return loaded
     }
 
     /// Reads one definitions file, refusing what is not a regular file (a directory, a

@@ -70,8 +70,10 @@ struct DefinitionsParser {
         if let text = entry.string("line-switch", expected: "the line switch device's control address HOST:PORT") {
             lineSwitch = endpoint(text, at: entry.fields["line-switch"]!, key: "cluster.line-switch", reader, what: "the line switch device's control address")
         }
+        let clients = parseClients(&entry, reader)
         entry.finish()
         var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: lineSwitch, location: entry.location)
+        cluster.clients = clients
         cluster.fields = entry.fields
         clusters.append(cluster)
     }
@@ -90,9 +92,11 @@ struct DefinitionsParser {
             lan = endpoint(text, at: entry.fields["lan"]!, key: entry.keyPath("lan"), reader, what: "where clients reach netmgrd, HOST:PORT")
         }
         let admin = entry.string("admin-socket", expected: "the path of the admin Unix socket")
+        let maxClients = parseMaxClients(&entry)
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
+        result.maxClients = maxClients
         result.fields = entry.fields
         return result
     }

@@ -3,12 +3,14 @@
 struct DefinitionsValidator {
     let parsed: DefinitionsParser
     private(set) var diagnostics: [Diagnostic] = []
+    /// What is allowed but probably not meant (a grant that names nothing); `check` prints them.
+    var warnings: [Diagnostic] = []
 
     init(_ parsed: DefinitionsParser) {
         self.parsed = parsed
     }
 
-    private mutating func report(_ location: SourceLocation, _ key: String, _ problem: String, expected: String? = nil) {
+    mutating func report(_ location: SourceLocation, _ key: String, _ problem: String, expected: String? = nil) {
         diagnostics.append(Diagnostic(location, key: key, problem: problem, expected: expected))
     }
 
@@ -23,6 +25,7 @@ struct DefinitionsValidator {
         validateLines()
         validateResources()
         validateLUs()
+        validateClients()
     }
 
     /// Reports each name used by more than one entry, at every later entry.

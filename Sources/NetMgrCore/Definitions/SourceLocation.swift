@@ -25,6 +25,8 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public var key: String
     public var problem: String
     public var expected: String?
+    /// A warning does not make the definitions invalid (`LoadedDefinitions.warnings`).
+    public var isWarning = false
 
     public init(_ location: SourceLocation, key: String, problem: String, expected: String? = nil) {
         self.location = location
@@ -34,7 +36,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "\(location): error: \(key): \(problem)"
+        var text = "\(location): \(isWarning ? "warning" : "error"): \(key): \(problem)"
         if let expected { text += "; expected \(expected)" }
         return text
     }

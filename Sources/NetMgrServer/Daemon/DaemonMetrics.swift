@@ -16,6 +16,10 @@ final class DaemonMetrics {
     private let queueFullCounter = Counter(label: "netmgr_messages_queue_full_total")
     private let connectionsGauge = Gauge(label: "netmgr_client_connections")
     private let sessionsGauge = Gauge(label: "netmgr_sessions")
+    private let clientsInUseGauge = Gauge(label: "netmgr_clients_in_use")
+    private let clientsLimitGauge = Gauge(label: "netmgr_clients_limit")
+    private let licenceRefusedCounter = Counter(label: "netmgr_clients_refused_total")
+    private let notAuthorisedCounter = Counter(label: "netmgr_opens_not_authorised_total")
     private var sessionCount = 0
     private var bound: [String: Set<String>] = [:]
     private var boundGauges: [String: Gauge] = [:]
@@ -38,6 +42,15 @@ final class DaemonMetrics {
     /// A DATA refused because its LU had too many messages waiting for the host.
     func queueFull() { queueFullCounter.increment() }
     func clientConnections(_ count: Int) { connectionsGauge.record(count) }
+    /// Client identities holding a licence, and the licence count (`max-clients`; 0: no limit).
+    func clients(inUse: Int, limit: Int?) {
+        clientsInUseGauge.record(inUse)
+        clientsLimitGauge.record(limit ?? 0)
+    }
+    /// A HELLO refused as licence-exhausted.
+    func licenceRefused() { licenceRefusedCounter.increment() }
+    /// An OPEN refused as not-authorised.
+    func notAuthorised() { notAuthorisedCounter.increment() }
 
     func sessions(delta: Int) {
         sessionCount += delta

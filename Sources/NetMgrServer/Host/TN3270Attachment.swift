@@ -65,13 +65,35 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
     }
 
     func start() {
-        if !staleConnections.isEmpty {
-            logger.info("asking the host to drop \(staleConnections.count) connection(s) the previous owner of \(sourceAddress) left behind")
-            for stale in staleConnections { knock(stale) }
-        }
+        if !staleConnections.isEmpty { discoverHalfOpen() }
         logger.info("connecting \(order.count) LU(s) to \(host) from \(sourceAddress)")
         for name in order { links[name]!.start() }
         delegate?.attachmentStarted(self)
+    }
+
+    /// Knocks the stale connections that lead to this resource's host endpoint (resolving
+    /// its name off the loop when it is one); the others a peer announced are logged and skipped.
+    private func discoverHalfOpen() {
+        if let address = HalfOpenDiscovery.literalAddress(of: host) {
+            knock(staleConnections, hostAddresses: [address])
+            return
+        }
+        let name = host.host
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) { HalfOpenDiscovery.resolve(name) }.whenComplete { result in
+            bound.value.knock(bound.value.staleConnections, hostAddresses: (try? result.get()) ?? [])
+        }
+    }
+
+    private func knock(_ stale: [StaleHostConnection], hostAddresses: Set<IPAddress>) {
+        guard !stopping else { return }
+        let (knock, skip) = HalfOpenDiscovery.partition(stale, host: host, hostAddresses: hostAddresses)
+        for connection in skip {
+            logger.warning("half-open discovery for LU \(connection.lu) skipped: a peer announced a connection to \(connection.remote), which is not this resource's host \(host)")
+        }
+        guard !knock.isEmpty else { return }
+        logger.info("asking the host to drop \(knock.count) connection(s) the previous owner of \(sourceAddress) left behind")
+        for connection in knock { self.knock(connection) }
     }
 
     /// Half-open connection discovery (RFC 793 §3.4, RFC 5961 §4): a SYN from the old

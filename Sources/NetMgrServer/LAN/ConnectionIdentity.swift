@@ -22,7 +22,7 @@ enum ConnectionIdentity: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    var description: String {
         switch self {
         case .unauthenticated: return "unauthenticated"
         case .node(let name): return "node \(name)"

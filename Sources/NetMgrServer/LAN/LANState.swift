@@ -12,6 +12,12 @@ struct LANState {
     var admissionLog: LogRateLimiter
     var droppedHostDataLog: LogRateLimiter
     var queueFullLog: LogRateLimiter
+    /// Refused OPENs (not-authorised), refused HELLOs (licence-exhausted), ignored peer epochs.
+    var authorisationLog: LogRateLimiter
+    var licenceLog: LogRateLimiter
+    var peerEpochLog: LogRateLimiter
+    /// The access licence count's bookkeeping (`max-clients`).
+    var licence = ClientLicence()
     let inputBudget: LANInputBudget
 
     init(limits: LANLimits, maximumConnections: Int) {
@@ -23,6 +29,9 @@ struct LANState {
         admissionLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         droppedHostDataLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         queueFullLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
+        authorisationLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
+        licenceLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
+        peerEpochLog = LogRateLimiter(burst: limits.logBurst, interval: interval)
         inputBudget = LANInputBudget(limit: limits.incompleteFrameBytes)
     }
 

@@ -41,6 +41,7 @@ extension Router {
                     metrics.luDelivery(runtime.name, lu: name, delivery)
                 }
             }
+            metrics.clients(inUse: lan.licence.inUse, limit: clientLimit)
             return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
         case .activate:
             guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }
@@ -195,6 +196,8 @@ extension Router {
                 },
                 luCount: runtime.luOrder.count, boundCount: metrics.boundCount(runtime.name))
         }
-        return AdminResponse(ok: true, node: node.name, resources: resources)
+        var response = AdminResponse(ok: true, node: node.name, resources: resources)
+        response.clients = clientsStatus
+        return response
     }
 }

@@ -130,6 +130,7 @@ extension Router {
         connection.markClosed()
         guard connections.removeValue(forKey: connection.id) != nil else { return }
         lan.admission.closed(connection.id)
+        releaseLicence(connection)
         for (session, place) in connection.sessions {
             if let runtime = resources[place.resource], let lu = runtime.lus[place.lu], lu.owner?.connection === connection, lu.owner?.session == session {
                 lu.owner = nil
@@ -192,6 +193,7 @@ extension Router {
             connection.close(after: .goodbye(reason: "netmgrd on \(node.name) is shutting down"))
             return
         }
+        guard admitLicence(connection, client: client) else { return }
         connection.clientName = client
         lan.admission.saidHello(connection.id)
         connection.send(.welcome(version: LANProtocol.version, node: node.name, cluster: definitions.cluster.name))
@@ -208,18 +210,21 @@ extension Router {
             connection.send(.error(session: session, code: code, sequence: 0, message: text))
         }
         guard connection.sessions[session] == nil else { return refuse(.sessionExists, "session \(session) is already open on this connection") }
+        guard mayOpen(connection, resource: name, lu: luName) else { return refuseUnauthorised(connection, session: session, resource: name, lu: luName) }
         guard let runtime = resources[name] else { return refuse(.unknownResource, "no resource \(name) in cluster \(definitions.cluster.name)") }
         guard let lu = runtime.lus[luName] else { return refuse(.unknownLU, "resource \(name) has no LU \(luName)") }
         guard runtime.machine.state == .active || runtime.machine.state == .activating else {
             return refuse(.notActive, "\(name) is \(runtime.machine.state) on \(node.name)")
         }
         let client = connection.clientName ?? ""
+        let ownerKey = Self.ownerKey(connection, client: client)
         if let owner = lu.owner {
-            // The same client on a new connection takes over (its old one is half-dead);
-            // anyone else must wait until the LU is free.
-            guard owner.connection !== connection, owner.connection.clientName == client else {
+            // The same client on a new connection takes over (its old one is half-dead):
+            // the same identity and the same client name; anyone else must wait until the
+            // LU is free. A copied client name with another identity is someone else.
+            guard owner.connection !== connection, owner.connection.identity == connection.identity, owner.connection.clientName == client else {
                 // Who holds it is for the operator's log, not for any client that asks.
-                logger.info("LU \(luName) of \(name): OPEN by \(client) at \(connection.remote) refused: held by \(owner.connection.clientName ?? "?") at \(owner.connection.remote)")
+                logger.info("LU \(luName) of \(name): OPEN by \(describe(connection)) refused: held by \(describe(owner.connection))")
                 return refuse(.luInUse, "LU \(luName) is held by another client session")
             }
             owner.connection.sessions[owner.session] = nil
@@ -227,14 +232,14 @@ extension Router {
             owner.connection.send(.closed(session: owner.session))
             metrics.sessions(delta: -1)
         }
-        if let last = lu.lastOwnerName, last != client {
+        if let last = lu.lastOwnerName, last != ownerKey {
             // A different application: its sequence numbers are its own. (After a CLOSE
             // the generation is already fresh; the same client resumes where it was.)
             lu.startGeneration()
             runtime.attachment?.discardUnsent(lu: luName)
         }
         lu.owner = (connection, session)
-        lu.lastOwnerName = client
+        lu.lastOwnerName = ownerKey
         connection.sessions[session] = (name, luName)
         metrics.sessions(delta: 1)
         connection.send(.opened(session: session, state: lu.hostState, hostAddress: runtime.attachment?.hostVisibleAddress ?? ""))

@@ -93,6 +93,7 @@ extension Router {
             outcome.taken.append(resource.name)
         }
         definitions = merged
+        closeUnauthorisedSessions()
 
         if !outcome.taken.isEmpty || !outcome.added.isEmpty || !outcome.removed.isEmpty {
             logger.notice("definitions reloaded: changed \(Self.list(outcome.taken)), added \(Self.list(outcome.added)), removed \(Self.list(outcome.removed))")

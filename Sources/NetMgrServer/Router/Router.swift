@@ -138,7 +138,8 @@ struct AdminFailure: Error, CustomStringConvertible {
 extension Router {
     /// A peer's resource table entry. A newer active epoch elsewhere makes this node step
     /// down (the split brain is over) and is remembered so no older activation follows.
-    /// An epoch past `Epoch.maximum` is logged and ignored.
+    /// An epoch past `Epoch.maximum`, or more than a minute past this node's clock, is
+    /// logged and ignored (and not recorded in the epoch store).
     func peerReported(resource name: String, state: ResourceState, epoch wireEpoch: UInt64, peer: String) {
         guard let runtime = resources[name], state == .active || state == .activating else { return }
         let epoch: Epoch
@@ -148,6 +149,7 @@ extension Router {
             logger.warning("\(peer) reports \(name) \(state) with \(error): ignored")
             return
         }
+        guard acceptsPeerEpoch(epoch, resource: name, state: state, peer: peer) else { return }
         if let epochs {
             let logger = self.logger
             runOffLoop { try epochs.observe(epoch) }.whenFailure { error in
