@@ -39,6 +39,8 @@ public struct Cluster: Sendable, Located {
     public var groups: [FailoverGroup]
     /// The line switch device's control endpoint, when any line is switched.
     public var lineSwitch: Endpoint?
+    /// TLS on the LAN and between the nodes (TLSSettings.swift); the parser resolves the CA path.
+    public var tls: ClusterTLS = .on(caPath: ClusterTLS.defaultCAPath)
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -60,6 +62,8 @@ public struct ClusterNode: Sendable, Located {
     public var lan: Endpoint
     /// The admin socket that `netmgr activate/deactivate/status` and cluster engines use.
     public var adminSocket: String?
+    /// The node's certificate and key; the parser always sets it (defaults resolved). Nil for nodes built in code.
+    public var tls: NodeTLS?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

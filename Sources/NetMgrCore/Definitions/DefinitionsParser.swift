@@ -70,9 +70,11 @@ struct DefinitionsParser {
         if let text = entry.string("line-switch", expected: "the line switch device's control address HOST:PORT") {
             lineSwitch = endpoint(text, at: entry.fields["line-switch"]!, key: "cluster.line-switch", reader, what: "the line switch device's control address")
         }
+        let tls = parseClusterTLS(&entry, reader)
         entry.finish()
         var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: lineSwitch, location: entry.location)
         cluster.fields = entry.fields
+        cluster.tls = tls
         clusters.append(cluster)
     }
 
@@ -90,10 +92,12 @@ struct DefinitionsParser {
             lan = endpoint(text, at: entry.fields["lan"]!, key: entry.keyPath("lan"), reader, what: "where clients reach netmgrd, HOST:PORT")
         }
         let admin = entry.string("admin-socket", expected: "the path of the admin Unix socket")
+        let tls = parseNodeTLS(&entry, node: named?.name, reader)
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
         result.fields = entry.fields
+        result.tls = tls
         return result
     }
 
