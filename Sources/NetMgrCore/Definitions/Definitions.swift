@@ -42,6 +42,8 @@ public struct Cluster: Sendable, Located {
     /// Which application identities may open which resources and LUs; nil (no `clients:`)
     /// lets every application open everything.
     public var clients: [ClientGrant]? = nil
+    /// TLS on the LAN and between the nodes (TLSSettings.swift); the parser resolves the CA path.
+    public var tls: ClusterTLS = .on(caPath: ClusterTLS.defaultCAPath)
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -66,6 +68,8 @@ public struct ClusterNode: Sendable, Located {
     /// The access licence count: how many client identities this node serves at once
     /// (`max-clients`, equal on every node); nil is unlimited.
     public var maxClients: Int? = nil
+    /// The node's certificate and key; the parser always sets it (defaults resolved). Nil for nodes built in code.
+    public var tls: NodeTLS?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

@@ -71,10 +71,12 @@ struct DefinitionsParser {
             lineSwitch = endpoint(text, at: entry.fields["line-switch"]!, key: "cluster.line-switch", reader, what: "the line switch device's control address")
         }
         let clients = parseClients(&entry, reader)
+        let tls = parseClusterTLS(&entry, reader)
         entry.finish()
         var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: lineSwitch, location: entry.location)
         cluster.clients = clients
         cluster.fields = entry.fields
+        cluster.tls = tls
         clusters.append(cluster)
     }
 
@@ -93,11 +95,13 @@ struct DefinitionsParser {
         }
         let admin = entry.string("admin-socket", expected: "the path of the admin Unix socket")
         let maxClients = parseMaxClients(&entry)
+        let tls = parseNodeTLS(&entry, node: named?.name, reader)
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
         result.maxClients = maxClients
         result.fields = entry.fields
+        result.tls = tls
         return result
     }
 

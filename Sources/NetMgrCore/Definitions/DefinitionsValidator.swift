@@ -22,6 +22,7 @@ struct DefinitionsValidator {
 
     mutating func validate() {
         validateCluster()
+        diagnostics += validateTLS()
         validateLines()
         validateResources()
         validateLUs()
