@@ -87,6 +87,9 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         for warning in loaded.warnings { logger.warning("\(warning)") }
+        if loaded.definitions.cluster.clients == nil {
+            logger.warning("the definitions have no cluster.clients section: every client may open every resource and LU")
+        }
         let sessions = loaded.definitions.lus.count
         if UInt64(sessions) + 64 > openFiles {
             logger.warning("the open-file limit \(openFiles) is below the \(sessions) LU connections this node may hold; raise it (ulimit -n / LimitNOFILE=)")

@@ -15,9 +15,15 @@ struct ClientsDefinitionsTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: directory.file(name))
         }
-        let cluster = try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8)
+        let cluster = clientsTestsWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
         try edit(cluster).write(toFile: directory.file("cluster.yaml"), atomically: true, encoding: .utf8)
         return directory
+    }
+
+    /// Loads the Phonebook edited by `edit` (the directory lives until loaded).
+    static func load(_ edit: (String) -> String) throws -> LoadedDefinitions {
+        let directory = try phonebook(editing: edit)
+        return try withExtendedLifetime(directory) { try DefinitionsLoader.load(directory: directory.path) }
     }
 
     /// cluster.yaml with `max-clients` on the nodes (nil: left out) and `clients` text appended.
@@ -58,7 +64,7 @@ struct ClientsDefinitionsTests {
         #expect(!definitions.authorises("audit", resource: "SDLC1", lu: "SDLU02"))
         #expect(!definitions.authorises("stranger", resource: "TNVIP", lu: "VIPLU01"), "an identity without an entry")
 
-        let open = try DefinitionsLoader.load(directory: Self.phonebook).definitions
+        let open = try Self.load(Self.cluster(maxA: nil, maxB: nil)).definitions
         #expect(open.cluster.clients == nil && open.cluster.nodes.allSatisfy { $0.maxClients == nil })
         #expect(open.authorises("anyone", resource: "TNVIP", lu: "VIPLU01"), "no clients: section lets every application open everything")
     }
@@ -82,20 +88,20 @@ struct ClientsDefinitionsTests {
     @Test("an identity twice, max-clients that differ between nodes or is not positive: errors that name the key")
     func errors() throws {
         let twice = Self.grants + "    - identity: payroll\n      resources: [TNREAL]\n"
-        var loaded = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: 16, maxB: 8, clients: twice)).path)
+        var loaded = try Self.load(Self.cluster(maxA: 16, maxB: 8, clients: twice))
         let texts = loaded.diagnostics.map(\.description)
         #expect(texts.contains { $0.contains("cluster.clients[payroll].identity") && $0.contains("already has an entry at") }, "\(texts)")
         #expect(texts.contains { $0.contains("cluster.nodes[node-b].max-clients") && $0.contains("is 8, but node node-a has 16") }, "\(texts)")
 
-        loaded = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: 16, maxB: nil)).path)
+        loaded = try Self.load(Self.cluster(maxA: 16, maxB: nil))
         #expect(loaded.diagnostics.map(\.description).contains { $0.contains("cluster.nodes[node-b].max-clients: is absent, but node node-a has 16") },
                 "\(loaded.diagnostics)")
 
-        loaded = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: 0, maxB: 0)).path)
+        loaded = try Self.load(Self.cluster(maxA: 0, maxB: 0))
         #expect(loaded.diagnostics.map(\.description).contains { $0.contains("cluster.nodes[node-a].max-clients: 0 is out of range") }, "\(loaded.diagnostics)")
 
         let noIdentity = "  clients:\n    - resources: [TNVIP]\n      lus: [VIPLU01]\n      luss: []\n"
-        loaded = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: nil, maxB: nil, clients: noIdentity)).path)
+        loaded = try Self.load(Self.cluster(maxA: nil, maxB: nil, clients: noIdentity))
         let missing = loaded.diagnostics.map(\.description)
         #expect(missing.contains { $0.contains("cluster.clients[0].identity: is missing") }, "\(missing)")
         #expect(missing.contains { $0.contains("cluster.clients[0].luss: is not a known key") }, "\(missing)")
@@ -110,7 +116,7 @@ struct ClientsDefinitionsTests {
                   lus: [VIPLU09, "SDLU*"]
 
             """
-        let loaded = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: nil, maxB: nil, clients: grants)).path)
+        let loaded = try Self.load(Self.cluster(maxA: nil, maxB: nil, clients: grants))
         #expect(loaded.isValid, "\(loaded.diagnostics)")
         let texts = loaded.warnings.map(\.description)
         #expect(texts.count == 3, "\(texts)")
@@ -122,10 +128,10 @@ struct ClientsDefinitionsTests {
 
     @Test("the comparison of two nodes' copies catches a max-clients or clients mismatch")
     func comparison() throws {
-        let sixteen = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: 16, maxB: 16, clients: Self.grants)).path)
-        let eight = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(maxA: 8, maxB: 8, clients: Self.grants)).path)
-        let narrower = try DefinitionsLoader.load(directory: try Self.phonebook(editing: Self.cluster(
-            maxA: 16, maxB: 16, clients: Self.grants.replacingOccurrences(of: "[\"TN*\"]", with: "[TNVIP]"))).path)
+        let sixteen = try Self.load(Self.cluster(maxA: 16, maxB: 16, clients: Self.grants))
+        let eight = try Self.load(Self.cluster(maxA: 8, maxB: 8, clients: Self.grants))
+        let narrower = try Self.load(Self.cluster(
+            maxA: 16, maxB: 16, clients: Self.grants.replacingOccurrences(of: "[\"TN*\"]", with: "[TNVIP]")))
         #expect(sixteen.isValid && eight.isValid && narrower.isValid)
         #expect(DefinitionsComparison.compare(sixteen.definitions, sixteen.definitions).isEmpty)
 
@@ -135,8 +141,18 @@ struct ClientsDefinitionsTests {
         #expect(text.contains("16 (") && text.contains("but 8 ("), "\(text)")
 
         #expect(DefinitionsComparison.compare(sixteen.definitions, narrower.definitions).map(\.key) == ["cluster.clients[audit].resources"])
-        let open = try DefinitionsLoader.load(directory: Self.phonebook)
+        let open = try Self.load(Self.cluster(maxA: nil, maxB: nil))
         #expect(DefinitionsComparison.compare(sixteen.definitions, open.definitions).map(\.key)
             == ["cluster.nodes[node-a].max-clients", "cluster.nodes[node-b].max-clients", "cluster.clients"])
     }
+}
+
+/// cluster.yaml without TLS (`tls: off`, no node certificates), as the TLS branch writes the
+/// Phonebook; unchanged where the Phonebook has no `tls:` yet. These tests are about
+/// authorisation in plain mode, where the HELLO client name is the identity.
+private func clientsTestsWithoutTLS(_ text: String) -> String {
+    text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
+        .split(separator: "\n", omittingEmptySubsequences: false)
+        .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
+        .joined(separator: "\n")
 }
