@@ -39,6 +39,10 @@ public struct Cluster: Sendable, Located {
     public var groups: [FailoverGroup]
     /// The line switch device's control endpoint, when any line is switched.
     public var lineSwitch: Endpoint?
+    /// The line switch's shared HMAC key file (`cluster.line-switch.key`), resolved against the definitions directory; nil: unauthenticated.
+    public var lineSwitchKey: String?
+    /// `cluster.admin-group`: a Unix group whose members may use the admin socket besides netmgrd's own uid.
+    public var adminGroup: String?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
