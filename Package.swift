@@ -132,6 +132,7 @@ let package = Package(
                 "NetMgrCore", "NetMgrProtocol", "NetMgrSecurity", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),  // HMAC on the line switch control (LineSwitchSigner)
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
