@@ -12,6 +12,7 @@ struct ClusterAccessDefinitionsTests {
           name: access
           nodes:
             - { name: node-a, address: 127.0.75.11, lan: "127.0.75.11:7301" }
+            - { name: node-b, address: 127.0.75.12, lan: "127.0.75.12:7301" }
         \(access)
           groups:
             - { name: hostlink, resources: [TNVIP] }
@@ -49,10 +50,10 @@ struct ClusterAccessDefinitionsTests {
         #expect(loaded.isValid, "\(loaded.diagnostics)")
         let cluster = loaded.definitions.cluster
         #expect(cluster.lineSwitch == Endpoint(host: "127.0.75.200", port: 7400))
-        let directory = (loaded.files[0] as NSString).deletingLastPathComponent
-        #expect(cluster.lineSwitchKey == directory + "/pki/line-switch.key")
+        let directory = ((loaded.files[0] as NSString).deletingLastPathComponent as NSString).standardizingPath
+        #expect(cluster.lineSwitchKey.map { ($0 as NSString).standardizingPath } == directory + "/pki/line-switch.key")
         #expect(cluster.adminGroup == "netmgr")
-        #expect(cluster.fields["line-switch.key"]?.line == 7)
+        #expect(cluster.fields["line-switch.key"]?.line == 8)
 
         let absolute = try Self.load("  line-switch: { address: 127.0.75.200:7400, key: /etc/netmgr/line-switch.key }")
         #expect(absolute.definitions.cluster.lineSwitchKey == "/etc/netmgr/line-switch.key")

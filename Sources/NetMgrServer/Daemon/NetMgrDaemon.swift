@@ -42,6 +42,7 @@ public struct NetMgrDaemon: Service {
         guard let node = definitions.node(named: configuration.nodeName) else {
             throw DaemonError("node \"\(configuration.nodeName)\" is not in the definitions (nodes: \(definitions.cluster.nodes.map(\.name).joined(separator: ", ")))")
         }
+        try LineSwitchSigner.checkAtStart(definitions, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let epochs = configuration.stateDirectory.map { EpochStore(stateDirectory: $0) }
@@ -76,11 +77,10 @@ public struct NetMgrDaemon: Service {
         do {
             try Self.prepareSocketPath(socketPath)
             let metricsText = self.metricsText
+            let access = try Self.adminAccess(definitions, logger: logger)
             admin = try await ServerBootstrap(group: loop)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router.value, metricsText: metricsText))
-                    }
+                    AdminHandler.install(on: channel, router: router.value, access: access, metricsText: metricsText)
                 }
                 .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true).get()
             // Only the daemon's user may drive activation.
