@@ -15,7 +15,8 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
             Lines come from --definitions (every line with a switch unit; node ports from each \
             node's device, the control address from cluster.line-switch) and --host-port, or \
             from --control, --host-port and --node-port alone. The control interface is line-based \
-            text (docs/LINE-SWITCH.md): SWITCH "COM1 Unit1 Line1" node-b EPOCH 7, STATUS, HELP, QUIT. \
+            text (docs/LINE-SWITCH.md): SWITCH "COM1 Unit1 Line1" node-b EPOCH 7, STATUS, HELP, QUIT; \
+            with a key (--key, or cluster.line-switch's key) a SWITCH must end in TIME, NONCE and MAC. \
             Prints "ready: line-switch HOST:PORT" (the control address) once every port listens. \
             Stops on SIGTERM or SIGINT. Exit codes: 0 stopped cleanly, 1 runtime failure (a port \
             in use, the capture cannot be written), 2 unusable input (unreadable or invalid \
@@ -49,6 +50,11 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
     private var x25CapturePath: String? {
         captureX25 ?? capture.map { LineSwitchConfiguration.x25CapturePath(besides: $0) }
     }
+
+    @Option(help: ArgumentHelp(
+        "The shared HMAC-SHA256 key file SWITCH requests must be signed with (default: cluster.line-switch's key; none: unauthenticated).",
+        valueName: "file"))
+    var key: String?
 
     @OptionGroup var logging: LoggingOption
 
@@ -86,6 +92,19 @@ struct SimLineSwitchCommand: AsyncParsableCommand {
     }
 
     private func makeConfiguration(logger: Logger) throws -> LineSwitchConfiguration {
+        var configuration = try makeLines(logger: logger)
+        if let key {
+            do {
+                configuration.key = try LineSwitchConfiguration.readKey(path: key)
+            } catch {
+                printError("error: --key: \(error)")
+                throw Exit.unreadable
+            }
+        }
+        return configuration
+    }
+
+    private func makeLines(logger: Logger) throws -> LineSwitchConfiguration {
         let hosts = try parsedHostPorts()
         let controlEndpoint = try control.map { try Endpoint.parse($0).get() }
         guard let directory = definitions else {

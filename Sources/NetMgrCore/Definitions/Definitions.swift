@@ -44,6 +44,10 @@ public struct Cluster: Sendable, Located {
     public var clients: [ClientGrant]? = nil
     /// TLS on the LAN and between the nodes (TLSSettings.swift); the parser resolves the CA path.
     public var tls: ClusterTLS = .on(caPath: ClusterTLS.defaultCAPath)
+    /// The line switch's shared HMAC key file (`cluster.line-switch.key`), resolved against the definitions directory; nil: unauthenticated.
+    public var lineSwitchKey: String?
+    /// `cluster.admin-group`: a Unix group whose members may use the admin socket besides netmgrd's own uid.
+    public var adminGroup: String?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

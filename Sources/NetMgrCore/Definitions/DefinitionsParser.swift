@@ -66,17 +66,15 @@ struct DefinitionsParser {
         entry.list("groups", required: true, expected: "a list of failover groups") { node, index in
             if let parsed = parseGroup(node, index, reader) { groups.append(parsed) }
         }
-        var lineSwitch: Endpoint?
-        if let text = entry.string("line-switch", expected: "the line switch device's control address HOST:PORT") {
-            lineSwitch = endpoint(text, at: entry.fields["line-switch"]!, key: "cluster.line-switch", reader, what: "the line switch device's control address")
-        }
+        let access = parseClusterAccess(&entry, reader)  // line-switch (HOST:PORT or {address, key}), admin-group
         let clients = parseClients(&entry, reader)
         let tls = parseClusterTLS(&entry, reader)
         entry.finish()
-        var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: lineSwitch, location: entry.location)
+        var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: nil, location: entry.location)
         cluster.clients = clients
         cluster.fields = entry.fields
         cluster.tls = tls
+        access.apply(to: &cluster)
         clusters.append(cluster)
     }
 

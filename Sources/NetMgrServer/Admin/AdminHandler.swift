@@ -3,6 +3,8 @@ import NIOCore
 import NetMgrProtocol
 
 /// One admin connection: JSON requests, one per line, each answered by one JSON line.
+/// The peer's uid is checked first (`AdminAccess`): a refused peer gets one error reply to
+/// its first request and the connection is closed.
 final class AdminHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -11,13 +13,44 @@ final class AdminHandler: ChannelInboundHandler {
     private let metricsText: () -> String
     private var pending = ByteBuffer()
     private static let maximumLine = 64 * 1024
+    /// Who is asking (nil: SO_PEERCRED could not be read) and whether they may.
+    private let peer: AdminPeer?
+    private let refusal: String?
 
-    init(router: Router, metricsText: @escaping () -> String) {
+    init(router: Router, metricsText: @escaping () -> String, peer: AdminPeer? = nil, refusal: String? = nil) {
         self.router = router
         self.metricsText = metricsText
+        self.peer = peer
+        self.refusal = refusal
+    }
+
+    /// Reads the peer's credentials of a new admin connection, decides, logs a refusal and
+    /// installs the handler. Runs on the channel's loop (the child channel initializer).
+    static func install(on channel: any Channel, router: Router, access: AdminAccess, metricsText: @escaping () -> String) -> EventLoopFuture<Void> {
+        AdminPeer.read(from: channel).assumeIsolated().map { peer -> (AdminPeer?, String?) in
+            switch access.decide(peer, supplementaryGroups: peer.uid == access.daemonUID ? nil : peer.supplementaryGroups()) {
+            case .allowed(let reason):
+                router.logger.debug("admin connection from \(peer): allowed (\(reason))")
+                return (peer, nil)
+            case .refused(let reason):
+                router.logger.warning("admin connection from \(peer) refused: \(reason)")
+                return (peer, reason)
+            }
+        }.recover { error in
+            router.logger.warning("admin connection refused: \(error)")
+            return (nil, "not permitted: \(error)")
+        }.flatMapThrowing { decided in
+            try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router, metricsText: metricsText, peer: decided.0, refusal: decided.1))
+        }.nonisolated()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let refusal {
+            // One answer, whatever was asked, then the connection goes.
+            reply(AdminResponse(ok: false, error: refusal, node: router.node.name), context: context)
+            context.close(promise: nil)
+            return
+        }
         var bytes = unwrapInboundIn(data)
         pending.writeBuffer(&bytes)
         while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
@@ -39,8 +72,20 @@ final class AdminHandler: ChannelInboundHandler {
             reply(AdminResponse(ok: false, error: "bad admin request: \(problem)", node: router.node.name), context: context)
             return
         }
+        let asker = peer?.description ?? "an unknown peer"
+        let changes = request.command == .activate || request.command == .deactivate
+        let what = "\(request.command.rawValue) \(request.targets.joined(separator: " "))\(request.epoch.map { " epoch \($0)" } ?? "")"
+        if changes {
+            router.logger.notice("admin: \(what) requested by \(asker)")
+        } else {
+            router.logger.debug("admin: \(what) requested by \(asker)")
+        }
         // Answered on this channel's loop, where this handler and its context live.
+        let logger = router.logger
         router.handle(request, metricsText: metricsText).hop(to: context.eventLoop).assumeIsolated().whenSuccess { response in
+            if changes {
+                logger.notice("admin: \(what) by \(asker): \(response.ok ? "done" : "failed: \(response.error ?? "?")")")
+            }
             self.reply(response, context: context)
         }
     }

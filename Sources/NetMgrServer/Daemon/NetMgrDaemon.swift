@@ -45,6 +45,7 @@ public struct NetMgrDaemon: Service {
             throw DaemonError("node \"\(configuration.nodeName)\" is not in the definitions (nodes: \(definitions.cluster.nodes.map(\.name).joined(separator: ", ")))")
         }
         let security = try LANSecurity(definitions: definitions, node: node, material: configuration.tls)
+        try LineSwitchSigner.checkAtStart(definitions, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let epochs = configuration.stateDirectory.map { EpochStore(stateDirectory: $0) }
@@ -79,11 +80,10 @@ public struct NetMgrDaemon: Service {
         do {
             try Self.prepareSocketPath(socketPath)
             let metricsText = self.metricsText
+            let access = try Self.adminAccess(definitions, logger: logger)
             admin = try await ServerBootstrap(group: loop)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router.value, metricsText: metricsText))
-                    }
+                    AdminHandler.install(on: channel, router: router.value, access: access, metricsText: metricsText)
                 }
                 .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true).get()
             // Only the daemon's user may drive activation.

@@ -43,7 +43,7 @@ final class DialupAttachment: SwitchedAttachment {
 
     override func placeCall(number: Int) {
         let bound = NIOLoopBound(self, eventLoop: loop)
-        LineSwitchClient.request(plan.unit, to: plan.node, epoch: plan.epoch, control: plan.control, on: loop).whenComplete { result in
+        LineSwitchClient.request(plan.unit, to: plan.node, epoch: plan.epoch, control: plan.control, signer: plan.switchSigner, on: loop).whenComplete { result in
             let attachment = bound.value
             guard number == attachment.callNumber, !attachment.isStopping else { return }
             switch result {

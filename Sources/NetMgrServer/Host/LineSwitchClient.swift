@@ -4,7 +4,8 @@ import NetMgrCore
 
 /// Asks the line switch device to connect a line to this node, as CLUSTERPRO does when it
 /// activates a group: one `SWITCH "COMn Unitm Linek" NODE EPOCH n` request on the switch's
-/// control interface, one reply line (`OK ...` or `ERR code message`).
+/// control interface, one reply line (`OK ...` or `ERR code message`). With the switch's
+/// key (`signer`) the request carries TIME, NONCE and MAC (docs/LINE-SWITCH.md).
 enum LineSwitchClient {
     struct Refused: Error, CustomStringConvertible {
         var control: Endpoint
@@ -19,9 +20,11 @@ enum LineSwitchClient {
         var description: String { "line switch at \(control): \(reason)" }
     }
 
-    static func request(_ unit: LineSwitchUnit, to node: String, epoch: UInt64, control: Endpoint, on loop: any EventLoop,
-                        timeout: TimeAmount = .seconds(5)) -> EventLoopFuture<String> {
-        let text = "SWITCH \"\(unit)\" \(node) EPOCH \(epoch)"
+    static func request(_ unit: LineSwitchUnit, to node: String, epoch: UInt64, control: Endpoint, signer: LineSwitchSigner? = nil,
+                        on loop: any EventLoop, timeout: TimeAmount = .seconds(5)) -> EventLoopFuture<String> {
+        // Errors and logs show the request without its MAC.
+        let text = LineSwitchSigner.request(unit, node: node, epoch: epoch)
+        let line = signer?.sign(unit, node: node, epoch: epoch) ?? text
         let reply = loop.makePromise(of: String.self)
         let timer = loop.scheduleTask(in: timeout) {
             reply.fail(Unreachable(control: control, reason: "no answer to \(text) within \(timeout.nanoseconds / 1_000_000) ms"))
@@ -37,8 +40,8 @@ enum LineSwitchClient {
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
-                    var buffer = channel.allocator.buffer(capacity: text.utf8.count + 2)
-                    buffer.writeString(text + "\r\n")
+                    var buffer = channel.allocator.buffer(capacity: line.utf8.count + 2)
+                    buffer.writeString(line + "\r\n")
                     channel.writeAndFlush(buffer, promise: nil)
                     reply.futureResult.whenComplete { _ in channel.close(promise: nil) }
                 case .failure(let error):

@@ -96,7 +96,7 @@ final class SDLCAttachment: HostAttachment {
     private func switchAndOpen(firstTime: Bool) {
         phase = firstTime ? .switching : .reconnecting
         let bound = NIOLoopBound(self, eventLoop: loop)
-        LineSwitchClient.request(plan.unit, to: plan.node, epoch: plan.epoch, control: plan.control, on: loop)
+        LineSwitchClient.request(plan.unit, to: plan.node, epoch: plan.epoch, control: plan.control, signer: plan.switchSigner, on: loop)
             .whenComplete { result in
                 let attachment = bound.value
                 switch result {

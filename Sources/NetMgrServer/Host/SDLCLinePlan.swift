@@ -9,6 +9,8 @@ struct SDLCLinePlan: Sendable {
     var line: String
     var unit: LineSwitchUnit
     var control: Endpoint
+    /// Signs the SWITCH when cluster.line-switch has a key.
+    var switchSigner: LineSwitchSigner?
     var node: String
     var epoch: UInt64
     var device: LineDevice
@@ -25,6 +27,7 @@ struct SDLCLinePlan: Sendable {
         self.line = line.name
         self.unit = unit
         self.control = control
+        self.switchSigner = try LineSwitchSigner.load(definitions)
         self.node = node
         self.epoch = epoch
         self.device = try nodeDevice(line, node: node, what: what)

@@ -84,6 +84,8 @@ struct DialupLinePlan: Sendable {
     var epoch: UInt64
     var unit: LineSwitchUnit
     var control: Endpoint
+    /// Signs the SWITCH when cluster.line-switch has a key.
+    var switchSigner: LineSwitchSigner?
     var device: LineDevice
     /// The line's own number: what the host's caller id shows, from either node.
     var number: String
@@ -104,6 +106,7 @@ struct DialupLinePlan: Sendable {
         self.epoch = epoch
         self.unit = unit
         self.control = control
+        self.switchSigner = try LineSwitchSigner.load(definitions)
         self.device = try nodeDevice(line, node: node, what: what)
         self.number = number
         self.hostNumber = hostNumber

@@ -126,7 +126,7 @@ final class X25Attachment: HostAttachment {
         phase = firstTime ? .switching : .reconnecting
         guard case .switched(let unit, let control, _) = plan.access else { return open(firstTime: firstTime) }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        LineSwitchClient.request(unit, to: plan.node, epoch: plan.epoch, control: control, on: loop).whenComplete { result in
+        LineSwitchClient.request(unit, to: plan.node, epoch: plan.epoch, control: control, signer: plan.switchSigner, on: loop).whenComplete { result in
             let attachment = bound.value
             switch result {
             case .success(let reply):

@@ -19,6 +19,8 @@ struct X25LinePlan: Sendable {
     var node: String
     var epoch: UInt64
     var access: Access
+    /// Signs the SWITCH of a switched access line when cluster.line-switch has a key.
+    var switchSigner: LineSwitchSigner?
     var callingAddress: X121Address
     var calledAddress: X121Address
     var nodeID: NetMgrAddresses.XIDNodeID
@@ -56,6 +58,7 @@ struct X25LinePlan: Sendable {
                 throw AdminFailure("\(what): cluster.line-switch is not defined; netmgrd cannot switch \(unit) to \(node)")
             }
             access = .switched(unit: unit, control: control, device: device)
+            switchSigner = try LineSwitchSigner.load(definitions)
         }
         let lus = definitions.lus(of: resource.name)
         guard !lus.isEmpty else { throw AdminFailure("\(what): no LUs are defined for \(resource.name)") }

@@ -1,4 +1,5 @@
 import NetMgrCore
+import NetMgrSecurity
 
 /// What the line switch device simulator connects: per line (keyed by its switch unit) a
 /// host-side port and one port per node, plus the control address and the line capture.
@@ -44,12 +45,16 @@ public struct LineSwitchConfiguration: Sendable {
     /// The pcap file (LINKTYPE_SITA, LAPB) the X.25 lines' frames go to; nil: none. Opened
     /// only when some line carries X.25.
     public var x25CapturePath: String?
+    /// The shared HMAC key SWITCH requests must be signed with (docs/LINE-SWITCH.md); nil:
+    /// unauthenticated, as before.
+    public var key: [UInt8]?
 
-    public init(control: Endpoint, lines: [Line], capturePath: String? = nil, x25CapturePath: String? = nil) {
+    public init(control: Endpoint, lines: [Line], capturePath: String? = nil, x25CapturePath: String? = nil, key: [UInt8]? = nil) {
         self.control = control
         self.lines = lines
         self.capturePath = capturePath
         self.x25CapturePath = x25CapturePath
+        self.key = key
     }
 
     /// The X.25 capture next to an SDLC one: "line.pcap" → "line-x25.pcap", "line" →
@@ -99,7 +104,24 @@ public struct LineSwitchConfiguration: Sendable {
         for unit in hostPorts.keys where !lines.contains(where: { $0.unit == unit }) && !serialUnits.contains(unit) {
             throw LineSwitchConfigurationError("--host-port \"\(unit)\": no line in the definitions has switch: \(unit)")
         }
-        return (LineSwitchConfiguration(control: control, lines: lines, capturePath: capturePath), skipped)
+        var key: [UInt8]?
+        if let path = definitions.cluster.lineSwitchKey { key = try readKey(path: path) }
+        return (LineSwitchConfiguration(control: control, lines: lines, capturePath: capturePath, key: key), skipped)
+    }
+
+    /// The shared key from its file (cluster.line-switch.key, or --key): refused when others
+    /// may read it (SecretFile) or when it is shorter than the authenticator needs.
+    public static func readKey(path: String) throws(LineSwitchConfigurationError) -> [UInt8] {
+        let key: [UInt8]
+        do {
+            key = try SecretFile.read(path: path, what: "line switch key")
+        } catch {
+            throw LineSwitchConfigurationError("\(error)")
+        }
+        guard key.count >= LineSwitchAuthenticator.minimumKeyBytes else {
+            throw LineSwitchConfigurationError("line switch key \(path): \(key.count) bytes; at least \(LineSwitchAuthenticator.minimumKeyBytes) are needed (e.g. head -c 32 /dev/urandom > \(path); chmod 600 \(path))")
+        }
+        return key
     }
 
     /// `tty:…` or `hdlc:…` (LineTransport's serial devices).

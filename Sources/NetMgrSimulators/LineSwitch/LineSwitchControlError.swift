@@ -11,6 +11,16 @@ public struct LineSwitchControlError: Error, Hashable, Sendable, CustomStringCon
         /// The same epoch was already used by another node.
         case epochConflict = "epoch-conflict"
         case lineTooLong = "line-too-long"
+        /// The switch has a key and the SWITCH carries no MAC (docs/LINE-SWITCH.md, Authentication).
+        case unauthenticated
+        /// The MAC is not HMAC-SHA256 of the request's canonical text with the switch's key.
+        case badMAC = "bad-mac"
+        /// TIME is more than the window (30 s) away from the switch's clock.
+        case staleTime = "stale-time"
+        /// The NONCE was already used by an authenticated request within the window.
+        case replayedNonce = "replayed-nonce"
+        /// Too many authenticated requests within one window to remember their nonces.
+        case replayWindowFull = "replay-window-full"
     }
 
     public var code: Code

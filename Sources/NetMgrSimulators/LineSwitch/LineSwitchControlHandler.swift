@@ -22,7 +22,7 @@ final class LineSwitchControlHandler: ChannelInboundHandler {
             if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
             let text = String(decoding: bytes, as: UTF8.self)
             if text.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let (reply, close) = core.value.control(text)
+            let (reply, close) = core.value.control(text, from: context.channel.remoteAddress?.description ?? "?")
             write(reply, context: context)
             if close {
                 context.close(promise: nil)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NetMgrCore
@@ -45,10 +46,18 @@ final class LineSwitchCore {
     private(set) var board: LineSwitchBoard
     private(set) var lines: [LineState]
     private var byUnit: [LineSwitchUnit: Int] = [:]
+    /// Checks SWITCH requests when the switch has a key; nil: any SWITCH is obeyed.
+    private var authenticator: LineSwitchAuthenticator?
+    /// Unix seconds, for the authenticator's replay window.
+    private let clock: @Sendable () -> Int64
+    private var warnedUnverified = false
 
-    init(configuration: LineSwitchConfiguration, monitor: LineMonitor, logger: Logger) {
+    init(configuration: LineSwitchConfiguration, monitor: LineMonitor, logger: Logger,
+         authenticator: LineSwitchAuthenticator? = nil, clock: @escaping @Sendable () -> Int64 = LineSwitchCore.unixSeconds) {
         self.logger = logger
         self.monitor = monitor
+        self.authenticator = authenticator
+        self.clock = clock
         lines = configuration.lines.map { LineState(configuration: $0) }
         var nodes: [LineSwitchUnit: [String]] = [:]
         for (index, line) in configuration.lines.enumerated() {
@@ -149,28 +158,48 @@ final class LineSwitchCore {
 
     // MARK: Control
 
+    @Sendable static func unixSeconds() -> Int64 { Int64(Date().timeIntervalSince1970.rounded(.down)) }
+
     /// Answers one control request line; `close` asks to end the control connection.
-    func control(_ text: String) -> (reply: [String], close: Bool) {
-        switch LineSwitchControlRequest.parse(text) {
+    /// `peer` names where it came from, for the log.
+    func control(_ text: String, from peer: String = "local") -> (reply: [String], close: Bool) {
+        let parsed: LineSwitchControlRequest
+        switch LineSwitchControlRequest.parseSigned(text) {
         case .failure(let error):
-            logger.notice("control: \"\(text)\": \(error)")
+            logger.notice("control from \(peer): \"\(text)\": \(error)")
             return ([error.reply], false)
-        case .success(.status):
+        case .success((let request, let signature)):
+            parsed = request
+            if case .switchLine(let unit, let node, let epoch) = request {
+                if authenticator != nil {
+                    if case .failure(let error) = authenticator!.verify(unit: unit, node: node, epoch: epoch, signature: signature, now: clock()) {
+                        logger.warning("control from \(peer): SWITCH \(unit) \(node) EPOCH \(epoch) refused: \(error)")
+                        return ([error.reply], false)
+                    }
+                } else if signature != nil, !warnedUnverified {
+                    warnedUnverified = true
+                    logger.warning("control from \(peer): SWITCH carries a MAC but this switch has no key; obeying it unverified (give the switch the key)")
+                }
+            }
+        }
+        switch parsed {
+        case .status:
             let statuses = status()
             return (statuses.map(\.line) + ["OK \(statuses.count) line(s)"], false)
-        case .success(.help):
+        case .help:
             return ([
                 "HELP SWITCH \"COMn Unitm Linek\" NODE EPOCH n  connect the line's host side to NODE",
+                "HELP   ... TIME t NONCE n MAC m  HMAC-SHA256 authentication, \(authenticator == nil ? "not required here" : "required here") (docs/LINE-SWITCH.md)",
                 "HELP STATUS  one LINE reply per line",
                 "HELP QUIT    close this connection",
                 "OK",
             ], false)
-        case .success(.quit):
+        case .quit:
             return (["OK bye"], true)
-        case .success(.switchLine(let unit, let node, let epoch)):
+        case .switchLine(let unit, let node, let epoch):
             switch board.switchLine(unit, to: node, epoch: epoch) {
             case .failure(let error):
-                logger.warning("control: SWITCH \(unit) \(node) EPOCH \(epoch) refused: \(error)")
+                logger.warning("control from \(peer): SWITCH \(unit) \(node) EPOCH \(epoch) refused: \(error)")
                 return ([error.reply], false)
             case .success(.unchanged):
                 return (["OK \"\(unit)\" \(node) EPOCH \(epoch) unchanged"], false)
@@ -183,7 +212,7 @@ final class LineSwitchCore {
                         dropDataTerminalReady(line: line, because: "switched from \(previous) to \(node)")
                     }
                 }
-                logger.notice("\(unit) switched to \(node) (epoch \(epoch); was \(previous ?? "no node"), epoch \(previousEpoch))")
+                logger.notice("\(unit) switched to \(node) (epoch \(epoch); was \(previous ?? "no node"), epoch \(previousEpoch)) by \(peer)\(authenticator == nil ? "" : ", authenticated")")
                 return (["OK \"\(unit)\" \(node) EPOCH \(epoch) was \(previous ?? "-") EPOCH \(previousEpoch)"], false)
             }
         }

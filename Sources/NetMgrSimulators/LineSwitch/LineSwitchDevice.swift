@@ -29,12 +29,18 @@ public final class LineSwitchDevice: Sendable {
         configuration: LineSwitchConfiguration, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> LineSwitchDevice {
         try configuration.validate()
+        var checker: LineSwitchAuthenticator?
+        if let key = configuration.key { checker = try LineSwitchAuthenticator(key: key) }
+        let authenticator = checker
+        if authenticator == nil {
+            logger.warning("the control interface has no key: any process that reaches \(configuration.control) can switch the lines (give --key, or key: in cluster.line-switch)")
+        }
         let loop = group.next()
         let core = try await loop.submit {
             let monitor = try LineMonitor(
                 path: configuration.capturePath, x25Path: configuration.x25CapturePath,
                 x25Lines: configuration.x25LineIndices, publicLines: configuration.publicLineIndices, logger: logger)
-            return NIOLoopBound(LineSwitchCore(configuration: configuration, monitor: monitor, logger: logger), eventLoop: loop)
+            return NIOLoopBound(LineSwitchCore(configuration: configuration, monitor: monitor, logger: logger, authenticator: authenticator), eventLoop: loop)
         }.get()
 
         var listeners: [any Channel] = []
@@ -82,10 +88,14 @@ public final class LineSwitchDevice: Sendable {
         try await loop.submit { self.core.value.status() }.get()
     }
 
-    /// Carries out one control request as if it came over the control interface.
+    /// Carries out one control request as if it came over the control interface (a key,
+    /// when the switch has one, applies here too).
     public func control(_ request: String) async throws -> [String] {
         try await loop.submit { self.core.value.control(request).reply }.get()
     }
+
+    /// Whether SWITCH requests must be signed.
+    public var requiresAuthentication: Bool { configuration.key != nil }
 
     /// Frames recorded so far and frames the monitor could not decode.
     public func monitorCounts() async throws -> (frames: Int, framingErrors: Int) {
