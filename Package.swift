@@ -132,6 +132,7 @@ let package = Package(
                 "NetMgrCore", "NetMgrProtocol", "NetMgrSecurity", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -177,6 +178,7 @@ let package = Package(
             dependencies: [
                 "NetMgrCore", "NetMgrSecurity", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
