@@ -181,6 +181,7 @@ let package = Package(
             dependencies: [
                 "NetMgrCore", "NetMgrSecurity", "TN3270", "SDLC", "PacketCapture", "X25", "LineTransport", "BasicMode", "Dialup", "ISDN",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

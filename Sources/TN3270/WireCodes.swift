@@ -24,7 +24,8 @@ public enum TelnetByte {
 }
 
 /// Option codes (RFC 856 BINARY, RFC 857 ECHO, RFC 858 SGA, RFC 860 TIMING-MARK,
-/// RFC 1091 TERMINAL-TYPE, RFC 885 END-OF-RECORD, RFC 2355 TN3270E).
+/// RFC 1091 TERMINAL-TYPE, RFC 885 END-OF-RECORD, RFC 2355 TN3270E,
+/// draft-altman-telnet-starttls START_TLS).
 public enum TelnetOptionCode {
     public static let binary: UInt8 = 0
     public static let echo: UInt8 = 1
@@ -33,6 +34,13 @@ public enum TelnetOptionCode {
     public static let terminalType: UInt8 = 24
     public static let endOfRecord: UInt8 = 25
     public static let tn3270e: UInt8 = 40
+    public static let startTLS: UInt8 = 46
+}
+
+/// START_TLS sub-negotiation commands (draft-altman-telnet-starttls): both sides send
+/// IAC SB START_TLS FOLLOWS IAC SE, then the TLS handshake starts on the same connection.
+public enum StartTLSCode {
+    public static let follows: UInt8 = 1
 }
 
 /// TERMINAL-TYPE sub-negotiation commands (RFC 1091).

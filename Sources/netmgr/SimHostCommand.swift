@@ -65,7 +65,8 @@ struct SimHostCommand: AsyncParsableCommand {
         if tn3270.isRequested {
             services.append(TN3270HostService(
                 configuration: try tn3270.configuration(definitions: definitions), journal: journal, logger: Logger(label: "netmgr.sim.host.tn3270"),
-                onListening: { address in Self.ready("tn3270", address) }))
+                onListening: { address in Self.ready("tn3270", address) },
+                onTLSListening: { address in Self.ready("tn3270-tls", address) }))
         }
         if sdlc.isEnabled {
             let links: [SDLCHostLinkConfiguration]

@@ -39,6 +39,21 @@ struct SimHostTN3270Options: ParsableArguments {
     @Option(help: ArgumentHelp("Refuse every terminal at screen level: paint \"NO AVAILABLE 3270 DEVICES\" without giving the keyboard back and close this long after the bind.", valueName: "ms"))
     var rejectAtScreen: Int?
 
+    @Option(help: ArgumentHelp("Also listen here for TN3270 over TLS from the first byte (the port-992 style); port 0 picks a free one (a second ready line, \"ready: tn3270-tls HOST:PORT\", tells it). Needs --tls-certificate and --tls-key.", valueName: "host:port"))
+    var tlsListen: String?
+
+    @Flag(help: "Offer telnet STARTTLS (IAC DO START_TLS, draft-altman-telnet-starttls) on --listen before the 3270 negotiation; a client that refuses goes on in plaintext. Needs --tls-certificate and --tls-key.")
+    var starttls = false
+
+    @Option(help: ArgumentHelp("The host's TLS certificate (PEM, chain with the leaf first).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(help: ArgumentHelp("The private key of --tls-certificate (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: ArgumentHelp("Require TLS clients to present a certificate that verifies against this CA (PEM).", valueName: "file"))
+    var tlsClientCa: String?
+
     /// The parsed `--listen`, checked by `validate()`.
     var listenAddress: (host: String, port: Int)? { listen.flatMap(Self.parseListen) }
 
@@ -88,6 +103,31 @@ struct SimHostTN3270Options: ParsableArguments {
         if let printEvery, !(1...86_400_000).contains(printEvery) {
             throw ValidationError("--print-every \(printEvery): expected milliseconds, 1 to 86400000.")
         }
+        try validateTLS()
+    }
+
+    private func validateTLS() throws {
+        if let tlsListen, Self.parseListen(tlsListen) == nil {
+            throw ValidationError("--tls-listen \(tlsListen): expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.100:992.")
+        }
+        let wantsTLS = tlsListen != nil || starttls
+        if wantsTLS, tlsCertificate == nil || tlsKey == nil {
+            throw ValidationError("\(tlsListen != nil ? "--tls-listen" : "--starttls") needs the host's certificate and key: --tls-certificate FILE --tls-key FILE.")
+        }
+        if !wantsTLS, tlsCertificate != nil || tlsKey != nil || tlsClientCa != nil {
+            throw ValidationError("--tls-certificate, --tls-key and --tls-client-ca need --tls-listen HOST:PORT and/or --starttls.")
+        }
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-certificate and --tls-key go together.")
+        }
+    }
+
+    /// The TLS side from `--tls-*` and `--starttls`; nil when neither listener speaks TLS.
+    func tls() throws -> TN3270HostTLS? {
+        guard tlsListen != nil || starttls, let tlsCertificate, let tlsKey else { return nil }
+        let context = try TN3270HostTLS.context(certificatePath: tlsCertificate, keyPath: tlsKey, clientCAPath: tlsClientCa)
+        let direct = tlsListen.flatMap(Self.parseListen)
+        return TN3270HostTLS(context: context, directHost: direct?.host, directPort: direct?.port ?? 0, offersStartTLS: starttls)
     }
 
     /// `HOST:PORT` or `[V6]:PORT`, port 0-65535.
@@ -135,6 +175,12 @@ struct SimHostTN3270Options: ParsableArguments {
         )
         configuration.queryAfterBind = queryAfterBind
         configuration.screenRejectAfter = rejectAtScreen.map { .milliseconds(Int64($0)) }
+        do {
+            configuration.tls = try tls()
+        } catch {
+            printError("error: \(error)")
+            throw Exit.unreadable
+        }
         return configuration
     }
 }

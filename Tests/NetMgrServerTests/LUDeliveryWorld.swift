@@ -264,6 +264,8 @@ struct LUDeliveryWorld {
                 break
             case .close:
                 closeRequested = true
+            case .startTLS:
+                violations.append("the host started STARTTLS it was not configured to offer")
             }
         }
     }
@@ -324,6 +326,8 @@ struct LUDeliveryWorld {
                 noDefiniteResponseWarnings.append(text)
             case .state, .connectionUp, .connectionDown, .hostData:
                 break
+            case .startTLS:
+                violations.append("STARTTLS on a connection that does not ask for it")
             }
         }
     }

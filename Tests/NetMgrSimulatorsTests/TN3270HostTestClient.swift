@@ -237,6 +237,9 @@ extension TN3270HostTestClient {
                     events.append(.protocolError(reason))
                     context?.close(promise: nil)
                 case .closed(let outcome): events.append(.closed(outcome))
+                case .startTLS:
+                    // This test client never asks for STARTTLS (requiresStartTLS is off).
+                    context?.close(promise: nil)
                 }
             }
         }

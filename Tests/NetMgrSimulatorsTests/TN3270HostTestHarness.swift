@@ -9,6 +9,8 @@ import ServiceLifecycle
 /// and a port the kernel picks, with its journal and log lines observable.
 final class TN3270HostTestHarness: Sendable {
     let address: SocketAddress
+    /// The direct-TLS listener, when the configuration has one.
+    let tlsAddress: SocketAddress?
     let journal: TN3270HostTestLog<HostJournalEntry>
     let logs: TN3270HostTestLog<String>
     let journalPath: String
@@ -18,12 +20,14 @@ final class TN3270HostTestHarness: Sendable {
     private let task: Task<Void, any Error>
 
     var port: Int { address.port ?? 0 }
+    var tlsPort: Int { tlsAddress?.port ?? 0 }
 
     private init(
-        address: SocketAddress, journal: TN3270HostTestLog<HostJournalEntry>, logs: TN3270HostTestLog<String>,
+        address: SocketAddress, tlsAddress: SocketAddress?, journal: TN3270HostTestLog<HostJournalEntry>, logs: TN3270HostTestLog<String>,
         directory: TemporaryDirectory, hostJournal: HostJournal, group: ServiceGroup, task: Task<Void, any Error>
     ) {
         self.address = address
+        self.tlsAddress = tlsAddress
         self.journal = journal
         self.logs = logs
         self.directory = directory
@@ -35,6 +39,9 @@ final class TN3270HostTestHarness: Sendable {
 
     private enum Startup: Sendable {
         case listening(SocketAddress)
+        case listeningTLS(SocketAddress)
+        /// Every listener the configuration has is bound.
+        case ready(SocketAddress, tls: SocketAddress?)
         case failed(String)
     }
 
@@ -47,6 +54,11 @@ final class TN3270HostTestHarness: Sendable {
         var configuration = configuration
         configuration.host = host
         configuration.port = 0
+        if configuration.tls?.directHost != nil {
+            configuration.tls?.directHost = host
+            configuration.tls?.directPort = 0
+        }
+        let wantsTLSListener = configuration.tls?.directHost != nil
         let journal = TN3270HostTestLog<HostJournalEntry>()
         let logs = TN3270HostTestLog<String>()
         let directory = try TemporaryDirectory(prefix: "tn3270host")
@@ -57,7 +69,8 @@ final class TN3270HostTestHarness: Sendable {
         let service = TN3270HostService(
             configuration: configuration, journal: hostJournal, logger: logger,
             observer: { journal.append($0) },
-            onListening: { continuation.yield(.listening($0)) })
+            onListening: { continuation.yield(.listening($0)) },
+            onTLSListening: { continuation.yield(.listeningTLS($0)) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [service], logger: logger))
         let task = Task {
             do {
@@ -68,8 +81,24 @@ final class TN3270HostTestHarness: Sendable {
                 throw error
             }
         }
+        // Both listeners are bound before either is reported: the plain one comes first.
         let first = try await withThrowingTaskGroup(of: Startup?.self) { waiting in
-            waiting.addTask { await startup.first { _ in true } }
+            waiting.addTask {
+                var plain: SocketAddress?
+                for await event in startup {
+                    switch event {
+                    case .listening(let address):
+                        guard wantsTLSListener else { return .ready(address, tls: nil) }
+                        plain = address
+                    case .listeningTLS(let address):
+                        guard let plain else { return .failed("the TLS listener was reported before the plain one") }
+                        return .ready(plain, tls: address)
+                    case .failed, .ready:
+                        return event
+                    }
+                }
+                return nil
+            }
             waiting.addTask {
                 try await Task.sleep(for: .seconds(10))  // a deadline, not synchronisation
                 return nil
@@ -78,10 +107,12 @@ final class TN3270HostTestHarness: Sendable {
             return try await waiting.next() ?? nil
         }
         switch first {
-        case .listening(let address):
+        case .ready(let address, let tlsAddress):
             return TN3270HostTestHarness(
-                address: address, journal: journal, logs: logs, directory: directory, hostJournal: hostJournal,
+                address: address, tlsAddress: tlsAddress, journal: journal, logs: logs, directory: directory, hostJournal: hostJournal,
                 group: group, task: task)
+        case .listening, .listeningTLS:
+            throw StartupFailed(description: "host startup reported out of order")
         case .failed(let why):
             throw StartupFailed(description: "host did not start: \(why)")
         case nil:

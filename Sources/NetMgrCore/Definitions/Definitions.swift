@@ -283,6 +283,8 @@ public struct Resource: Sendable, Located {
     /// How many LU negotiations (connect to bound) may be in flight at once towards this
     /// resource's host endpoint; resources sharing an endpoint share the smallest limit.
     public var maxNegotiations = Resource.defaultMaxNegotiations
+    /// TLS toward the host (tnetos resources only); nil is plain TCP.
+    public var tls: ResourceTLS?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

@@ -62,6 +62,7 @@ public enum DefinitionsComparison {
                 case nil: return "(none)"
                 }
             }),
+            ("tls", { $0.tls?.mode.rawValue ?? "off" }),
         ])
         compareSets("lus", a.lus, b.lus, name: \.name, fields: [
             ("address", { String($0.address) }),

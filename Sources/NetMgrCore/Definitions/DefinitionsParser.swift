@@ -282,6 +282,7 @@ struct DefinitionsParser {
         let dialect = entry.choice("dialect", TNDialect.self) ?? .tn3270e
         let maxNegotiations = entry.integer("max-negotiations", in: Resource.maxNegotiationsRange,
                                             what: "how many LU negotiations may be in flight at once towards the host")
+        let tls = parseResourceTLS(&entry, reader)  // issue 14: TLS toward the host (DefinitionsParser+HostTLS.swift)
         entry.finish()
         guard let named, let line, let host else { return }
         var resource = Resource(
@@ -289,6 +290,7 @@ struct DefinitionsParser {
             dialect: dialect, location: entry.location)
         resource.maxNegotiations = maxNegotiations ?? Resource.defaultMaxNegotiations
         resource.fields = entry.fields
+        resource.tls = tls
         resources.append(resource)
     }
 

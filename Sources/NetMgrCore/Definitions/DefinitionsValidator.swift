@@ -343,7 +343,7 @@ struct DefinitionsValidator {
                 break
             }
             if procedure != .tnetos {
-                for key in ["terminal-type", "dialect", "max-negotiations"] where resource.fields[key] != nil {
+                for key in ["terminal-type", "dialect", "max-negotiations", "tls"] where resource.fields[key] != nil {
                     report(resource.location(of: key), "\(path).\(key)", "applies to tnetos resources only, this one is on a \(procedure.rawValue) line", expected: "no \(key)")
                 }
             }

@@ -26,8 +26,16 @@ struct AttachmentFactory: Sendable {
             let leftBehind = stale.filter { $0.localAddress == source.text }.map {
                 StaleHostConnection(lu: $0.lu, localPort: Int($0.localPort), remote: Endpoint(host: $0.remoteAddress, port: Int($0.remotePort)))
             }
+            // TLS files are read at each activation: a renewed certificate needs no restart.
+            let tls: HostTLSClient?
+            do {
+                tls = try runtime.resource.tls.map { try HostTLSClient($0, host: host) }
+            } catch {
+                throw AdminFailure("\(runtime.name): TLS toward the host: \(error)")
+            }
             return TN3270Attachment(resource: runtime.resource, lus: definitions.lus(of: runtime.name), host: host, sourceAddress: source,
-                                    retry: configuration.retry, connects: connects.limiter(for: host), staleConnections: leftBehind, loop: loop, logger: logger)
+                                    retry: configuration.retry, connects: connects.limiter(for: host), staleConnections: leftBehind, tls: tls,
+                                    loop: loop, logger: logger)
         case .hdlcLeased:
             let plan = try SDLCLinePlan(definitions: definitions, resource: runtime.resource, node: node.name, epoch: epoch)
             return SDLCAttachment(plan: plan, loop: loop, retry: configuration.retry, logger: logger)

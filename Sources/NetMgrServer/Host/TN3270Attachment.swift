@@ -19,6 +19,8 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
     let retry: RetryPolicy
     var negotiationTimeout: TimeAmount { .milliseconds(retry.negotiationTimeoutMilliseconds) }
     let connects: ConnectLimiter
+    /// TLS toward the host (`resources[].tls`), nil for plain TCP.
+    let tls: HostTLSClient?
 
     private var links: [String: TN3270LULink] = [:]
     private var order: [String] = []
@@ -30,8 +32,9 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
     let staleConnections: [StaleHostConnection]
 
     init(resource: Resource, lus: [LU], host: Endpoint, sourceAddress: IPAddress, retry: RetryPolicy, connects: ConnectLimiter,
-         staleConnections: [StaleHostConnection] = [], loop: EventLoop, logger: Logger) {
+         staleConnections: [StaleHostConnection] = [], tls: HostTLSClient? = nil, loop: EventLoop, logger: Logger) {
         self.connects = connects
+        self.tls = tls
         self.staleConnections = staleConnections
         self.resource = resource
         self.resourceName = resource.name
@@ -46,6 +49,7 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
             var configuration = LUDeliveryMachine.Configuration(client: clientConfiguration(for: lu), retry: retry)
             configuration.isPrinter = lu.kind == .printer
             configuration.refusalLimit = retry.hostRefusalLimit
+            configuration.hostDescription = "host \(host)"
             links[lu.name] = TN3270LULink(lu: lu, owner: self, configuration: configuration)
             order.append(lu.name)
         }
@@ -60,13 +64,16 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
         let deviceType = resource.dialect == .tn3270e && !base.hasSuffix("-E") && lu.kind == .terminal ? base + "-E" : base
         // A host record must fit one HOST-DATA frame to the client; a longer one is a
         // protocol error on that connection, not a frame the client would refuse.
-        return TN3270ClientConfiguration(luName: lu.hostLUName, deviceType: deviceType, allowsTN3270E: resource.dialect == .tn3270e,
-                                         maximumRecordLength: LANProtocol.maximumPayloadLength)
+        var configuration = TN3270ClientConfiguration(luName: lu.hostLUName, deviceType: deviceType, allowsTN3270E: resource.dialect == .tn3270e,
+                                                      maximumRecordLength: LANProtocol.maximumPayloadLength)
+        // STARTTLS in the definitions: the host must offer it; never a plaintext session instead.
+        configuration.requiresStartTLS = tls?.mode == .starttls
+        return configuration
     }
 
     func start() {
         if !staleConnections.isEmpty { discoverHalfOpen() }
-        logger.info("connecting \(order.count) LU(s) to \(host) from \(sourceAddress)")
+        logger.info("connecting \(order.count) LU(s) to \(host) from \(sourceAddress)\(tls.map { " over \($0.modeDescription), verifying \($0.expectedName) against \($0.caPath)" } ?? "")")
         for name in order { links[name]!.start() }
         delegate?.attachmentStarted(self)
     }

@@ -1,6 +1,8 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 import NetMgrCore
 import NetMgrProtocol
 import TN3270
@@ -27,6 +29,10 @@ final class TN3270LULink {
     private var hostDataPaused = false
     /// Whether the current connection's reading is off.
     private var readingPaused = false
+    /// TLS toward the host (the resource's `tls`), nil for plain TCP.
+    private let tls: HostTLSClient?
+    /// A TLS handshake runs on the current connection: an error now is a TLS failure.
+    private var tlsHandshaking = false
 
     init(lu: LU, owner: TN3270Attachment, configuration: LUDeliveryMachine.Configuration) {
         self.lu = lu
@@ -36,6 +42,7 @@ final class TN3270LULink {
         self.logger = owner.logger
         self.host = owner.host
         self.sourceAddress = owner.sourceAddress
+        self.tls = owner.tls
         self.machine = LUDeliveryMachine(configuration: configuration)
     }
 
@@ -82,7 +89,27 @@ final class TN3270LULink {
     func channelActive(_ channel: Channel) {
         self.channel = channel
         readingPaused = false
+        // Direct TLS: the handshake started with the connection; the negotiation deadline covers it.
+        tlsHandshaking = tls?.mode == .direct
         perform(machine.connected(now: .now()))
+    }
+
+    func tlsHandshakeCompleted(on channel: Channel) {
+        guard channel === self.channel, let tls else { return }
+        tlsHandshaking = false
+        let version = try? channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).tlsVersion
+        logger.debug("LU \(lu.name): \(tls.modeDescription) with host \(host) established\(version.map { " (\($0))" } ?? ""); the host's certificate verified against \(tls.caPath) for \(tls.expectedName)")
+        perform(machine.tlsEstablished(now: .now()))
+    }
+
+    /// An error on the connection (it is closed next). During a TLS handshake it is the
+    /// reason the host was refused: logged with the host and handed to the machine for the retry.
+    func connectionError(_ error: Error, on channel: Channel) {
+        guard channel === self.channel, tlsHandshaking, let tls else { return }
+        tlsHandshaking = false
+        let reason = tls.describe(error)
+        logger.error("LU \(lu.name): \(tls.modeDescription) with host \(host) failed: \(reason)")
+        perform(machine.failConnection("\(tls.modeDescription) with host \(host) failed: \(reason)"))
     }
 
     func received(_ bytes: ByteBuffer, on channel: Channel) {
@@ -147,21 +174,48 @@ final class TN3270LULink {
                 owner?.linkHostData(self, data)
             case .stopped:
                 owner?.linkStopped(self)
+            case .startTLS(let bytes):
+                startTLS(handing: bytes)
             }
         }
         if written { channel?.flush() }
         if hostDataPaused { applyReadPause() }
     }
 
+    /// STARTTLS: both FOLLOWS were exchanged; what follows on the connection is TLS.
+    private func startTLS(handing bytes: ByteBuffer) {
+        guard let channel else { return }
+        guard let tls, tls.mode == .starttls else {
+            // The machine only accepts START_TLS when the definitions ask for it.
+            perform(machine.failConnection("the host started STARTTLS that the definitions do not ask for"))
+            return
+        }
+        // Our FOLLOWS must leave in the clear, before the TLS handler sits in front.
+        channel.flush()
+        do {
+            try channel.pipeline.syncOperations.addHandler(try tls.makeHandler(), position: .first)
+        } catch {
+            logger.error("LU \(lu.name): STARTTLS with host \(host) failed: cannot start TLS: \(error)")
+            perform(machine.failConnection("STARTTLS with host \(host) failed: \(error)"))
+            return
+        }
+        tlsHandshaking = true
+        if bytes.readableBytes > 0 { channel.pipeline.syncOperations.fireChannelRead(NIOAny(bytes)) }
+    }
+
     private func connect() {
         let source = sourceAddress
         let host = self.host
+        let tls = self.tls
         let bound = NIOLoopBound(self, eventLoop: loop)
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls, tls.mode == .direct {
+                        try channel.pipeline.syncOperations.addHandler(try tls.makeHandler())
+                    }
                     try channel.pipeline.syncOperations.addHandler(TN3270LinkHandler(link: bound.value))
                 }
             }
@@ -209,7 +263,15 @@ final class TN3270LinkHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            link.tlsHandshakeCompleted(on: context.channel)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        link.connectionError(error, on: context.channel)
         context.close(promise: nil)
     }
 }

@@ -31,6 +31,8 @@ public struct TN3270HostConfiguration: Sendable {
     /// negotiate, paint a rejection screen without giving the keyboard back, and close this
     /// long after. Input meanwhile is ignored. Nil never does.
     public var screenRejectAfter: TimeAmount?
+    /// TLS: a direct-TLS listener and/or STARTTLS offered on the plain one. Nil: plain only.
+    public var tls: TN3270HostTLS?
 
     public struct Probe: Sendable, Hashable {
         public var interval: TimeAmount
@@ -64,10 +66,12 @@ public struct TN3270HostConfiguration: Sendable {
         self.maximumRecordLength = maximumRecordLength
     }
 
-    /// What each connection's state machine is told.
-    var serverConfiguration: TN3270ServerConfiguration {
+    /// What each connection's state machine is told; `startTLS` for the plain listener's
+    /// connections when STARTTLS is offered.
+    func serverConfiguration(offeringStartTLS startTLS: Bool = false) -> TN3270ServerConfiguration {
         var configuration = offersTN3270E ? TN3270ServerConfiguration() : .basicOnly
         configuration.maximumRecordLength = maximumRecordLength
+        configuration.offersStartTLS = startTLS
         return configuration
     }
 }

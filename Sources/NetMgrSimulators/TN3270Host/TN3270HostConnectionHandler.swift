@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 import TN3270
 
 /// One client connection of the simulated host. It feeds the bytes to a
@@ -22,10 +24,18 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
     /// Set when the host decides to close, so the unbind says why.
     private var closeReason: HostJournalEntry.TN3270UnbindReason?
     private var isClosing = false
+    /// The server context for STARTTLS on this (plain) connection; nil: not offered.
+    private let startTLSContext: NIOSSLContext?
+    /// "TLS" on the direct-TLS listener, for log lines.
+    private let listener: String
 
-    init(core: TN3270HostCore) {
+    /// `startTLS`: offer STARTTLS with this context (plain listener). `direct`: the
+    /// connection came in on the direct-TLS listener (its TLS handler is in front already).
+    init(core: TN3270HostCore, startTLS: NIOSSLContext? = nil, direct: Bool = false) {
         self.core = core
-        self.machine = TN3270ServerStateMachine(configuration: core.configuration.serverConfiguration)
+        self.startTLSContext = startTLS
+        self.listener = direct ? "direct TLS" : "plain"
+        self.machine = TN3270ServerStateMachine(configuration: core.configuration.serverConfiguration(offeringStartTLS: startTLS != nil))
     }
 
     private var logger: Logger { core.logger }
@@ -52,7 +62,7 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
             return
         }
         connection = id
-        logger.debug("connection from \(peer)")
+        logger.debug("connection from \(peer) (\(listener))")
         if let probe = core.configuration.probe {
             liveness = TN3270HostLiveness(interval: probe.interval, timeout: probe.timeout, now: .now())
             scheduleLiveness()
@@ -77,6 +87,21 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
             core.unregister(connection)
         }
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isClosing {
+            let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
+            logger.info("TLS with \(peer) established\(version.map { " (\($0))" } ?? "")\(machine.phase == .startTLS ? " after STARTTLS; negotiating again" : "")")
+            if machine.phase == .startTLS {
+                do {
+                    perform(try machine.tlsEstablished(), context)
+                } catch {
+                    protocolViolation("\(error)", context)
+                }
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -111,8 +136,28 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
                 protocolViolation("\(error)", context)
             case .closed:
                 break
+            case .startTLS(let bytes):
+                startTLS(handing: bytes, context)
             }
         }
+    }
+
+    /// Both FOLLOWS were exchanged (ours was written and flushed before this action): what
+    /// follows is TLS. The bytes that came with the client's FOLLOWS are its first TLS bytes.
+    private func startTLS(handing bytes: ByteBuffer, _ context: ChannelHandlerContext) {
+        guard let startTLSContext else {
+            protocolViolation("STARTTLS that this listener does not offer", context)
+            return
+        }
+        logger.debug("STARTTLS with \(peer): FOLLOWS exchanged, TLS handshake next")
+        do {
+            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: startTLSContext), position: .first)
+        } catch {
+            logger.error("connection from \(peer): cannot start TLS: \(error); closing it")
+            close(context)
+            return
+        }
+        if bytes.readableBytes > 0 { context.pipeline.syncOperations.fireChannelRead(NIOAny(bytes)) }
     }
 
     private func decide(_ request: TN3270LURequest, _ context: ChannelHandlerContext) {

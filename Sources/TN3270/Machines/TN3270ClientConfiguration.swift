@@ -17,6 +17,10 @@ public struct TN3270ClientConfiguration: Hashable, Sendable {
     public var maximumRecordLength: Int
     /// FUNCTIONS REQUEST rounds before giving up on agreement.
     public var maximumFunctionRounds: Int
+    /// Telnet STARTTLS (draft-altman-telnet-starttls) is required: the host must start with
+    /// IAC DO START_TLS; anything else before it closes the connection (never plaintext).
+    /// False refuses START_TLS with WONT (a connection that is TLS already, or plain).
+    public var requiresStartTLS = false
 
     public init(
         luName: String?,

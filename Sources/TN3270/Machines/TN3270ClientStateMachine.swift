@@ -23,10 +23,18 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
         case close(TN3270CloseReason)
         /// Answer to `connectionClosed()`.
         case closed(TN3270ConnectionOutcome)
+        /// STARTTLS: both FOLLOWS were exchanged. Put a TLS client handler in front of the
+        /// connection now, hand it these bytes (what arrived after the host's FOLLOWS) and
+        /// call `tlsEstablished()` when its handshake completed.
+        case startTLS(ByteBuffer)
     }
 
     enum State: Hashable, Sendable {
         case initial
+        /// We sent WILL START_TLS and FOLLOWS; waiting for the host's FOLLOWS.
+        case awaitingStartTLSFollows
+        /// The TLS handshake runs below us.
+        case tlsHandshake
         case tn3270e(TN3270ENegotiation)
         case basic
         case bound(TN3270Binding)
@@ -56,6 +64,8 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
     private var sentTerminalType = false
     /// Whether our TERMINAL-TYPE IS carried the `@LU` suffix.
     private var sentTerminalTypeLU = false
+    /// STARTTLS completed: the telnet session runs inside TLS now.
+    public private(set) var isSecuredByStartTLS = false
 
     public init(configuration: TN3270ClientConfiguration) {
         self.configuration = configuration
@@ -74,6 +84,7 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
     public var phase: TN3270NegotiationPhase? {
         switch self.state {
         case .initial: .initial
+        case .awaitingStartTLSFollows, .tlsHandshake: .startTLS
         case .tn3270e(.awaitingSendDeviceType), .tn3270e(.awaitingDeviceType): .tn3270eDeviceType
         case .tn3270e(.rejected(let reason)): .tn3270eRejected(reason)
         case .tn3270e(.awaitingFunctions): .tn3270eFunctions
@@ -111,6 +122,11 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
     }
 
     mutating func handle(_ event: TelnetEvent, _ reports: inout [Action]) {
+        // During the handshake the bytes are TLS, the owner's to hand to its TLS handler.
+        if case .tlsHandshake = self.state { return }
+        if self.configuration.requiresStartTLS, !self.isSecuredByStartTLS, !self.startTLSAllows(event, &reports) {
+            return
+        }
         switch event {
         case .data(let bytes):
             if !self.endpoint.record.append(bytes) {
@@ -126,9 +142,71 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
             self.terminalTypeSubnegotiation(payload, &reports)
         case .subnegotiation(.tn3270e, let payload):
             self.tn3270eSubnegotiation(payload, &reports)
+        case .subnegotiation(.startTLS, let payload):
+            self.startTLSSubnegotiation(payload, &reports)
         case .subnegotiation:
             break  // options we never agreed to; RFC 855 says ignore
         }
+    }
+
+    // MARK: - STARTTLS
+
+    /// While STARTTLS is required and not done: whether `event` may be handled as usual.
+    /// Only DO START_TLS (and what carries no meaning: NOP, TIMING-MARK, refusals) may come
+    /// before it; anything that starts the 3270 dialogue in plaintext closes the connection.
+    private mutating func startTLSAllows(_ event: TelnetEvent, _ reports: inout [Action]) -> Bool {
+        switch (self.state, event) {
+        case (_, .command), (_, .negotiation(_, .timingMark)):
+            return true
+        case (.initial, .negotiation(.do, .startTLS)), (.initial, .negotiation(.wont, _)), (.initial, .negotiation(.dont, _)):
+            return true
+        case (.initial, _):
+            self.fail(.startTLSNotOffered(Self.describe(event)), &reports)
+            return false
+        case (.awaitingStartTLSFollows, .subnegotiation(.startTLS, _)):
+            return true
+        case (.awaitingStartTLSFollows, .negotiation(.dont, .startTLS)):
+            self.fail(.startTLSRefused("answered WILL START-TLS with DONT START-TLS"), &reports)
+            return false
+        case (.awaitingStartTLSFollows, .negotiation(.do, .startTLS)):
+            return true  // a repeated DO: nothing to answer (RFC 1143)
+        case (.awaitingStartTLSFollows, _):
+            self.fail(.startTLSRefused("sent \(Self.describe(event)) instead of IAC SB START-TLS FOLLOWS IAC SE"), &reports)
+            return false
+        default:
+            return true
+        }
+    }
+
+    private static func describe(_ event: TelnetEvent) -> String {
+        if case .data(let bytes) = event { return "\(bytes.readableBytes) bytes of data" }
+        return event.description
+    }
+
+    private mutating func startTLSSubnegotiation(_ payload: ByteBuffer, _ reports: inout [Action]) {
+        guard case .awaitingStartTLSFollows = self.state else { return }  // not asked for: ignore (RFC 855)
+        guard payload.readableBytes == 1, payload.getInteger(at: payload.readerIndex, as: UInt8.self) == StartTLSCode.follows else {
+            self.fail(.startTLSRefused("sent START-TLS sub-negotiation \(payload.readableBytesView.map { String($0) }.joined(separator: " ")), not FOLLOWS (1)"), &reports)
+            return
+        }
+        // What follows on the wire is TLS: nothing more is telnet until the handshake is done.
+        self.state = .tlsHandshake
+        reports.append(.startTLS(self.endpoint.parser.takeRemaining()))
+    }
+
+    /// The TLS handshake the `.startTLS` action started has completed: telnet starts over
+    /// inside TLS (every option is negotiated again; the host speaks first).
+    public mutating func tlsEstablished() throws(TN3270UsageError) -> [Action] {
+        guard case .tlsHandshake = self.state else {
+            throw TN3270UsageError("tlsEstablished without a STARTTLS handshake (\(self.phase?.description ?? "not negotiating"))")
+        }
+        self.endpoint.restart()
+        self.isSecuredByStartTLS = true
+        self.sentTerminalType = false
+        self.sentTerminalTypeLU = false
+        self.refusesTN3270E = !self.configuration.allowsTN3270E
+        self.state = .initial
+        return self.endpoint.actions([], send: Action.send)
     }
 
     mutating func fail(_ kind: TN3270ProtocolError.Kind, _ reports: inout [Action]) {
@@ -147,6 +225,10 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
             // Not once bound: switching dialect mid-session would lose the LU.
             if case .bound = self.state { return false }
             return !self.refusesTN3270E
+        case (.do, .startTLS):
+            // Only when asked for, once, before anything else (never TLS inside TLS).
+            guard case .initial = self.state else { return false }
+            return self.configuration.requiresStartTLS && !self.isSecuredByStartTLS
         default:
             return false
         }
@@ -168,6 +250,10 @@ public struct TN3270ClientStateMachine: Sendable, TelnetDrivenMachine {
         guard let change = outcome.change else { return }
 
         switch (option, change) {
+        case (.startTLS, .enabled(.local)):
+            // As x3270 does: announce our FOLLOWS with the WILL, then wait for the host's.
+            self.endpoint.sendStartTLSFollows()
+            self.state = .awaitingStartTLSFollows
         case (.tn3270e, .enabled(.local)):
             self.state = .tn3270e(.awaitingSendDeviceType)
         case (.tn3270e, .disabled(.local)):

@@ -10,6 +10,9 @@ public struct TN3270ServerConfiguration: Hashable, Sendable {
     public var firstSequenceNumber: UInt16
     public var maximumRecordLength: Int
     public var maximumFunctionRounds: Int
+    /// Start with IAC DO START_TLS (draft-altman-telnet-starttls) before the 3270 dialogue;
+    /// a client that refuses (WONT) goes on in plaintext.
+    public var offersStartTLS = false
 
     public init(
         offersTN3270E: Bool = true,

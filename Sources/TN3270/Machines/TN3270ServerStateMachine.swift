@@ -21,10 +21,19 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
         case close(TN3270CloseReason)
         /// Answer to `connectionClosed()`.
         case closed(TN3270ConnectionOutcome)
+        /// STARTTLS: both FOLLOWS were exchanged (ours is in the `.send` before this). Put a
+        /// TLS server handler in front of the connection now, hand it these bytes (the
+        /// client's first TLS bytes, if they came in the same read) and call
+        /// `tlsEstablished()` when its handshake completed.
+        case startTLS(ByteBuffer)
     }
 
     enum State: Hashable, Sendable {
         case idle
+        /// DO START_TLS sent; waiting for WILL (then FOLLOWS) or WONT.
+        case offeringStartTLS
+        /// The TLS handshake runs below us.
+        case tlsHandshake
         case offeringTN3270E
         case awaitingDeviceTypeRequest
         case awaitingGrant(TN3270LURequest)
@@ -48,6 +57,8 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
     private var nextSequenceNumber: UInt16
     /// DO TIMING-MARKs sent and not yet answered.
     public private(set) var outstandingProbes = 0
+    /// STARTTLS completed: the telnet session runs inside TLS now.
+    public private(set) var isSecuredByStartTLS = false
 
     public init(configuration: TN3270ServerConfiguration = TN3270ServerConfiguration()) {
         self.configuration = configuration
@@ -63,6 +74,7 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
     public var phase: TN3270NegotiationPhase? {
         switch self.state {
         case .idle, .offeringTN3270E: .initial
+        case .offeringStartTLS, .tlsHandshake: .startTLS
         case .awaitingDeviceTypeRequest: .tn3270eDeviceType
         case .awaitingGrant(let request): .awaitingGrant(request)
         case .awaitingFunctions: .tn3270eFunctions
@@ -74,9 +86,20 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
 
     // MARK: - Start and inbound
 
-    /// The host speaks first: DO TN3270E, or DO TERMINAL-TYPE on a basic-only host.
+    /// The host speaks first: DO START_TLS when it offers STARTTLS (and the session is not
+    /// inside TLS yet), else DO TN3270E, or DO TERMINAL-TYPE on a basic-only host.
     public mutating func start() -> [Action] {
         guard case .idle = self.state else { return [] }
+        if self.configuration.offersStartTLS, !self.isSecuredByStartTLS {
+            self.endpoint.request(.startTLS, .remote)
+            self.state = .offeringStartTLS
+            return self.endpoint.actions([], send: Action.send)
+        }
+        self.offerDialect()
+        return self.endpoint.actions([], send: Action.send)
+    }
+
+    private mutating func offerDialect() {
         if self.configuration.offersTN3270E {
             self.endpoint.request(.tn3270e, .remote)
             self.state = .offeringTN3270E
@@ -84,7 +107,19 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
             self.endpoint.request(.terminalType, .remote)
             self.state = .awaitingTerminalTypeOption
         }
-        return self.endpoint.actions([], send: Action.send)
+    }
+
+    /// The TLS handshake the `.startTLS` action started has completed: telnet starts over
+    /// inside TLS (every option is negotiated again), with the host's first offer.
+    public mutating func tlsEstablished() throws(TN3270UsageError) -> [Action] {
+        guard case .tlsHandshake = self.state else {
+            throw TN3270UsageError("tlsEstablished without a STARTTLS handshake (\(self.phase?.description ?? "not negotiating"))")
+        }
+        self.endpoint.restart()
+        self.isSecuredByStartTLS = true
+        self.outstandingProbes = 0
+        self.state = .idle
+        return self.start()
     }
 
     /// Bytes from the client, in order, split anywhere.
@@ -122,6 +157,8 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
     }
 
     mutating func handle(_ event: TelnetEvent, _ reports: inout [Action]) {
+        // During the handshake the bytes are TLS, the owner's to hand to its TLS handler.
+        if case .tlsHandshake = self.state { return }
         switch event {
         case .data(let bytes):
             if !self.endpoint.record.append(bytes) {
@@ -137,9 +174,24 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
             self.terminalTypeSubnegotiation(payload, &reports)
         case .subnegotiation(.tn3270e, let payload):
             self.tn3270eSubnegotiation(payload, &reports)
+        case .subnegotiation(.startTLS, let payload):
+            self.startTLSSubnegotiation(payload, &reports)
         case .subnegotiation:
             break
         }
+    }
+
+    private mutating func startTLSSubnegotiation(_ payload: ByteBuffer, _ reports: inout [Action]) {
+        guard case .offeringStartTLS = self.state, self.endpoint.options.isEnabled(.startTLS, .remote) else {
+            return  // not agreed: ignore (RFC 855)
+        }
+        guard payload.readableBytes == 1, payload.getInteger(at: payload.readerIndex, as: UInt8.self) == StartTLSCode.follows else {
+            self.fail(.unexpected("START-TLS sub-negotiation \(payload.readableBytesView.map { String($0) }.joined(separator: " ")), not FOLLOWS (1)"), &reports)
+            return
+        }
+        // Our FOLLOWS went with the WILL's answer; what comes after the client's is TLS.
+        self.state = .tlsHandshake
+        reports.append(.startTLS(self.endpoint.parser.takeRemaining()))
     }
 
     // MARK: - Option negotiation
@@ -153,6 +205,9 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
             case .idle, .offeringTN3270E: return self.configuration.offersTN3270E
             default: return false
             }
+        case (.will, .startTLS):
+            if case .offeringStartTLS = self.state { return true }
+            return false
         case (.will, .terminalType):
             switch self.state {
             case .idle, .offeringTN3270E, .awaitingTerminalTypeOption, .awaitingTerminalType: return true
@@ -173,6 +228,14 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
         guard let change = outcome.change else { return }
 
         switch (option, change) {
+        case (.startTLS, .enabled(.remote)):
+            if case .offeringStartTLS = self.state { self.endpoint.sendStartTLSFollows() }
+        case (.startTLS, .refused(.remote)):
+            // The client will not do TLS: go on in plaintext, as a host with optional STARTTLS does.
+            if case .offeringStartTLS = self.state {
+                self.state = .idle
+                self.offerDialect()
+            }
         case (.tn3270e, .enabled(.remote)):
             self.endpoint.send(.sendDeviceType)
             self.state = .awaitingDeviceTypeRequest

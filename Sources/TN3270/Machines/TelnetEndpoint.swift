@@ -25,6 +25,11 @@ struct TelnetEndpoint: Sendable {
         self.output.writeTelnetSubnegotiation(.terminalType, payload: subnegotiation.payload)
     }
 
+    /// IAC SB START_TLS FOLLOWS IAC SE.
+    mutating func sendStartTLSFollows() {
+        self.output.writeTelnetSubnegotiation(.startTLS, payload: ByteBuffer(bytes: [StartTLSCode.follows]))
+    }
+
     mutating func send(_ response: TN3270Response) {
         self.output.writeTN3270Response(response)
     }
@@ -32,6 +37,14 @@ struct TelnetEndpoint: Sendable {
     /// Asks for `option` on `side` unless already on or asked.
     mutating func request(_ option: TelnetOption, _ side: TelnetOptionNegotiator.Side) {
         self.send(self.options.requestEnable(option, side), option)
+    }
+
+    /// Starts telnet over (after a STARTTLS handshake: draft-altman-telnet-starttls says every
+    /// option is negotiated again); bytes queued but not yet returned are kept.
+    mutating func restart() {
+        let output = self.output
+        self = TelnetEndpoint(maximumRecordLength: self.record.maximumLength)
+        self.output = output
     }
 
     /// Puts the bytes queued during this call in front of the reports.

@@ -15,6 +15,8 @@ public enum TN3270NegotiationPhase: Hashable, Sendable, CustomStringConvertible 
     case terminalType
     /// Basic TN3270: BINARY / EOR negotiation under way.
     case basicOptions
+    /// STARTTLS: START_TLS negotiation or the TLS handshake after it under way.
+    case startTLS
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum TN3270NegotiationPhase: Hashable, Sendable, CustomStringConvertible 
         case .tn3270eFunctions: "TN3270E FUNCTIONS negotiation"
         case .terminalType: "TERMINAL-TYPE negotiation"
         case .basicOptions: "BINARY/EOR negotiation"
+        case .startTLS: "STARTTLS negotiation"
         }
     }
 }

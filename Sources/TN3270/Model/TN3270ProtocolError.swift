@@ -17,6 +17,20 @@ public struct TN3270ProtocolError: Error, Hashable, Sendable, CustomStringConver
         case functionsDidNotConverge(rounds: Int)
         /// A well-formed message at a point in the negotiation where it makes no sense.
         case unexpected(String)
+        /// The configuration requires STARTTLS and the host went on without offering it
+        /// (IAC DO START_TLS): what it sent instead. Never a fall back to plaintext.
+        case startTLSNotOffered(String)
+        /// The host answered our WILL START_TLS with DONT START_TLS, or its START_TLS
+        /// sub-negotiation was not FOLLOWS.
+        case startTLSRefused(String)
+    }
+
+    /// The peer did not give the TLS the configuration requires (not a garbled stream).
+    public var isTLSPolicyFailure: Bool {
+        switch self.kind {
+        case .startTLSNotOffered, .startTLSRefused: true
+        default: false
+        }
     }
 
     public var kind: Kind
@@ -48,6 +62,10 @@ public struct TN3270ProtocolError: Error, Hashable, Sendable, CustomStringConver
             return "FUNCTIONS negotiation did not converge after \(rounds) rounds at stream offset \(self.streamOffset)"
         case .unexpected(let what):
             return "\(what) at stream offset \(self.streamOffset)"
+        case .startTLSNotOffered(let instead):
+            return "STARTTLS is required but the host did not offer it (IAC DO START-TLS); it sent \(instead) at stream offset \(self.streamOffset)"
+        case .startTLSRefused(let what):
+            return "STARTTLS is required but the host \(what) at stream offset \(self.streamOffset)"
         }
     }
 }

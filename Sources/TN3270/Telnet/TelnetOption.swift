@@ -14,6 +14,7 @@ public struct TelnetOption: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let terminalType = TelnetOption(rawValue: TelnetOptionCode.terminalType)
     public static let endOfRecord = TelnetOption(rawValue: TelnetOptionCode.endOfRecord)
     public static let tn3270e = TelnetOption(rawValue: TelnetOptionCode.tn3270e)
+    public static let startTLS = TelnetOption(rawValue: TelnetOptionCode.startTLS)
 
     public var description: String {
         switch self.rawValue {
@@ -24,6 +25,7 @@ public struct TelnetOption: RawRepresentable, Hashable, Sendable, CustomStringCo
         case TelnetOptionCode.terminalType: "TERMINAL-TYPE"
         case TelnetOptionCode.endOfRecord: "END-OF-RECORD"
         case TelnetOptionCode.tn3270e: "TN3270E"
+        case TelnetOptionCode.startTLS: "START-TLS"
         default: "option \(self.rawValue)"
         }
     }

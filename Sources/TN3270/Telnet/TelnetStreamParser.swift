@@ -27,6 +27,13 @@ struct TelnetStreamParser: Sendable {
         }
     }
 
+    /// Everything appended and not yet decoded, which leaves the parser empty: the bytes
+    /// after START_TLS FOLLOWS belong to the TLS layer, not to telnet.
+    mutating func takeRemaining() -> ByteBuffer {
+        defer { self.buffer = nil }
+        return self.buffer ?? ByteBuffer()
+    }
+
     /// The next complete event, nil when more bytes are needed.
     mutating func next() throws(TelnetDecodingError) -> TelnetEvent? {
         guard var buffer = self.buffer else { return nil }

@@ -36,6 +36,8 @@ struct LUDeliveryMachine {
         var permanentRejectMaximum: TimeAmount = .minutes(5)
         /// Warn once when no message was acked for this long while some wait.
         var stallWarning: TimeAmount = .milliseconds(AdminResponse.LUStatus.stalledAfterMilliseconds)
+        /// The host as log lines name it, e.g. "host 10.1.1.1:992".
+        var hostDescription = "the host"
 
         var negotiationTimeout: TimeAmount { .milliseconds(retry.negotiationTimeoutMilliseconds) }
     }
@@ -73,6 +75,9 @@ struct LUDeliveryMachine {
         case hostData(ByteBuffer)
         /// After `stop`: nothing is left open.
         case stopped
+        /// STARTTLS: put the TLS client handler in front of the connection, hand it these
+        /// bytes, and call `tlsEstablished` when its handshake completed.
+        case startTLS(ByteBuffer)
     }
 
     enum Phase: Equatable {
@@ -122,6 +127,8 @@ struct LUDeliveryMachine {
         var closedByUs = false
         /// A DEVICE-TYPE REJECT to retry on this connection.
         var rejectedWith: TN3270ERejectReason?
+        /// Why we gave up on this connection (a TLS failure), for the retry's state detail.
+        var failure: String?
     }
 
     let configuration: Configuration
@@ -263,6 +270,29 @@ struct LUDeliveryMachine {
         return handle(actions, now: now)
     }
 
+    /// The TLS handshake (direct, or after STARTTLS) completed.
+    mutating func tlsEstablished(now: NIODeadline) -> [Action] {
+        guard var connection, phase == .negotiating else { return [] }
+        guard connection.protocolMachine.phase == .startTLS else { return [] }  // direct TLS: the host speaks next
+        do {
+            let actions = try connection.protocolMachine.tlsEstablished()
+            self.connection = connection
+            return handle(actions, now: now)
+        } catch {
+            self.connection = connection
+            return failConnection("\(error)")
+        }
+    }
+
+    /// The connection failed in a way the protocol machine cannot see (a TLS handshake that
+    /// failed): close it, and say why in the retry that follows.
+    mutating func failConnection(_ reason: String) -> [Action] {
+        guard connection != nil else { return [] }
+        connection?.closedByUs = true
+        if connection?.failure == nil { connection?.failure = reason }
+        return [.close]
+    }
+
     mutating func closed(now: NIODeadline) -> [Action] {
         // A connection opened after `stop` was never ours; `connected` finished the stop.
         guard let connection else { return [] }
@@ -309,7 +339,8 @@ struct LUDeliveryMachine {
                 let delay = backoff(attempt: permanentRejects, initial: configuration.permanentRejectInitial, maximum: configuration.permanentRejectMaximum)
                 return actions + retry(after: rejection!.description, delay: delay, now: now)
             }
-            let reason = connection.negotiationTimedOut ? "host did not complete negotiation in time" : "host closed the connection during negotiation"
+            let reason = connection.failure
+                ?? (connection.negotiationTimedOut ? "host did not complete negotiation in time" : "host closed the connection during negotiation")
             return actions + retry(after: reason, delay: .milliseconds(configuration.retry.delay(attempt: attempt + 1)), now: now)
         default:
             return actions
@@ -346,11 +377,18 @@ struct LUDeliveryMachine {
                 actions += hostRecord(record, now: now)
             case .response(let response):
                 actions += hostResponse(response, now: now)
+            case .close(.protocolError(let error)) where error.isTLSPolicyFailure:
+                // The definitions ask for STARTTLS: never a plaintext session instead.
+                connection?.closedByUs = true
+                connection?.failure = "\(configuration.hostDescription): \(error)"
+                actions += [.log(.error, "\(configuration.hostDescription): \(error); closing (the resource's tls mode is starttls)"), .close]
             case .close(let reason):
                 connection?.closedByUs = true
                 actions += [.log(.warning, "closing: \(reason)"), .close]
             case .closed:
                 break
+            case .startTLS(let bytes):
+                actions.append(.startTLS(bytes))
             }
         }
         return actions
