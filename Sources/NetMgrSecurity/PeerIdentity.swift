@@ -66,7 +66,7 @@ public enum PeerIdentity: Hashable, Sendable, CustomStringConvertible {
         }
         // A CA's own certificate verifies against itself; it is never a peer.
         if case .isCertificateAuthority = try? certificate.extensions.basicConstraints {
-            throw PeerIdentityError.notACertificate("it is a CA certificate, not a node's or an application's")
+            throw PeerIdentityError.certificateAuthority
         }
         var found: [PeerIdentity] = []
         for name in names ?? SubjectAlternativeNames() {
@@ -122,6 +122,8 @@ public enum PeerIdentityError: Error, Sendable, Equatable, CustomStringConvertib
     case badName(String)
     /// The connection has no TLS handler, or the peer presented no certificate.
     case noPeerCertificate
+    /// A CA's certificate (basic constraints CA), never a peer's.
+    case certificateAuthority
 
     public var description: String {
         switch self {
@@ -130,6 +132,7 @@ public enum PeerIdentityError: Error, Sendable, Equatable, CustomStringConvertib
         case .ambiguous(let names): "the certificate names more than one identity: \(names.joined(separator: ", "))"
         case .badName(let reason): "the certificate's identity is unusable: \(reason)"
         case .noPeerCertificate: "the peer presented no certificate"
+        case .certificateAuthority: "it is a CA certificate, not a node's or an application's"
         }
     }
 }

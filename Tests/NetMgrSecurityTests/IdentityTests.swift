@@ -44,6 +44,8 @@ import X509
         #expect(P256.Signing.PublicKey(certificate.publicKey) != nil)
         let years = certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) / (365 * 86_400)
         #expect(years > 9.99 && years < 10.01)
+        // A CA certificate verifies against itself, but is nobody's identity.
+        #expect(throws: PeerIdentityError.certificateAuthority) { try PeerIdentity.from(certificate: certificate) }
     }
 
     /// An enterprise CA's certificate: no netmgr URI, the subject's CN is the application.

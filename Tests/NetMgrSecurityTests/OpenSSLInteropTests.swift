@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import NIOCore
 import NIOPosix
 import NetMgrSecurity
@@ -69,5 +70,32 @@ import Testing
         #expect(anonymous.standardError.contains("alert") || anonymous.status != 0, "\(anonymous.standardError)")
         await server.stop()
         try await group.shutdownGracefully()
+    }
+
+    @Test func ourClientCompletesAgainstSServer() async throws {
+        _ = try pki.node("node-a")
+        let payroll = try pki.client("payroll")
+        let output = pki.directory.file("s_server.out")
+        let server = try BackgroundProcess(findExecutable("openssl"), [
+            "s_server", "-accept", "127.0.72.20:0", "-cert", pki.certificatePath("node-a"), "-key", pki.keyPath("node-a"),
+            "-CAfile", pki.caPath, "-Verify", "1", "-verify_return_error", "-naccept", "1", "-www",
+        ], standardOutput: output)
+        var port = 0
+        let listening = await eventually(.seconds(10)) {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }),
+                  let number = line.split(separator: ":").last.flatMap({ Int($0) }) else { return false }
+            port = number
+            return true
+        }
+        #expect(listening, "s_server did not listen: \(server.standardError)")
+        if listening {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let line = try await exchange(TLSConfigurations.client(payroll), host: "127.0.72.20", port: port, group: group,
+                                          request: "GET / HTTP/1.0\r\n\r\n")
+            #expect(line.hasPrefix("HTTP/1.0 200 ok"), "\(line)")
+            try await group.shutdownGracefully()
+        }
+        #expect(await server.wait(timeout: .seconds(10)) == 0)
     }
 }

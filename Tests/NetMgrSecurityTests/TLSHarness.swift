@@ -49,11 +49,25 @@ final class ServerErrors: Sendable {
 final class LineReader: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
+    typealias OutboundOut = ByteBuffer
+
     let promise: EventLoopPromise<String>
+    /// Written once the connection is up (NIOSSL holds it until the handshake is done).
+    let request: String?
     var received = ""
     var done = false
 
-    init(promise: EventLoopPromise<String>) { self.promise = promise }
+    init(promise: EventLoopPromise<String>, request: String?) {
+        self.promise = promise
+        self.request = request
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let request {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: request)), promise: nil)
+        }
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
@@ -99,9 +113,9 @@ struct AnnouncingServer {
     func stop() async { try? await channel.close() }
 }
 
-/// Connects with `context` and returns the server's line; throws when the handshake fails.
+/// Connects with `context`, sends `request` if any, and returns the server's first line; throws when the handshake fails.
 /// The whole exchange has a 10 s deadline.
-func exchange(_ context: NIOSSLContext, host: String, port: Int, group: any EventLoopGroup) async throws -> String {
+func exchange(_ context: NIOSSLContext, host: String, port: Int, group: any EventLoopGroup, request: String? = nil) async throws -> String {
     let loop = group.next()
     let promise = loop.makePromise(of: String.self)
     let deadline = loop.scheduleTask(in: .seconds(10)) { promise.fail(NoAnswerInTime()) }
@@ -112,7 +126,7 @@ func exchange(_ context: NIOSSLContext, host: String, port: Int, group: any Even
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
-                    try channel.pipeline.syncOperations.addHandler(LineReader(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(LineReader(promise: promise, request: request))
                 }
             }
             .connect(host: host, port: port).get()
