@@ -16,25 +16,9 @@ extension LoopbackCluster {
     /// must then be beside it, `pki/ca-key.pem`).
     static func ensurePKI(_ definitions: Definitions) throws {
         guard let caPath = definitions.cluster.tls.caPath else { return }
-        let caKeyPath = ClusterPKI.keyPath(forCertificate: caPath)
-        var authority: CertificateAuthority?
-        if !PKIFile.exists(caPath) {
-            let made = try ClusterPKI.makeAuthority(cluster: definitions.cluster.name)
-            try PKIFile.write(ClusterPKI.pem(made.certificate), to: caPath, mode: PKIFile.publicMode)
-            try PKIFile.write(made.privateKey.serializeAsPEM().pemString, to: caKeyPath, mode: PKIFile.secretMode)
-            authority = made
-        }
-        for node in definitions.cluster.nodes {
-            guard let files = node.tls else {
-                throw Failure(description: "node \(node.name) has no TLS certificate and key in the definitions (nodes[].tls)")
-            }
-            guard !PKIFile.exists(files.certificatePath) || !PKIFile.exists(files.keyPath) else { continue }
-            let signer = try authority ?? ClusterPKI.loadAuthority(certificatePath: caPath, keyPath: caKeyPath)
-            authority = signer
-            let issued = try ClusterPKI.issueNode(name: node.name, hosts: [node.address.description, node.lan.host], by: signer)
-            try PKIFile.write(issued.certificatePEM(), to: files.certificatePath, mode: PKIFile.publicMode)
-            try PKIFile.write(issued.privateKeyPEM(), to: files.keyPath, mode: PKIFile.secretMode)
-        }
+        let files = [caPath] + definitions.cluster.nodes.flatMap { node in node.tls.map { [$0.certificatePath, $0.keyPath] } ?? [] }
+        guard files.contains(where: { !PKIFile.exists($0) }) else { return }
+        _ = try ClusterPKI.initialise(definitions, lineSwitchKeyPath: nil, force: false)
     }
 
     /// The files of an application certificate for `identity` (URI SAN netmgr:client:IDENTITY),

@@ -77,7 +77,6 @@ public final class LoopbackCluster: @unchecked Sendable {
         self.definitions = loaded.definitions
         self.binaries = binaries
         self.behaviour = behaviour
-        try Self.ensurePKI(loaded.definitions)
         for directory in [workDirectory, stateDirectory] {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -88,6 +87,8 @@ public final class LoopbackCluster: @unchecked Sendable {
                 throw Failure(description: "cannot make the work directory \(directory): \(reason)")
             }
         }
+        // After the work directory: a run that cannot start writes nothing beside the definitions.
+        try Self.ensurePKI(loaded.definitions)
     }
 
     public var journalPath: String { workDirectory + "/host-journal.jsonl" }

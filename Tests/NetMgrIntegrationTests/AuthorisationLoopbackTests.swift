@@ -12,6 +12,7 @@ import Testing
 struct AuthorisationLoopbackTests {
     static func edit(_ file: String, _ text: String) -> String {
         guard file == "cluster.yaml" else { return text }
+        // Plain mode: the HELLO client name stands in for the identity.
         var text = authorisationLoopbackWithoutTLS(text)
         for node in ["127.0.74.11", "127.0.74.12"] {
             text = text.replacingOccurrences(of: "lan: \(node):7301", with: "lan: \(node):7301\n      max-clients: 2")
