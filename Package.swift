@@ -118,6 +118,7 @@ let package = Package(
         .target(
             name: "NetMgrSecurity",
             dependencies: [
+                "NetMgrCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -200,6 +201,7 @@ let package = Package(
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrClient", "NetMgrVerify", "NetMgrSimulators", "NetMgrHarness",
                 "PacketCapture", "NetMgrSecurity",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,6 +254,18 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "NetMgrCoreTests", dependencies: ["NetMgrCore", "NetMgrTestSupport"]),
+        // Certificates, identities, secret files, NIOSSL contexts: a real handshake on loopback,
+        // openssl verify and s_client against them.
+        .testTarget(name: "NetMgrSecurityTests", dependencies: [
+            "NetMgrSecurity", "NetMgrCore", "NetMgrTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         // Runs the built executables as an operator would; depending on them makes sure they are built.
         .testTarget(name: "NetMgrCLITests", dependencies: ["NetMgrCore", "NetMgrHarness", "NetMgrTestSupport", "netmgr", "NetMgrAdminClient"]),
         .testTarget(name: "TN3270Tests", dependencies: [
@@ -344,7 +358,7 @@ if Context.environment["NETMGR_FUZZ"] != nil {
             name: "netmgr-fuzz",
             dependencies: [
                 "CLibFuzzer", "NetMgrProtocol", "NetMgrCore", "TN3270", "SDLC", "X25", "PacketCapture", "BasicMode", "NetMgrVerify", "LineTransport",
-                "Dialup", "ISDN",
+                "Dialup", "ISDN", "NetMgrSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/NetMgrFuzz"

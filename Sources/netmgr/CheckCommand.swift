@@ -23,6 +23,7 @@ struct CheckCommand: ParsableCommand {
         let loaded = try load(definitions.directory)
         var failed = !loaded.isValid
         report(loaded)
+        failed = reportTLSFiles(loaded, directory: definitions.directory) || failed
         if let against {
             let other = try load(against)
             report(other)

@@ -43,6 +43,8 @@ public struct Cluster: Sendable, Located {
     public var lineSwitchKey: String?
     /// `cluster.admin-group`: a Unix group whose members may use the admin socket besides netmgrd's own uid.
     public var adminGroup: String?
+    /// TLS on the LAN and between the nodes (TLSSettings.swift); the parser resolves the CA path.
+    public var tls: ClusterTLS = .on(caPath: ClusterTLS.defaultCAPath)
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -64,6 +66,8 @@ public struct ClusterNode: Sendable, Located {
     public var lan: Endpoint
     /// The admin socket that `netmgr activate/deactivate/status` and cluster engines use.
     public var adminSocket: String?
+    /// The node's certificate and key; the parser always sets it (defaults resolved). Nil for nodes built in code.
+    public var tls: NodeTLS?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

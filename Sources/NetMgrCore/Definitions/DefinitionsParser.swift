@@ -67,10 +67,12 @@ struct DefinitionsParser {
             if let parsed = parseGroup(node, index, reader) { groups.append(parsed) }
         }
         let access = parseClusterAccess(&entry, reader)  // line-switch (HOST:PORT or {address, key}), admin-group
+        let tls = parseClusterTLS(&entry, reader)
         entry.finish()
         var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: nil, location: entry.location)
         cluster.fields = entry.fields
         access.apply(to: &cluster)
+        cluster.tls = tls
         clusters.append(cluster)
     }
 
@@ -88,10 +90,12 @@ struct DefinitionsParser {
             lan = endpoint(text, at: entry.fields["lan"]!, key: entry.keyPath("lan"), reader, what: "where clients reach netmgrd, HOST:PORT")
         }
         let admin = entry.string("admin-socket", expected: "the path of the admin Unix socket")
+        let tls = parseNodeTLS(&entry, node: named?.name, reader)
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
         result.fields = entry.fields
+        result.tls = tls
         return result
     }
 

@@ -20,6 +20,7 @@ struct DefinitionsValidator {
 
     mutating func validate() {
         validateCluster()
+        diagnostics += validateTLS()
         validateLines()
         validateResources()
         validateLUs()
