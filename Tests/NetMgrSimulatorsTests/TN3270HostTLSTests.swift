@@ -102,4 +102,30 @@ struct TN3270HostTLSTests {
             #expect(!host.journal.all.contains { $0.event == .bind }, "the host bound an LU for an unverified session")
         }
     }
+
+    /// The binary: both ready lines once both listeners are bound, and s3270 served on the TLS one.
+    @Test func theBinaryServesTLSFromItsFlags() async throws {
+        let pki = try await Self.makePKI()
+        let host = try LaunchedProcess(BuiltProducts.path("netmgr"), [
+            "sim", "host", "--listen", "\(Self.address):0", "--lu", "S3270LU",
+            "--tls-listen", "\(Self.address):0", "--starttls", "--tls-certificate", pki.certificate, "--tls-key", pki.key,
+        ])
+        let ready = try await host.line(startingWith: "ready: tn3270-tls ")
+        let port = try #require(Int(ready.split(separator: ":").last ?? ""))
+        #expect(host.standardOutput.hasPrefix("ready: tn3270 \(Self.address):"), "\(host.standardOutput)")
+        let (status, output, errors) = try await Self.s3270(
+            ["-cafile", pki.ca.caPath, "-accepthostname", "tn3270.test"],
+            ["Connect(L:S3270LU@\(Self.address):\(port))"] + Self.session)
+        #expect(status == 0 && !output.split(separator: "\n").contains("error"), "s3270 output:\n\(output)\n\(errors)")
+        host.signal(SIGTERM)
+        #expect(try await host.exit(timeout: .seconds(20)) == 0, "stderr:\n\(host.standardError)")
+        #expect(host.standardError.contains("bound"), "\(host.standardError)")
+    }
+
+    @Test func tlsFlagsWithoutTheHostsCertificateAreAUsageError() async throws {
+        let result = try await runProcess(BuiltProducts.path("netmgr"), ["sim", "host", "--listen", "\(Self.address):0", "--lu", "S3270LU", "--starttls"],
+                                          timeout: .seconds(20))
+        #expect(result.status == 64, "\(result.standardError)")
+        #expect(result.standardError.contains("--starttls needs the host's certificate and key: --tls-certificate FILE --tls-key FILE."), "\(result.standardError)")
+    }
 }

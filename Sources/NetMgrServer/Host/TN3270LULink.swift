@@ -107,9 +107,8 @@ final class TN3270LULink {
     func connectionError(_ error: Error, on channel: Channel) {
         guard channel === self.channel, tlsHandshaking, let tls else { return }
         tlsHandshaking = false
-        let reason = tls.describe(error)
-        logger.error("LU \(lu.name): \(tls.modeDescription) with host \(host) failed: \(reason)")
-        perform(machine.failConnection("\(tls.modeDescription) with host \(host) failed: \(reason)"))
+        // Logged by the machine: at error level, or at debug level when it only repeats.
+        perform(machine.failConnection("\(tls.modeDescription) with host \(host) failed: \(tls.describe(error))"))
     }
 
     func received(_ bytes: ByteBuffer, on channel: Channel) {
@@ -187,7 +186,7 @@ final class TN3270LULink {
         guard let channel else { return }
         guard let tls, tls.mode == .starttls else {
             // The machine only accepts START_TLS when the definitions ask for it.
-            perform(machine.failConnection("the host started STARTTLS that the definitions do not ask for"))
+            perform(machine.failConnection("host \(host) started STARTTLS that the definitions do not ask for"))
             return
         }
         // Our FOLLOWS must leave in the clear, before the TLS handler sits in front.
@@ -195,8 +194,7 @@ final class TN3270LULink {
         do {
             try channel.pipeline.syncOperations.addHandler(try tls.makeHandler(), position: .first)
         } catch {
-            logger.error("LU \(lu.name): STARTTLS with host \(host) failed: cannot start TLS: \(error)")
-            perform(machine.failConnection("STARTTLS with host \(host) failed: \(error)"))
+            perform(machine.failConnection("STARTTLS with host \(host) failed: cannot start TLS: \(error)"))
             return
         }
         tlsHandshaking = true

@@ -152,6 +152,9 @@ struct LUDeliveryMachine {
     /// When the scheduled stall check fires.
     private var stallCheckAt: NIODeadline?
     private var stallWarned = false
+    /// The last connection failure logged at error level: the same one again, on every
+    /// retry of a misconfigured host, is logged at debug level until something else happens.
+    private var loggedFailure: String?
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -285,12 +288,18 @@ struct LUDeliveryMachine {
     }
 
     /// The connection failed in a way the protocol machine cannot see (a TLS handshake that
-    /// failed): close it, and say why in the retry that follows.
+    /// failed): log it, close it, and say why in the retry that follows.
     mutating func failConnection(_ reason: String) -> [Action] {
         guard connection != nil else { return [] }
         connection?.closedByUs = true
         if connection?.failure == nil { connection?.failure = reason }
-        return [.close]
+        return [failureLog(reason), .close]
+    }
+
+    /// Error level the first time, debug level while the same failure repeats.
+    private mutating func failureLog(_ reason: String) -> Action {
+        defer { loggedFailure = reason }
+        return loggedFailure == reason ? .log(.debug, "\(reason) (again)") : .log(.error, reason)
     }
 
     mutating func closed(now: NIODeadline) -> [Action] {
@@ -381,7 +390,7 @@ struct LUDeliveryMachine {
                 // The definitions ask for STARTTLS: never a plaintext session instead.
                 connection?.closedByUs = true
                 connection?.failure = "\(configuration.hostDescription): \(error)"
-                actions += [.log(.error, "\(configuration.hostDescription): \(error); closing (the resource's tls mode is starttls)"), .close]
+                actions += [failureLog("\(configuration.hostDescription): \(error); closing (the resource's tls mode is starttls)"), .close]
             case .close(let reason):
                 connection?.closedByUs = true
                 actions += [.log(.warning, "closing: \(reason)"), .close]
@@ -400,6 +409,7 @@ struct LUDeliveryMachine {
         connection!.binding = binding
         connection!.announced = true
         everBound = true
+        loggedFailure = nil
         permanentRejects = 0
         if case .permanent = rejection { rejection = nil }
         if let bindRequestedAt { timeToBind = now - bindRequestedAt }
