@@ -3,14 +3,14 @@ import Foundation
 /// Writes a definitions set for `sessions` TnETOS LUs in address block 127.0.BLOCK.0/24:
 /// resources of up to 250 LUs each (LU local addresses are 1–254 per resource), all
 /// through the group's VIP, host at .100:2323, nodes .11/.12.
-func writeBenchDefinitions(to directory: String, sessions: Int, block: Int) throws {
+func writeBenchDefinitions(to directory: String, sessions: Int, block: Int, tls: Bool = true) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let perResource = 250
     let resourceCount = max(1, (sessions + perResource - 1) / perResource)
     let names = (1...resourceCount).map { String(format: "R%03d", $0) }
-    var text = """
-        cluster:
-          name: bench
+    // TLS on by default, as deployed; `tls: off` is the plain LAN for the TLS/plain comparison.
+    var text = "cluster:\n  name: bench\n" + (tls ? "" : "  tls: off\n")
+    text += """
           nodes:
             - { name: node-a, address: 127.0.\(block).11, lan: "127.0.\(block).11:7301" }
             - { name: node-b, address: 127.0.\(block).12, lan: "127.0.\(block).12:7301" }
