@@ -15,10 +15,15 @@ extension LoopbackCluster {
     /// exist are kept; a missing node certificate is issued by the existing CA (whose key
     /// must then be beside it, `pki/ca-key.pem`).
     static func ensurePKI(_ definitions: Definitions) throws {
-        guard let caPath = definitions.cluster.tls.caPath else { return }
-        let files = [caPath] + definitions.cluster.nodes.flatMap { node in node.tls.map { [$0.certificatePath, $0.keyPath] } ?? [] }
+        let lineSwitchKey = definitions.cluster.lineSwitchKey
+        guard let caPath = definitions.cluster.tls.caPath else {
+            // No TLS, but a line switch key to make: just the key.
+            if let lineSwitchKey, !PKIFile.exists(lineSwitchKey) { try PKIFile.write(ClusterPKI.makeSecretKey(), to: lineSwitchKey, mode: PKIFile.secretMode) }
+            return
+        }
+        let files = [caPath] + definitions.cluster.nodes.flatMap { node in node.tls.map { [$0.certificatePath, $0.keyPath] } ?? [] } + (lineSwitchKey.map { [$0] } ?? [])
         guard files.contains(where: { !PKIFile.exists($0) }) else { return }
-        _ = try ClusterPKI.initialise(definitions, lineSwitchKeyPath: nil, force: false)
+        _ = try ClusterPKI.initialise(definitions, lineSwitchKeyPath: lineSwitchKey, force: false)
     }
 
     /// The files of an application certificate for `identity` (URI SAN netmgr:client:IDENTITY),

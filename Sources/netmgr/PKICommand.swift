@@ -63,7 +63,7 @@ struct PKIInitCommand: ParsableCommand {
         }
         try PKICommand.running {
             let actions = try ClusterPKI.initialise(
-                definitions, lineSwitchKeyPath: ClusterPKI.defaultLineSwitchKeyPath(definitionsDirectory: options.definitions), force: force)
+                definitions, lineSwitchKeyPath: definitions.cluster.lineSwitchKey ?? ClusterPKI.defaultLineSwitchKeyPath(definitionsDirectory: options.definitions), force: force)
             for action in actions { print(action) }
         }
     }
