@@ -157,6 +157,8 @@ enum Seeds {
         ISDNInterfaceFrame(channel: .b1, frame: ByteBuffer(bytes: [0xC1, 0x93])).encode(into: &bri)
         seeds.append(("ISDNInterface", "call", [0xFF] + Array(bri.readableBytesView)))
         seeds.append(("ISDNInterface", "call-split", [0x02] + Array(bri.readableBytesView)))
+        // PeerIdentity: certificates made by ClusterPKI (new keys each time), DER and PEM.
+        for seed in try PeerIdentityTarget.seeds() { seeds.append(("PeerIdentity", seed.name, seed.bytes)) }
 
         for seed in seeds {
             let directory = "\(corpus)/\(seed.target)"

@@ -29,6 +29,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "LAPD": LAPDTarget.run,
     "Q931": Q931Target.run,
     "ISDNInterface": ISDNInterfaceTarget.run,
+    "PeerIdentity": PeerIdentityTarget.run,
 ]
 
 nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
