@@ -113,7 +113,7 @@ struct AccessControlTests {
     func signedLineSwitch() async throws {
         let world = try IntegrationWorld(block: 75) { name, text in
             name == "cluster.yaml"
-                ? text.replacingOccurrences(of: "key: pki/line-switch.key }", with: "key: line-switch.key }")
+                ? text.replacingOccurrences(of: "  line-switch: 127.0.75.200:7400", with: "  line-switch: { address: 127.0.75.200:7400, key: line-switch.key }")
                 : text
         }
         let keyPath = world.directory.path + "/definitions/line-switch.key"
