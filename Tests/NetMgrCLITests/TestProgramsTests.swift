@@ -30,6 +30,7 @@ struct TestProgramsTests {
         Program(name: "setpriv", package: "util-linux"),
         Program(name: "sh", package: "dash"),
         Program(name: "dpkg-query", package: "dpkg"),
+        Program(name: "openssl", package: "openssl"),
     ]
 
     static let root = BuiltProducts.packageRoot

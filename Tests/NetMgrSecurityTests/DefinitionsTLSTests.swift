@@ -6,16 +6,25 @@ import Testing
 
 /// `cluster.tls` and `nodes[].tls` in the definitions, `pki init` from them, and check's findings.
 @Suite struct DefinitionsTLSTests {
-    /// A copy of Phonebook/ with cluster.yaml's text edited by `edit`.
+    /// A copy of Phonebook/'s definitions with cluster.yaml's text edited by `edit`, after its
+    /// explicit TLS keys are taken out (so the copy starts from the defaults).
     static func phonebook(_ edit: (String) -> String = { $0 }) throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory(prefix: "netmgr-tls-defs")
         let source = BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path
-        for name in try FileManager.default.contentsOfDirectory(atPath: source) {
+        // Only the definitions: a demo leaves its PKI in Phonebook/pki.
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) where name.hasSuffix(".yaml") {
             var text = try String(contentsOfFile: "\(source)/\(name)", encoding: .utf8)
-            if name == "cluster.yaml" { text = edit(text) }
+            if name == "cluster.yaml" { text = edit(withoutExplicitTLS(text)) }
             try text.write(toFile: directory.file(name), atomically: true, encoding: .utf8)
         }
         return directory
+    }
+
+    static func withoutExplicitTLS(_ text: String) -> String {
+        text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
+            .joined(separator: "\n")
     }
 
     static func load(_ directory: TemporaryDirectory) throws -> LoadedDefinitions {
