@@ -32,12 +32,26 @@ public struct TLSFileFinding: Sendable, CustomStringConvertible {
 public enum TLSFileCheck {
     public static func findings(_ definitions: Definitions, definitionsDirectory: String, now: Date = Date()) -> [TLSFileFinding] {
         let cluster = definitions.cluster
-        guard let caPath = cluster.tls.caPath else { return [] }
         let make = "netmgr pki init --definitions \(definitionsDirectory)"
         var found: [TLSFileFinding] = []
         func add(_ severity: TLSFileFinding.Severity, _ location: SourceLocation, _ key: String, _ problem: String, expected: String? = nil) {
             found.append(TLSFileFinding(severity: severity, diagnostic: Diagnostic(location, key: key, problem: problem, expected: expected)))
         }
+        // TLS toward the host: whatever the LAN does.
+        for resource in definitions.resources {
+            guard let tls = resource.tls else { continue }
+            let files = [("ca", tls.caPath, "the host's CA certificate"), ("certificate", tls.certificatePath, "the client certificate for the host"),
+                         ("key", tls.keyPath, "the client certificate's private key")]
+            for case let (field, path?, what) in files {
+                let key = "resources[\(resource.name)].tls.\(field)"
+                if !PKIFile.exists(path) {
+                    add(.warning, tls.location(of: field), key, "\(path): \(what) does not exist; \(resource.name) cannot reach its host without it")
+                } else if field == "key" {
+                    do { _ = try SecretFile.read(path: path) } catch { add(.error, tls.location(of: field), key, "\(error)") }
+                }
+            }
+        }
+        guard let caPath = cluster.tls.caPath else { return found }
         let caLocation = cluster.location(of: "tls")
         var authorities: [Certificate] = []
         if !PKIFile.exists(caPath) {

@@ -41,7 +41,10 @@ struct DemoCommandTests {
 
         // As root (CI) the demo captures the host's traffic and the line, and verifies both.
         if getuid() == 0 {
-            #expect(output.contains("netmgr verify: 6 failover boundaries seen; 6 promises kept"), "\(output)")
+            // Six TN3270 boundaries, or more when a loaded machine made the host drop a session
+            // and netmgrd bind it again (each such boundary must keep its promise too).
+            let tn3270 = try #require(output.firstMatch(of: /netmgr verify: (\d+) failover boundaries seen; (\d+) promises kept/), "\(output)")
+            #expect(Int(tn3270.1)! >= 6 && tn3270.1 == tn3270.2, "\(output)")
             #expect(output.contains("netmgr verify: 1 failover boundary seen; 1 promise kept"), "\(output)")
         }
         #expect(FileManager.default.fileExists(atPath: directory.file("work/host-journal.jsonl")))

@@ -53,6 +53,27 @@ import Testing
         #expect(loaded.definitions.node(named: "node-b")?.tls?.keyPath == directory.file("pki/node-b-key.pem"))
     }
 
+    @Test func checkWarnsOfAMissingHostCAAndRefusesAHostKeyOthersMayRead() throws {
+        let directory = try Self.phonebook {
+            $0.replacingOccurrences(of: "  name: example\n", with: "  name: example\n  tls: off\n")
+        }
+        let phonebook = directory.file("phonebook.yaml")
+        let text = try String(contentsOfFile: phonebook, encoding: .utf8)
+        try text.replacingOccurrences(of: "  - name: TNVIP\n", with: "  - name: TNVIP\n    tls: { mode: direct, ca: host-ca.pem, certificate: c.pem, key: c-key.pem }\n")
+            .write(toFile: phonebook, atomically: true, encoding: .utf8)
+        try "not used".write(toFile: directory.file("c.pem"), atomically: true, encoding: .utf8)
+        try "secret".write(toFile: directory.file("c-key.pem"), atomically: true, encoding: .utf8)
+        #expect(chmod(directory.file("c-key.pem"), 0o644) == 0)
+        let loaded = try Self.load(directory)
+        #expect(loaded.isValid, "\(loaded.diagnostics)")
+        let findings = TLSFileCheck.findings(loaded.definitions, definitionsDirectory: directory.path)
+        let missing = try #require(findings.first { $0.diagnostic.key == "resources[TNVIP].tls.ca" })
+        #expect(missing.severity == .warning && missing.diagnostic.problem.contains("host-ca.pem: the host's CA certificate does not exist"))
+        #expect(missing.diagnostic.location.file.hasSuffix("phonebook.yaml"))
+        let key = try #require(findings.first { $0.diagnostic.key == "resources[TNVIP].tls.key" })
+        #expect(key.severity == .error && key.diagnostic.problem.contains("mode 0644"), "\(key)")
+    }
+
     @Test func offIsAllowedOnLoopback() throws {
         let directory = try Self.phonebook { $0.replacingOccurrences(of: "  name: example\n", with: "  name: example\n  tls: off\n") }
         let loaded = try Self.load(directory)

@@ -81,8 +81,9 @@ struct LANConnectionCapTests {
                 stopped.withLock { $0 = "netmgrd stopped: \(error)" }
             }
         }
+        // 60 s: the daemon starts on the cooperative pool, which CPU-bound tests at the start of a full run can hold for 20 s.
         defer { run.cancel() }
-        #expect(await eventually { listening.withLock { $0 } != nil || stopped.withLock { $0 } != nil })
+        #expect(await eventually(.seconds(60)) { listening.withLock { $0 } != nil || stopped.withLock { $0 } != nil })
         if let why = stopped.withLock({ $0 }), listening.withLock({ $0 }) == nil { Issue.record("\(why)") }
         let address = try #require(listening.withLock { $0 })
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -38,15 +38,15 @@ extension DefinitionsParser {
         return result
     }
 
-    /// A file key: resolved against `directory` when relative; reported when it does not exist.
+    /// A file key: resolved against `directory` when relative; reported when it is a directory.
     private static func tlsFile(_ entry: inout MappingReader, _ key: String, required: Bool = false, what: String, directory: String,
                                 _ reader: YAMLReader) -> String? {
         guard let text = entry.string(key, required: required, expected: "the path of \(what)") else { return nil }
         let path = text.hasPrefix("/") ? text : (directory as NSString).appendingPathComponent(text)
+        // A missing file is check's warning (TLSFileCheck), not a load error: one node's copy of
+        // the definitions may lack the other's key, and netmgrd names the file at activation.
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            reader.report(at: entry.fields[key]!, key: entry.keyPath(key), "file \(path) does not exist", expected: "the path of \(what), relative to the definitions directory or absolute")
-        } else if isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             reader.report(at: entry.fields[key]!, key: entry.keyPath(key), "\(path) is a directory", expected: "the path of \(what)")
         }
         return path
