@@ -162,9 +162,10 @@ struct TN3270HostSocketTests {
     // MARK: - Holding like real hosts
 
     @Test func holdAfterCloseKeepsTheLUBusyThenFreesIt() async throws {
-        // Long enough that a loaded CI machine still makes the early attempt inside it.
-        let hold = Duration.seconds(2)
-        try await withTN3270Host(Self.configuration { $0.holdAfterClose = .seconds(2) }) { host in
+        // Long enough that a loaded CI machine still makes the early attempt inside it (2 s was
+        // not, in a full run with the TLS suites: the early connect came after the hold).
+        let hold = Duration.seconds(6)
+        try await withTN3270Host(Self.configuration { $0.holdAfterClose = hold }) { host in
             let holder = try await Self.connect(host, from: Self.vip, lu: "VIPLU01")
             _ = try await holder.bound()
             // Stamped before the close: the host's hold starts when it sees the close, later.
