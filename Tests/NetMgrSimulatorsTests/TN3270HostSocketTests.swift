@@ -165,7 +165,7 @@ struct TN3270HostSocketTests {
         // Long enough that a loaded CI machine still makes the early attempt inside it (2 s was
         // not, in a full run with the TLS suites: the early connect came after the hold).
         let hold = Duration.seconds(6)
-        try await withTN3270Host(Self.configuration { $0.holdAfterClose = hold }) { host in
+        try await withTN3270Host(Self.configuration { $0.holdAfterClose = .seconds(6) }) { host in
             let holder = try await Self.connect(host, from: Self.vip, lu: "VIPLU01")
             _ = try await holder.bound()
             // Stamped before the close: the host's hold starts when it sees the close, later.
