@@ -9,7 +9,7 @@ public enum TLSErrorText {
         case let error as NIOSSLError:
             switch error {
             case .handshakeFailed(let inner): return "TLS handshake failed: " + describe(inner)
-            case .uncleanShutdown: return "the peer closed the connection without ending TLS (refused during or after the handshake)"
+            case .uncleanShutdown: return "the peer closed the connection without ending TLS (it went away, or refused the handshake)"
             case .noCertificateToValidate: return "the peer presented no certificate"
             case .unableToValidateCertificate: return "the peer's certificate could not be validated"
             case .cannotMatchULabel: return "the server's name does not match its certificate"
