@@ -74,6 +74,15 @@ import Testing
         #expect(key.severity == .error && key.diagnostic.problem.contains("mode 0644"), "\(key)")
     }
 
+    @Test func checkAgainstCatchesTLSOnOneNodeAndOffOnTheOther() throws {
+        let on = try Self.load(try Self.phonebook())
+        let off = try Self.load(try Self.phonebook { $0.replacingOccurrences(of: "  name: example\n", with: "  name: example\n  tls: off\n") })
+        #expect(DefinitionsComparison.compare(on.definitions, on.definitions).isEmpty)
+        let differences = DefinitionsComparison.compare(on.definitions, off.definitions)
+        #expect(differences.map(\.key) == ["cluster.tls"])
+        #expect(differences.first?.description.contains("on (") == true && differences.first?.description.contains("but off (") == true, "\(differences)")
+    }
+
     @Test func offIsAllowedOnLoopback() throws {
         let directory = try Self.phonebook { $0.replacingOccurrences(of: "  name: example\n", with: "  name: example\n  tls: off\n") }
         let loaded = try Self.load(directory)

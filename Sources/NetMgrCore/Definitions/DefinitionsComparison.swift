@@ -70,6 +70,12 @@ public enum DefinitionsComparison {
             ("host-lu", { $0.hostLUDescription }),
         ])
         differences += compareClients(a, b)
+        // TLS on one node and off on the other: neither the peers nor the clients could talk to both.
+        if a.cluster.tls.isOn != b.cluster.tls.isOn {
+            func state(_ tls: ClusterTLS) -> String { tls.isOn ? "on" : "off" }
+            differences.append(DefinitionsDifference(key: "cluster.tls", this: (state(a.cluster.tls), a.cluster.location(of: "tls")),
+                                                     other: (state(b.cluster.tls), b.cluster.location(of: "tls"))))
+        }
         return differences
     }
 }
