@@ -49,26 +49,30 @@ enum TestTLS {
 /// A LAN client speaking frames directly (no NetMgrClient): what an intruder's program
 /// would send, and everything it gets back.
 final class RawLANClient: @unchecked Sendable {
-    private let state = NIOLockedValueBox<(messages: [ServerMessage], closed: Bool, error: String?)>(([], false, nil))
+    typealias State = NIOLockedValueBox<(messages: [ServerMessage], closed: Bool, error: String?)>
+    private let state: State
     private let channel: Channel
 
-    private init(channel: Channel) { self.channel = channel }
+    private init(channel: Channel, state: State) {
+        self.channel = channel
+        self.state = state
+    }
 
     static func connect(host: String, port: Int, tls: NIOSSLContext?) async throws -> RawLANClient {
-        let box = NIOLockedValueBox<RawLANClient?>(nil)
+        // The state exists before the connection: a server that refuses at once may close it
+        // before this task (on a busy cooperative pool) gets the connected channel back.
+        let state = State(([], false, nil))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LANFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(Collector { box.withLockedValue { $0 } })
+                    try channel.pipeline.syncOperations.addHandler(Collector(state))
                 }
             }
             .connect(host: host, port: port).get()
-        let client = RawLANClient(channel: channel)
-        box.withLockedValue { $0 = client }
-        return client
+        return RawLANClient(channel: channel, state: state)
     }
 
     func send(_ messages: ClientMessage...) {
@@ -86,22 +90,22 @@ final class RawLANClient: @unchecked Sendable {
 
     private final class Collector: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
-        let client: () -> RawLANClient?
-        init(_ client: @escaping () -> RawLANClient?) { self.client = client }
+        let state: State
+        init(_ state: State) { self.state = state }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var frame = unwrapInboundIn(data)
             guard let message = try? ServerMessage.decode(frame: &frame) else { return }
-            client()?.state.withLockedValue { $0.messages.append(message) }
+            state.withLockedValue { $0.messages.append(message) }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
-            client()?.state.withLockedValue { if $0.error == nil { $0.error = TLSErrorText.describe(error) } }
+            state.withLockedValue { if $0.error == nil { $0.error = TLSErrorText.describe(error) } }
             context.close(promise: nil)
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            client()?.state.withLockedValue { $0.closed = true }
+            state.withLockedValue { $0.closed = true }
             context.fireChannelInactive()
         }
     }

@@ -36,7 +36,10 @@ struct LANTLSTests {
         let client = try await RawLANClient.connect(host: host, port: port, tls: tls)
         client.send(.hello(minVersion: LANProtocol.version, maxVersion: LANProtocol.version, client: "intruder"))
         for message in messages { client.send(message) }
-        try await waitUntil(.seconds(10), what: "the server to answer or close") { client.isClosed || settled(client) }
+        // 30 s: a refusal can wait for the 5 s HELLO deadline, and a full run keeps both cores busy.
+        try await waitUntil(.seconds(30), what: "the server to answer or close (TLS \(tls == nil ? "off" : "on"), after \(messages.count + 1) message(s))") {
+            client.isClosed || settled(client)
+        }
         return client
     }
 
