@@ -32,7 +32,7 @@ struct ISDNInterfaceTransportTests {
     @Test("frames both ways over a socketpair, each side served by the BRI handlers; close is reported")
     func overSocketpair() async throws {
         var pair: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let seen = NIOLockedValueBox<[String]>([])
         @Sendable func record(_ side: String) -> @Sendable (ISDNInterfaceEvent) -> Void {

@@ -16,7 +16,7 @@ final class LibpriPeerSession {
 
     init(ownNumber: String, incomingCalls: ISDNUserSide.IncomingCallPolicy = .ask) throws {
         var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0, &pair) == 0 else {
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw LibpriPeerError("socketpair: errno \(errno)")
         }
         socket = pair[0]

@@ -21,7 +21,19 @@ struct DemoCommandTests {
         let result = try await runProcess(netmgr, ["demo", "--definitions", definitions, "--work-dir", directory.file("work"),
                                                    "--before", "2", "--after", "2"], timeout: .seconds(180))
         let output = result.standardOutput
-        #expect(result.status == 0, "demo: \(output)\n\(result.standardError)\n\(Self.logTails(directory.file("work")))")
+        // The verdict lines first: a CI log keeps only the start of a long message.
+        let verdictLines = output.split(separator: "\n").filter {
+            $0.contains("broken") || $0.contains("Result:") || $0.contains("netmgr verify:") || $0.contains("error") || $0.contains(" lost")
+        }
+        #expect(result.status == 0, """
+            demo exit \(result.status); verdicts and errors:
+            \(verdictLines.joined(separator: "\n"))
+            --- standard error
+            \(result.standardError)
+            --- standard output
+            \(output)
+            \(Self.logTails(directory.file("work")))
+            """)
         #expect(output.contains("Result: every promise kept, 0 messages lost."), "\(output)")
 
         // One row per terminal LU in what the host saw, each with the verdict the definitions promise.

@@ -101,6 +101,9 @@ func runWithDefaultSignals(_ path: String, _ arguments: [String], environment: [
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // The testbed lives for a minute: without this it held copies of other tests' sockets
+    // and socketpairs, whose peers then never saw them close (CI failed on it).
+    guard addCloseFrom(&actions) == 0 else { throw POSIXError(.EIO, userInfo: [NSLocalizedDescriptionKey: "posix_spawn_file_actions_addclosefrom_np failed"]) }
 
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -27,10 +27,7 @@ public final class BackgroundProcess {
         posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
         posix_spawn_file_actions_addclose(&actions, pipeFDs[0])
-        // Nothing else of this process: SwiftNIO's sockets are not close-on-exec, and a child
-        // holding a copy of a test's socket keeps it open after the test closed it (the peer
-        // then never sees the close).
-        guard Self.closeFrom(&actions, 3) == 0 else { throw Failure(description: "posix_spawn_file_actions_addclosefrom_np failed") }
+        guard addCloseFrom(&actions) == 0 else { throw Failure(description: "posix_spawn_file_actions_addclosefrom_np failed") }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -54,15 +51,6 @@ public final class BackgroundProcess {
         pid = child
         errorFD = pipeFDs[0]
     }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module
-    /// does not show to Swift; looked up once.
-    private static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
-            fatalError("glibc 2.34 or later is needed (posix_spawn_file_actions_addclosefrom_np)")
-        }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
 
     deinit {
         if exitStatus == nil {

@@ -79,7 +79,9 @@ extension SwitchedProcessTests {
                 #expect(before == ["\(test.before) LU 2", "\(test.before) LU 3"], "\(before)")
                 #expect(after == ["\(test.after) LU 2", "\(test.after) LU 3"], "\(after)")
                 let (sent, duplicates) = expectNothingLost(streams, journal: journal)
-                #expect(sent >= 40, "too little traffic to prove anything: \(sent)")
+                // The waits above saw 40 journal entries; a message sent again after the kill is
+                // one of them twice, so the distinct messages can be fewer.
+                #expect(sent + duplicates >= 40, "too little traffic to prove anything: \(sent) sent, \(duplicates) duplicate(s)")
                 // The new call begins with its first BIND after the kill (on call-in the terminal
                 // address stays the same, and messages in flight at the kill must not count).
                 let rebound = journal.first { $0.event == .bind && $0.time > killTime }?.time ?? killTime
