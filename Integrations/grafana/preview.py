@@ -586,19 +586,20 @@ def draw_timeseries(panel, series, box, times):
                     for prop in override["properties"]:
                         if prop["id"] == "color":
                             colours[i] = color(prop["value"].get("fixedColor", colours[i]))
-    legend, legend_h = legend_svg([(s[0], c) for s, c in zip(series, colours)], x0 + 44, 0, w - 50)
-    legend_h = min(legend_h, 62)
-    plot = (x0 + 44, y0 + 6, w - 52, h - 28 - legend_h)
     values = [v for _, _, pts in series for _, v in pts if v is not None and not math.isnan(v) and not math.isinf(v)]
     low = min(values + [defaults["min"]] if "min" in defaults else values or [0])
     high = max(values or [1])
     ticks = nice_ticks(low, high)
     low, high = ticks[0], ticks[-1]
+    decimals = max(0, -math.floor(math.log10(ticks[1] - ticks[0]) + 1e-9))
+    margin = 12 + 6 * max(len(fmt(v, unit if unit == "s" else None, decimals)) for v in ticks)
+    legend, legend_h = legend_svg([(s[0], c) for s, c in zip(series, colours)], x0 + margin, 0, w - margin - 6)
+    legend_h = min(legend_h, 62)
+    plot = (x0 + margin, y0 + 6, w - margin - 8, h - 28 - legend_h)
     t0, t1 = times[0], times[-1]
     sx = lambda t: plot[0] + (t - t0) / (t1 - t0 or 1) * plot[2]
     sy = lambda v: plot[1] + plot[3] - (v - low) / (high - low) * plot[3]
     out = []
-    decimals = max(0, -math.floor(math.log10(ticks[1] - ticks[0]) + 1e-9))
     for v in ticks:
         y = sy(v)
         out.append(f'<line x1="{plot[0]}" x2="{plot[0] + plot[2]}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
@@ -650,7 +651,8 @@ def draw_state_timeline(panel, series, box, times):
         row = plot[3] / len(series)
         for index, (name, _, points) in enumerate(series):
             y = plot[1] + index * row
-            out.append(f'<text x="{plot[0] - 6}" y="{y + row / 2 + 3:.1f}" class="small" text-anchor="end">{html.escape(name)}</text>')
+            size = min(11, row * 0.85)
+            out.append(f'<text x="{plot[0] - 6}" y="{y + row / 2 + size * 0.35:.1f}" class="small" style="font-size:{size:.1f}px" text-anchor="end">{html.escape(name)}</text>')
             # mergeValues: one bar per run of equal values; a gap where the series has no value.
             step = (t1 - t0) / max(len(times) - 1, 1)
             runs = []
@@ -667,7 +669,7 @@ def draw_state_timeline(panel, series, box, times):
                 right = sx(min(end + step, t1))
                 out.append(f'<rect x="{sx(start):.1f}" y="{y + row * 0.08:.1f}" width="{max(right - sx(start), 0.6):.1f}" '
                            f'height="{row * 0.84:.1f}" fill="{fill}" opacity="0.85"/>')
-                if option and right - sx(start) > 8 * len(option["text"]):
+                if option and right - sx(start) > 8 * len(option["text"]) and row >= 12:
                     out.append(f'<text x="{sx(start) + 5:.1f}" y="{y + row / 2 + 4:.1f}" class="onbar">{html.escape(option["text"])}</text>')
     else:
         out.append(f'<text x="{x0 + w / 2}" y="{y0 + h / 2}" class="nodata" text-anchor="middle">No data</text>')
