@@ -32,6 +32,7 @@ struct TestProgramsTests {
         Program(name: "dpkg-query", package: "dpkg"),
         Program(name: "openssl", package: "openssl"),
         Program(name: "python3", package: "python3"),
+        Program(name: "curl", package: "curl"),
     ]
 
     static let root = BuiltProducts.packageRoot

@@ -248,26 +248,34 @@ struct GrafanaDashboardTests {
     }
 }
 
-/// A loopback cluster on 127.0.N.0/24 whose nodes' metrics are scraped into
-/// `scrapes/<instance>/<unix-ms>.prom`, the layout Integrations/grafana/preview.py reads; a
-/// node that does not answer leaves an empty file, as a failed scrape.
+/// A loopback cluster on 127.0.N.0/24 whose nodes serve `GET /metrics` on their own
+/// address, port 9301 (`metrics:` in the definitions), scraped with curl as Prometheus
+/// would into `scrapes/<instance>/<unix-ms>.prom`, the layout Integrations/grafana/preview.py
+/// reads; a node that does not answer leaves an empty file, as a failed scrape.
 final class DaemonScraper: @unchecked Sendable {
+    static let port = 9301
     let world: IntegrationWorld
     let directory: TemporaryDirectory
     var scrapes: String { directory.path + "/scrapes" }
 
     init(block: Int) throws {
-        world = try IntegrationWorld(block: block)
+        world = try IntegrationWorld(block: block) { file, text in
+            guard file == "cluster.yaml" else { return text }
+            // After each node's `lan:` line, the same address with the metrics port.
+            return text.replacingOccurrences(
+                of: #"(?m)^( +)lan: (127\.0\.\#(block)\.[0-9]+):7301(.*)$"#,
+                with: "$0\n$1metrics: $2:\(Self.port)", options: .regularExpression)
+        }
         directory = try TemporaryDirectory(prefix: "netmgr-dashboard")
     }
 
-    /// Where each node's metrics are read, and the instance name Prometheus would give it.
+    /// Each node and its scrape target (`instance`, as Prometheus labels it).
     func targets() -> [(node: String, instance: String)] {
-        world.cluster.definitions.cluster.nodes.map { ($0.name, $0.name) }
+        world.cluster.definitions.cluster.nodes.map { ($0.name, "\($0.address):\(Self.port)") }
     }
 
-    func scrapeOnce(node: String) async throws -> String? {
-        let result = try await runProcess(BuiltProducts.path("netmgr"), ["status", "--metrics", "--socket", world.cluster.adminSocket(node)], timeout: .seconds(10))
+    func scrapeOnce(instance: String) async throws -> String? {
+        let result = try await runProcess("curl", ["-sf", "--max-time", "5", "http://\(instance)/metrics"], timeout: .seconds(10))
         return result.status == 0 ? result.standardOutput : nil
     }
 
@@ -275,8 +283,8 @@ final class DaemonScraper: @unchecked Sendable {
     func scrape(times: Int) async throws {
         for round in 0..<times {
             if round > 0 { try await Task.sleep(for: .milliseconds(500)) }  // the scrape interval, not synchronisation
-            for (node, instance) in targets() {
-                let text = try await scrapeOnce(node: node) ?? ""
+            for (_, instance) in targets() {
+                let text = try await scrapeOnce(instance: instance) ?? ""
                 let folder = scrapes + "/" + instance
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 let milliseconds = Int(Date().timeIntervalSince1970 * 1000)
