@@ -31,6 +31,8 @@ struct TestProgramsTests {
         Program(name: "sh", package: "dash"),
         Program(name: "dpkg-query", package: "dpkg"),
         Program(name: "openssl", package: "openssl"),
+        Program(name: "curl", package: "curl"),
+        Program(name: "promtool", package: "prometheus"),
     ]
 
     static let root = BuiltProducts.packageRoot
