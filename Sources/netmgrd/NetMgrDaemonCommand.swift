@@ -4,7 +4,6 @@ import Logging
 import Metrics
 import NetMgrCore
 import NetMgrServer
-import Prometheus
 import ServiceLifecycle
 
 @main
@@ -71,8 +70,8 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         let logger = Logger(label: "netmgrd")
         SignalHandling.ignoreFatalDefaults()
         let openFiles = ProcessLimits.raiseOpenFiles()
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let metricsFactory = NetMgrMetricsFactory()  // swift-prometheus' registry, with HELP lines and the activation buckets
+        MetricsSystem.bootstrap(metricsFactory)
 
         let loaded: LoadedDefinitions
         do {
@@ -123,11 +122,7 @@ struct NetMgrDaemonCommand: AsyncParsableCommand {
         }
 
         let (reloads, reloadRequests) = AsyncStream.makeStream(of: Definitions.self)
-        let daemon = NetMgrDaemon(configuration: configuration, logger: logger, metricsText: {
-            var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
-        }, reloads: reloads)
+        let daemon = NetMgrDaemon(configuration: configuration, logger: logger, metricsText: { metricsFactory.exposition() }, reloads: reloads)
         let signals = await SignalHandling(definitionsDirectory: definitions, logger: logger, reloads: reloadRequests)
         // Orchestrators (the demo, tests, systemd's notify wrappers) wait for this line.
         let announcing = AnnouncingDaemon(daemon: daemon, node: node)

@@ -31,8 +31,9 @@ struct TestProgramsTests {
         Program(name: "sh", package: "dash"),
         Program(name: "dpkg-query", package: "dpkg"),
         Program(name: "openssl", package: "openssl"),
-        Program(name: "python3", package: "python3"),
         Program(name: "curl", package: "curl"),
+        Program(name: "promtool", package: "prometheus"),
+        Program(name: "python3", package: "python3"),
     ]
 
     static let root = BuiltProducts.packageRoot

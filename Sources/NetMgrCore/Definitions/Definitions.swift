@@ -72,6 +72,8 @@ public struct ClusterNode: Sendable, Located {
     /// The access licence count: how many client identities this node serves at once
     /// (`max-clients`, equal on every node); nil is unlimited.
     public var maxClients: Int? = nil
+    /// Where netmgrd serves `GET /metrics` (`metrics`, docs/METRICS.md); nil: off.
+    public var metrics: Endpoint? = nil
     /// The node's certificate and key; the parser always sets it (defaults resolved). Nil for nodes built in code.
     public var tls: NodeTLS?
     public var location: SourceLocation

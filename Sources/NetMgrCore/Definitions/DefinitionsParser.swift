@@ -94,12 +94,14 @@ struct DefinitionsParser {
         let admin = entry.string("admin-socket", expected: "the path of the admin Unix socket")
         let maxClients = parseMaxClients(&entry)
         let tls = parseNodeTLS(&entry, node: named?.name, reader)
+        let metrics = parseNodeMetrics(&entry, node: named?.name, reader)
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
         result.maxClients = maxClients
         result.fields = entry.fields
         result.tls = tls
+        result.metrics = metrics
         return result
     }
 

@@ -23,6 +23,7 @@ struct DefinitionsValidator {
     mutating func validate() {
         validateCluster()
         diagnostics += validateTLS()
+        diagnostics += validateMetrics()
         validateLines()
         validateResources()
         validateLUs()

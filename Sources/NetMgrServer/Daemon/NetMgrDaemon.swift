@@ -94,6 +94,17 @@ public struct NetMgrDaemon: Service {
             throw DaemonError("cannot create the admin socket \(socketPath): \(error)")
         }
 
+        let metricsEndpoint: Channel?
+        do {
+            metricsEndpoint = try await Self.serveMetrics(node: node, loop: loop, router: router, metricsText: metricsText, logger: logger)
+        } catch {
+            try? await admin.close()
+            try? await lan.close()
+            unlink(socketPath)
+            try? await group.shutdownGracefully()
+            throw error
+        }
+
         let peers = definitions.cluster.nodes.filter { $0.name != node.name }
         let watcher = try await loop.submit {
             let watcher = PeerWatcher(router: router.value, peers: peers, tls: security.peerClient)
@@ -122,6 +133,7 @@ public struct NetMgrDaemon: Service {
             watcher.value.stop()
             return router.value.shutdown(timeout: timeout)
         }.get()
+        try? await metricsEndpoint?.close()
         try? await admin.close()
         try? await lan.close()
         unlink(socketPath)

@@ -59,10 +59,13 @@ protocol HostAttachmentDelegate: AnyObject {
     func attachment(_ attachment: HostAttachment, lu: String, hostData: ByteBuffer)
     /// A TCP connection to the host now carries the LU (`up`), or no longer does.
     func attachment(_ attachment: HostAttachment, lu: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool)
+    /// Host connections opened, refusals and retries since the last report (metrics).
+    func attachment(_ attachment: HostAttachment, counted events: HostEventCounts)
 }
 
 extension HostAttachmentDelegate {
     func attachment(_ attachment: HostAttachment, lu: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool) {}
+    func attachment(_ attachment: HostAttachment, counted events: HostEventCounts) {}
 }
 
 /// A host connection another node held when it was last heard of, from the same source

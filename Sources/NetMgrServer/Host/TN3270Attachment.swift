@@ -199,6 +199,10 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
         delegate?.attachment(self, lu: link.lu.name, connectedFrom: local, to: remote, up: up)
     }
 
+    func linkCounted(_ events: HostEventCounts) {
+        delegate?.attachment(self, counted: events)
+    }
+
     func linkHostData(_ link: TN3270LULink, _ data: ByteBuffer) {
         delegate?.attachment(self, lu: link.lu.name, hostData: data)
     }

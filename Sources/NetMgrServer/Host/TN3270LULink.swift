@@ -33,6 +33,8 @@ final class TN3270LULink {
     private let tls: HostTLSClient?
     /// A TLS handshake runs on the current connection: an error now is a TLS failure.
     private var tlsHandshaking = false
+    /// The machine's host events already reported (metrics).
+    private var reportedEvents = HostEventCounts()
 
     init(lu: LU, owner: TN3270Attachment, configuration: LUDeliveryMachine.Configuration) {
         self.lu = lu
@@ -125,6 +127,7 @@ final class TN3270LULink {
     // MARK: - Performing the machine's actions
 
     private func perform(_ actions: [LUDeliveryMachine.Action]) {
+        if machine.hostEvents != reportedEvents { owner?.linkCounted(machine.hostEvents.since(reportedEvents)); reportedEvents = machine.hostEvents }
         var written = false
         for action in actions {
             switch action {

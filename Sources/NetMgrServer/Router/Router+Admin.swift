@@ -34,14 +34,7 @@ extension Router {
         case .status:
             return loop.makeSucceededFuture(status(of: targets, brief: request.brief ?? false))
         case .metrics:
-            let now = NIODeadline.now()
-            for runtime in resources.values {
-                for name in runtime.luOrder {
-                    guard let delivery = runtime.attachment?.luStatus(name, now: now) else { continue }
-                    metrics.luDelivery(runtime.name, lu: name, delivery)
-                }
-            }
-            metrics.clients(inUse: lan.licence.inUse, limit: clientLimit)
+            refreshMetrics()
             return loop.makeSucceededFuture(AdminResponse(ok: true, node: node.name, metrics: metricsText()))
         case .activate:
             guard !isShuttingDown else { return loop.makeSucceededFuture(failure("netmgrd is shutting down")) }

@@ -68,7 +68,7 @@ extension Router: HostAttachmentDelegate {
         let report = lu.hostLedger.accepted(tag.sequence)
         guard report.settled else { return }
         metrics.messageAccepted()
-        if let owner = lu.owner, let ack = report.ack { owner.connection.send(.ack(session: owner.session, sequence: ack)) }
+        if let owner = lu.owner, let ack = report.ack { owner.connection.send(.ack(session: owner.session, sequence: ack)); metrics.messagesAcked(report.acceptedCovered) }
     }
 
     func attachment(_ attachment: HostAttachment, lu name: String, rejected tag: MessageTag, reason: String) {
@@ -76,10 +76,11 @@ extension Router: HostAttachmentDelegate {
         let report = lu.hostLedger.rejected(tag.sequence)
         guard report.settled else { return }
         metrics.messageRejected()
+        metrics.messageFailed()
         if let owner = lu.owner {
             owner.connection.send(.error(session: owner.session, code: .hostRejected, sequence: tag.sequence, message: reason))
             // Earlier messages accepted while this one was pending are now covered.
-            if let ack = report.ack { owner.connection.send(.ack(session: owner.session, sequence: ack)) }
+            if let ack = report.ack { owner.connection.send(.ack(session: owner.session, sequence: ack)); metrics.messagesAcked(report.acceptedCovered) }
         }
     }
 

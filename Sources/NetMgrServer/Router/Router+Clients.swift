@@ -257,12 +257,14 @@ extension Router {
         metrics.messageReceived()
         if sequence <= lu.acked {
             // A replay of a message the host already accepted here: confirm it again.
+            metrics.messageDuplicated()
             connection.send(.ack(session: session, sequence: sequence))
             return
         }
         if sequence <= lu.queued {
             // A replay of one on its way (its ack will come), or of one refused as queue-full
             // while later ones went on: sent now, it would reach the host out of order.
+            lu.hostLedger.holds(sequence) ? metrics.messageDuplicated() : metrics.messageFailed()
             if !lu.hostLedger.holds(sequence) {
                 connection.send(.error(session: session, code: .queueFull, sequence: sequence,
                                        message: "LU \(place.lu): message \(sequence) was refused as the queue was full, and later ones have gone to the host since"))
@@ -270,6 +272,7 @@ extension Router {
             return
         }
         guard let attachment = runtime.attachment, runtime.machine.state == .active || runtime.machine.state == .activating else {
+            metrics.messageFailed()
             connection.send(.error(session: session, code: .notActive, sequence: sequence, message: "\(place.resource) is \(runtime.machine.state) on \(node.name)"))
             return
         }
@@ -280,6 +283,7 @@ extension Router {
             // Not handed over: a host that takes no input must not make netmgrd grow.
             let text = "LU \(place.lu): \(ledger.messages) messages (\(ledger.pendingBytes) bytes) wait for the host; the limit is \(limits.luQueueMessages) messages or \(limits.luQueueBytes) bytes"
             metrics.queueFull()
+            metrics.messageFailed()
             logLimited(\.queueFullLog, "DATA \(sequence) from client \(connection.clientName ?? "?") at \(connection.remote) refused: \(text)",
                        summary: "DATA frames refused as queue-full")
             connection.send(.error(session: session, code: .queueFull, sequence: sequence, message: text))
@@ -287,6 +291,7 @@ extension Router {
         }
         lu.queued = sequence
         lu.hostLedger.handed(sequence: sequence, bytes: size)
+        metrics.messageSent()
         attachment.send(lu: place.lu, tag: MessageTag(generation: lu.generation, sequence: sequence), payload: payload)
     }
 

@@ -61,7 +61,7 @@ final class Router {
             switch action {
             case .announce(let state, let epoch):
                 logger.info("resource \(runtime.name) \(state) (epoch \(epoch))")
-                metrics.resourceState(runtime.name, state)
+                metrics.resourceState(runtime.name, state, epoch: epoch.value, lus: runtime.luOrder.count)
                 broadcast(.resource(name: runtime.name, state: state, epoch: epoch.value, node: node.name))
                 settleWaiters(of: runtime)
             case .startAttachment(let epoch):
@@ -150,6 +150,7 @@ extension Router {
             return
         }
         guard acceptsPeerEpoch(epoch, resource: name, state: state, peer: peer) else { return }
+        metrics.peerHolds(name, node: peer, epoch: epoch.value)
         if let epochs {
             let logger = self.logger
             runOffLoop { try epochs.observe(epoch) }.whenFailure { error in

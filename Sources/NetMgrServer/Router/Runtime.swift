@@ -104,6 +104,8 @@ struct HostLedger {
         var settled: Bool
         /// The cumulative ACK this answer makes due, if any.
         var ack: UInt64?
+        /// The accepted messages that ACK covers (metrics: `netmgr_messages_acked_total`).
+        var acceptedCovered = 0
     }
 
     /// Messages handed over and not yet covered by an ACK: those the host still holds,
@@ -138,11 +140,12 @@ struct HostLedger {
         entries[index].outcome = outcome
         pendingBytes -= entries[index].bytes
         var ack: UInt64?
+        var covered = 0
         while let first = entries.first, first.outcome != .pending {
             entries.removeFirst()
             settledThrough = max(settledThrough, first.sequence)
-            if first.outcome == .accepted { ack = first.sequence }
+            if first.outcome == .accepted { ack = first.sequence; covered += 1 }
         }
-        return Report(settled: true, ack: ack)
+        return Report(settled: true, ack: ack, acceptedCovered: covered)
     }
 }

@@ -140,6 +140,8 @@ struct LUDeliveryMachine {
     private var holdsSlot = false
     /// Failed attempts since the host last took input; grows the backoff.
     private(set) var attempt = 0
+    /// Connections opened, host refusals and retries, for metrics (they only grow).
+    private(set) var hostEvents = HostEventCounts()
     private var permanentRejects = 0
     private var everBound = false
     /// A permanent REJECT closed the connection; its `closed` schedules the slow retry.
@@ -195,6 +197,7 @@ struct LUDeliveryMachine {
             return phase == .stopped ? releaseSlot() + [.close, .stopped] : [.close]
         }
         phase = .negotiating
+        hostEvents.connects &+= 1
         connection = Connection(protocolMachine: TN3270ClientStateMachine(configuration: configuration.client))
         // A host that accepted the connection but never finishes negotiating (or never saw
         // it: an overflowed accept queue) must not keep the LU waiting forever.
@@ -339,6 +342,7 @@ struct LUDeliveryMachine {
             }
             let screen = connection.screenLine
             rejection = .closedWithoutInput(screen: screen)
+            hostEvents.rejects &+= 1
             let delay = backoff(attempt: attempt + 1, initial: configuration.rejectionInitial, maximum: configuration.rejectionMaximum)
             actions.append(.log(.warning, "the host closed the session without taking input" + (screen.map { "; its screen said: \($0)" } ?? " (blank screen)")))
             return actions + retry(after: rejection!.description, delay: delay, now: now)
@@ -436,6 +440,7 @@ struct LUDeliveryMachine {
 
     private mutating func rejected(_ reason: TN3270ERejectReason, now: NIODeadline) -> [Action] {
         var actions = releaseSlot()
+        hostEvents.rejects &+= 1
         switch reason {
         case .invalidDeviceType, .invalidName, .typeNameError, .unsupportedRequest:
             // A configuration error, not a busy LU: say so loudly and ask rarely.
@@ -449,6 +454,7 @@ struct LUDeliveryMachine {
             // DEVICE-IN-USE: the host still holds the LU for an older connection (ours, from
             // before the failover); it frees it when it notices. Ask again on this connection.
             attempt += 1
+            hostEvents.retries &+= 1
             let delay = configuration.retry.delay(attempt: attempt)
             connection?.rejectedWith = reason
             actions.append(.state(everBound ? .hostLost : .waitingForHost, "host rejected \(configuration.client.luName ?? "the LU request"): \(reason); retry \(attempt) in \(delay) ms"))
@@ -562,6 +568,7 @@ struct LUDeliveryMachine {
 
     private mutating func retry(after reason: String, delay: TimeAmount, now: NIODeadline) -> [Action] {
         attempt += 1
+        hostEvents.retries &+= 1
         phase = .retryWait
         let state: SessionState = everBound ? .hostLost : .waitingForHost
         return [.state(state, "\(reason); retry \(attempt) in \(milliseconds(delay)) ms"), .schedule(.reconnect, at: now + delay)]
