@@ -609,7 +609,7 @@ def draw_timeseries(panel, series, box, times):
     step = custom.get("lineInterpolation") == "stepAfter"
     for (name, _, points), colour in zip(series, colours):
         if bars:
-            width = max(1.5, plot[2] / max(len(times), 1) * 0.8 / max(len(series), 1))
+            width = max(2.0, plot[2] / max(len(times), 1) * 0.7)  # series at one time overlap, as in Grafana
             for t, v in points:
                 if v and not math.isnan(v) and v > 0:
                     out.append(f'<rect x="{sx(t) - width / 2:.1f}" y="{sy(v):.1f}" width="{width:.1f}" height="{sy(low) - sy(v):.1f}" fill="{colour}" opacity="0.8"/>')
@@ -642,6 +642,8 @@ def draw_state_timeline(panel, series, box, times):
         for key, option in sorted(mapping["options"].items(), key=lambda kv: kv[1].get("index", 0)):
             items.append((option["text"], color(option["color"])))
     legend, legend_h = legend_svg(items, x0 + 8, 0, w - 16)
+    if not panel["options"].get("legend", {}).get("showLegend", True):
+        legend, legend_h = "", 0
     label_w = max([6.4 * len(s[0]) for s in series] + [40]) + 10
     plot = (x0 + label_w, y0 + 4, w - label_w - 8, h - 22 - legend_h)
     t0, t1 = times[0], times[-1]
@@ -665,12 +667,14 @@ def draw_state_timeline(panel, series, box, times):
                     runs.append([t, t, v])
             for start, end, v in runs:
                 option = mapping_of(defaults, v)
-                fill = color(option["color"]) if option else NAMED["text"]
+                # A mapped value shows its text and colour; another its number in the thresholds' colour.
+                fill = color(option["color"]) if option else threshold_color(defaults, v)
+                text = option["text"] if option else fmt(v, defaults.get("unit"), defaults.get("decimals"))
                 right = sx(min(end + step, t1))
                 out.append(f'<rect x="{sx(start):.1f}" y="{y + row * 0.08:.1f}" width="{max(right - sx(start), 0.6):.1f}" '
                            f'height="{row * 0.84:.1f}" fill="{fill}" opacity="0.85"/>')
-                if option and right - sx(start) > 8 * len(option["text"]) and row >= 12:
-                    out.append(f'<text x="{sx(start) + 5:.1f}" y="{y + row / 2 + 4:.1f}" class="onbar">{html.escape(option["text"])}</text>')
+                if panel["options"].get("showValue") != "never" and right - sx(start) > 6.5 * len(text) + 8 and row >= 12:
+                    out.append(f'<text x="{sx(start) + 5:.1f}" y="{y + row / 2 + 4:.1f}" class="onbar">{html.escape(text)}</text>')
     else:
         out.append(f'<text x="{x0 + w / 2}" y="{y0 + h / 2}" class="nodata" text-anchor="middle">No data</text>')
     out.append(time_axis(sx, t0, t1, plot[1] + plot[3] + 12))

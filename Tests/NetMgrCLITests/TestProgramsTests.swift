@@ -33,7 +33,7 @@ struct TestProgramsTests {
         Program(name: "openssl", package: "openssl"),
         Program(name: "curl", package: "curl"),
         Program(name: "promtool", package: "prometheus"),
-        Program(name: "python3", package: "python3"),
+        Program(name: "python3", package: "python3-minimal"),
     ]
 
     static let root = BuiltProducts.packageRoot
