@@ -177,6 +177,30 @@ struct GrafanaDashboardTests {
         #expect(["0", "1", "2", "3"].map { options?[$0]?["text"] as? String } == ["standby", "activating", "active", "deactivating"])
     }
 
+    /// Grafana's variables as a dashboard with every node and resource selected substitutes them.
+    static func substitutingVariables(_ expression: String) -> String {
+        [("$__rate_interval", "20s"), ("$__interval", "5s"), ("$__range", "1h"), ("$node", ".*"), ("$resource", ".*")]
+            .reduce(expression) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+    }
+
+    @Test("Every query is PromQL that Prometheus' own parser accepts (promtool check rules), once Grafana's variables are substituted")
+    func promtoolParsesEveryQuery() async throws {
+        let dashboard = try GrafanaDashboard()
+        let directory = try TemporaryDirectory(prefix: "netmgr-dashboard-rules")
+        // A recording rule per query; JSON strings are valid YAML scalars.
+        var rules = "groups:\n  - name: netmgr-dashboard\n    rules:\n"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes  // "\/" is JSON, not YAML
+        for (index, query) in dashboard.queries.enumerated() {
+            let expression = String(decoding: try encoder.encode(Self.substitutingVariables(query.expression)), as: UTF8.self)
+            rules += "      - record: dashboard_query_\(index)\n        expr: \(expression)\n"
+        }
+        try rules.write(toFile: directory.file("rules.yml"), atomically: true, encoding: .utf8)
+        let result = try await runProcess("promtool", ["check", "rules", directory.file("rules.yml")])
+        #expect(result.status == 0, "promtool check rules: \(result.standardOutput)\(result.standardError)\n\(rules)")
+        #expect(result.standardOutput.contains("SUCCESS: \(dashboard.queries.count) rules found"), "\(result.standardOutput)")
+    }
+
     @Test("Metric names come out of PromQL: selectors, not functions, keywords, labels, grouping or variables")
     func extraction() {
         #expect(PromQLNames.metrics(in: #"sum by (node) (rate(netmgr_messages_sent_total{instance=~"$i"}[$__rate_interval]) * on(instance) group_left(node) netmgr_node_info{node=~"$node"})"#)
