@@ -376,8 +376,9 @@ class Evaluator:
                     continue
                 result = a
             merged = without_name(labels) if op not in COMPARISONS or keep else dict(labels)
-            if not group and matching and matching[0] == "on":
-                merged = {k: v for k, v in merged.items() if k in matching[1]}
+            if not group and matching:  # one-to-one: Prometheus keeps the on() labels, or drops the ignoring() ones
+                keep_it = (lambda k: k in matching[1]) if matching[0] == "on" else (lambda k: k not in matching[1])
+                merged = {k: v for k, v in merged.items() if keep_it(k)}
             if group:
                 for name in group[1]:
                     if name in partner[0]:

@@ -224,9 +224,12 @@ struct GrafanaDashboardTests {
         let dashboard = try GrafanaDashboard()
         let scraper = try DaemonScraper(block: 95)
         let world = scraper.world
+        // Scraped every half second throughout, as Prometheus would, so that the rate()
+        // windows of the preview see the counters move during the failover.
+        let scraping = scraper.scrapeContinuously()
         do {
             try await world.start()
-            try await scraper.scrape(times: 4)
+            try await scraper.waitForRounds(4)
             // A failover, as the dashboard is for: node-a dies, node-b takes the group over.
             await world.cluster.kill("node-a")
             try await world.cluster.activate(["hostlink"], on: "node-b")
@@ -234,12 +237,17 @@ struct GrafanaDashboardTests {
                 let resource = try? await world.cluster.status(of: "node-b", brief: true).resources.first { $0.name == "TNVIP" }
                 return resource.map { $0.luCount > 0 && $0.boundCount == $0.luCount } ?? false
             }
-            try await scraper.scrape(times: 6)
+            try await scraper.waitForRounds(scraper.rounds + 5)
         } catch {
+            scraping.cancel()
+            _ = await scraping.result
             await world.stop()
             throw error
         }
+        scraping.cancel()
+        _ = await scraping.result
         await world.stop()
+        #expect(scraper.rounds >= 9)
 
         let exported = try scraper.exposition()
         let missing = dashboard.metricNames.subtracting(exported.sampleNames).sorted()
@@ -303,18 +311,38 @@ final class DaemonScraper: @unchecked Sendable {
         return result.status == 0 ? result.standardOutput : nil
     }
 
-    /// `times` rounds over every node, half a second apart (Prometheus' interval in the preview).
-    func scrape(times: Int) async throws {
-        for round in 0..<times {
-            if round > 0 { try await Task.sleep(for: .milliseconds(500)) }  // the scrape interval, not synchronisation
-            for (_, instance) in targets() {
-                let text = try await scrapeOnce(instance: instance) ?? ""
-                let folder = scrapes + "/" + instance
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                let milliseconds = Int(Date().timeIntervalSince1970 * 1000)
-                try text.write(toFile: "\(folder)/\(milliseconds).prom", atomically: true, encoding: .utf8)
+    private let completedRounds = LockedBox(0)
+    /// Rounds in which at least one node answered.
+    var rounds: Int { completedRounds.get() }
+
+    /// Scrapes every node every half second (Prometheus' interval in the preview) until cancelled.
+    func scrapeContinuously() -> Task<Void, Error> {
+        Task {
+            while !Task.isCancelled {
+                try await round()
+                try await Task.sleep(for: .milliseconds(500))  // the scrape interval, not synchronisation
             }
         }
+    }
+
+    func waitForRounds(_ count: Int) async throws {
+        try await waitUntil(.seconds(30), what: "\(count) scrape rounds answered") { self.rounds >= count }
+    }
+
+    /// One scrape of every node; nothing is written while no node answers yet (the cluster starting).
+    func round() async throws {
+        var texts: [(instance: String, text: String)] = []
+        for (_, instance) in targets() {
+            texts.append((instance, try await scrapeOnce(instance: instance) ?? ""))
+        }
+        guard texts.contains(where: { !$0.text.isEmpty }) || rounds > 0 else { return }
+        let milliseconds = Int(Date().timeIntervalSince1970 * 1000)
+        for (instance, text) in texts {
+            let folder = scrapes + "/" + instance
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try text.write(toFile: "\(folder)/\(milliseconds).prom", atomically: true, encoding: .utf8)
+        }
+        if texts.contains(where: { !$0.text.isEmpty }) { completedRounds.update { $0 += 1 } }
     }
 
     /// Everything the scrapes exported, over every node and round.
