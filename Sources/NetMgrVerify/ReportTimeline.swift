@@ -230,7 +230,7 @@ struct ReportTimeline {
         x = 80
         for verdict in [Verdict.kept, .broken, .undetermined, .unchecked] {
             let style = VerdictStyle(verdict)
-            out.append("<g class=\"tl-outage tl-\(style.cssClass)\">")
+            out.append("<g class=\"tl-key tl-\(style.cssClass)\">")
             out.append("<rect class=\"tl-band\" x=\"\(n(x))\" y=\"\(n(y - 11))\" width=\"22\" height=\"16\"/>")
             out.append(Self.marker(style, x: x + 34, y: y - 3))
             out.append("<text class=\"tl-legend-text\" x=\"\(n(x + 44))\" y=\"\(n(y + 1))\">\(style.legend)</text>")

@@ -82,7 +82,7 @@ public struct VerifyProgress: Sendable {
         return text
     }
 
-    /// "812 B", "81.2 kB", "12.3 MB", "1.10 GB" (powers of 1000, as `ls -h --si`).
+    /// "812 B", "81.2 kB", "1.60 MB", "12.3 MB", "1.10 GB" (powers of 1000, as `ls -h --si`).
     static func size(_ bytes: Int64) -> String {
         if bytes < 1000 { return "\(bytes) B" }
         let units = ["kB", "MB", "GB", "TB", "PB"]
@@ -93,7 +93,7 @@ public struct VerifyProgress: Sendable {
             unit += 1
         }
         let tenths = Int((value * 10).rounded())
-        if unit >= 2, value < 10 {
+        if unit >= 1, value < 10 {
             let hundredths = Int((value * 100).rounded())
             let fraction = hundredths % 100
             return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) \(units[unit])"
