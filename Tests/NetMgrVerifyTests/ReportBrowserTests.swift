@@ -32,7 +32,7 @@ struct ReportBrowserTests {
         defer { browser.kill() }
         for capture in captures {
             let report = try #require(made[capture]).report
-            let page = try await browser.render(try #require(made[capture]).path, width: 1200, height: 900, scale: 0.5)
+            let page = try await browser.render(try #require(made[capture]).path, width: 1200, height: 900, scale: 0.5, script: Self.clickOutageHeading)
 
             // The screenshot: there, the viewport at half scale, and not blank.
             let png = directory.file(capture + ".png")
@@ -57,9 +57,32 @@ struct ReportBrowserTests {
             let sortable = Self.matches(#"<table class="sortable[^"]*"[^>]*data-sortable="(ready)""#, in: dom)
             let tables = Self.matches(#"<table class="(sortable)"#, in: dom)
             #expect(!tables.isEmpty && sortable.count == tables.count, "Captures/\(capture): the script wired \(sortable.count) of \(tables.count) tables")
+
+            // Sorting by a click: ascending, then descending, numbers as numbers.
+            let clicked = try #require(page.scripted, "Captures/\(capture): the click script returned nothing")
+            let parts = clicked.split(separator: "|", maxSplits: 1)
+            #expect(parts.first == "Longest outage s")
+            let columns = try JSONDecoder().decode([[String]].self, from: Data(parts.last!.utf8))
+            let outages = report.terminals.map { $0.boundaries.map(\.dataOutageSeconds).max() }.map { $0.map { String(format: "%.3f", $0) } ?? "-" }
+            let numbers = outages.compactMap(Double.init).sorted()
+            #expect(columns.count == 2 && columns[0].compactMap(Double.init) == numbers, "Captures/\(capture): ascending \(columns)")
+            #expect(columns.count == 2 && columns[1].compactMap(Double.init) == numbers.reversed(), "Captures/\(capture): descending \(columns)")
         }
         try await browser.close()
     }
+
+    /// Clicks the terminals table's "Longest outage s" heading twice, as a person would, and
+    /// returns the column after each click: JSON [[first click], [second click]].
+    static let clickOutageHeading = """
+        (function () {
+          var table = document.getElementById("terminals-table"), heading = table.tHead.rows[0].cells[6], seen = [];
+          for (var i = 0; i < 2; i++) {
+            heading.click();
+            seen.push(Array.prototype.map.call(table.tBodies[0].rows, function (row) { return row.cells[6].textContent; }));
+          }
+          return heading.textContent + "|" + JSON.stringify(seen);
+        })()
+        """
 
     static func matches(_ pattern: String, in text: String) -> [String] {
         let expression = try! NSRegularExpression(pattern: pattern)
@@ -80,6 +103,8 @@ final class DevToolsBrowser {
     struct Page {
         var dom: String
         var screenshot: Data
+        /// What `script` (run last, in the page) returned as a string.
+        var scripted: String?
     }
 
     static let deadline: Duration = .seconds(30)
@@ -175,7 +200,7 @@ final class DevToolsBrowser {
 
     /// Opens `file` in a new tab of `width`×`height`, waits for its load event, and returns
     /// the DOM then and a screenshot of the viewport (scaled by `scale`).
-    func render(_ file: String, width: Int, height: Int, scale: Double) async throws -> Page {
+    func render(_ file: String, width: Int, height: Int, scale: Double, script: String? = nil) async throws -> Page {
         let target = try await call("Target.createTarget", ["url": "about:blank"])["targetId"] as? String ?? ""
         let session = try await call("Target.attachToTarget", ["targetId": target, "flatten": true])["sessionId"] as? String ?? ""
         _ = try await call("Page.enable", session: session)
@@ -186,9 +211,14 @@ final class DevToolsBrowser {
         let dom = (evaluated["result"] as? [String: Any])?["value"] as? String ?? ""
         let clip: [String: Any] = ["x": 0, "y": 0, "width": width, "height": height, "scale": scale]
         let shot = try await call("Page.captureScreenshot", ["format": "png", "clip": clip], session: session)
+        var scripted: String?
+        if let script {
+            let result = try await call("Runtime.evaluate", ["expression": script, "returnByValue": true], session: session)
+            scripted = (result["result"] as? [String: Any])?["value"] as? String
+        }
         _ = try await call("Target.closeTarget", ["targetId": target])
         guard let data = (shot["data"] as? String).flatMap({ Data(base64Encoded: $0) }) else { throw Failure(description: "\(file): no screenshot") }
-        return Page(dom: dom, screenshot: data)
+        return Page(dom: dom, screenshot: data, scripted: scripted)
     }
 
     private func send(_ method: String, _ parameters: [String: Any] = [:], session: String? = nil) throws -> Int {
