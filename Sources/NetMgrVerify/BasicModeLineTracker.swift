@@ -51,6 +51,9 @@ struct BasicModeLineTracker {
     /// Elements from a tributary before the host had addressed any station on the line.
     private(set) var unattributedElements = 0
 
+    /// For progress: stations seen on the lines so far.
+    var stationsSeen: Int { order.count }
+
     init(silence: Duration?) {
         self.silence = silence
     }

@@ -24,6 +24,16 @@ struct ConnectionTracker: TCPStreamConsumer {
     /// tracked because discovery was off.
     private(set) var ignoredConnections = 0
 
+    /// For progress: LU names seen so far (requested or granted), open and closed.
+    var terminalsSeen: Int {
+        var names = Set(finished.compactMap { $0.luName?.uppercased() })
+        for case let state? in slots {
+            let facts = state.observer.facts
+            if let name = facts.grant?.luName ?? facts.lastRequest?.luName { names.insert(name.uppercased()) }
+        }
+        return names.count
+    }
+
     init(knownHosts: [TCPEndpoint: HostSource], discover: Bool, discoveryLimit: Int = 64 * 1024) {
         self.knownHosts = knownHosts
         self.discover = discover

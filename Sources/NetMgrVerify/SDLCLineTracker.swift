@@ -15,6 +15,9 @@ struct SDLCLineTracker {
     /// Records shorter than address + control.
     private(set) var shortFrames = 0
 
+    /// For progress: stations that had a link so far.
+    var terminalsSeen: Int { Set(links.map(\.stationAddress) + stations.filter { $0.link != nil }.map { Int($0.address) }).count }
+
     init(silence: Duration?) {
         self.silence = silence
     }

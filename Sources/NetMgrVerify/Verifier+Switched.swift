@@ -13,10 +13,11 @@ extension Verifier {
 
     /// The switched path: calls from the dialogue or D-channel interface, SDLC links from the
     /// SDLC interface(s), each link attached to the call that was up when it began.
-    func verifySwitched(path: String) throws(VerifyError) -> VerificationReport {
+    func verifySwitched(path: String, progress: VerifyProgressSink? = nil) throws(VerifyError) -> VerificationReport {
         let reader: PcapNGReader
         do { reader = try PcapNGReader(path: path) } catch { throw .capture(error) }
         defer { reader.close() }
+        let hook = ReadProgressHook(sink: progress, path: path, fileSize: reader.fileSize)
         let first = reader.firstLinkType ?? .user1
         var capture = CaptureSummary(
             path: path, linkType: .init(number: Int(first.rawValue), name: first.name),
@@ -44,6 +45,7 @@ extension Verifier {
                     dialup.sdlcFrame(at: packet.timestamp)
                 default: other &+= 1
                 }
+                hook?.offer(packets: packets, bytes: bytes, terminals: { sdlc.terminalsSeen })
             }
         } catch {
             if options.acceptTruncated, case .truncatedFile = error {

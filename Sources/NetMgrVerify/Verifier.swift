@@ -13,8 +13,10 @@ public struct Verifier: Sendable {
         self.options = options
     }
 
-    public func verify(path: String) throws(VerifyError) -> VerificationReport {
-        if Self.isSwitchedCapture(path: path) { return try verifySwitched(path: path) }
+    /// `progress`, when given, hears how far the read is every
+    /// `VerifyProgress.packetsPerCheck` packets.
+    public func verify(path: String, progress: VerifyProgressSink? = nil) throws(VerifyError) -> VerificationReport {
+        if Self.isSwitchedCapture(path: path) { return try verifySwitched(path: path, progress: progress) }
         let reader: CaptureReader
         do {
             reader = try CaptureReader(path: path, acceptedLinkTypes: LinkType.decodable.union([.user0]))
@@ -22,6 +24,7 @@ public struct Verifier: Sendable {
             throw .capture(error)
         }
         defer { reader.close() }
+        let hook = ReadProgressHook(sink: progress, path: path, fileSize: reader.fileSize)
         var notes: [String] = []
         let knownHosts = self.knownHosts(notes: &notes)
         var capture = CaptureSummary(
@@ -39,7 +42,7 @@ public struct Verifier: Sendable {
         if reader.linkType == .sita {
             var tracker = X25CallTracker()
             var last = CaptureTime(nanosecondsSinceEpoch: 0)
-            try read(reader, into: &capture, &statistics) { packet in
+            try read(reader, into: &capture, &statistics, hook, terminals: { tracker.terminalsSeen }) { packet in
                 last = packet.timestamp
                 tracker.record(packet.bytes, at: packet.timestamp)
             }
@@ -54,7 +57,7 @@ public struct Verifier: Sendable {
         } else if reader.linkType == .user0 {
             var tracker = BasicModeLineTracker(silence: options.linkSilence)
             var last = CaptureTime(nanosecondsSinceEpoch: 0)
-            try read(reader, into: &capture, &statistics) { packet in
+            try read(reader, into: &capture, &statistics, hook, terminals: { tracker.stationsSeen }) { packet in
                 last = packet.timestamp
                 tracker.record(packet.bytes, at: packet.timestamp)
             }
@@ -70,7 +73,7 @@ public struct Verifier: Sendable {
         } else if reader.linkType == .sdlc {
             var tracker = SDLCLineTracker(silence: options.linkSilence)
             var last = CaptureTime(nanosecondsSinceEpoch: 0)
-            try read(reader, into: &capture, &statistics) { packet in
+            try read(reader, into: &capture, &statistics, hook, terminals: { tracker.terminalsSeen }) { packet in
                 last = packet.timestamp
                 tracker.frame(packet.bytes, at: packet.timestamp)
             }
@@ -91,7 +94,7 @@ public struct Verifier: Sendable {
             }
             let reassembler = TCPReassembler(configuration: configuration)
             var router = IPStreamRouter(telnet: ConnectionTracker(knownHosts: knownHosts, discover: options.discoverHosts))
-            try read(reader, into: &capture, &statistics) { packet in
+            try read(reader, into: &capture, &statistics, hook, terminals: { router.telnet.terminalsSeen + router.xot.connections }) { packet in
                 let decoded = PacketDecoder.decode(packet)
                 router.telnet.now = packet.timestamp
                 if let tcp = decoded.tcp, let ip = decoded.ip, !tcp.flags.isDisjoint(with: [.fin, .rst]) {
@@ -142,7 +145,7 @@ public struct Verifier: Sendable {
     /// file ends the loop quietly when `acceptTruncated` is set.
     private func read(
         _ reader: CaptureReader, into capture: inout CaptureSummary, _ statistics: inout ReadStatistics,
-        _ body: (CapturedPacket) -> Void
+        _ hook: ReadProgressHook?, terminals: () -> Int, _ body: (CapturedPacket) -> Void
     ) throws(VerifyError) {
         var packets = 0
         var bytes = 0
@@ -164,6 +167,7 @@ public struct Verifier: Sendable {
                 last = packet.timestamp
                 if packet.isTruncated { truncatedPackets &+= 1 }
                 body(packet)
+                hook?.offer(packets: packets, bytes: bytes, terminals: terminals)
             }
         } catch {
             if options.acceptTruncated, case .truncatedFile = error {

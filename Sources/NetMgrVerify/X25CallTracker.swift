@@ -38,6 +38,9 @@ struct X25CallTracker {
     private(set) var outOfSequenceFrames = 0
     private(set) var frameRejects = 0
 
+    /// For progress: the terminals (host DTE addresses called) so far.
+    var terminalsSeen: Int { Set(calls.map(\.hostAddress) + channels.values.map(\.call.hostAddress)).count }
+
     mutating func record(_ bytes: UnsafeRawBufferPointer, at captureTime: CaptureTime) {
         records += 1
         guard let header = SITAHeader(parsing: bytes), header.protocolByte == SITAHeader.protocolLAPB else {

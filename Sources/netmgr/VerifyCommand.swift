@@ -16,9 +16,15 @@ struct VerifyCommand: ParsableCommand {
             traffic into episodes at every new bind and checks each boundary against the promise: \
             the definitions' ○/△ for the resource, else --expect, else it states the facts only.
 
+            --html FILE also writes the report as one self-contained HTML page (summary, a \
+            timeline per terminal, sortable tables), atomically: the whole file or none. While \
+            it reads a capture file, progress is shown on standard error when that is a terminal.
+
             Exit codes: 0 every promise kept (or no failover seen, or facts only), 1 a promise \
-            was broken, 2 the capture or definitions could not be read or are unsupported, 64 bad \
-            command line. The --json schema is in docs/VERIFY.md.
+            was broken, 2 the capture or definitions could not be read or are unsupported, 3 the \
+            --html file could not be written (a place it cannot be created in is found before \
+            the capture is read), 64 bad command line. \
+            The --json schema is in docs/VERIFY.md.
             """
     )
 
@@ -41,6 +47,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Flag(help: "Print the report as JSON (schema in docs/VERIFY.md).")
     var json = false
+
+    @Option(help: ArgumentHelp("Also write the report as a self-contained HTML page to this file (written atomically).", valueName: "file"))
+    var html: String?
 
     @Option(name: .customLong("link-silence"), help: ArgumentHelp("SDLC: a station silent for this many seconds has lost its link; BDLC: a station's stretch of activity ends.", valueName: "seconds"))
     var linkSilence: Double?
@@ -72,12 +81,30 @@ struct VerifyCommand: ParsableCommand {
             options.definitions = try loadValidDefinitions(definitions, for: "netmgr verify")
             options.definitionsDirectory = definitions
         }
+        // Made before the long read, so an unwritable place fails at once.
+        var htmlFile: AtomicReportFile?
+        if let html {
+            do { htmlFile = try AtomicReportFile(path: html) } catch {
+                printError("error: --html \(error)")
+                throw Self.htmlNotWritten
+            }
+        }
         let report: VerificationReport
+        let progress = Self.progress(for: capture)
         do {
-            report = try Verifier(options: options).verify(path: capture)
+            report = try Verifier(options: options).verify(path: capture, progress: progress)
+            progress?.finish()
         } catch {
+            progress?.finish()
             printError("error: \(error)")
             throw Exit.unreadable
+        }
+        var htmlFailed = false
+        if let htmlFile {
+            do { try htmlFile.commit(ReportHTML().render(report)) } catch {
+                printError("error: --html \(error)")
+                htmlFailed = true
+            }
         }
         if json {
             let data = try report.jsonData()
@@ -85,6 +112,18 @@ struct VerifyCommand: ParsableCommand {
         } else {
             print(ReportRenderer().render(report))
         }
+        if htmlFailed { throw Self.htmlNotWritten }
         if report.summary.exitCode != 0 { throw ExitCode(report.summary.exitCode) }
+    }
+
+    /// The --html file could not be written.
+    static let htmlNotWritten = ExitCode(3)
+
+    /// A progress line on standard error, when it is a terminal and the capture a file.
+    static func progress(for capture: String) -> VerifyProgressPrinter? {
+        var st = stat()
+        let size: Int64? = capture != "-" && stat(capture, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
+        guard VerifyProgress.isWanted(stderrIsTerminal: isatty(STDERR_FILENO) == 1, capturePath: capture, fileSize: size), let size else { return nil }
+        return VerifyProgressPrinter(totalBytes: size)
     }
 }
