@@ -31,6 +31,10 @@ struct TestProgramsTests {
         Program(name: "sh", package: "dash"),
         Program(name: "dpkg-query", package: "dpkg"),
         Program(name: "openssl", package: "openssl"),
+        // The C API's tests: build the C example, read the .pc, run the Python example.
+        Program(name: "cc", package: "gcc"),
+        Program(name: "pkg-config", package: "pkgconf"),
+        Program(name: "python3", package: "python3-minimal"),
     ]
 
     static let root = BuiltProducts.packageRoot

@@ -130,7 +130,7 @@ struct CAPITests {
         let flags = try await runProcess("pkg-config", ["--cflags", "--libs", "netmgrclient"],
                                          environment: ["PKG_CONFIG_PATH": prefix + "/lib/pkgconfig", "PATH": "/usr/bin:/bin"])
         #expect(flags.status == 0, "pkg-config: \(flags.standardError)")
-        #expect(flags.standardOutput.contains("-I\(prefix)/include") && flags.standardOutput.contains("-lnetmgrclient"), "\(flags.standardOutput)")
+        #expect(flags.standardOutput.contains("prefix/include") && flags.standardOutput.contains("-lnetmgrclient"), "\(flags.standardOutput)")
         let example = directory.path + "/send_through_failover"
         let arguments = ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-o", example,
                          root + "/examples/c/send_through_failover.c"]
@@ -192,6 +192,7 @@ struct CAPITests {
             #expect(c.standardOutput.contains("done: the host accepted all \(count) messages"), "\(c.standardOutput)")
             #expect(python.standardOutput.contains("done: the host accepted all \(count) messages"), "\(python.standardOutput)")
             for (program, output) in [("C", c.standardOutput), ("Python", python.standardOutput)] {
+                print("C API failover, \(program) example:", output.split(separator: "\n").filter { $0.hasPrefix("event: resource") || $0.hasPrefix("event: session") || $0.hasPrefix("done") }.joined(separator: " | "))
                 #expect(output.contains("event: resource TNVIP moved from node-a to node-b")
                             || output.contains("event: resource TNVIP moved from - to node-b"),
                         "\(program) example printed no move to node-b: \(output)")

@@ -25,6 +25,7 @@
 #define MAX_SERVERS 16
 
 static int moved, resumed;
+static const char *watched_resource; /* moves of other resources are not printed */
 
 static void print_event(const netmgr_event_t *event) {
 #define S(x) ((x) ? (x) : "-")
@@ -36,6 +37,7 @@ static void print_event(const netmgr_event_t *event) {
         printf("event: server %s lost: %s\n", S(event->server), S(event->detail));
         break;
     case NETMGR_EVENT_RESOURCE_MOVED:
+        if (event->resource == NULL || strcmp(event->resource, watched_resource) != 0) break;
         moved++;
         printf("event: resource %s moved from %s to %s (epoch %" PRIu64 ")\n", S(event->resource),
                S(event->previous_node), S(event->node), event->epoch);
@@ -45,7 +47,7 @@ static void print_event(const netmgr_event_t *event) {
         break;
     case NETMGR_EVENT_SESSION_RESUMED:
         resumed++;
-        printf("event: session %s resumed on %s, host sees %s, %" PRIu64 " messages sent again\n", S(event->lu),
+        printf("event: session %s resumed on %s, host sees %s, messages sent again: %" PRIu64 "\n", S(event->lu),
                S(event->node), S(event->host_address), event->count);
         break;
     case NETMGR_EVENT_MESSAGE_FAILED:
@@ -112,6 +114,7 @@ int main(int argc, char **argv) {
     if (server_count == 0 || resource == NULL || lu == NULL || count < 1 || interval_ms < 0 || timeout_ms < 1)
         return usage();
 
+    watched_resource = resource;
     netmgr_client_t *client = NULL;
     int rc = netmgr_client_create(servers, server_count, name, ca, cert, key, &client);
     if (rc != NETMGR_OK) return fail("creating the client", rc);

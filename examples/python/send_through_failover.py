@@ -20,11 +20,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from netmgr_client import Client, NetMgrError  # noqa: E402
 
 
-def describe(event):
-    if event.type == "resource_moved":
+def describe(event, resource):
+    if event.type == "resource_moved" and event.resource == resource:
         return "resource %s moved from %s to %s (epoch %d)" % (event.resource, event.previous_node or "-", event.node or "-", event.epoch)
     if event.type == "session_resumed":
-        return "session %s resumed on %s, host sees %s, %d messages sent again" % (event.lu, event.node, event.host_address, event.count)
+        return "session %s resumed on %s, host sees %s, messages sent again: %d" % (event.lu, event.node, event.host_address, event.count)
     if event.type == "session_opened":
         return "session %s opened on %s, host sees %s" % (event.lu, event.node, event.host_address)
     if event.type in ("server_connected", "server_lost"):
@@ -53,9 +53,9 @@ def main():
     def show_events(client):
         nonlocal moved, resumed
         for event in client.events(timeout=0):
-            moved += event.type == "resource_moved"
+            moved += event.type == "resource_moved" and event.resource == args.resource
             resumed += event.type == "session_resumed"
-            text = describe(event)
+            text = describe(event, args.resource)
             if text:
                 print("event:", text, flush=True)
 
