@@ -163,7 +163,7 @@ struct CAPITests {
             // A third client through the C API from here, with an event callback.
             let log = EventLog()
             let serverList = world.cluster.definitions.cluster.nodes.map { "\($0.lan.host):\($0.lan.port)" }
-            watcher = try await onOwnThread { () -> UInt in
+            let opened = try await onOwnThread { () -> (client: UInt, session: UInt) in
                 let (rc, client) = Self.create(serverList, name: "capi-callback", tls: (files.ca, files.certificate, files.key))
                 guard rc == Self.ok, let client else { throw EventLog.Failure(description: "netmgr_client_create: \(rc) \(Self.lastError)") }
                 #expect(netmgr_client_set_event_callback(client, EventLog.callback, Unmanaged.passRetained(log).toOpaque()) == Self.ok)  // a leak of one log: the callback may outlive this test on failure
@@ -173,15 +173,41 @@ struct CAPITests {
                 #expect(String(decoding: node.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == "node-a")
                 var event = netmgr_event_t()
                 #expect(netmgr_next_event(client, &event, 0) == Int32(NETMGR_E_STATE.rawValue), "events go to the callback")
-                return UInt(bitPattern: UnsafeRawPointer(client))
+                var session: OpaquePointer?
+                guard netmgr_open_session(client, "TNVIP", "VIPLU03", 20_000, &session) == Self.ok, let session else {
+                    throw EventLog.Failure(description: "netmgr_open_session: \(Self.lastError)")
+                }
+                #expect(String(cString: netmgr_session_lu(session)) == "VIPLU03")
+                // The host's greeting, first into a buffer too small: the size comes back, the data stays.
+                var small = [UInt8](repeating: 0, count: 1)
+                var length = 0
+                let first = netmgr_receive(session, &small, 1, &length, 10_000)
+                #expect(first == Int32(NETMGR_E_BUFFER_TOO_SMALL.rawValue) && length > 1, "\(first) \(length): \(Self.lastError)")
+                var greeting = [UInt8](repeating: 0, count: max(length, 1))
+                let needed = length
+                #expect(netmgr_receive(session, &greeting, needed, &length, 1_000) == Self.ok && length == needed, "\(Self.lastError)")
+                #expect(netmgr_receive(session, &greeting, needed, &length, 0) == Self.timeout)
+                var sequence: UInt64 = 0
+                #expect(netmgr_submit(session, "VIPLU03 submitted", 17, 5_000, &sequence) == Self.ok, "\(Self.lastError)")
+                #expect(log.waitFor("message_acked VIPLU03 - \(sequence)"), "no ack for \(sequence) in \(log.lines)")
+                var unacknowledged = -1
+                #expect(netmgr_unacknowledged(session, &unacknowledged) == Self.ok && unacknowledged == 0)
+                return (UInt(bitPattern: UnsafeRawPointer(client)), UInt(bitPattern: UnsafeRawPointer(session)))
             }
+            watcher = opened.client
             // Mid-stream: both have had some messages accepted on node-a.
             _ = try await c.line(startingWith: "accepted: 25 ")
             _ = try await python.line(startingWith: "accepted: 25 ")
             let killed = Date().timeIntervalSince1970
             await world.cluster.kill("node-a")
             try await world.cluster.activate(["hostlink"], on: "node-b")
-            #expect(await eventually { log.lines.contains("resource_moved TNVIP node-b") }, "the callback saw no move to node-b: \(log.lines)")
+            #expect(await eventually { log.lines.contains("resource_moved TNVIP node-b 0") }, "the callback saw no move to node-b: \(log.lines)")
+            // The session opened through the C API resumed on node-b and sends there.
+            let sentAfter = try await onOwnThread { () -> Int32 in
+                netmgr_send(OpaquePointer(bitPattern: opened.session), "VIPLU03 after", 13, 30_000, nil)
+            }
+            #expect(sentAfter == Self.ok)
+            #expect(log.lines.contains("session_resumed VIPLU03 node-b 0"), "\(log.lines)")
             let callbackClient = watcher
             watcher = nil
             #expect(try await onOwnThread { netmgr_client_destroy(OpaquePointer(bitPattern: callbackClient ?? 0)) } == Self.ok)
@@ -199,6 +225,9 @@ struct CAPITests {
                 #expect(output.contains("event: session \(program == "C" ? "VIPLU01" : "VIPLU02") resumed on node-b"),
                         "\(program) example printed no resume on node-b: \(output)")
             }
+            let lu03 = try world.entries("VIPLU03")
+            #expect(lu03.contains { $0.event == .message && $0.digest == journalDigest(Array("VIPLU03 submitted".utf8)) })
+            #expect(lu03.contains { $0.event == .message && $0.digest == journalDigest(Array("VIPLU03 after".utf8)) && $0.time > killed })
             for lu in ["VIPLU01", "VIPLU02"] {
                 let entries = try world.entries(lu)
                 let delivered = entries.messageDigests
@@ -218,7 +247,7 @@ struct CAPITests {
     }
 }
 
-/// What the event callback of CAPITests saw: "type resource node" per event.
+/// What the event callback of CAPITests saw: "type resource-or-LU node sequence" per event.
 final class EventLog: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -230,15 +259,26 @@ final class EventLog: @unchecked Sendable {
     static let names: [Int32: String] = [
         Int32(NETMGR_EVENT_SERVER_CONNECTED.rawValue): "server_connected", Int32(NETMGR_EVENT_SERVER_LOST.rawValue): "server_lost",
         Int32(NETMGR_EVENT_RESOURCE_MOVED.rawValue): "resource_moved", Int32(NETMGR_EVENT_SESSION_RESUMED.rawValue): "session_resumed",
+        Int32(NETMGR_EVENT_MESSAGE_ACKED.rawValue): "message_acked",
     ]
+
+    /// Waits (on a thread of its own, not the cooperative pool) until `line` was logged.
+    func waitFor(_ line: String, timeout: TimeInterval = 20) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline {
+            if lines.contains(line) { return true }
+            Thread.sleep(forTimeInterval: 0.005)  // polling under a deadline
+        }
+        return lines.contains(line)
+    }
 
     /// A C callback: the log comes as user_data.
     static let callback: netmgr_event_callback_t = { event, user in
         guard let event, let user else { return }
         let log = Unmanaged<EventLog>.fromOpaque(user).takeUnretainedValue()
         let type = EventLog.names[event.pointee.type] ?? "type-\(event.pointee.type)"
-        let resource = event.pointee.resource.map { String(cString: $0) } ?? "-"
+        let name = (event.pointee.resource ?? event.pointee.lu).map { String(cString: $0) } ?? "-"
         let node = event.pointee.node.map { String(cString: $0) } ?? "-"
-        log.lock.withLock { log.entries.append("\(type) \(resource) \(node)") }
+        log.lock.withLock { log.entries.append("\(type) \(name) \(node) \(event.pointee.sequence)") }
     }
 }
