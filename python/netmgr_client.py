@@ -83,6 +83,7 @@ class _Event(ctypes.Structure):
 
 
 _CALLBACK = ctypes.CFUNCTYPE(None, ctypes.POINTER(_Event), ctypes.c_void_p)
+_DATA_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
 
 
 def _load():
@@ -128,6 +129,7 @@ _signatures = {
     "netmgr_submit": (_c.c_int, [_handle, _c.c_char_p, _c.c_size_t, _c.c_int, _c.POINTER(_c.c_uint64)]),
     "netmgr_unacknowledged": (_c.c_int, [_handle, _c.POINTER(_c.c_size_t)]),
     "netmgr_receive": (_c.c_int, [_handle, _c.c_void_p, _c.c_size_t, _c.POINTER(_c.c_size_t), _c.c_int]),
+    "netmgr_session_set_data_callback": (_c.c_int, [_handle, _DATA_CALLBACK, _c.c_void_p]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
     _function = getattr(library, _name)
@@ -295,6 +297,21 @@ class Session:
                 continue
             _check(code)
             return buffer.raw[:length.value]
+
+    def set_data_callback(self, function):
+        """Calls function(bytes) on the session's data thread with each message from the host,
+        instead of receive() (None: back to receive). What the function raises is printed."""
+        if function is None:
+            callback = _DATA_CALLBACK()
+        else:
+            def trampoline(_session, data, length, _user):
+                try:
+                    function(ctypes.string_at(data, length) if length else b"")
+                except Exception as error:  # never let an exception cross into C
+                    print("netmgr_client: data callback raised %r" % (error,))
+            callback = _DATA_CALLBACK(trampoline)
+        _check(library.netmgr_session_set_data_callback(self._handle, callback, None))
+        self._data_callback = callback  # kept alive as long as the library may call it
 
     def close(self):
         if self._handle is not None:

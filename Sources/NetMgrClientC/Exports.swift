@@ -139,6 +139,9 @@ public func cOpenSession(_ client: OpaquePointer?, _ resource: UnsafePointer<CCh
 public func cCloseSession(_ session: OpaquePointer?) -> Int32 {
     exported("netmgr_close_session") {
         let handle = try Registry.shared.session(session)
+        if handle.isDataThread {
+            throw CFailure(NETMGR_E_STATE, "called from the session's own data callback; close it from another thread")
+        }
         guard Registry.shared.remove(handle) else { throw CFailure(NETMGR_E_INVALID, "session is being closed by another thread") }
         handle.close()
     }
@@ -209,6 +212,13 @@ public func cReceive(_ session: OpaquePointer?, _ buffer: UnsafeMutableRawPointe
         guard capacity > 0 else { throw CFailure(NETMGR_E_INVALID, "cap is \(UInt(bitPattern: capacity)); give the buffer's size") }
         guard let lengthOut else { throw CFailure(NETMGR_E_INVALID, "len_out is NULL") }
         try handle.receive(into: buffer, capacity: capacity, length: lengthOut, timeout: Timeout(timeoutMs))
+    }
+}
+
+@_cdecl("netmgr_session_set_data_callback")
+public func cSetDataCallback(_ session: OpaquePointer?, _ callback: netmgr_data_callback_t?, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    exported("netmgr_session_set_data_callback") {
+        try Registry.shared.session(session).setCallback(callback, userData: userData)
     }
 }
 

@@ -17,6 +17,13 @@ final class SessionHandle: @unchecked Sendable {
     // Guarded by `condition`:
     private var data = FIFO<[UInt8]>()
     private var ended: CFailure?
+    private var dataCallback: netmgr_data_callback_t?
+    private var userData: UnsafeMutableRawPointer?
+    /// The data thread: started with the first callback, ends when the session closes.
+    private var dataThread: pthread_t?
+    private var dataThreadRunning = false
+    private var stopped = false
+    private let dataThreadDone = DispatchSemaphore(value: 0)
 
     private var pump: Task<Void, Never>?
 
@@ -52,13 +59,67 @@ final class SessionHandle: @unchecked Sendable {
         }
     }
 
-    func stopPump() { pump?.cancel() }
+    /// Stops taking host data: the pump and the data thread (the client is being destroyed).
+    func stopPump() {
+        pump?.cancel()
+        stopDataThread()
+    }
+
+    func setCallback(_ callback: netmgr_data_callback_t?, userData: UnsafeMutableRawPointer?) throws {
+        try condition.withLock {
+            if stopped { throw ended ?? CFailure(NETMGR_E_SESSION_CLOSED, "session \(session.resource)/\(session.lu) is closed") }
+            dataCallback = callback
+            self.userData = userData
+            condition.broadcast()
+            if callback != nil && !dataThreadRunning {
+                dataThreadRunning = true
+                let thread = Thread { [self] in self.deliverData() }
+                thread.name = "netmgr-data"
+                thread.start()
+            }
+        }
+    }
+
+    /// The data thread: while a callback is registered, hands it every message, in order.
+    private func deliverData() {
+        condition.lock()
+        dataThread = pthread_self()
+        while !stopped {
+            if let callback = dataCallback, let message = data.popFirst() {
+                let userData = self.userData, handle = OpaquePointer(bitPattern: token)
+                condition.unlock()
+                message.withUnsafeBytes { bytes in callback(handle, bytes.baseAddress, bytes.count, userData) }
+                condition.lock()
+                continue
+            }
+            if ended != nil && data.isEmpty { break }
+            condition.wait()
+        }
+        dataThreadRunning = false
+        condition.unlock()
+        dataThreadDone.signal()
+    }
+
+    var isDataThread: Bool {
+        condition.withLock { dataThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Stops the data thread, waiting (bounded) for a running callback unless called from it.
+    private func stopDataThread() {
+        let running = condition.withLock {
+            stopped = true
+            condition.broadcast()
+            return dataThreadRunning
+        }
+        if running && !isDataThread { _ = dataThreadDone.wait(timeout: .now() + 10) }
+    }
 
     func receive(into buffer: UnsafeMutableRawPointer, capacity: Int, length: UnsafeMutablePointer<Int>, timeout: Timeout) throws {
         condition.lock()
         defer { condition.unlock() }
         let deadline = timeout.deadline
-        while data.isEmpty {
+        while data.isEmpty || dataCallback != nil {
+            if dataCallback != nil { throw CFailure(NETMGR_E_STATE, "a data callback is registered for \(session.resource)/\(session.lu): the host's messages go to it") }
             if let ended { throw ended }
             if let deadline {
                 guard condition.wait(until: deadline) else {
@@ -86,7 +147,8 @@ final class SessionHandle: @unchecked Sendable {
         client.remove(self)
         end(CFailure(NETMGR_E_SESSION_CLOSED, "session \(session.resource)/\(session.lu) was closed"))
         let session = self.session
+        stopDataThread()
         _ = try? blocking(Timeout(10_000), awaitOutcome: false, what: "closing the session") { await session.close() }
-        stopPump()
+        pump?.cancel()
     }
 }

@@ -192,6 +192,16 @@ struct CAPITests {
                 #expect(log.waitFor("message_acked VIPLU03 - \(sequence)"), "no ack for \(sequence) in \(log.lines)")
                 var unacknowledged = -1
                 #expect(netmgr_unacknowledged(session, &unacknowledged) == Self.ok && unacknowledged == 0)
+                // Host data through a callback instead: the greeting of another LU.
+                var real: OpaquePointer?
+                #expect(netmgr_open_session(client, "TNREAL", "REALLU01", 20_000, &real) == Self.ok, "\(Self.lastError)")
+                if let real {
+                    #expect(netmgr_session_set_data_callback(real, EventLog.dataCallback, Unmanaged.passRetained(log).toOpaque()) == Self.ok)
+                    #expect(log.waitFor { $0.hasPrefix("data REALLU01 ") }, "no host data through the callback: \(log.lines)")
+                    #expect(netmgr_receive(real, &greeting, needed, &length, 0) == Int32(NETMGR_E_STATE.rawValue))
+                    #expect(netmgr_close_session(real) == Self.ok)
+                    #expect(netmgr_close_session(real) == Self.invalid)
+                }
                 return (UInt(bitPattern: UnsafeRawPointer(client)), UInt(bitPattern: UnsafeRawPointer(session)))
             }
             watcher = opened.client
@@ -264,12 +274,24 @@ final class EventLog: @unchecked Sendable {
 
     /// Waits (on a thread of its own, not the cooperative pool) until `line` was logged.
     func waitFor(_ line: String, timeout: TimeInterval = 20) -> Bool {
+        waitFor({ $0 == line }, timeout: timeout)
+    }
+
+    func waitFor(_ matches: (String) -> Bool, timeout: TimeInterval = 20) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
-            if lines.contains(line) { return true }
+            if lines.contains(where: matches) { return true }
             Thread.sleep(forTimeInterval: 0.005)  // polling under a deadline
         }
-        return lines.contains(line)
+        return lines.contains(where: matches)
+    }
+
+    /// A C data callback: "data LU length".
+    static let dataCallback: netmgr_data_callback_t = { session, _, length, user in
+        guard let user else { return }
+        let log = Unmanaged<EventLog>.fromOpaque(user).takeUnretainedValue()
+        let lu = netmgr_session_lu(session).map { String(cString: $0) } ?? "?"
+        log.lock.withLock { log.entries.append("data \(lu) \(length)") }
     }
 
     /// A C callback: the log comes as user_data.

@@ -32,10 +32,11 @@
  *     create, and several threads may use one client (and one session) at once. Blocking
  *     calls block only the calling thread; the library's own threads keep running (the
  *     calls hand the work to them and wait), so they never deadlock with it.
- *   - The event callback runs on one internal thread of the client ("netmgr-events"),
+ *   - The event callback runs on one internal thread of the client ("netmgr-events"), a
+ *     session's data callback on one internal thread of that session ("netmgr-data"),
  *     one event after the other. It may call any function of this API, blocking ones
  *     included (events then wait until it returns), except netmgr_client_destroy on its
- *     own client.
+ *     own client (and, from a data callback, netmgr_close_session on its own session).
  *   - netmgr_next_event's strings belong to the client: read them from one thread, and
  *     only until that client's next netmgr_next_event call (see netmgr_event_t).
  *   - netmgr_client_destroy and netmgr_close_session must not race with calls that start
@@ -161,6 +162,10 @@ typedef struct netmgr_event {
 /* Called on the client's internal event thread, once per event (see Threads above). */
 typedef void (*netmgr_event_callback_t)(const netmgr_event_t *event, void *user_data);
 
+/* Called on the session's internal data thread with each message the host sent to the LU,
+ * in order. data is valid until the callback returns. */
+typedef void (*netmgr_data_callback_t)(netmgr_session_t *session, const void *data, size_t len, void *user_data);
+
 /* ---- library ------------------------------------------------------------------------ */
 
 /* NETMGR_API_VERSION of the library. */
@@ -272,8 +277,17 @@ int netmgr_unacknowledged(netmgr_session_t *session, size_t *count_out);
  * queued (nothing is lost): call again with a larger buffer.
  * Errors: NETMGR_E_INVALID (NULL buf or len_out, cap 0), NETMGR_E_TIMEOUT,
  * NETMGR_E_BUFFER_TOO_SMALL, NETMGR_E_SESSION_CLOSED (closed and nothing left),
- * NETMGR_E_SHUT_DOWN. */
+ * NETMGR_E_SHUT_DOWN, NETMGR_E_STATE (a data callback is registered). */
 int netmgr_receive(netmgr_session_t *session, void *buf, size_t cap, size_t *len_out, int timeout_ms);
+
+/* Delivers the host's messages for this session to `callback` instead of netmgr_receive
+ * (callback NULL: back to netmgr_receive). Messages already queued go to it first. The
+ * callback runs on an internal thread of the session ("netmgr-data"), one message at a time;
+ * it may call any function of this API except netmgr_close_session on its own session.
+ * netmgr_receive returns NETMGR_E_STATE while a callback is registered. Closing the session
+ * (or destroying the client) waits for a running data callback to return.
+ * Errors: NETMGR_E_INVALID. */
+int netmgr_session_set_data_callback(netmgr_session_t *session, netmgr_data_callback_t callback, void *user_data);
 
 /* The session's resource and LU names: static for the session's life. NULL for a bad handle. */
 const char *netmgr_session_resource(netmgr_session_t *session);
