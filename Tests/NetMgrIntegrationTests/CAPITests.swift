@@ -187,9 +187,32 @@ struct CAPITests {
                 let needed = length
                 #expect(netmgr_receive(session, &greeting, needed, &length, 1_000) == Self.ok && length == needed, "\(Self.lastError)")
                 #expect(netmgr_receive(session, &greeting, needed, &length, 0) == Self.timeout)
+                // Bad arguments on a live session.
+                #expect(netmgr_send(session, nil, 5, 1_000, nil) == Self.invalid)
+                #expect(netmgr_receive(session, &greeting, 0, &length, 0) == Self.invalid)
+                #expect(netmgr_receive(session, &greeting, needed, nil, 0) == Self.invalid)
+                #expect(netmgr_unacknowledged(session, nil) == Self.invalid)
+                // Larger than a frame: refused from the length alone, the bytes are never read.
+                #expect(netmgr_submit(session, "x", netmgr_max_message_size() + 1, 0, nil) == Int32(NETMGR_E_TOO_LARGE.rawValue))
+                #expect(netmgr_send(session, "x", -1, 0, nil) == Int32(NETMGR_E_TOO_LARGE.rawValue), "SIZE_MAX as len")
                 var sequence: UInt64 = 0
                 #expect(netmgr_submit(session, "VIPLU03 submitted", 17, 5_000, &sequence) == Self.ok, "\(Self.lastError)")
                 #expect(log.waitFor("message_acked VIPLU03 - \(sequence)"), "no ack for \(sequence) in \(log.lines)")
+                // Several threads sending on one session at once.
+                let sessionBits = UInt(bitPattern: UnsafeRawPointer(session))
+                let results = LockedBox<[Int32]>([]), finished = DispatchSemaphore(value: 0)
+                for thread in 0..<4 {
+                    Thread {
+                        for index in 0..<10 {
+                            let text = "VIPLU03 thread \(thread) message \(index)"
+                            let rc = netmgr_send(OpaquePointer(bitPattern: sessionBits), text, text.utf8.count, 20_000, nil)
+                            results.update { $0.append(rc) }
+                        }
+                        finished.signal()
+                    }.start()
+                }
+                for _ in 0..<4 { _ = finished.wait(timeout: .now() + 30) }
+                #expect(results.get().count == 40 && results.get().allSatisfy { $0 == Self.ok }, "\(results.get())")
                 var unacknowledged = -1
                 #expect(netmgr_unacknowledged(session, &unacknowledged) == Self.ok && unacknowledged == 0)
                 // Host data through a callback instead: the greeting of another LU.
@@ -238,6 +261,8 @@ struct CAPITests {
             let lu03 = try world.entries("VIPLU03")
             #expect(lu03.contains { $0.event == .message && $0.digest == journalDigest(Array("VIPLU03 submitted".utf8)) })
             #expect(lu03.contains { $0.event == .message && $0.digest == journalDigest(Array("VIPLU03 after".utf8)) && $0.time > killed })
+            let threaded = (0..<4).flatMap { thread in (0..<10).map { journalDigest(Array("VIPLU03 thread \(thread) message \($0)".utf8)) } }
+            #expect(Set(threaded).isSubset(of: Set(lu03.messageDigests)), "messages sent from 4 threads at once are missing")
             for lu in ["VIPLU01", "VIPLU02"] {
                 let entries = try world.entries(lu)
                 let delivered = entries.messageDigests
