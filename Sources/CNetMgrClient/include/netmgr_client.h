@@ -229,7 +229,9 @@ int netmgr_client_set_event_callback(netmgr_client_t *client, netmgr_event_callb
  * Errors: NETMGR_E_INVALID. */
 int netmgr_client_event_fd(netmgr_client_t *client, int *fd_out);
 
-/* Takes the oldest queued event into *event, waiting at most timeout_ms for one.
+/* Takes the oldest queued event into *event, waiting at most timeout_ms for one. The queue
+ * holds at most 65,536 events (acks of every message included): past that the oldest are
+ * dropped and NETMGR_EVENT_EVENTS_DROPPED says how many, so a client nobody reads stays small.
  * Errors: NETMGR_E_INVALID, NETMGR_E_TIMEOUT (no event), NETMGR_E_STATE (a callback is
  * registered), NETMGR_E_SHUT_DOWN. */
 int netmgr_next_event(netmgr_client_t *client, netmgr_event_t *event, int timeout_ms);
@@ -245,7 +247,7 @@ int netmgr_open_session(netmgr_client_t *client, const char *resource, const cha
 
 /* Closes the session and frees its handle. Messages the host has not accepted yet are
  * dropped; calls blocked on the session return NETMGR_E_SESSION_CLOSED.
- * Errors: NETMGR_E_INVALID. */
+ * Errors: NETMGR_E_INVALID, NETMGR_E_STATE (called from the session's own data callback). */
 int netmgr_close_session(netmgr_session_t *session);
 
 /* Sends a message and waits until the host has accepted it (across failovers), at most
