@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "netmgr", targets: ["netmgr"]),
         .executable(name: "netmgrd", targets: ["netmgrd"]),
         .library(name: "NetMgrClient", targets: ["NetMgrClient"]),
+        // The C API: libnetmgrclient.so and netmgr_client.h (Sources/CNetMgrClient/include).
+        .library(name: "netmgrclient", type: .dynamic, targets: ["NetMgrClientC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -157,6 +159,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // The C API over NetMgrClient: the header and its pure-C part (error names, eventfd,
+        // the thread's last error), and the Swift entry points exported with @_cdecl.
+        .target(name: "CNetMgrClient"),
+        .target(name: "NetMgrClientC", dependencies: ["CNetMgrClient", "NetMgrClient", "NetMgrSecurity"]),
 
         // libpcap reading, writing and live capture; link, IP and TCP decoding; TCP reassembly.
         .target(
@@ -308,6 +315,8 @@ let package = Package(
         // Real processes on loopback; depending on the executables makes sure they are built.
         .testTarget(name: "NetMgrIntegrationTests", dependencies: [
             "NetMgrHarness", "NetMgrClient", "NetMgrCore", "NetMgrSimulators", "NetMgrTestSupport", "netmgr", "netmgrd",
+            // The C API's entry points, called through its header (CAPITests).
+            "CNetMgrClient", "NetMgrClientC",
             // LAN TLS tests: their own TLS peers (no client, another CA, a fake node).
             "NetMgrProtocol", "NetMgrSecurity",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -29,7 +29,7 @@ struct ModuleGraphTests {
     }
 
     static let product = ["NetMgrAddresses", "CNetMgrSerial", "NetMgrCore", "TN3270", "SDLC", "BasicMode", "X25", "Dialup", "ISDN", "NetMgrProtocol", "NetMgrAdminClient", "LineTransport",
-                          "PacketCapture", "NetMgrServer", "NetMgrClient", "NetMgrVerify", "netmgrd"]
+                          "PacketCapture", "NetMgrServer", "NetMgrClient", "NetMgrClientC", "CNetMgrClient", "NetMgrVerify", "netmgrd"]
     static let system: Set = ["Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "Synchronization"]
 
     func forbid(_ imports: [String: [String: String]], _ modules: [String], _ forbidden: Set<String>, _ rule: String) {
@@ -70,7 +70,7 @@ struct ModuleGraphTests {
     @Test("client and server share only the wire format; netmgrd does not capture or verify")
     func separations() throws {
         let imports = try Self.imports()
-        forbid(imports, ["NetMgrClient"], ["NetMgrServer"], "the client library shares only NetMgrProtocol with the server")
+        forbid(imports, ["NetMgrClient", "NetMgrClientC"], ["NetMgrServer"], "the client library shares only NetMgrProtocol with the server")
         forbid(imports, ["NetMgrServer", "netmgrd"], ["NetMgrClient", "PacketCapture", "NetMgrVerify"],
                "netmgrd neither links libpcap nor the client library")
     }
