@@ -17,3 +17,24 @@ private let closeFromFunction: @convention(c) (UnsafeMutablePointer<posix_spawn_
     }
     return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
 }()
+
+/// Signal attributes of a program started the way a shell starts it: nothing blocked, and
+/// `defaults` at their default action (the test runner's threads block SIGTERM, and a
+/// spawned child inherits the mask). `newProcessGroup`: the child leads its own group, so
+/// that killing the group takes its children too.
+public func setShellSignals(_ attributes: inout posix_spawnattr_t, defaults: [Int32] = [SIGINT, SIGTERM, SIGPIPE, SIGHUP],
+                            newProcessGroup: Bool = false) {
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var defaultSet = sigset_t()
+    sigemptyset(&defaultSet)
+    for signal in defaults { sigaddset(&defaultSet, signal) }
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &defaultSet)
+    var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+    if newProcessGroup {
+        posix_spawnattr_setpgroup(&attributes, 0)
+        flags |= POSIX_SPAWN_SETPGROUP
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
+}
