@@ -73,8 +73,10 @@ struct TNServerFailoverTests {
                                    binaries: HarnessBinaries(directory: BuiltProducts.directory.path))
     }
 
-    @Test("s3270 gets the same LU by name on the other node after a failover; the host sees the promised address")
-    func failover() async throws {
+    /// `N:` makes s3270 speak basic TN3270 (the LU as the terminal type's `@LU` suffix).
+    @Test("s3270 gets the same LU by name on the other node after a failover; the host sees the promised address",
+          arguments: ["", "N:"])
+    func failover(prefix: String) async throws {
         let directory = try TemporaryDirectory(prefix: "netmgr-tn98")
         let cluster = try Self.makeCluster(in: directory)
         let s3270 = try S3270Driver()
@@ -87,7 +89,7 @@ struct TNServerFailoverTests {
             try await Self.waitForJournal(cluster, "VIPLU01 bound at the host") { $0.tnBinds(of: "VIPLU01").count == 1 }
 
             // Node-a's TN server: the LU by name, its greeting, input.
-            try await s3270.expectOK("Connect(VIPLU01@127.0.\(Self.block).11:\(Self.port))")
+            try await s3270.expectOK("Connect(\(prefix)VIPLU01@127.0.\(Self.block).11:\(Self.port))")
             try await s3270.expectOK("Wait(10,InputField)")
             #expect(try await s3270.expectOK("Query(LuName)").contains("data: VIPLU01"))
             try await s3270.expectOK("String(\"BEFORE FAILOVER\")")
@@ -102,7 +104,7 @@ struct TNServerFailoverTests {
             try await Self.waitForJournal(cluster, "VIPLU01 bound again, from node-b") { $0.tnBinds(of: "VIPLU01").count == 2 }
 
             // s3270 reconnects to node-b's TN server: the same LU, and input goes on.
-            try await s3270.expectOK("Connect(VIPLU01@127.0.\(Self.block).12:\(Self.port))")
+            try await s3270.expectOK("Connect(\(prefix)VIPLU01@127.0.\(Self.block).12:\(Self.port))")
             try await s3270.expectOK("Wait(10,InputField)")
             #expect(try await s3270.expectOK("Query(LuName)").contains("data: VIPLU01"))
             try await s3270.expectOK("String(\"AFTER FAILOVER\")")
@@ -113,12 +115,13 @@ struct TNServerFailoverTests {
             let journal = try cluster.journal()
             let messages = journal.tnMessages(of: "VIPLU01")
             if let last = messages.last {
-                print("TN server failover: node-a killed -> s3270 input on VIPLU01 journaled by the host via node-b in \(Int((last.time - killedAt) * 1000)) ms; clients \(messages.map { $0.client ?? "?" })")
+                print("TN server failover (\(prefix.isEmpty ? "TN3270E" : "basic TN3270") emulator): node-a killed -> s3270 input on VIPLU01 journaled by the host via node-b in \(Int((last.time - killedAt) * 1000)) ms; clients \(messages.map { $0.client ?? "?" })")
             }
             #expect(messages.allSatisfy { $0.client == vip && ($0.length ?? 0) > 3 }, "\(messages)")
             #expect(journal.tnBinds(of: "VIPLU01").allSatisfy { $0.client == vip })
             let log = (try? String(contentsOfFile: cluster.logPath("netmgrd-node-b"), encoding: .utf8)) ?? ""
             #expect(log.contains("TN server: granting LU VIPLU01 of TNVIP"), "node-b's log")
+            #expect(log.contains("TN server: bound \(prefix.isEmpty ? "TN3270E" : "TN3270") LU VIPLU01"), "node-b's log")
 
             // An LU the map does not give 127.0.0.1: REJECT INV-NAME, then (s3270 backs off to
             // basic TN3270) a close; s3270 reports the failed connect.
