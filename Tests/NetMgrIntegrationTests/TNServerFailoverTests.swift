@@ -80,6 +80,7 @@ struct TNServerFailoverTests {
         let directory = try TemporaryDirectory(prefix: "netmgr-tn98")
         let cluster = try Self.makeCluster(in: directory)
         let s3270 = try S3270Driver()
+        let generic = try S3270Driver()
         do {
             try await cluster.startHost()
             try await cluster.startNode("node-a")
@@ -97,9 +98,18 @@ struct TNServerFailoverTests {
             try await s3270.expectOK("Wait(10,Unlock)")
             try await Self.waitForJournal(cluster, "the first input on VIPLU01") { $0.tnMessages(of: "VIPLU01").count == 1 }
 
+            // A generic request (no LU named) gets an LU of TNPOOL, ranked for 127.0.0.1.
+            var pooled: String?
+            if prefix.isEmpty {
+                try await generic.expectOK("Connect(127.0.\(Self.block).11:\(Self.port))")
+                pooled = try await generic.expectOK("Query(LuName)").split(separator: "\n").first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+                #expect(pooled == "VIPLU02" || pooled == "VIPLU03", "\(pooled ?? "none")")
+            }
+
             // Node-a dies: the emulator's connection drops; node-b takes the resource.
             let killedAt = await cluster.kill("node-a")
             try await s3270.expectOK("Wait(10,Disconnect)")
+            if prefix.isEmpty { try await generic.expectOK("Wait(10,Disconnect)") }
             try await cluster.activate(["TNVIP"], on: "node-b")
             try await Self.waitForJournal(cluster, "VIPLU01 bound again, from node-b") { $0.tnBinds(of: "VIPLU01").count == 2 }
 
@@ -112,10 +122,17 @@ struct TNServerFailoverTests {
             try await s3270.expectOK("Wait(10,Unlock)")
             try await Self.waitForJournal(cluster, "the second input on VIPLU01") { $0.tnMessages(of: "VIPLU01").count == 2 }
 
+            // The generic request on node-b: the same pool LU, though node-b never saw the first.
+            if prefix.isEmpty {
+                try await generic.expectOK("Connect(127.0.\(Self.block).12:\(Self.port))")
+                let again = try await generic.expectOK("Query(LuName)").split(separator: "\n").first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+                #expect(again == pooled, "node-a gave \(pooled ?? "none"), node-b \(again ?? "none")")
+            }
+
             let journal = try cluster.journal()
             let messages = journal.tnMessages(of: "VIPLU01")
             if let last = messages.last {
-                print("TN server failover (\(prefix.isEmpty ? "TN3270E" : "basic TN3270") emulator): node-a killed -> s3270 input on VIPLU01 journaled by the host via node-b in \(Int((last.time - killedAt) * 1000)) ms; clients \(messages.map { $0.client ?? "?" })")
+                print("TN server failover (\(prefix.isEmpty ? "TN3270E" : "basic TN3270") emulator): node-a killed -> s3270 input on VIPLU01 journaled by the host via node-b in \(Int((last.time - killedAt) * 1000)) ms; clients \(messages.map { $0.client ?? "?" }); generic request got \(pooled ?? "-") on both nodes")
             }
             #expect(messages.allSatisfy { $0.client == vip && ($0.length ?? 0) > 3 }, "\(messages)")
             #expect(journal.tnBinds(of: "VIPLU01").allSatisfy { $0.client == vip })
@@ -138,6 +155,7 @@ struct TNServerFailoverTests {
             Issue.record("\(error)\ns3270 output:\n\(s3270.transcript)\n\(logs.joined(separator: "\n"))")
         }
         await s3270.quit()
+        await generic.quit()
         await cluster.stopAll()
     }
 
