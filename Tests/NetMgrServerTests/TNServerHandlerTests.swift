@@ -168,6 +168,18 @@ struct TNServerHandlerTests {
         #expect(!world.channel.isActive)
     }
 
+    @Test("when the resource leaves the node, its emulators are closed so that they reconnect to the active node")
+    func resourceLeaves() throws {
+        let world = try TNServerWorld(emulator: TN3270ClientConfiguration(luName: "VIPLU01"))
+        #expect(world.binding != nil)
+        let done = world.harness.router.handle(AdminRequest(command: .deactivate, targets: ["TNVIP"]), metricsText: { "" })
+        world.harness.loop.run()
+        _ = try done.wait()
+        world.harness.loop.run()
+        #expect(!world.channel.isActive)
+        #expect(world.server.assigner.held.isEmpty)
+    }
+
     @Test("the negotiation has a deadline, and a silent bound emulator is probed and closed")
     func deadlines() throws {
         // An emulator that never answers: closed at the negotiation deadline.
