@@ -48,6 +48,8 @@ public struct Cluster: Sendable, Located {
     public var lineSwitchKey: String?
     /// `cluster.admin-group`: a Unix group whose members may use the admin socket besides netmgrd's own uid.
     public var adminGroup: String?
+    /// `cluster.tn-server`: the TN server's LU map (TNServerSettings.swift); nil: no TN server.
+    public var tnServer: TNServerSettings?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -74,6 +76,8 @@ public struct ClusterNode: Sendable, Located {
     public var maxClients: Int? = nil
     /// Where netmgrd serves `GET /metrics` (`metrics`, docs/METRICS.md); nil: off.
     public var metrics: Endpoint? = nil
+    /// Where this node's TN server listens for emulators (`tn-server`); nil: off.
+    public var tnServer: Endpoint? = nil
     /// The node's certificate and key; the parser always sets it (defaults resolved). Nil for nodes built in code.
     public var tls: NodeTLS?
     public var location: SourceLocation

@@ -69,11 +69,13 @@ struct DefinitionsParser {
         let access = parseClusterAccess(&entry, reader)  // line-switch (HOST:PORT or {address, key}), admin-group
         let clients = parseClients(&entry, reader)
         let tls = parseClusterTLS(&entry, reader)
+        let tnServer = parseTNServer(&entry, reader)  // issue 15: DefinitionsParser+TNServer.swift
         entry.finish()
         var cluster = Cluster(name: name, nodes: nodes, groups: groups, lineSwitch: nil, location: entry.location)
         cluster.clients = clients
         cluster.fields = entry.fields
         cluster.tls = tls
+        cluster.tnServer = tnServer
         access.apply(to: &cluster)
         clusters.append(cluster)
     }
@@ -95,6 +97,7 @@ struct DefinitionsParser {
         let maxClients = parseMaxClients(&entry)
         let tls = parseNodeTLS(&entry, node: named?.name, reader)
         let metrics = parseNodeMetrics(&entry, node: named?.name, reader)
+        let tnServer = parseNodeTNServer(&entry, node: named?.name, reader)  // issue 15
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
@@ -102,6 +105,7 @@ struct DefinitionsParser {
         result.fields = entry.fields
         result.tls = tls
         result.metrics = metrics
+        result.tnServer = tnServer
         return result
     }
 

@@ -24,6 +24,7 @@ struct DefinitionsValidator {
         validateCluster()
         diagnostics += validateTLS()
         diagnostics += validateMetrics()
+        diagnostics += validateTNServer()
         validateLines()
         validateResources()
         validateLUs()

@@ -105,6 +105,19 @@ public struct NetMgrDaemon: Service {
             throw error
         }
 
+        // Issue 15: the TN3270E server front end, when this node has `tn-server:` (TNServer.swift).
+        let tnServer: Channel?
+        do {
+            tnServer = try await TNServer.start(node: node, definitions: definitions, loop: loop, router: router, limits: configuration.lan, logger: logger)
+        } catch {
+            try? await metricsEndpoint?.close()
+            try? await admin.close()
+            try? await lan.close()
+            unlink(socketPath)
+            try? await group.shutdownGracefully()
+            throw error
+        }
+
         let peers = definitions.cluster.nodes.filter { $0.name != node.name }
         let watcher = try await loop.submit {
             let watcher = PeerWatcher(router: router.value, peers: peers, tls: security.peerClient)
@@ -133,6 +146,7 @@ public struct NetMgrDaemon: Service {
             watcher.value.stop()
             return router.value.shutdown(timeout: timeout)
         }.get()
+        try? await tnServer?.close()
         try? await metricsEndpoint?.close()
         try? await admin.close()
         try? await lan.close()

@@ -21,6 +21,9 @@ final class ClientConnection {
     var maximumUnsentBytes = Int.max
     /// Told when the connection is closed for passing `maximumUnsentBytes`.
     var onOutputOverflow: ((ClientConnection) -> Void)?
+    /// An internal client (the TN server's emulator sessions): messages are handed to this
+    /// instead of being encoded onto `channel`, which is then the emulator's connection.
+    var deliver: ((ServerMessage) -> Void)?
     private var flushScheduled = false
     private(set) var isClosed = false
 
@@ -54,6 +57,7 @@ final class ClientConnection {
             onOutputOverflow?(self)
             return
         }
+        if let deliver { return deliver(message) }
         var buffer = channel.allocator.buffer(capacity: 64)
         message.encode(into: &buffer)
         channel.write(buffer, promise: nil)

@@ -11,6 +11,9 @@ enum ConnectionIdentity: Hashable, Sendable, CustomStringConvertible {
     case node(String)
     /// An application (URI SAN `netmgr:client:NAME`, else the certificate's CN).
     case application(String)
+    /// This netmgrd's own TN server, opening LUs for emulators (TNServer): its LU map
+    /// (`cluster.tn-server`) is what authorises them; it uses no licence.
+    case tnServer
 
     /// The name `clients:` entries are matched against: the application's identity, or in
     /// development mode the HELLO client name. Nil for a node (nodes open no LUs).
@@ -18,7 +21,7 @@ enum ConnectionIdentity: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unauthenticated: return clientName
         case .application(let name): return name
-        case .node: return nil
+        case .node, .tnServer: return nil
         }
     }
 
@@ -27,6 +30,7 @@ enum ConnectionIdentity: Hashable, Sendable, CustomStringConvertible {
         case .unauthenticated: return "unauthenticated"
         case .node(let name): return "node \(name)"
         case .application(let name): return "application \(name)"
+        case .tnServer: return "TN server"
         }
     }
 }

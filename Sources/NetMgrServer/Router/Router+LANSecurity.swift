@@ -38,7 +38,7 @@ extension Router {
             return true
         case .node(let name) where name != node.name && definitions.cluster.nodes.contains(where: { $0.name == name }):
             return true
-        case .node, .application:
+        case .node, .application, .tnServer:
             logger.warning("WATCH-CONNECTIONS from \(connection.identity) (client \(connection.clientName ?? "?")) at \(connection.remote) refused: only the cluster's other nodes may watch host connections")
             connection.send(.error(session: 0, code: .notAuthorised, sequence: 0,
                                    message: "WATCH-CONNECTIONS is for the cluster's nodes only"))

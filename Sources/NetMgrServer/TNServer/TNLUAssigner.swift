@@ -1,0 +1,164 @@
+import NIOCore
+import NetMgrCore
+import TN3270
+
+/// Which LU an emulator gets from the TN server, as a value type: the map entry for its
+/// address, named and generic requests, the pools, the LUs held by emulators on this node
+/// and the ones kept for their last client after a disconnect (KEEPLU). The clock is passed
+/// in with every event, so tests drive it.
+///
+/// A pool assignment is a function of the client's address and the pool alone (rendezvous
+/// hashing: each LU of the pool gets a score from a stable hash of address and LU name,
+/// the highest free one wins), so after a failover the other node, which knows nothing of
+/// this node's assignments, gives a returning emulator the LU it had. LUs that are held
+/// by other emulators, kept for other clients or taken by LAN applications are passed
+/// over; that is where two nodes can disagree (see the README's rules).
+struct TNLUAssigner {
+    enum Decision: Equatable {
+        case grant(lu: String, why: String)
+        case reject(TN3270ERejectReason, why: String)
+    }
+
+    struct Reservation: Equatable {
+        var client: IPAddress
+        var until: NIODeadline
+    }
+
+    let settings: TNServerSettings
+    /// LUs held by a live emulator session on this node, with its client address.
+    private(set) var held: [String: IPAddress] = [:]
+    /// LUs kept for the client address that last held them, until the deadline.
+    private(set) var reserved: [String: Reservation] = [:]
+
+    init(settings: TNServerSettings) {
+        self.settings = settings
+    }
+
+    var keepLU: TimeAmount { .seconds(Int64(settings.keepLUSeconds)) }
+
+    /// The map entry that decides for `client`: the longest prefix that holds it, the first written on a tie.
+    func mapEntry(for client: IPAddress) -> TNClientMap? {
+        var best: (entry: TNClientMap, length: Int)?
+        for entry in settings.map {
+            for block in entry.clients where block.contains(client) {
+                if best == nil || block.prefixLength > best!.length { best = (entry, block.prefixLength) }
+            }
+        }
+        return best?.entry
+    }
+
+    /// Decides a request. `takenElsewhere` says whether an LU is owned by someone else in the
+    /// router (a LAN application): such an LU is passed over in a pool, refused when named.
+    mutating func decide(_ target: TN3270ELUTarget, from client: IPAddress, now: NIODeadline,
+                         takenElsewhere: (String) -> Bool = { _ in false }) -> Decision {
+        expire(now: now)
+        if case .associate(let terminal) = target {
+            return .reject(.unsupportedRequest, why: "ASSOCIATE \(terminal): printer LUs are not served by this TN server")
+        }
+        guard let entry = mapEntry(for: client) else {
+            switch target {
+            case .connect(let name): return .reject(.invalidName, why: "LU \(name) is not mapped for client \(client) (no cluster.tn-server.map entry holds its address)")
+            default: return .reject(.unsupportedRequest, why: "a generic request from \(client), which no cluster.tn-server.map entry holds")
+            }
+        }
+        let where_ = "map entry at \(entry.location)"
+        switch target {
+        case .connect(let raw):
+            let name = raw.uppercased()
+            if case .pool(let pool)? = entry.generic, pool == name {
+                return generic(entry, client: client, now: now, takenElsewhere: takenElsewhere, asked: "pool \(name)")
+            }
+            var poolLUs: [String] = []
+            var genericLU: String?
+            switch entry.generic {
+            case .pool(let pool)?: poolLUs = settings.pool(named: pool)?.lus ?? []
+            case .lu(let lu)?: genericLU = lu
+            case nil: break
+            }
+            guard entry.lus.contains(name) || poolLUs.contains(name) || genericLU == name else {
+                return .reject(.invalidName, why: "LU \(name) is not mapped for client \(client) (\(where_))")
+            }
+            if let why = busy(name, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "LU \(name): \(why)") }
+            return .grant(lu: name, why: "asked for by name (\(where_))")
+        case .any:
+            return generic(entry, client: client, now: now, takenElsewhere: takenElsewhere, asked: "a generic request")
+        case .associate:
+            return .reject(.unsupportedRequest, why: "ASSOCIATE")  // handled above
+        }
+    }
+
+    private func generic(_ entry: TNClientMap, client: IPAddress, now: NIODeadline, takenElsewhere: (String) -> Bool, asked: String) -> Decision {
+        switch entry.generic {
+        case nil:
+            return .reject(.unsupportedRequest, why: "\(asked) from \(client): its map entry (\(entry.location)) has no lu or pool for generic requests")
+        case .lu(let name)?:
+            if let why = busy(name, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "LU \(name): \(why)") }
+            return .grant(lu: name, why: "\(asked): the LU mapped for \(client)")
+        case .pool(let poolName)?:
+            guard let pool = settings.pool(named: poolName) else {
+                return .reject(.unsupportedRequest, why: "pool \(poolName) is not defined")
+            }
+            // An LU kept for this client comes first: it is the one it had.
+            if let kept = pool.lus.first(where: { reserved[$0]?.client == client && held[$0] == nil && !takenElsewhere($0) }) {
+                return .grant(lu: kept, why: "\(asked): pool \(pool.name), the LU kept for \(client)")
+            }
+            let ranked = Self.rank(pool.lus, for: client)
+            for (position, lu) in ranked.enumerated() where busy(lu, for: client, takenElsewhere: takenElsewhere) == nil {
+                return .grant(lu: lu, why: "\(asked): pool \(pool.name), rank \(position + 1) of \(ranked.count) for \(client)")
+            }
+            return .reject(.deviceInUse, why: "\(asked) from \(client): every LU of pool \(pool.name) is in use or kept for another client")
+        }
+    }
+
+    /// Why `lu` cannot go to `client` now, or nil.
+    private func busy(_ lu: String, for client: IPAddress, takenElsewhere: (String) -> Bool) -> String? {
+        if let holder = held[lu] { return "held by another emulator session (client \(holder))" }
+        if let kept = reserved[lu], kept.client != client { return "kept for client \(kept.client) (keep-lu)" }
+        if takenElsewhere(lu) { return "held by a LAN application session" }
+        return nil
+    }
+
+    /// The session on `lu` is open: the LU is held until `release`.
+    mutating func hold(_ lu: String, client: IPAddress) {
+        held[lu] = client
+        reserved[lu] = nil
+    }
+
+    /// The session on `lu` ended: kept for its client for `keep-lu` seconds (0: freed at once).
+    mutating func release(_ lu: String, client: IPAddress, now: NIODeadline) {
+        guard held[lu] == client else { return }
+        held[lu] = nil
+        if settings.keepLUSeconds > 0 { reserved[lu] = Reservation(client: client, until: now + keepLU) }
+    }
+
+    /// The LU's resource left this node: nothing of it is kept here any more.
+    mutating func forget(_ lu: String) {
+        reserved[lu] = nil
+    }
+
+    mutating func expire(now: NIODeadline) {
+        reserved = reserved.filter { $0.value.until > now }
+    }
+
+    // MARK: - Rendezvous hashing
+
+    /// The pool's LUs in the order `client` tries them: by a stable score of (address, LU),
+    /// highest first, LU name on a tie. The same on every node and in every run.
+    static func rank(_ lus: [String], for client: IPAddress) -> [String] {
+        let key = Array(client.text.utf8)
+        return lus.map { ($0, score(key, $0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
+    }
+
+    /// FNV-1a 64 over address, a separator and LU name, then the SplitMix64 finaliser so
+    /// that names differing in one character spread over the whole range.
+    static func score(_ key: [UInt8], _ lu: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key + [0] + Array(lu.utf8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
+        return hash ^ (hash >> 31)
+    }
+}

@@ -1,0 +1,95 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NetMgrAddresses
+import NetMgrCore
+import NetMgrProtocol
+import TN3270
+
+/// The TN3270E server front end (issue 15 part 2): unmodified emulators (x3270, s3270,
+/// wc3270) connect here and get an LU of a tnetos resource by name, by their address or
+/// from a pool (`TNLUAssigner`). Each emulator session becomes a session of the router,
+/// opened by an internal client (a `ClientConnection` whose output is handed to the
+/// emulator's handler instead of being encoded), so emulator input reaches the host through
+/// the LU's own delivery path, as a LAN client's DATA does, and host data comes back the same
+/// way. Confined to the router's event loop.
+final class TNServer {
+    let router: Router
+    let settings: TNServerSettings
+    var assigner: TNLUAssigner
+    let logger: Logger
+    /// Emulator connections open now, negotiating or bound.
+    var connectionCount = 0
+    /// More than this are refused at accept (each costs buffers and a timer).
+    let maximumConnections: Int
+    /// The last host record each LU sent to an emulator, replayed to the next emulator that
+    /// binds the LU when nothing else is waiting for it (its keyboard stays locked until the
+    /// host writes; a host session that outlives the emulator's will not write by itself).
+    var lastHostRecord: [String: ByteBuffer] = [:]
+    static let lastHostRecordLimit = 32 * 1024
+    /// Bounds of one emulator connection.
+    static let maximumRecordLength = 64 * 1024
+    static let maximumPendingRecords = 64
+
+    init(router: Router, settings: TNServerSettings, logger: Logger, maximumConnections: Int = 10_000) {
+        self.router = router
+        self.settings = settings
+        self.assigner = TNLUAssigner(settings: settings)
+        self.logger = logger
+        self.maximumConnections = maximumConnections
+    }
+
+    /// The LU's definition and its resource's runtime on this node.
+    func place(of lu: String) -> (lu: LU, runtime: ResourceRuntime)? {
+        guard let definition = router.definitions.lus.first(where: { $0.name == lu }), let runtime = router.resources[definition.resource] else { return nil }
+        return (definition, runtime)
+    }
+
+    /// Whether a LAN application (not an emulator of this TN server) owns the LU in the router.
+    func takenByApplication(_ lu: String) -> Bool {
+        guard let place = place(of: lu), let owner = place.runtime.lus[lu]?.owner else { return false }
+        return owner.connection.identity != .tnServer
+    }
+
+    func remember(_ record: ByteBuffer, lu: String) {
+        if record.readableBytes <= Self.lastHostRecordLimit { lastHostRecord[lu] = record }
+    }
+
+    /// Starts the listener when this node has `tn-server:` and the definitions a `cluster.tn-server`
+    /// section; nil when the TN server is off here.
+    static func start(node: ClusterNode, definitions: Definitions, loop: EventLoop, router: NIOLoopBound<Router>,
+                      limits: LANLimits, logger: Logger) async throws -> Channel? {
+        guard let listen = node.tnServer, let settings = definitions.cluster.tnServer else { return nil }
+        let server = try await loop.submit {
+            NIOLoopBound(TNServer(router: router.value, settings: settings, logger: logger), eventLoop: loop)
+        }.get()
+        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
+            low: max(1, min(limits.writeBufferLowWater, limits.writeBufferHighWater)), high: max(1, limits.writeBufferHighWater))
+        let channel: Channel
+        do {
+            channel = try await ServerBootstrap(group: loop)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: waterMark)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server.value))
+                    }
+                }
+                .bind(host: listen.host, port: listen.port).get()
+        } catch {
+            throw DaemonError("cannot listen for emulators on \(listen) (cluster.nodes[\(node.name)].tn-server): \(error)")
+        }
+        let pools = settings.pools.map { "\($0.name) (\($0.lus.count))" }.joined(separator: ", ")
+        logger.info("TN server listening for emulators on \(channel.localAddress?.description ?? listen.description): \(settings.map.count) map entr\(settings.map.count == 1 ? "y" : "ies"), pools [\(pools)], keep-lu \(settings.keepLUSeconds) s")
+        return channel
+    }
+
+    /// `ip` as the map reads it: an IPv4-mapped IPv6 address is its IPv4 address.
+    static func clientAddress(_ address: SocketAddress?) -> IPAddress? {
+        guard var text = address?.ipAddress else { return nil }
+        if text.lowercased().hasPrefix("::ffff:"), IPAddress(String(text.dropFirst(7)))?.isIPv6 == false { text = String(text.dropFirst(7)) }
+        return IPAddress(text)
+    }
+}
