@@ -109,6 +109,7 @@ struct BDLCAttachmentFailoverTests {
         try await nodeA.start()
         #expect(try await eventually { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
         #expect(try await nodeA.read { $0.started } == 1)
+        #expect(try await nodeA.read { $0.counts.connects } == 1, "the host's first poll is a connect")
         #expect(try await nodeA.loop.submit { nodeA.attachment.value.hostVisibleAddress }.get().hasPrefix("station 0x41 on BSC1 (tcp:"))
 
         // Messages flow and are accepted only on the host's ACK.
@@ -179,6 +180,9 @@ struct BDLCAttachmentFailoverTests {
             }
             #expect(Set(journal.compactMap(\.station)) == ["0x41"])
             #expect(journal.filter { $0.event == .linkUp }.count == 2, "one link-up per host run")
+            // Each host run's first poll is a connect; the line lost with the host is opened again (retries).
+            let counts = try await node.read { $0.counts }
+            #expect(counts.connects == 2 && counts.retries >= 1, "\(counts)")
         } catch {
             Issue.record("\(error); host stderr: \(host.standardError.suffix(2000))")
         }

@@ -61,11 +61,13 @@ struct BDLCAttachmentLinkTests {
             return (NIOLoopBound(attachment, eventLoop: loop), NIOLoopBound(delegate, eventLoop: loop))
         }.get()
         #expect(await eventually(.seconds(10)) { host.connections.withLockedValue { $0 } >= 3 }, "the line was not opened again")
-        let (log, held, started, accepted) = try await loop.submit {
+        let (log, held, started, accepted, counts) = try await loop.submit {
             (delegate.value.stateLog.map { "\($0.lu) \($0.state) \($0.detail)" }, attachment.value.heldMessages,
-             delegate.value.started, delegate.value.accepted.count)
+             delegate.value.started, delegate.value.accepted.count, delegate.value.counts)
         }.get()
         #expect(started == 1)
+        // Never polled: no connect; each reopening of the line is a retry (3 connections: at least 2).
+        #expect(counts.connects == 0 && counts.rejects == 0 && counts.retries >= 2, "\(counts)")
         #expect(held == 1, "the message stays until a host ACKs it")
         #expect(accepted == 0)
         // A line closed at once may also be noticed as never polled, whichever comes first.
@@ -74,6 +76,66 @@ struct BDLCAttachmentLinkTests {
         try await loop.submit { attachment.value.stop() }.get()
         #expect(try await eventually { try await loop.submit { delegate.value.stopped }.get() == 1 })
         await host.close()
+        try await group.shutdownGracefully()
+    }
+
+    /// A host end that polls station 0x41 and answers every text block with NAK (ASCII): the
+    /// station repeats the block up to its retry limit, then the message fails.
+    final class NAKingHost: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        static func encoded(_ elements: [BasicModeElement]) -> ByteBuffer {
+            let encoder = BasicModeEncoder(coding: .ascii)
+            var buffer = ByteBuffer()
+            for element in elements { try? encoder.encode(element, into: &buffer) }
+            return buffer
+        }
+        static let poll = BasicModeStationAddress(rawValue: 0x41).map { encoded([.endOfTransmission, .poll($0)]) } ?? ByteBuffer()
+        static let nak = encoded([.negativeAcknowledgment])
+
+        func channelActive(context: ChannelHandlerContext) {
+            context.writeAndFlush(NIOAny(Self.poll), promise: nil)
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = unwrapInboundIn(data)
+            // A block (ASCII ETX, then its check): NAK; anything else (EOT): poll again.
+            context.writeAndFlush(NIOAny(bytes.readableBytesView.contains(0x03) ? Self.nak : Self.poll), promise: nil)
+        }
+    }
+
+    @Test("a host that NAKs every block: the message fails as refused (a reject), the line is opened again (a retry)")
+    func nakingHost() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let address = "127.0.31.\(Int.random(in: 90...99))"
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(NAKingHost()) } }
+            .bind(host: address, port: 0).get()
+        let loop = group.next()
+        let plan = try plan(port: try #require(server.localAddress?.port), host: address, pollTimeout: .seconds(5))
+        var retry = RetryPolicy()
+        retry.initialMilliseconds = 20
+        retry.maximumMilliseconds = 50
+        let policy = retry
+        let (attachment, delegate) = try await loop.submit {
+            let attachment = try BDLCAttachment(plan: plan, loop: loop, retry: policy, replyTimeout: .milliseconds(200), logger: Logger(label: "test"))
+            let delegate = RecordingDelegate()
+            attachment.delegate = delegate
+            attachment.start()
+            attachment.send(lu: "BSLU02", tag: MessageTag(generation: 1, sequence: 1), payload: ByteBuffer(string: "refused"))
+            return (NIOLoopBound(attachment, eventLoop: loop), NIOLoopBound(delegate, eventLoop: loop))
+        }.get()
+        func counts() async throws -> HostEventCounts { try await loop.submit { delegate.value.counts }.get() }
+        let refused = try await eventually(.seconds(5)) {
+            let seen = try await counts()
+            return seen.rejects >= 1 && seen.retries >= 1
+        }
+        let seen = try await counts()
+        #expect(refused, "\(seen)")
+        #expect(seen.connects >= 1, "the host's poll is a connect: \(seen)")
+        #expect(try await loop.submit { attachment.value.heldMessages }.get() == 1, "the refused message stays to go again")
+        try await loop.submit { attachment.value.stop() }.get()
+        #expect(try await eventually { try await loop.submit { delegate.value.stopped }.get() == 1 })
+        try await server.close()
         try await group.shutdownGracefully()
     }
 

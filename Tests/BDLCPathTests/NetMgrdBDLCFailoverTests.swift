@@ -116,6 +116,9 @@ struct NetMgrdBDLCFailoverTests {
             let status = try await cluster.status(of: "node-b")
             let text = "\(status)"
             #expect(text.contains("station 0x42 on BSC1"), "\(text.prefix(2000))")
+            // The host's first poll of station 0x42 is a connect on node B; nothing refused.
+            let hostCounts = try await HostEventMetrics.read(socket: cluster.adminSocket("node-b"), resource: "BDLC1")
+            #expect((hostCounts.connects ?? 0) >= 1 && hostCounts.rejects == 0, "\(hostCounts)")
 
             let journal = try cluster.journal().filter { $0.path == "bdlc" }
             let before = journal.filter { $0.event == .bind && $0.time < killTime }.map(\.terminalAddress)

@@ -75,6 +75,8 @@ struct LeasedLineFailoverTests {
         try await nodeA.start()
         #expect(try await eventually { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
         #expect(try await nodeA.read { $0.started } == 1)
+        // The host's SNRM set the link up (a connect); nothing refused.
+        #expect(try await nodeA.read { $0.counts.connects >= 1 && $0.counts.rejects == 0 })
 
         // Messages flow and are accepted.
         let lus = ["SDLU02", "SDLU03"]

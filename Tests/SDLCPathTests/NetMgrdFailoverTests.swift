@@ -43,6 +43,9 @@ struct NetMgrdFailoverTests {
         #expect(await eventually {
             (try? await runProcess(netmgr, ["status", "--socket", socketB, "SDLC1"]))?.standardOutput.contains("2/2") ?? false
         }, "LUs not bound on node-b")
+        // The host's SNRM on node B's line is a connect there (netmgr_host_connects_total); nothing refused.
+        let counts = try await HostEventMetrics.read(socket: socketB, resource: "SDLC1")
+        #expect((counts.connects ?? 0) >= 1 && counts.rejects == 0, "\(counts)")
 
         let bindsAfter = Array(Self.binds(world).dropFirst(bindsBefore.count))
         for set in [bindsBefore, bindsAfter] {

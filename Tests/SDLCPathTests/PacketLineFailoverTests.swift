@@ -87,6 +87,8 @@ struct PacketLineFailoverTests {
         try await nodeA.start()
         #expect(try await eventually(.seconds(20)) { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.standardError.suffix(3000))")
         #expect(try await nodeA.read { $0.started } == 1)
+        // The call connected (a connect); nothing refused.
+        #expect(try await nodeA.read { $0.counts.connects >= 1 && $0.counts.rejects == 0 })
 
         var submitted = Self.messages(1...20)
         try await nodeA.send(submitted)
@@ -174,6 +176,9 @@ struct PacketLineFailoverTests {
             #expect(received.contains(journalDigest(message.payload)), "message \(message.sequence) never reached the host")
         }
         #expect(world.journal.filter { $0.event == .linkUp }.count >= 2, "a second call after the host restarted")
+        // The second call counts as a connect; the call (or line) lost with the host as a retry; the host refused nothing.
+        let counts = try await node.read { $0.counts }
+        #expect(counts.connects >= 2 && counts.retries >= 1 && counts.rejects == 0, "\(counts)")
         try await node.loop.submit { node.attachment.value.stop() }.get()
         await node.shutdown()
         await host.stop(SIGKILL)
@@ -223,6 +228,10 @@ struct PacketLineFailoverTests {
                 "journal: \(world.journal.map { "\($0.event) \($0.reason ?? "")" })")
         #expect(try await !node.bothBound())
         #expect(!world.journal.contains { $0.event == .bind })
+        // The call connected, the host cleared it after the QXID (a refusal), the terminal calls again (a retry).
+        let refused = try await eventually { try await node.read { $0.counts.rejects >= 1 && $0.counts.retries >= 1 && $0.counts.connects >= 1 } }
+        let counts = try await node.read { $0.counts }
+        #expect(refused, "\(counts)")
         try await node.loop.submit { node.attachment.value.stop() }.get()
         await node.shutdown()
         await host.stop(SIGKILL)

@@ -135,6 +135,7 @@ struct XOTFailoverTests {
         let nodeB = try await Node("node-b", world: world)
         try await nodeB.loop.submit { nodeB.attachment.value.start() }.get()
         #expect(try await eventually(.seconds(20)) { try await nodeB.bothBound() }, "node B not bound; host: \(host.standardError.suffix(3000))")
+        #expect(try await nodeB.read { $0.counts.connects >= 1 && $0.counts.rejects == 0 }, "node B: the call over XOT connected, nothing refused")
         let replay = submitted.filter { !(acceptedByA[$0.lu] ?? []).contains($0.sequence) }
         let after = Self.messages(31...40)
         submitted += after

@@ -72,6 +72,9 @@ extension SwitchedProcessTests {
                 }
                 for stream in streams { await stream.stop() }
                 for stream in streams { try await stream.drain() }
+                // Node B's call connected: a connect in its metrics.
+                let counts = try await HostEventMetrics.read(socket: cluster.adminSocket("node-b"), resource: "RES1")
+                #expect((counts.connects ?? 0) >= 1, "\(counts)")
 
                 let journal = try world.journal(test.path)
                 let before = Set(journal.filter { $0.event == .bind && $0.time < killTime }.map(\.terminalAddress))
@@ -149,6 +152,9 @@ extension SwitchedProcessTests {
                 #expect(failures.count == 2 && failures.allSatisfy { $0.contains(test.result) }, "\(failures)")
                 let status = try await cluster.status(of: "node-a")
                 #expect(status.resources.first { $0.name == "RES1" }?.state != "active", "\(status)")
+                // Two refused calls (BUSY, NO ANSWER, cause 17), one redial between them, no call connected.
+                let counts = try await HostEventMetrics.read(socket: cluster.adminSocket("node-a"), resource: "RES1")
+                #expect(counts == HostEventMetrics(connects: 0, rejects: 2, retries: 1), "\(counts)")
             } catch {
                 Issue.record("\(error); logs in \(cluster.workDirectory)\n\(world.logTails())")
             }

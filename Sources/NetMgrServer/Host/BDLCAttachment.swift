@@ -216,6 +216,7 @@ final class BDLCAttachment: HostAttachment {
         guard phase != .stopping, phase != .stopped else { return }
         phase = .reconnecting
         reconnectAttempt += 1
+        countRetry()
         let delay = retry.delay(attempt: reconnectAttempt)
         if reconnectAttempt == 1 || reconnectAttempt % 20 == 0 {
             logger.warning("\(plan.line): \(reason); trying again in \(delay) ms (attempt \(reconnectAttempt))")
@@ -305,12 +306,14 @@ final class BDLCAttachment: HostAttachment {
                 case .stopped:
                     break  // our own stop; the message is still pending
                 case .retryLimitReached, .waitLimitReached:
+                    countReject()  // the host would not take the block (NAKs, no answer, WACKs past the limit)
                     // The host may or may not have it: take the line down and send it again.
                     lost = "message \(tag) not acknowledged: \(reason)"
                 }
             case .discarded(let reason):
                 logger.warning("\(plan.line): host block acknowledged but not delivered: \(reason)")
             case .linkUp:
+                countConnect()
                 logger.info("\(plan.line): the host polls \(hostVisibleAddress)")
                 for lu in plan.logicalUnits { setState(lu.address, .bound, "\(hostVisibleAddress) LU \(lu.address)") }
             case .linkDown(let reason):

@@ -101,9 +101,10 @@ final class DialupAttachment: SwitchedAttachment {
                 raw?.send(bytes)
             case .setTimer(let deadline):
                 scheduleDialTimer(deadline, number: number)
-            case .failed(_, let reason):
+            case .failed(let result, let reason):
                 // The reason names the modem's result code ("modem answered BUSY (7) to ATDT…").
                 dialTimer?.cancel()
+                if phase == .calling, result?.isCallRefusal == true { countReject() }
                 attemptFailed(number: number, reason: reason)
                 return
             case .connected(let callingNumber):

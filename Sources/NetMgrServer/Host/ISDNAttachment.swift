@@ -117,6 +117,7 @@ final class ISDNAttachment: SwitchedAttachment {
             case .cleared(let cause, let reason):
                 bearer = nil
                 let text = "call cleared, cause \(cause): \(reason)"
+                if phase == .calling { countReject() }  // DISCONNECT/RELEASE with a cause before CONNECT
                 if phase == .connected { callLost(number: number, reason: text) } else { attemptFailed(number: number, reason: text) }
             }
         }

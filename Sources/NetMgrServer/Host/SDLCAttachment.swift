@@ -52,6 +52,7 @@ final class SDLCAttachment: HostAttachment {
             line: plan.line, station: .init(address: plan.stationAddress, nodeID: plan.nodeID), logicalUnits: plan.logicalUnits,
             hostVisibleAddress: plan.hostVisibleAddress, loop: loop, logger: logger)
         session.attachment = self
+        session.linkChanged = { [weak self] change in if change == .up { self?.countConnect() } }  // the host set up the link (SNRM/UA)
     }
 
     var resourceName: String { plan.resource }
@@ -156,6 +157,7 @@ final class SDLCAttachment: HostAttachment {
         guard phase != .stopping, phase != .stopped else { return }
         phase = .reconnecting
         reconnectAttempt += 1
+        countRetry()
         let delay = retry.delay(attempt: reconnectAttempt)
         if reconnectAttempt == 1 || reconnectAttempt % 20 == 0 {
             logger.warning("\(plan.line): \(reason); trying again in \(delay) ms (attempt \(reconnectAttempt))")

@@ -32,6 +32,8 @@ final class SDLCLinkSession {
     private var transmit: (([SDLCFrame]) -> Void)?
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
+    /// The host activated the PU (ACTPU) since the link last came up (a DISC before it is a refusal).
+    private var physicalUnitActivatedOnLink = false
 
     init(line: String, station: SDLCSecondaryStation.Configuration, logicalUnits: [(name: String, address: UInt8)],
          hostVisibleAddress: String, loop: any EventLoop, logger: Logger) {
@@ -56,6 +58,7 @@ final class SDLCLinkSession {
     func lineOpened(transmit: @escaping ([SDLCFrame]) -> Void) {
         terminal = makeTerminal()
         dataTraffic = []
+        physicalUnitActivatedOnLink = false
         self.transmit = transmit
         armTimer()
     }
@@ -106,9 +109,11 @@ final class SDLCLinkSession {
                 frames.append(frame)
             case .linkUp:
                 logger.info("\(line): link up, the host set normal response mode at \(hostVisibleAddress)")
+                physicalUnitActivatedOnLink = false
                 changes.append(.up)
             case .linkDown(let reason):
                 logger.notice("\(line): link down (\(reason))")
+                if reason == .disconnected, !physicalUnitActivatedOnLink { attachment?.countReject() }  // DISC before ACTPU: the host refused the station
                 changes.append(.down(reason))
             case .frameRejected(let info):
                 logger.warning("\(line): frame rejected, FRMR \(info)")
@@ -126,6 +131,7 @@ final class SDLCLinkSession {
         case .send:
             break  // SDLCTerminal queues PIUs on the station itself
         case .physicalUnitActivated:
+            physicalUnitActivatedOnLink = true
             logger.info("\(line): ACTPU, PU active")
         case .physicalUnitDeactivated:
             logger.info("\(line): PU inactive")

@@ -91,6 +91,7 @@ class SwitchedAttachment: HostAttachment {
     func callConnected(number: Int, description: String, transmit: @escaping ([SDLCFrame]) -> Void) {
         guard number == callNumber, phase == .calling else { return }
         phase = .connected
+        countConnect()
         logger.info("\(lineName): \(description); waiting for the host's XID and SNRM at \(hostVisibleAddress)")
         session.lineOpened(transmit: transmit)
         reportStarted()
@@ -113,6 +114,7 @@ class SwitchedAttachment: HostAttachment {
     /// This attempt failed (`reason` names the modem's result code or the Q.931 cause).
     func attemptFailed(number: Int, reason: String) {
         guard number == callNumber, phase == .calling || phase == .connected else { return }
+        if phase == .connected, redial.linkUpSince == nil { countReject() }  // the call connected, the host never set up the SDLC link on it
         redialOrGiveUp(redial.attemptFailed(), reason: reason)
     }
 
@@ -131,6 +133,7 @@ class SwitchedAttachment: HostAttachment {
     func callLost(number: Int, reason: String) {
         guard number == callNumber, phase == .connected || phase == .calling else { return }
         if phase == .calling { return attemptFailed(number: number, reason: reason) }
+        if redial.linkUpSince == nil { countReject() }  // the call ended before the host set up the SDLC link
         let now = NIODeadline.now()
         guard !redial.lossCounts(now: now) else {
             let why = redial.linkUpSince == nil ? "the host never brought the SDLC link up on this call"
@@ -225,6 +228,7 @@ class SwitchedAttachment: HostAttachment {
 
     private func endCall(thenRedialAfter delay: TimeAmount) {
         phase = .waitingToRedial
+        countRetry()
         linkTimer?.cancel()
         callNumber += 1
         session.lineClosed()

@@ -50,6 +50,8 @@ final class X25Attachment: HostAttachment {
     private var connectionNumber = 0
     /// Calls cleared since the QLLC link was last open (for quieter logs while refused).
     private var clearsSinceOpen = 0
+    /// The QLLC link opened (QSM/QUA) on the current call: a clear by the host before it is a refusal.
+    private var logicalLinkOpenOnCall = false
 
     init(plan: X25LinePlan, loop: any EventLoop, retry: RetryPolicy, logger: Logger) {
         self.plan = plan
@@ -210,6 +212,7 @@ final class X25Attachment: HostAttachment {
         }
         phase = .reconnecting
         reconnectAttempt += 1
+        countRetry()
         let delay = retry.delay(attempt: reconnectAttempt)
         if reconnectAttempt == 1 || reconnectAttempt % 20 == 0 {
             logger.warning("\(plan.line): \(reason); trying again in \(delay) ms (attempt \(reconnectAttempt))")
@@ -286,16 +289,22 @@ final class X25Attachment: HostAttachment {
                 logger.info("\(plan.line): packet layer restarted; calling \(plan.calledAddress) from \(plan.callingAddress)")
             case .callConnected(let connection):
                 logger.info("\(plan.line): call connected on channel \(connection.channel), packet size \(connection.sendPacketSize), window \(connection.sendWindow)")
+                logicalLinkOpenOnCall = false
+                countConnect()
             case .callCleared(let info, let origin):
                 // A host that keeps refusing is said once, then every 20th time.
                 clearsSinceOpen += 1
                 let level: Logger.Level = clearsSinceOpen == 1 || clearsSinceOpen % 20 == 0 ? .notice : .debug
                 logger.log(level: level, "\(plan.line): call cleared (\(info), \(origin)); calling again (\(clearsSinceOpen) since the QLLC link was last open)")
+                if origin == .remote, !logicalLinkOpenOnCall { countReject() }  // call or QXID/QSM refused with a cause
+                logicalLinkOpenOnCall = false
+                if phase == .running, carrier != nil { countRetry() }  // the terminal calls again on the same access
             case .callReset(let info, let origin):
                 logger.notice("\(plan.line): call reset (\(info), \(origin)); the host starts the PU over")
             case .identificationExchanged:
                 logger.info("\(plan.line): QXID answered with node id \(plan.nodeID)")
             case .logicalLinkOpened:
+                logicalLinkOpenOnCall = true
                 clearsSinceOpen = 0
                 logger.info("\(plan.line): QLLC link open (QSM/QUA) at \(hostVisibleAddress)")
             case .logicalLinkClosed(let reason):

@@ -13,6 +13,8 @@ final class RecordingDelegate: HostAttachmentDelegate {
     var accepted: [String: [UInt64]] = [:]
     var rejected: [(lu: String, sequence: UInt64, reason: String)] = []
     var hostData: [String: [ByteBuffer]] = [:]
+    /// What the attachment counted for netmgr_host_connects/rejects/retries_total, summed.
+    var counts = HostEventCounts()
 
     func attachmentStarted(_ attachment: HostAttachment) { started += 1 }
     func attachment(_ attachment: HostAttachment, failed reason: String) { failures.append(reason) }
@@ -26,4 +28,9 @@ final class RecordingDelegate: HostAttachmentDelegate {
         rejected.append((lu, tag.sequence, reason))
     }
     func attachment(_ attachment: HostAttachment, lu: String, hostData data: ByteBuffer) { hostData[lu, default: []].append(data) }
+    func attachment(_ attachment: HostAttachment, counted events: HostEventCounts) {
+        counts.connects += events.connects
+        counts.rejects += events.rejects
+        counts.retries += events.retries
+    }
 }
