@@ -14,7 +14,7 @@ struct CheckClientsTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: directory.file(name))
         }
-        var text = checkClientsWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
+        var text = clusterYAMLWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
         for node in ["127.0.0.11", "127.0.0.12"] {
             text = text.replacingOccurrences(of: "lan: \(node):7301", with: "lan: \(node):7301\n      max-clients: \(limit)")
         }
@@ -43,14 +43,4 @@ struct CheckClientsTests {
         #expect(result.standardError.contains("cluster.yaml:") && result.standardError.contains(": warning: cluster.clients[payroll].resources: resource \"TNVIPP\" is not defined"),
                 "\(result.standardError)")
     }
-}
-
-/// cluster.yaml without TLS (`tls: off`, no node certificates), as the TLS branch writes the
-/// Phonebook; unchanged where the Phonebook has no `tls:` yet. These tests are about
-/// authorisation in plain mode, where the HELLO client name is the identity.
-private func checkClientsWithoutTLS(_ text: String) -> String {
-    text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-        .split(separator: "\n", omittingEmptySubsequences: false)
-        .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-        .joined(separator: "\n")
 }

@@ -15,7 +15,7 @@ struct ClientsDefinitionsTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: directory.file(name))
         }
-        let cluster = clientsTestsWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
+        let cluster = clusterYAMLWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
         try edit(cluster).write(toFile: directory.file("cluster.yaml"), atomically: true, encoding: .utf8)
         return directory
     }
@@ -145,14 +145,4 @@ struct ClientsDefinitionsTests {
         #expect(DefinitionsComparison.compare(sixteen.definitions, open.definitions).map(\.key)
             == ["cluster.nodes[node-a].max-clients", "cluster.nodes[node-b].max-clients", "cluster.clients"])
     }
-}
-
-/// cluster.yaml without TLS (`tls: off`, no node certificates), as the TLS branch writes the
-/// Phonebook; unchanged where the Phonebook has no `tls:` yet. These tests are about
-/// authorisation in plain mode, where the HELLO client name is the identity.
-private func clientsTestsWithoutTLS(_ text: String) -> String {
-    text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-        .split(separator: "\n", omittingEmptySubsequences: false)
-        .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-        .joined(separator: "\n")
 }

@@ -15,11 +15,7 @@ struct MetricsDefinitionsTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: directory.file(name))
         }
-        var text = try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-            .joined(separator: "\n")
+        var text = clusterYAMLWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
         if let a { text = text.replacingOccurrences(of: "lan: 127.0.0.11:7301", with: "lan: 127.0.0.11:7301\n      metrics: \(a)") }
         if let b { text = text.replacingOccurrences(of: "lan: 127.0.0.12:7301", with: "lan: 127.0.0.12:7301\n      metrics: \(b)") }
         try text.write(toFile: directory.file("cluster.yaml"), atomically: true, encoding: .utf8)

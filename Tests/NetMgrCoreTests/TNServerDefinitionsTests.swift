@@ -31,11 +31,7 @@ struct TNServerDefinitionsTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: directory.file(name))
         }
-        var text = try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-            .joined(separator: "\n")
+        var text = clusterYAMLWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
         if let a { text = text.replacingOccurrences(of: "lan: 127.0.0.11:7301", with: "lan: 127.0.0.11:7301\n      tn-server: \(a)") }
         if let b { text = text.replacingOccurrences(of: "lan: 127.0.0.12:7301", with: "lan: 127.0.0.12:7301\n      tn-server: \(b)") }
         text = text.replacingOccurrences(of: "  groups:\n", with: section + "  groups:\n")

@@ -13,7 +13,7 @@ struct AuthorisationLoopbackTests {
     static func edit(_ file: String, _ text: String) -> String {
         guard file == "cluster.yaml" else { return text }
         // Plain mode: the HELLO client name stands in for the identity.
-        var text = authorisationLoopbackWithoutTLS(text)
+        var text = clusterYAMLWithoutTLS(text)
         for node in ["127.0.74.11", "127.0.74.12"] {
             text = text.replacingOccurrences(of: "lan: \(node):7301", with: "lan: \(node):7301\n      max-clients: 2")
         }
@@ -96,14 +96,4 @@ struct AuthorisationLoopbackTests {
         for client in clients { await client.shutdown() }
         await world.stop()
     }
-}
-
-/// cluster.yaml without TLS (`tls: off`, no node certificates), as the TLS branch writes the
-/// Phonebook; unchanged where the Phonebook has no `tls:` yet. These tests are about
-/// authorisation in plain mode, where the HELLO client name is the identity.
-private func authorisationLoopbackWithoutTLS(_ text: String) -> String {
-    text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-        .split(separator: "\n", omittingEmptySubsequences: false)
-        .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-        .joined(separator: "\n")
 }

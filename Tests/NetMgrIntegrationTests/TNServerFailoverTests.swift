@@ -49,10 +49,9 @@ struct TNServerFailoverTests {
             default:
                 return text
             }
-            return text
-                .replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
+            return clusterYAMLWithoutTLS(text)
                 .split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") && !$0.hasPrefix("  line-switch:") }
+                .filter { !$0.hasPrefix("  line-switch:") }
                 .joined(separator: "\n")
                 .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, TNREAL]")
                 .replacingOccurrences(of: "lan: 127.0.\(block).11:7301", with: "lan: 127.0.\(block).11:7301\n      tn-server: 127.0.\(block).11:\(port)")

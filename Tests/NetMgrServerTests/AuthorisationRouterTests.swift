@@ -253,7 +253,7 @@ enum ClientsPhonebook {
         for name in try FileManager.default.contentsOfDirectory(atPath: phonebook) {
             try FileManager.default.copyItem(atPath: "\(phonebook)/\(name)", toPath: directory.file(name))
         }
-        var text = authorisationTestsWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
+        var text = clusterYAMLWithoutTLS(try String(contentsOfFile: directory.file("cluster.yaml"), encoding: .utf8))
         if let maxClients {
             for node in ["127.0.0.11", "127.0.0.12"] {
                 text = text.replacingOccurrences(of: "lan: \(node):7301", with: "lan: \(node):7301\n      max-clients: \(maxClients)")
@@ -262,14 +262,4 @@ enum ClientsPhonebook {
         try (text + clients).write(toFile: directory.file("cluster.yaml"), atomically: true, encoding: .utf8)
         return directory
     }
-}
-
-/// cluster.yaml without TLS (`tls: off`, no node certificates), as the TLS branch writes the
-/// Phonebook; unchanged where the Phonebook has no `tls:` yet. These tests are about
-/// authorisation in plain mode, where the HELLO client name is the identity.
-private func authorisationTestsWithoutTLS(_ text: String) -> String {
-    text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-        .split(separator: "\n", omittingEmptySubsequences: false)
-        .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-        .joined(separator: "\n")
 }

@@ -26,7 +26,7 @@ struct LeasedLineWorld {
                 .replacingOccurrences(of: "127.0.0.11", with: "127.\(octets.0).\(octets.1).11")
                 .replacingOccurrences(of: "127.0.0.12", with: "127.\(octets.0).\(octets.1).12")
             // netmgrd processes on loopback without a PKI: development mode.
-            text = Self.withoutTLS(text)
+            text = clusterYAMLWithoutTLS(text)
             try text.write(toFile: definitionsDirectory + "/" + name, atomically: true, encoding: .utf8)
         }
         let loaded = try DefinitionsLoader.load(directory: definitionsDirectory)
@@ -34,13 +34,6 @@ struct LeasedLineWorld {
         definitions = loaded.definitions
     }
 
-    /// Phonebook's cluster.yaml with `tls: off` and no node certificates.
-    static func withoutTLS(_ text: String) -> String {
-        text.replacingOccurrences(of: "  tls:\n    ca: pki/ca.pem\n", with: "  tls: off\n")
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("tls: { certificate:") }
-            .joined(separator: "\n")
-    }
 
     var definitionsPath: String { directory.file("definitions") }
     var capturePath: String { directory.file("line.pcap") }
