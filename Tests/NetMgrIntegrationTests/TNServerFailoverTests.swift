@@ -15,8 +15,8 @@ struct TNServerFailoverTests {
     static let block = 98
     static let port = 2399
 
-    /// The Phonebook on block 98 with TLS off, a TN server on each node and a small LU map.
-    static func makeCluster(in directory: TemporaryDirectory) throws -> LoopbackCluster {
+    /// The Phonebook on block 98 (or `block`) with TLS off, a TN server on each node and a small LU map.
+    static func makeCluster(in directory: TemporaryDirectory, block: Int = block) throws -> LoopbackCluster {
         let definitions = directory.path + "/definitions"
         try LoopbackCluster.relocateDefinitions(
             from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block

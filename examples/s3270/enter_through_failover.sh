@@ -4,7 +4,7 @@
 # next node's TN server (or the VIP again) and asks for the same LU, then types on.
 #
 #   examples/s3270/enter_through_failover.sh --server 10.0.0.11:2323 --server 10.0.0.12:2323 \
-#       --lu VIPLU01 --count 20 [--text "ORDER"] [--tls-ca ca.pem] [--deadline 120]
+#       --lu VIPLU01 --count 20 [--text "ORDER"] [--every 0.5] [--tls-ca ca.pem] [--deadline 120]
 #
 # A line the host had not taken when the node died is typed again after the reconnect (the
 # script cannot know whether the host saw it), so the host may see it twice: at least once.
@@ -12,14 +12,15 @@
 # 4 s3270 is missing.
 set -u
 
-servers=() lu="" count=10 text="LINE" ca="" deadline=120
-usage() { echo "usage: $0 --server HOST:PORT [--server HOST:PORT ...] --lu LU [--count N] [--text T] [--tls-ca FILE] [--deadline SECONDS]" >&2; exit 2; }
+servers=() lu="" count=10 text="LINE" every=0 ca="" deadline=120
+usage() { echo "usage: $0 --server HOST:PORT [--server HOST:PORT ...] --lu LU [--count N] [--text T] [--every SECONDS] [--tls-ca FILE] [--deadline SECONDS]" >&2; exit 2; }
 while (($#)); do
     case "$1" in
         --server) servers+=("${2:?--server needs HOST:PORT}"); shift 2 ;;
         --lu) lu="${2:?--lu needs an LU name}"; shift 2 ;;
         --count) count="${2:?}"; shift 2 ;;
         --text) text="${2:?}"; shift 2 ;;
+        --every) every="${2:?}"; shift 2 ;;
         --tls-ca) ca="${2:?}"; shift 2 ;;
         --deadline) deadline="${2:?}"; shift 2 ;;
         *) echo "$0: unknown option $1" >&2; usage ;;
@@ -27,6 +28,7 @@ while (($#)); do
 done
 ((${#servers[@]})) && [[ -n $lu ]] || usage
 [[ $count =~ ^[0-9]+$ && $deadline =~ ^[0-9]+$ ]] || { echo "$0: --count and --deadline take whole numbers" >&2; exit 2; }
+[[ $every =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "$0: --every takes seconds, such as 0.5" >&2; exit 2; }
 [[ $lu =~ ^[A-Za-z0-9@#$]{1,8}$ ]] || { echo "$0: --lu $lu is not an LU name (1-8 letters, digits, @ # \$)" >&2; exit 2; }
 [[ $text != *'"'* && $text != *'\'* ]] || { echo "$0: --text must not hold quotes or backslashes" >&2; exit 2; }
 command -v s3270 >/dev/null || { echo "$0: s3270 is not installed (Debian: apt-get install s3270)" >&2; exit 4; }
@@ -86,4 +88,5 @@ for ((i = 1; i <= count; i++)); do
         connect || { echo "$0: no TN server gave LU $lu within $deadline s" >&2; exit 3; }
     done
     echo "typed $text $i via ${servers[current]}"
+    if ((i < count)); then sleep "$every"; fi   # a person's pace between lines (0: none)
 done
