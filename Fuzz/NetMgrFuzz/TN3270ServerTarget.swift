@@ -2,7 +2,8 @@ import NIOCore
 import TN3270
 
 /// The host side's state machine fed what a terminal might send. Byte 0 picks the
-/// configuration and whether the owner grants or rejects, byte 1 the piece size.
+/// configuration, whether the owner grants or rejects and (0x20) grants SNA LU functions,
+/// byte 1 the piece size.
 enum TN3270ServerTarget {
     static func run(_ data: UnsafeRawBufferPointer) {
         var input = FuzzInput(data)
@@ -32,10 +33,15 @@ enum TN3270ServerTarget {
                         _ = (try? machine.reject(.deviceInUse)).map(perform)
                     } else {
                         // The host grants the name the terminal asked for, whatever its bytes.
-                        _ = (try? machine.grant(luName: request.luName ?? "SIMLU01")).map(perform)
+                        // Flag 0x20: an SNA LU's grant (BIND-IMAGE and RESPONSES, as netmgrd's TN server offers).
+                        let functions: [TN3270EFunction]? = flags & 0x20 != 0 ? [.bindImage, .responses] : nil
+                        _ = (try? machine.grant(luName: request.luName ?? "SIMLU01", supportedFunctions: functions)).map(perform)
                     }
-                case .bound:
+                case .bound(let binding):
                     sent.append(machine.probe())
+                    if binding.functions.contains(.bindImage), let image = try? machine.sendRecord(ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x03]), dataType: .bindImage) {
+                        sent.append(image.bytes)
+                    }
                     if let record = try? machine.sendRecord(ByteBuffer(bytes: [0xF5, 0xC3]), requestingResponse: flags & 0x10 != 0) {
                         sent.append(record.bytes)
                     }

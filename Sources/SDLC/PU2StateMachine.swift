@@ -12,9 +12,12 @@ public struct PU2StateMachine: Sendable {
     public struct Configuration: Hashable, Sendable {
         /// LU local addresses (1–254) this PU has; others are refused.
         public var localAddresses: Set<UInt8>
+        /// The longest chain of host RUs assembled into one `.dataReceived` (bytes).
+        public var maximumChainLength: Int
 
-        public init(localAddresses: Set<UInt8>) {
+        public init(localAddresses: Set<UInt8>, maximumChainLength: Int = 64 * 1024) {
             self.localAddresses = localAddresses.filter { SNALocalAddress.logicalUnitRange.contains($0) }
+            self.maximumChainLength = maximumChainLength
         }
     }
 
@@ -31,7 +34,8 @@ public struct PU2StateMachine: Sendable {
         /// SDT answered: the session is in data traffic state. With TS profiles 2-4 the host
         /// refuses FMD data before this (the BIND's TS profile says which).
         case dataTrafficStarted(lu: UInt8)
-        /// LU-LU data from the host (FMD RU).
+        /// LU-LU data from the host: one FMD RU, or a whole chain of them (BC ... EC) put
+        /// together; `sequenceNumber` is the chain's last RU's.
         case dataReceived(lu: UInt8, sequenceNumber: UInt16, data: ByteBuffer)
         /// The host answered +RSP to data this PU sent: the message was accepted.
         case dataAccepted(lu: UInt8, sequenceNumber: UInt16)
@@ -57,6 +61,7 @@ public struct PU2StateMachine: Sendable {
 
     struct Session: Sendable {
         var primaryAddress: UInt8
+        var inbound: SNAChainAssembler
         var nextSequenceNumber: UInt16 = 1
         var unconfirmed: [UInt16] = []
     }
@@ -195,7 +200,7 @@ extension PU2StateMachine {
             guard logicalUnits[lu]?.session == nil else {
                 return respond(to: piu, sense: .sessionLimitExceeded, into: &actions)
             }
-            logicalUnits[lu]!.session = Session(primaryAddress: primary)
+            logicalUnits[lu]!.session = Session(primaryAddress: primary, inbound: SNAChainAssembler(limit: configuration.maximumChainLength))
             respond(to: piu, into: &actions)
             actions.append(.sessionStarted(lu: lu, bind: piu.requestResponseUnit))
             return
@@ -205,8 +210,7 @@ extension PU2StateMachine {
         }
         switch rh.category {
         case .functionManagementData:
-            actions.append(.dataReceived(lu: lu, sequenceNumber: piu.transmissionHeader.sequenceNumber, data: piu.payload))
-            respond(to: piu, into: &actions)
+            receiveData(piu, lu: lu, into: &actions)
         case .dataFlowControl:
             respond(to: piu, into: &actions)  // LUSTAT, SIG, CHASE, BID...: acknowledged
         case .sessionControl where piu.requestCode == .unbind:
@@ -219,6 +223,26 @@ extension PU2StateMachine {
             respond(to: piu, into: &actions)
         case .sessionControl, .networkControl:
             respond(to: piu, sense: .functionNotSupported, into: &actions)
+        }
+    }
+
+    /// An FMD RU of the LU-LU session: chains are assembled and delivered at their EC; each
+    /// RU is answered as it asks (a definite-response chain asks on its last RU).
+    private mutating func receiveData(_ piu: SNAPathInformationUnit, lu: UInt8, into actions: inout [Action]) {
+        let rh = piu.requestResponseHeader
+        let sequenceNumber = piu.transmissionHeader.sequenceNumber
+        let outcome = logicalUnits[lu]!.session!.inbound.add(piu.payload, beginChain: rh.beginChain, endChain: rh.endChain)
+        switch outcome {
+        case .incomplete:
+            respond(to: piu, into: &actions)
+        case .complete(let data):
+            actions.append(.dataReceived(lu: lu, sequenceNumber: sequenceNumber, data: data))
+            respond(to: piu, into: &actions)
+        case .rejected(let sense, let why):
+            actions.append(.protocolError("LU \(lu): \(why) (SNA sequence \(sequenceNumber)); answered -RSP \(sense)"))
+            respond(to: piu, sense: sense, into: &actions)
+        case .discarded:
+            if rh.wantsDefiniteResponse { respond(to: piu, sense: .chainingError, into: &actions) }
         }
     }
 

@@ -65,9 +65,15 @@ struct TNServerDefinitionsTests {
         #expect(diagnostic.problem.contains("cluster.tn-server (its LU map) is missing"))
     }
 
+    @Test("SNA LU 2s of SDLC, X.25 and switched resources may be offered, next to tnetos LUs")
+    func snaLogicalUnits() throws {
+        let loaded = try Self.load(section: "  tn-server:\n    pools:\n      - { name: P1, lus: [SDLU02, PKLU02, DLLU02, INLU02] }\n    map:\n      - { clients: [0.0.0.0/0], lus: [SDLU03], pool: P1 }\n")
+        #expect(loaded.diagnostics.filter { $0.key.hasPrefix("cluster.tn-server") }.isEmpty, "\(loaded.diagnostics)")
+    }
+
     @Test("mistakes name the key, the file and line, and what was expected", arguments: [
-        ("pools:\n      - { name: P1, lus: [SDLU02] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",
-         "cluster.tn-server.pools[P1].lus[0]", "tnetos"),
+        ("pools:\n      - { name: P1, lus: [BSLU02] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",
+         "cluster.tn-server.pools[P1].lus[0]", "basic-mode BDLC terminals are not 3270 LUs"),
         ("pools:\n      - { name: P1, lus: [VIPLU04] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",
          "cluster.tn-server.pools[P1].lus[0]", "printer"),
         ("pools:\n      - { name: P1, lus: [NOSUCH] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",

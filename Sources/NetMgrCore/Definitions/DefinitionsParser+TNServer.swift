@@ -106,7 +106,7 @@ extension DefinitionsParser {
 
 extension DefinitionsValidator {
     /// Node listeners must not collide with other listeners; every LU the TN server offers must
-    /// be a terminal LU of a tnetos resource (SNA LU 2 mapping is not in this release), in at
+    /// be a terminal LU of a tnetos resource or an SNA LU of an SDLC, X.25 or switched resource, in at
     /// most one pool; pool names are unique and no LU's name; mappings name existing pools.
     func validateTNServer() -> [Diagnostic] {
         guard let cluster = parsed.clusters.first else { return [] }
@@ -141,7 +141,7 @@ extension DefinitionsValidator {
             return found
         }
         let path = "cluster.tn-server"
-        /// An LU the TN server may offer: defined, a terminal, on a tnetos resource.
+        /// An LU the TN server may offer: defined, a terminal, on a tnetos or SNA resource.
         func checkLU(_ name: String, at location: SourceLocation, key: String) {
             guard let lu = parsed.lus.first(where: { $0.name == name }) else {
                 if parsed.unparsedFiles.isEmpty, !(parsed.declared["lus"]?.contains(name) ?? false) {
@@ -153,9 +153,9 @@ extension DefinitionsValidator {
                 report(location, key, "LU \(name) is a \(lu.kind.rawValue) (\(lu.location))", expected: "a terminal LU (printer LUs and ASSOCIATE are not served yet)")
             }
             if let resource = parsed.resources.first(where: { $0.name == lu.resource }),
-               let line = parsed.lines.first(where: { $0.name == resource.line }), line.procedure != .tnetos {
+               let line = parsed.lines.first(where: { $0.name == resource.line }), !line.procedure.servesTNServerLUs {
                 report(location, key, "LU \(name) belongs to resource \(resource.name) on \(line.procedure.rawValue) line \(line.name)",
-                       expected: "an LU of a tnetos resource (the SNA LU 2 mapping for SDLC, X.25 and switched lines is not in this release)")
+                       expected: "an LU of a tnetos resource or an SNA LU 2 of an hdlc-leased, hdlc-packet, hdlc-public or hdlc-isdn resource (basic-mode BDLC terminals are not 3270 LUs)")
             }
         }
         var poolOf: [String: String] = [:]
@@ -196,5 +196,25 @@ extension DefinitionsValidator {
             }
         }
         return found
+    }
+}
+
+extension Procedure {
+    /// Lines whose terminal LUs the TN server can offer to emulators: tnetos LUs (TN3270
+    /// towards the host) and SNA LU 2s on SDLC, QLLC (X.25) and switched SDLC lines, whose
+    /// BIND, chains and UNBIND the TN server maps to TN3270E records. Not BDLC (basic mode).
+    public var servesTNServerLUs: Bool {
+        switch self {
+        case .tnetos, .hdlcLeased, .hdlcPacket, .hdlcPublic, .hdlcISDN: return true
+        case .bdlc: return false
+        }
+    }
+
+    /// The LU is an SNA LU (BIND, FMD RUs, UNBIND through netmgrd's PU 2).
+    public var carriesSNA: Bool {
+        switch self {
+        case .hdlcLeased, .hdlcPacket, .hdlcPublic, .hdlcISDN: return true
+        case .tnetos, .bdlc: return false
+        }
     }
 }

@@ -57,6 +57,8 @@ protocol HostAttachmentDelegate: AnyObject {
     /// The host refused message `tag`; it will not be sent again.
     func attachment(_ attachment: HostAttachment, lu: String, rejected tag: MessageTag, reason: String)
     func attachment(_ attachment: HostAttachment, lu: String, hostData: ByteBuffer)
+    /// The host bound an SNA LU: the BIND RU as received (the TN server's BIND-IMAGE).
+    func attachment(_ attachment: HostAttachment, lu: String, bind: ByteBuffer)
     /// A TCP connection to the host now carries the LU (`up`), or no longer does.
     func attachment(_ attachment: HostAttachment, lu: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool)
     /// Host connections opened, refusals and retries since the last report (metrics).
@@ -66,6 +68,7 @@ protocol HostAttachmentDelegate: AnyObject {
 extension HostAttachmentDelegate {
     func attachment(_ attachment: HostAttachment, lu: String, connectedFrom local: SocketAddress, to remote: SocketAddress, up: Bool) {}
     func attachment(_ attachment: HostAttachment, counted events: HostEventCounts) {}
+    func attachment(_ attachment: HostAttachment, lu: String, bind: ByteBuffer) {}
 }
 
 /// A host connection another node held when it was last heard of, from the same source

@@ -140,6 +140,7 @@ final class SDLCLinkSession {
         case .logicalUnitDeactivated(let lu):
             logger.debug("\(line): LU \(lu) inactive")
         case .sessionStarted(let lu, let bind):
+            if let name = name(of: lu), let attachment { attachment.delegate?.attachment(attachment, lu: name, bind: bind) }
             if Self.bindAwaitsStartDataTraffic(bind) {
                 logger.debug("\(line): BIND for LU \(lu), waiting for SDT")
             } else {

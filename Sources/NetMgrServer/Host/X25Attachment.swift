@@ -336,6 +336,7 @@ final class X25Attachment: HostAttachment {
         case .logicalUnitDeactivated(let lu):
             logger.debug("\(plan.line): LU \(lu) inactive")
         case .sessionStarted(let lu, let bind):
+            if let name = name(of: lu) { delegate?.attachment(self, lu: name, bind: bind) }
             if SDLCLinkSession.bindAwaitsStartDataTraffic(bind) {
                 logger.debug("\(plan.line): BIND for LU \(lu), waiting for SDT")
             } else {

@@ -62,6 +62,8 @@ final class LURuntime {
     static let undeliveredLimit = 64
     /// Whether the host side was asked to stop reading for this LU (its client is behind).
     var hostDataPaused = false
+    /// The BIND RU of the LU's SNA session now (nil: none, or not an SNA LU); TN server BIND-IMAGE.
+    var bindImage: ByteBuffer?
 
     init(lu: LU) {
         self.lu = lu
@@ -80,6 +82,7 @@ final class LURuntime {
         hostState = .waitingForHost
         hostDetail = ""
         undelivered.removeAll()
+        bindImage = nil
         lastOwnerName = nil
         hostDataPaused = false
     }

@@ -45,6 +45,14 @@ final class TNServer {
         return (definition, runtime)
     }
 
+    /// Whether the resource's LUs are SNA LUs (BIND, FMD, UNBIND through netmgrd's PU 2),
+    /// which the TN server maps to TN3270E (`TNSNABridge`).
+    func isSNA(_ runtime: ResourceRuntime) -> Bool {
+        guard let resource = router.definitions.resources.first(where: { $0.name == runtime.name }),
+              let line = router.definitions.line(named: resource.line) else { return false }
+        return line.procedure.carriesSNA
+    }
+
     /// Whether a LAN application (not an emulator of this TN server) owns the LU in the router.
     func takenByApplication(_ lu: String) -> Bool {
         guard let place = place(of: lu), let owner = place.runtime.lus[lu]?.owner else { return false }

@@ -36,6 +36,8 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
     private var isClosing = false
     private var closeScheduled = false
     private var counted = false
+    /// The SNA LU 2 mapping (BIND-IMAGE, UNBIND, RESPONSES) when the LU is an SNA LU.
+    private var sna: TNSNABridge?
 
     init(server: TNServer) {
         self.server = server
@@ -137,8 +139,8 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
                 bound(binding, context)
             case .record(let record):
                 received(record, context)
-            case .response:
-                break  // RESPONSES is not offered
+            case .response(let response):
+                emulatorResponded(response)
             case .probeAnswered(let verb):
                 logger.trace("TN server: \(what) answered TIMING-MARK with \(verb)")
             case .close(.rejected(let reason)):
@@ -185,8 +187,9 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
                 resource = place.runtime.name
                 server.assigner.hold(name, client: client)
                 logger.info("TN server: granting LU \(name) of \(place.runtime.name) to emulator \(peer) (\(request)): \(why); host side \(hostState)\(hostAddress.isEmpty ? "" : " from \(hostAddress)")")
+                sna = server.isSNA(place.runtime) ? TNSNABridge() : nil
                 do {
-                    perform(try machine.grant(luName: name), context)
+                    perform(try machine.grant(luName: name, supportedFunctions: sna == nil ? nil : TNSNABridge.functions), context)
                 } catch {
                     logger.error("TN server: \(what): \(error); closing")
                     close(context)
@@ -240,6 +243,12 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
         liveness?.bound()
         scheduleTimer()
         logger.info("TN server: bound \(binding) for emulator \(peer)")
+        if var sna, let lu, let runtime = server.place(of: lu)?.runtime.lus[lu] {
+            _ = sna.hostSession(bound: runtime.hostState == .bound, bind: runtime.bindImage)
+            let outputs = sna.emulatorBound(functions: binding.functions)
+            self.sna = sna
+            performSNA(outputs, context)
+        }
         if pending.isEmpty, let lu, let last = server.lastHostRecord[lu] {
             logger.debug("TN server: \(what): nothing waiting from the host; replaying its last record (\(last.readableBytes) bytes)")
             pending.append(last)
@@ -302,17 +311,60 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             closeLater("netmgrd is going away: \(reason)")
         case .session(_, let state, let detail):
             logger.debug("TN server: \(what): host side \(state) \(detail)")
+            if var sna, let lu {
+                let outputs = sna.hostSession(bound: state == .bound, bind: server.place(of: lu)?.runtime.lus[lu]?.bindImage)
+                self.sna = sna
+                if isBound, let context { performSNA(outputs, context) }
+            }
         default:
             break
         }
     }
 
     private func sendHostRecord(_ payload: ByteBuffer, _ context: ChannelHandlerContext) {
+        if var sna {
+            let outputs = sna.hostRecord(payload)
+            self.sna = sna
+            return performSNA(outputs, context)
+        }
         do {
             let outbound = try machine.sendRecord(payload, dataType: .data3270)
             context.writeAndFlush(wrapOutboundOut(outbound.bytes), promise: nil)
         } catch {
             logger.error("TN server: cannot send host data to \(what): \(error)")
+        }
+    }
+
+    // MARK: - SNA LU 2 (TNSNABridge)
+
+    private func performSNA(_ outputs: [TNSNABridge.Output], _ context: ChannelHandlerContext) {
+        for output in outputs {
+            do {
+                let record: TN3270OutboundRecord
+                switch output {
+                case .bindImage(let bind):
+                    logger.debug("TN server: \(what): BIND-IMAGE (\(bind.readableBytes) bytes)")
+                    record = try machine.sendRecord(bind, dataType: .bindImage)
+                case .unbind(let unbind):
+                    logger.debug("TN server: \(what): UNBIND (the host's session ended)")
+                    record = try machine.sendRecord(unbind, dataType: .unbind)
+                case .data(let data, let requestingResponse):
+                    record = try machine.sendRecord(data, dataType: .data3270, requestingResponse: requestingResponse)
+                }
+                context.writeAndFlush(wrapOutboundOut(record.bytes), promise: nil)
+            } catch {
+                logger.error("TN server: cannot send host data to \(what): \(error)")
+            }
+        }
+    }
+
+    /// RESPONSES: netmgrd's PU answered the host when the data came; the emulator's answer is logged.
+    private func emulatorResponded(_ response: TN3270Response) {
+        switch response.outcome {
+        case .positive:
+            logger.trace("TN server: \(what): \(response)")
+        case .negative(let sense):
+            logger.notice("TN server: \(what): \(response), SNA sense \(TNSNABridge.snaSense(tn3270eSense: sense)); the host had its response from netmgrd's PU already")
         }
     }
 

@@ -17,6 +17,8 @@ public struct SDLCHostLinkConfiguration: Sendable {
     public var pollInterval: TimeAmount = .milliseconds(50)
     /// Wait between attempts to reach the line switch.
     public var reconnectDelay: TimeAmount = .milliseconds(200)
+    /// The LUs' application writes 3270 screens (`SNAHostStateMachine.Configuration.writesScreens`).
+    public var writesScreens = false
 
     public init(line: String, device: LineDevice, stationAddress: UInt8, logicalUnits: [(address: UInt8, name: String?)]) {
         self.line = line

@@ -37,7 +37,7 @@ final class SDLCHostLinkDriver {
         self.link = SNAHostLink(
             station: .init(address: configuration.stationAddress, replyTimeout: configuration.replyTimeout,
                            retryLimit: configuration.retryLimit, pollInterval: configuration.pollInterval),
-            host: .init(logicalUnits: configuration.logicalUnits.map(\.address)))
+            host: .init(logicalUnits: configuration.logicalUnits.map(\.address), writesScreens: configuration.writesScreens))
     }
 
     var facts: SNAHostFacts { link.facts }

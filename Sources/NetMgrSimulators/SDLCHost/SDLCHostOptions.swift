@@ -27,6 +27,9 @@ public struct SDLCHostOptions: ParsableArguments {
     @Option(name: .customLong("sdlc-reply-timeout-ms"), help: "T1: milliseconds to wait for the station's final response.")
     public var replyTimeoutMilliseconds: Int = 300
 
+    @Flag(name: .customLong("sdlc-lu2-screens"), help: "Act as an LU 2 (3270) application: write a screen with an input field after each BIND/SDT and after each input.")
+    public var writesScreens = false
+
     public init() {}
 
     public var isEnabled: Bool { !lines.isEmpty }
@@ -77,6 +80,7 @@ public struct SDLCHostOptions: ParsableArguments {
             var link = SDLCHostLinkConfiguration(line: unit.description, device: device, stationAddress: station, logicalUnits: lus)
             link.pollInterval = .milliseconds(Int64(pollMilliseconds))
             link.replyTimeout = .milliseconds(Int64(replyTimeoutMilliseconds))
+            link.writesScreens = writesScreens
             links.append(link)
         }
         return links

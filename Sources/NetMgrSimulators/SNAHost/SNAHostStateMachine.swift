@@ -15,14 +15,20 @@ public struct SNAHostStateMachine: Sendable {
         /// OAF' of the PLU in every LU-LU session.
         public var primaryAddress: UInt8
         public var bindImage: [UInt8]
+        /// Act as an LU 2 (3270 display) application: write a screen with an input field
+        /// (Erase/Write, keyboard restore) when the session starts (SDT answered) and again
+        /// after each input, as a VTAM application does, so an emulator behind netmgrd's TN
+        /// server gets a screen to type into.
+        public var writesScreens: Bool
 
         public init(
             logicalUnits: [UInt8], primaryAddress: UInt8 = SNALocalAddress.primaryLogicalUnit,
-            bindImage: [UInt8] = SNAHostRequests.bindLogicalUnitType2
+            bindImage: [UInt8] = SNAHostRequests.bindLogicalUnitType2, writesScreens: Bool = false
         ) {
             self.logicalUnits = logicalUnits
             self.primaryAddress = primaryAddress
             self.bindImage = bindImage
+            self.writesScreens = writesScreens
         }
     }
 
@@ -183,6 +189,7 @@ extension SNAHostStateMachine {
             logicalUnits[lu]!.session = .bound
             insert(lu, into: &facts.boundLogicalUnits)
             actions.append(.fact(.sessionBound(lu: lu)))
+            writeScreen(lu, into: &actions)
         case nil where piu.requestResponseHeader.category == .functionManagementData:
             let sequenceNumber = piu.transmissionHeader.sequenceNumber
             guard logicalUnits[lu]?.unconfirmed.remove(sequenceNumber) != nil else {
@@ -208,6 +215,14 @@ extension SNAHostStateMachine {
             actions.append(.fact(.messageReceived(lu: lu, sequenceNumber: piu.transmissionHeader.sequenceNumber, payload: piu.payload)))
         }
         if rh.wantsDefiniteResponse { actions.append(.send(piu.response().bytes)) }
+        if rh.category == .functionManagementData, rh.endChain { writeScreen(lu, into: &actions) }
+    }
+
+    /// The LU 2 application's screen (when `writesScreens`): sent with DR1 like any host data.
+    private mutating func writeScreen(_ lu: UInt8, into actions: inout [Action]) {
+        guard configuration.writesScreens, let sent = try? send(SNAHostScreens.lu2Screen(lu: lu), lu: lu) else { return }
+        actions.append(.fact(sent.fact))
+        actions.append(.send(sent.piu))
     }
 
     private mutating func sendExpedited(_ ru: [UInt8], to lu: UInt8, into actions: inout [Action]) {

@@ -20,8 +20,13 @@ enum TN3270HostScreens {
 
     /// Erase/Write with keyboard restore: the LU name on row 1, an input field on row 3.
     static func greeting(lu: String, dialect: TN3270Dialect, deviceType: String) -> ByteBuffer {
+        panel(title: "NETMGR HOST SIMULATOR  LU \(lu)  \(dialect)  \(deviceType)")
+    }
+
+    /// Erase/Write with keyboard restore: `title` on row 1, an input field on row 3.
+    static func panel(title: String) -> ByteBuffer {
         var orders: [UInt8] = [startField, protectedAttribute]
-        orders += EBCDIC.encode("NETMGR HOST SIMULATOR  LU \(lu)  \(dialect)  \(deviceType)")
+        orders += EBCDIC.encode(title)
         orders += [setBufferAddress] + bufferAddress(row: 2, column: 0)
         orders += [startField, protectedAttribute] + EBCDIC.encode("INPUT ===>")
         orders += [startField, unprotectedAttribute, insertCursor]

@@ -21,6 +21,9 @@ public struct X25HostOptions: ParsableArguments {
     @Option(name: .customLong("x25-t1-ms"), help: "LAPB T1 of the network side, milliseconds.")
     public var t1Milliseconds: Int = 300
 
+    @Flag(name: .customLong("x25-lu2-screens"), help: "Act as an LU 2 (3270) application: write a screen with an input field after each BIND/SDT and after each input.")
+    public var writesScreens = false
+
     public init() {}
 
     public var isEnabled: Bool { !lines.isEmpty || xot != nil }
@@ -48,7 +51,9 @@ public struct X25HostOptions: ParsableArguments {
             guard let line = definitions.lines.first(where: { $0.switchUnit == unit }) else {
                 throw X25HostOptionsError("--x25-line \"\(unit)\": no line in the definitions has switch: \(unit)")
             }
-            links.append(try Self.link(line: line, name: unit.description, device: device, definitions: definitions, t1: .milliseconds(Int64(t1Milliseconds))))
+            var link = try Self.link(line: line, name: unit.description, device: device, definitions: definitions, t1: .milliseconds(Int64(t1Milliseconds)))
+            link.expectation.writesScreens = writesScreens
+            links.append(link)
         }
         return links
     }

@@ -16,12 +16,16 @@ public struct X25HostSession: Sendable {
         public var nodeID: XIDNodeID
         /// LU local addresses to activate, in order.
         public var logicalUnits: [UInt8]
+        /// The LUs' application writes 3270 screens (`SNAHostStateMachine.Configuration.writesScreens`).
+        public var writesScreens = false
 
         public init(calling: X121Address, nodeID: XIDNodeID, logicalUnits: [UInt8]) {
             self.calling = calling
             self.nodeID = nodeID
             self.logicalUnits = logicalUnits
         }
+
+        var host: SNAHostStateMachine.Configuration { .init(logicalUnits: logicalUnits, writesScreens: writesScreens) }
     }
 
     public enum Action: Hashable, Sendable {
@@ -56,7 +60,7 @@ public struct X25HostSession: Sendable {
 
     public init(expectations: [Expectation]) {
         self.expectations = expectations
-        self.host = SNAHostStateMachine(configuration: .init(logicalUnits: expectations.first?.logicalUnits ?? []))
+        self.host = SNAHostStateMachine(configuration: expectations.first?.host ?? .init(logicalUnits: []))
     }
 
     public var facts: SNAHostFacts { host.facts }
@@ -78,7 +82,7 @@ public struct X25HostSession: Sendable {
         }
         self.calling = calling
         if expected != expectation {
-            host = SNAHostStateMachine(configuration: .init(logicalUnits: expected.logicalUnits))
+            host = SNAHostStateMachine(configuration: expected.host)
         }
         expectation = expected
         return (nil, [.fact(.callAccepted(calling: calling, called: setup.calledAddress))])

@@ -59,11 +59,14 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
     public private(set) var outstandingProbes = 0
     /// STARTTLS completed: the telnet session runs inside TLS now.
     public private(set) var isSecuredByStartTLS = false
+    /// The functions this connection agrees to: the configuration's, or the grant's.
+    private var supportedFunctions: [TN3270EFunction]
 
     public init(configuration: TN3270ServerConfiguration = TN3270ServerConfiguration()) {
         self.configuration = configuration
         self.endpoint = TelnetEndpoint(maximumRecordLength: configuration.maximumRecordLength)
         self.nextSequenceNumber = configuration.firstSequenceNumber
+        self.supportedFunctions = configuration.supportedFunctions
     }
 
     public var binding: TN3270Binding? {
@@ -349,7 +352,7 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
             reports.append(.luRequested(request))
 
         case (.functionsRequest(let list), .awaitingFunctions(let granted, _, let rounds)):
-            let supported = list.filter { self.configuration.supportedFunctions.contains($0) }
+            let supported = list.filter { self.supportedFunctions.contains($0) }
             if supported.count == list.count {
                 self.endpoint.send(.functionsIs(list))
                 self.bindTN3270E(granted, functions: list, &reports)
@@ -415,10 +418,13 @@ public struct TN3270ServerStateMachine: Sendable, TelnetDrivenMachine {
 
     /// Gives the client `luName`: DEVICE-TYPE IS ... CONNECT luName in
     /// TN3270E, BINARY + EOR negotiation in basic TN3270.
-    public mutating func grant(luName: String) throws(TN3270UsageError) -> [Action] {
+    /// `supportedFunctions`, when given, replaces the configuration's for this connection
+    /// (what the granted LU can do, e.g. BIND-IMAGE only for SNA LUs).
+    public mutating func grant(luName: String, supportedFunctions: [TN3270EFunction]? = nil) throws(TN3270UsageError) -> [Action] {
         guard case .awaitingGrant(let request) = self.state else {
             throw TN3270UsageError("grant(\(luName)) without a pending LU request (\(self.phase?.description ?? "not negotiating"))")
         }
+        if let supportedFunctions { self.supportedFunctions = supportedFunctions }
         let granted = Granted(request: request, luName: luName)
         var reports: [Action] = []
         switch request.dialect {
