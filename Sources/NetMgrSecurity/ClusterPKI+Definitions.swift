@@ -45,7 +45,12 @@ extension ClusterPKI {
         let authority = try authority(at: caPath, cluster: cluster.name, now: now, actions: &actions)
         for node in cluster.nodes {
             let files = node.tls ?? NodeTLS.defaults(node: node.name)
-            let hosts = [node.address.text, node.lan.host]
+            // With a TN server, its listeners and the groups' VIPs too: emulators (s3270 -cafile,
+            // pr3287) verify the name they connected to, a node address or the VIP in front.
+            var hosts = [node.address.text, node.lan.host]
+            if node.tnServer != nil || node.tnServerTLS != nil {
+                hosts += [node.tnServer, node.tnServerTLS].compactMap { $0?.host } + cluster.groups.compactMap { $0.vip?.address.text }
+            }
             let haveCertificate = PKIFile.exists(files.certificatePath), haveKey = PKIFile.exists(files.keyPath)
             if haveCertificate, haveKey, !force {
                 actions.append(PKIAction(kind: .kept, path: files.certificatePath, what: "node \(node.name)'s certificate", detail: "exists; --force makes it anew"))
