@@ -45,7 +45,15 @@ extension ClusterPKI {
         let authority = try authority(at: caPath, cluster: cluster.name, now: now, actions: &actions)
         for node in cluster.nodes {
             let files = node.tls ?? NodeTLS.defaults(node: node.name)
-            let hosts = [node.address.text, node.lan.host]
+            // With a TN server, its listeners and the groups' VIPs too: emulators (s3270 -cafile,
+            // pr3287) verify the name they connected to, a node address or the VIP in front.
+            var hosts = [node.address.text, node.lan.host]
+            var emulatorAddresses: [String] = []
+            if node.tnServer != nil || node.tnServerTLS != nil {
+                // x3270-family clients (4.1) match an address only against DNS names: give them both forms.
+                emulatorAddresses = [node.tnServer, node.tnServerTLS].compactMap { $0?.host } + cluster.groups.compactMap { $0.vip?.address.text }
+                hosts += emulatorAddresses
+            }
             let haveCertificate = PKIFile.exists(files.certificatePath), haveKey = PKIFile.exists(files.keyPath)
             if haveCertificate, haveKey, !force {
                 actions.append(PKIAction(kind: .kept, path: files.certificatePath, what: "node \(node.name)'s certificate", detail: "exists; --force makes it anew"))
@@ -56,7 +64,7 @@ extension ClusterPKI {
                 let (present, missing) = haveCertificate ? (files.certificatePath, files.keyPath) : (files.keyPath, files.certificatePath)
                 throw PKIExistsError(path: present, problem: "exists but \(missing) does not; --force makes node \(node.name)'s certificate and key anew")
             }
-            let issued = try issueNode(name: node.name, hosts: hosts, by: authority, now: now)
+            let issued = try issueNode(name: node.name, hosts: hosts, dnsNamesForAddresses: emulatorAddresses, by: authority, now: now)
             actions += try write(issued, certificatePath: files.certificatePath, keyPath: files.keyPath, what: "node \(node.name)'s")
         }
         if let lineSwitchKeyPath {

@@ -60,12 +60,16 @@ public enum ClusterPKI {
     /// A node certificate: CN NAME, URI SAN `netmgr:node:NAME`, DNS SAN NAME, an IP SAN for each
     /// address in `hosts` (a host that is not an address literal becomes a DNS SAN);
     /// EKU serverAuth and clientAuth (a node is a server to clients and a client to its peer).
-    public static func issueNode(name: String, hosts: [String], by authority: CertificateAuthority, now: Date = Date()) throws -> IssuedCertificate {
+    /// `dnsNamesForAddresses`: each address in it also as a DNS SAN of its text, for TLS clients
+    /// that match a host given as an address against DNS names only (x3270/s3270/pr3287 4.1).
+    public static func issueNode(name: String, hosts: [String], dnsNamesForAddresses: [String] = [], by authority: CertificateAuthority,
+                                 now: Date = Date()) throws -> IssuedCertificate {
         var names: [GeneralName] = [.uniformResourceIdentifier(PeerIdentity.nodeURIPrefix + name), .dnsName(name)]
         for host in hosts {
             let entry: GeneralName = ipAddressBytes(host).map { .ipAddress(ASN1OctetString(contentBytes: $0[...])) } ?? .dnsName(host)
             if !names.contains(entry) { names.append(entry) }
         }
+        for address in dnsNamesForAddresses where !names.contains(.dnsName(address)) { names.append(.dnsName(address)) }
         return try issue(commonName: name, names: names, usages: [.serverAuth, .clientAuth], by: authority, now: now)
     }
 

@@ -19,6 +19,7 @@ struct TestProgramsTests {
         Program(name: "tshark", package: "tshark"),
         Program(name: "tcpdump", package: "tcpdump"),
         Program(name: "s3270", package: "s3270"),
+        Program(name: "pr3287", package: "pr3287"),
         Program(name: "hercules", package: "hercules"),
         Program(name: "ocf-tester", package: "resource-agents"),
         Program(name: "xmllint", package: "libxml2-utils"),

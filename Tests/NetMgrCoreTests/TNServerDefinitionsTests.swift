@@ -75,7 +75,7 @@ struct TNServerDefinitionsTests {
         ("pools:\n      - { name: P1, lus: [BSLU02] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",
          "cluster.tn-server.pools[P1].lus[0]", "basic-mode BDLC terminals are not 3270 LUs"),
         ("pools:\n      - { name: P1, lus: [VIPLU04] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",
-         "cluster.tn-server.pools[P1].lus[0]", "printer"),
+         "cluster.tn-server.map[0].pool", "holds printer LUs"),
         ("pools:\n      - { name: P1, lus: [NOSUCH] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",
          "cluster.tn-server.pools[P1].lus[0]", "LU \"NOSUCH\" is not defined"),
         ("pools:\n      - { name: P1, lus: [VIPLU01] }\n      - { name: P2, lus: [VIPLU01] }\n    map:\n      - { clients: [0.0.0.0/0], pool: P1 }",

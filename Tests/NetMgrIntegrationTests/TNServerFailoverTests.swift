@@ -181,9 +181,9 @@ final class S3270Driver: @unchecked Sendable {
     private var consumed = 0
     private var reply: (ok: Bool, lines: [String])?
 
-    init() throws {
+    init(arguments: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: try findExecutable("s3270"))
-        process.arguments = []
+        process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

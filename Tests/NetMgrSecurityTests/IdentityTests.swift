@@ -28,6 +28,16 @@ import X509
         #expect(years > 1.99 && years < 2.01)
     }
 
+    /// TN server emulators (x3270-family 4.1) match an address against DNS names only: the
+    /// addresses they connect to are in the certificate both as IP and as DNS names.
+    @Test func nodeCertificateNamesEmulatorAddressesBothWays() throws {
+        let issued = try ClusterPKI.issueNode(name: "node-a", hosts: ["127.0.72.1", "127.0.72.10"], dnsNamesForAddresses: ["127.0.72.10"], by: authority)
+        let names = try #require(try issued.certificate.extensions.subjectAlternativeNames)
+        #expect(names.contains(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 72, 10]))))
+        #expect(names.contains(.dnsName("127.0.72.10")))
+        #expect(!names.contains(.dnsName("127.0.72.1")), "only the emulators' addresses")
+    }
+
     @Test func clientCertificateNamesTheApplication() throws {
         let issued = try ClusterPKI.issueClient(name: "payroll", by: authority)
         #expect(try PeerIdentity.from(pemCertificate: issued.certificatePEM()) == .application("payroll"))

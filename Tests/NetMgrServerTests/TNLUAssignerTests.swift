@@ -38,7 +38,8 @@ struct TNLUAssignerTests {
         #expect(assigner.decide(.connect("NAMED2"), from: Self.address("10.1.1.1"), now: Self.t0).reason == .invalidName)
         // No entry holds the address.
         #expect(assigner.decide(.connect("NAMED1"), from: Self.address("192.0.2.1"), now: Self.t0).reason == .invalidName)
-        #expect(assigner.decide(.associate("NAMED1"), from: Self.address("10.1.1.1"), now: Self.t0).reason == .unsupportedRequest)
+        // ASSOCIATE of a display without a printer pair (TNPrinterAssignerTests has the rest).
+        #expect(assigner.decide(.associate("NAMED1"), deviceType: "IBM-3287-1", from: Self.address("10.1.1.1"), now: Self.t0).reason == .invalidAssociate)
     }
 
     @Test("generic: the entry's LU or a pool LU; UNSUPPORTED-REQ without one; the pool's name is a generic request")

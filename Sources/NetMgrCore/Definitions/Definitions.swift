@@ -78,6 +78,8 @@ public struct ClusterNode: Sendable, Located {
     public var metrics: Endpoint? = nil
     /// Where this node's TN server listens for emulators (`tn-server`); nil: off.
     public var tnServer: Endpoint? = nil
+    /// Where this node's TN server listens for emulators over TLS (direct TLS, like port 992).
+    public var tnServerTLS: Endpoint? = nil
     /// The node's certificate and key; the parser always sets it (defaults resolved). Nil for nodes built in code.
     public var tls: NodeTLS?
     public var location: SourceLocation

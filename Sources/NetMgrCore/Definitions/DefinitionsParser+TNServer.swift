@@ -8,25 +8,25 @@ extension DefinitionsParser {
     static let tnServerListenExpected = "where this node's TN server listens for emulators, ADDRESS:PORT with an IP address literal"
 
     /// `cluster.nodes[].tn-server`: nil when absent or invalid (then reported with the node and key).
-    func parseNodeTNServer(_ entry: inout MappingReader, node name: String?, _ reader: YAMLReader) -> Endpoint? {
-        guard let text = entry.string("tn-server", expected: Self.tnServerListenExpected) else { return nil }
-        let location = entry.fields["tn-server"]!
-        let key = entry.keyPath("tn-server")
+    func parseNodeTNServer(_ entry: inout MappingReader, node name: String?, _ reader: YAMLReader, key field: String = "tn-server") -> Endpoint? {
+        guard let text = entry.string(field, expected: Self.tnServerListenExpected) else { return nil }
+        let location = entry.fields[field]!
+        let key = entry.keyPath(field)
         let node = name.map { "node \($0)" } ?? "this node"
         switch Endpoint.parse(text) {
         case .success(let endpoint):
             guard IPAddress(endpoint.host) != nil else {
-                reader.report(at: location, key: key, "\"\(endpoint.host)\" is not an IP address (tn-server of \(node))",
+                reader.report(at: location, key: key, "\"\(endpoint.host)\" is not an IP address (\(field) of \(node))",
                               expected: "an IPv4 or IPv6 literal to listen on, e.g. 10.0.9.11:2323")
                 return nil
             }
             return endpoint
         case .failure(.missingPort):
-            reader.report(at: location, key: key, "\"\(text)\" has no port (tn-server of \(node))", expected: Self.tnServerListenExpected)
+            reader.report(at: location, key: key, "\"\(text)\" has no port (\(field) of \(node))", expected: Self.tnServerListenExpected)
         case .failure(.badPort(let port)):
-            reader.report(at: location, key: key, "port \"\(port)\" is not valid (tn-server of \(node))", expected: "a port from 1 to 65535")
+            reader.report(at: location, key: key, "port \"\(port)\" is not valid (\(field) of \(node))", expected: "a port from 1 to 65535")
         case .failure(.badHost(let host)):
-            reader.report(at: location, key: key, "\"\(host)\" is not an IP address (tn-server of \(node))", expected: Self.tnServerListenExpected)
+            reader.report(at: location, key: key, "\"\(host)\" is not an IP address (\(field) of \(node))", expected: Self.tnServerListenExpected)
         }
         return nil
     }
@@ -35,7 +35,7 @@ extension DefinitionsParser {
     func parseTNServer(_ entry: inout MappingReader, _ reader: YAMLReader) -> TNServerSettings? {
         guard let node = entry.value("tn-server") else { return nil }
         guard var section = MappingReader(reader, node, path: entry.keyPath("tn-server"),
-                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map") else { return nil }
+                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map, printers, starttls") else { return nil }
         var settings = TNServerSettings(location: section.location)
         if let value = section.integer("keep-lu", in: TNServerSettings.keepLURange, what: "seconds an LU stays reserved for its last client address after a disconnect (0: not kept)") {
             settings.keepLUSeconds = value
@@ -87,17 +87,20 @@ extension DefinitionsParser {
                 reader.report(at: map.fields["pool"]!, key: map.keyPath("pool"), "is given together with lu (\(map.fields["lu"]!))",
                               expected: "either lu (one LU) or pool (any LU of a pool) for generic requests, not both")
             }
-            if lus.isEmpty, lu == nil, pool == nil, map.fields["lus"] == nil {
+            let printerGeneric = parseTNMapPrinter(&map, reader)  // issue 15 part 3: printer-lu, printer-pool
+            if lus.isEmpty, lu == nil, pool == nil, printerGeneric == nil, map.fields["lus"] == nil {
                 reader.report(at: map.location, key: map.keyPath("lus"), "is missing, and so are lu and pool: this mapping offers nothing",
                               expected: "lus (by name), lu or pool (for generic requests)")
             }
             map.finish()
             let generic: TNGenericTarget? = pool.map { .pool($0.uppercased()) } ?? lu.map { .lu($0.uppercased()) }
             var result = TNClientMap(clients: blocks, lus: lus.map { $0.0.uppercased() }, generic: generic, location: map.location)
+            result.printerGeneric = printerGeneric
             result.fields = map.fields.merging(clientLocations) { a, _ in a }
             for (offset, entry) in lus.enumerated() { result.fields["lus[\(offset)]"] = entry.1 }
             settings.map.append(result)
         }
+        parseTNPrinters(&section, into: &settings, reader)  // issue 15 part 3: printers, starttls
         section.finish()
         settings.fields = section.fields
         return settings
@@ -148,9 +151,6 @@ extension DefinitionsValidator {
                     report(location, key, "LU \"\(name)\" is not defined", expected: "the name of an LU in lus:")
                 }
                 return
-            }
-            if lu.kind != .terminal {
-                report(location, key, "LU \(name) is a \(lu.kind.rawValue) (\(lu.location))", expected: "a terminal LU (printer LUs and ASSOCIATE are not served yet)")
             }
             if let resource = parsed.resources.first(where: { $0.name == lu.resource }),
                let line = parsed.lines.first(where: { $0.name == resource.line }), !line.procedure.servesTNServerLUs {

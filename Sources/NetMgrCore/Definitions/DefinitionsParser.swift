@@ -98,6 +98,7 @@ struct DefinitionsParser {
         let tls = parseNodeTLS(&entry, node: named?.name, reader)
         let metrics = parseNodeMetrics(&entry, node: named?.name, reader)
         let tnServer = parseNodeTNServer(&entry, node: named?.name, reader)  // issue 15
+        let tnServerTLS = parseNodeTNServer(&entry, node: named?.name, reader, key: "tn-server-tls")  // issue 15 part 3
         entry.finish()
         guard let named, let address, let lan else { return nil }
         var result = ClusterNode(name: named.name, address: address, lan: lan, adminSocket: admin, location: entry.location)
@@ -106,6 +107,7 @@ struct DefinitionsParser {
         result.tls = tls
         result.metrics = metrics
         result.tnServer = tnServer
+        result.tnServerTLS = tnServerTLS
         return result
     }
 

@@ -25,6 +25,7 @@ struct DefinitionsValidator {
         diagnostics += validateTLS()
         diagnostics += validateMetrics()
         diagnostics += validateTNServer()
+        diagnostics += validateTNServerPrinters()  // issue 15 part 3
         validateLines()
         validateResources()
         validateLUs()

@@ -23,6 +23,10 @@ public struct TNServerSettings: Sendable, Located {
     public var negotiationTimeoutSeconds = TNServerSettings.defaultNegotiationTimeoutSeconds
     public var pools: [TNPool] = []
     public var map: [TNClientMap] = []
+    /// Which printer LU goes with which display LU (TN3270E ASSOCIATE; TNServerSettings+Printers.swift).
+    public var printers: [TNPrinterAssociation] = []
+    /// Where STARTTLS is offered and TLS listeners (TNServerSettings+Printers.swift: `tls`).
+    public var startTLS: TNStartTLS = .off
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 
@@ -76,6 +80,8 @@ public struct TNClientMap: Sendable, Located {
     /// LUs these clients may ask for by name.
     public var lus: [String]
     public var generic: TNGenericTarget?
+    /// What a generic printer request (device type IBM-3287-1, no LU named) from these clients gets.
+    public var printerGeneric: TNGenericTarget?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

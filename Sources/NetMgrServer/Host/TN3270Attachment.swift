@@ -203,6 +203,10 @@ final class TN3270Attachment: HostAttachment, HostDataFlowControl {
         delegate?.attachment(self, counted: events)
     }
 
+    /// The TN3270E data type of the host record `lu` is delivering now (the TN server asks while
+    /// the record is handed to it, so SCS-DATA reaches pr3287 as SCS-DATA).
+    func hostDataType(of lu: String) -> TN3270EDataType? { links[lu]?.lastHostDataType }
+
     func linkHostData(_ link: TN3270LULink, _ data: ByteBuffer) {
         delegate?.attachment(self, lu: link.lu.name, hostData: data)
     }

@@ -49,6 +49,8 @@ final class TN3270LULink {
     }
 
     var phase: LUDeliveryMachine.Phase { machine.phase }
+    /// The data type of the host record being delivered (TN server printers, issue 15).
+    var lastHostDataType: TN3270EDataType { machine.lastHostDataType }
 
     func start() { perform(machine.start(now: .now())) }
 

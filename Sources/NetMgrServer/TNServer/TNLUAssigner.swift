@@ -25,16 +25,22 @@ struct TNLUAssigner {
     }
 
     let settings: TNServerSettings
+    /// The LUs of kind printer (the rest are terminals): a request's device type must fit.
+    let printerLUs: Set<String>
     /// LUs held by a live emulator session on this node, with its client address.
     private(set) var held: [String: IPAddress] = [:]
     /// LUs kept for the client address that last held them, until the deadline.
     private(set) var reserved: [String: Reservation] = [:]
 
-    init(settings: TNServerSettings) {
+    init(settings: TNServerSettings, printerLUs: Set<String> = []) {
         self.settings = settings
+        self.printerLUs = printerLUs
     }
 
     var keepLU: TimeAmount { .seconds(Int64(settings.keepLUSeconds)) }
+
+    /// Printer device types: IBM-3287-1 and relatives (pr3287 asks as IBM-3287-1).
+    static func isPrinter(deviceType: String) -> Bool { deviceType.uppercased().hasPrefix("IBM-3287") }
 
     /// The map entry that decides for `client`: the longest prefix that holds it, the first written on a tie.
     func mapEntry(for client: IPAddress) -> TNClientMap? {
@@ -47,13 +53,32 @@ struct TNLUAssigner {
         return best?.entry
     }
 
+    /// Whether `entry` lets its clients ask for `name` by name: under `lus`, as `lu` or
+    /// `printer-lu`, or in its `pool` or `printer-pool`.
+    func maps(_ name: String, in entry: TNClientMap) -> Bool {
+        if entry.lus.contains(name) { return true }
+        for target in [entry.generic, entry.printerGeneric] {
+            switch target {
+            case .lu(let lu)?: if lu == name { return true }
+            case .pool(let pool)?: if settings.pool(named: pool)?.lus.contains(name) ?? false { return true }
+            case nil: break
+            }
+        }
+        return false
+    }
+
     /// Decides a request. `takenElsewhere` says whether an LU is owned by someone else in the
     /// router (a LAN application): such an LU is passed over in a pool, refused when named.
-    mutating func decide(_ target: TN3270ELUTarget, from client: IPAddress, now: NIODeadline,
+    /// `deviceType` tells printer requests (IBM-3287-*) from display ones (nil: a display).
+    mutating func decide(_ target: TN3270ELUTarget, deviceType: String? = nil, from client: IPAddress, now: NIODeadline,
                          takenElsewhere: (String) -> Bool = { _ in false }) -> Decision {
         expire(now: now)
-        if case .associate(let terminal) = target {
-            return .reject(.unsupportedRequest, why: "ASSOCIATE \(terminal): printer LUs are not served by this TN server")
+        let wantsPrinter = deviceType.map(Self.isPrinter(deviceType:)) ?? false
+        if case .associate(let raw) = target {
+            guard wantsPrinter else {
+                return .reject(.invalidAssociate, why: "ASSOCIATE \(raw) as \(deviceType ?? "a display"): only printers (IBM-3287-1) associate with a display LU")
+            }
+            return associate(raw.uppercased(), client: client, takenElsewhere: takenElsewhere)
         }
         guard let entry = mapEntry(for: client) else {
             switch target {
@@ -62,35 +87,61 @@ struct TNLUAssigner {
             }
         }
         let where_ = "map entry at \(entry.location)"
+        let genericTarget = wantsPrinter ? entry.printerGeneric : entry.generic
         switch target {
         case .connect(let raw):
             let name = raw.uppercased()
-            if case .pool(let pool)? = entry.generic, pool == name {
-                return generic(entry, client: client, now: now, takenElsewhere: takenElsewhere, asked: "pool \(name)")
+            if case .pool(let pool)? = genericTarget, pool == name {
+                return generic(genericTarget, printer: wantsPrinter, entry, client: client, takenElsewhere: takenElsewhere, asked: "pool \(name)")
             }
-            var poolLUs: [String] = []
-            var genericLU: String?
-            switch entry.generic {
-            case .pool(let pool)?: poolLUs = settings.pool(named: pool)?.lus ?? []
-            case .lu(let lu)?: genericLU = lu
-            case nil: break
-            }
-            guard entry.lus.contains(name) || poolLUs.contains(name) || genericLU == name else {
+            guard maps(name, in: entry) else {
                 return .reject(.invalidName, why: "LU \(name) is not mapped for client \(client) (\(where_))")
+            }
+            if printerLUs.contains(name) != wantsPrinter {
+                let kind = printerLUs.contains(name) ? "a printer" : "a display (terminal)"
+                return .reject(.invalidDeviceType, why: "LU \(name) is \(kind) LU, asked for as \(deviceType ?? "a display")")
             }
             if let why = busy(name, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "LU \(name): \(why)") }
             return .grant(lu: name, why: "asked for by name (\(where_))")
         case .any:
-            return generic(entry, client: client, now: now, takenElsewhere: takenElsewhere, asked: "a generic request")
+            return generic(genericTarget, printer: wantsPrinter, entry, client: client, takenElsewhere: takenElsewhere,
+                           asked: wantsPrinter ? "a generic printer request" : "a generic request")
         case .associate:
-            return .reject(.unsupportedRequest, why: "ASSOCIATE")  // handled above
+            return .reject(.invalidAssociate, why: "ASSOCIATE")  // handled above
         }
     }
 
-    private func generic(_ entry: TNClientMap, client: IPAddress, now: NIODeadline, takenElsewhere: (String) -> Bool, asked: String) -> Decision {
-        switch entry.generic {
+    /// ASSOCIATE `display` (RFC 2355 §8): the printer paired with the display LU, for the
+    /// client that holds the display here, or, when nobody holds it (pr3287 may come back
+    /// before the emulator after a failover), for a client whose map entry gives it that
+    /// display by name or that it is kept for.
+    private func associate(_ display: String, client: IPAddress, takenElsewhere: (String) -> Bool) -> Decision {
+        guard let pair = settings.printers.first(where: { $0.display == display }) else {
+            return .reject(.invalidAssociate, why: "ASSOCIATE \(display): no printer goes with display LU \(display) (cluster.tn-server.printers)")
+        }
+        let printer = pair.printer
+        if let holder = held[display] {
+            guard holder == client else {
+                return .reject(.invalidAssociate, why: "ASSOCIATE \(display): the display LU is held by client \(holder), not \(client)")
+            }
+        } else if let kept = reserved[display] {
+            guard kept.client == client else {
+                return .reject(.invalidAssociate, why: "ASSOCIATE \(display): the display LU is kept for client \(kept.client) (keep-lu)")
+            }
+        } else {
+            guard let entry = mapEntry(for: client), maps(display, in: entry) else {
+                return .reject(.invalidAssociate, why: "ASSOCIATE \(display): display LU \(display) is not mapped for client \(client), nor held by it")
+            }
+        }
+        if let why = busy(printer, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "printer LU \(printer) of display \(display): \(why)") }
+        return .grant(lu: printer, why: "ASSOCIATE \(display): its printer (printers entry at \(pair.location))")
+    }
+
+    private func generic(_ target: TNGenericTarget?, printer: Bool, _ entry: TNClientMap, client: IPAddress, takenElsewhere: (String) -> Bool, asked: String) -> Decision {
+        switch target {
         case nil:
-            return .reject(.unsupportedRequest, why: "\(asked) from \(client): its map entry (\(entry.location)) has no lu or pool for generic requests")
+            let keys = printer ? "printer-lu or printer-pool" : "lu or pool"
+            return .reject(.unsupportedRequest, why: "\(asked) from \(client): its map entry (\(entry.location)) has no \(keys) for generic requests")
         case .lu(let name)?:
             if let why = busy(name, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "LU \(name): \(why)") }
             return .grant(lu: name, why: "\(asked): the LU mapped for \(client)")

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import NetMgrAddresses
 import NetMgrCore
 import NetMgrProtocol
@@ -34,7 +35,7 @@ final class TNServer {
     init(router: Router, settings: TNServerSettings, logger: Logger, maximumConnections: Int = 10_000) {
         self.router = router
         self.settings = settings
-        self.assigner = TNLUAssigner(settings: settings)
+        self.assigner = TNLUAssigner(settings: settings, printerLUs: Self.printerLUs(in: router.definitions))
         self.logger = logger
         self.maximumConnections = maximumConnections
     }
@@ -63,35 +64,58 @@ final class TNServer {
         if record.readableBytes <= Self.lastHostRecordLimit { lastHostRecord[lu] = record }
     }
 
-    /// Starts the listener when this node has `tn-server:` and the definitions a `cluster.tn-server`
-    /// section; nil when the TN server is off here.
+    /// Starts the listeners when this node has `tn-server:` (plaintext, STARTTLS when
+    /// `starttls: offer`) and/or `tn-server-tls:` (direct TLS) and the definitions a
+    /// `cluster.tn-server` section; nil when the TN server is off here. With both, closing the
+    /// returned (plaintext) channel closes the TLS listener too.
     static func start(node: ClusterNode, definitions: Definitions, loop: EventLoop, router: NIOLoopBound<Router>,
                       limits: LANLimits, logger: Logger) async throws -> Channel? {
-        guard let listen = node.tnServer, let settings = definitions.cluster.tnServer else { return nil }
+        guard node.tnServer != nil || node.tnServerTLS != nil, let settings = definitions.cluster.tnServer else { return nil }
+        let tls = node.tnServerTLS != nil || settings.startTLS == .offer ? try emulatorTLSContext(node: node) : nil
         let server = try await loop.submit {
             NIOLoopBound(TNServer(router: router.value, settings: settings, logger: logger), eventLoop: loop)
         }.get()
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
             low: max(1, min(limits.writeBufferLowWater, limits.writeBufferHighWater)), high: max(1, limits.writeBufferHighWater))
-        let channel: Channel
-        do {
-            channel = try await ServerBootstrap(group: loop)
-                .serverChannelOption(.backlog, value: 1024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.writeBufferWaterMark, value: waterMark)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server.value))
+        /// One listener: `direct` puts TLS in front of every connection; `startTLS` is offered on plaintext ones.
+        func listen(_ endpoint: Endpoint, key: String, direct: NIOSSLContext?, startTLS: NIOSSLContext?) async throws -> Channel {
+            do {
+                return try await ServerBootstrap(group: loop)
+                    .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelOption(.writeBufferWaterMark, value: waterMark)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            if let direct { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: direct)) }
+                            try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server.value, startTLS: startTLS))
+                        }
                     }
-                }
-                .bind(host: listen.host, port: listen.port).get()
-        } catch {
-            throw DaemonError("cannot listen for emulators on \(listen) (cluster.nodes[\(node.name)].tn-server): \(error)")
+                    .bind(host: endpoint.host, port: endpoint.port).get()
+            } catch {
+                throw DaemonError("cannot listen for emulators on \(endpoint) (cluster.nodes[\(node.name)].\(key)): \(error)")
+            }
         }
+        var plain: Channel?
+        if let endpoint = node.tnServer {
+            plain = try await listen(endpoint, key: "tn-server", direct: nil, startTLS: settings.startTLS == .offer ? tls : nil)
+        }
+        var secured: Channel?
+        if let endpoint = node.tnServerTLS {
+            do {
+                secured = try await listen(endpoint, key: "tn-server-tls", direct: tls, startTLS: nil)
+            } catch {
+                try? await plain?.close()
+                throw error
+            }
+        }
+        if let plain, let secured { plain.closeFuture.whenComplete { _ in secured.close(promise: nil) } }
         let pools = settings.pools.map { "\($0.name) (\($0.lus.count))" }.joined(separator: ", ")
-        logger.info("TN server listening for emulators on \(channel.localAddress?.description ?? listen.description): \(settings.map.count) map entr\(settings.map.count == 1 ? "y" : "ies"), pools [\(pools)], keep-lu \(settings.keepLUSeconds) s")
-        return channel
+        var listeners: [String] = []
+        if let plain { listeners.append("\(plain.localAddress?.description ?? "?")\(settings.startTLS == .offer ? " (STARTTLS offered)" : "")") }
+        if let secured { listeners.append("\(secured.localAddress?.description ?? "?") (TLS)") }
+        logger.info("TN server listening for emulators on \(listeners.joined(separator: " and ")): \(settings.map.count) map entr\(settings.map.count == 1 ? "y" : "ies"), pools [\(pools)], \(settings.printers.count) printer association(s), keep-lu \(settings.keepLUSeconds) s")
+        return plain ?? secured
     }
 
     /// `ip` as the map reads it: an IPv4-mapped IPv6 address is its IPv4 address.

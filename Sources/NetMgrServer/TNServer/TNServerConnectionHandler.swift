@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import NetMgrAddresses
 import NetMgrProtocol
 import TN3270
@@ -16,8 +17,10 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
     static let session: UInt32 = 1
 
     private let server: TNServer
-    private var machine: TN3270ServerStateMachine
-    private var context: ChannelHandlerContext?
+    var machine: TN3270ServerStateMachine
+    var context: ChannelHandlerContext?
+    /// STARTTLS: the server's TLS context when this (plaintext) connection offers it (TNServerConnectionHandler+TLS.swift).
+    let startTLSContext: NIOSSLContext?
     private var client: IPAddress?
     private var peer = "?"
     private var liveness: TNEmulatorLiveness?
@@ -29,9 +32,11 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
     private var resource: String?
     /// What the router answered the OPEN just made (it answers synchronously).
     private var openAnswer: ServerMessage?
+    /// The LU being opened (host data the router hands over during the OPEN is for it).
+    private var opening: String?
     private var isBound = false
     /// Host records that came before the emulator's session was bound (bounded).
-    private var pending: [ByteBuffer] = []
+    private var pending: [(record: ByteBuffer, dataType: TN3270EDataType)] = []
     private var nextSequence: UInt64 = 0
     private var isClosing = false
     private var closeScheduled = false
@@ -39,16 +44,17 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
     /// The SNA LU 2 mapping (BIND-IMAGE, UNBIND, RESPONSES) when the LU is an SNA LU.
     private var sna: TNSNABridge?
 
-    init(server: TNServer) {
+    init(server: TNServer, startTLS: NIOSSLContext? = nil) {
         self.server = server
+        self.startTLSContext = startTLS
         var configuration = TN3270ServerConfiguration(supportedFunctions: [], maximumRecordLength: TNServer.maximumRecordLength)
-        configuration.offersStartTLS = false
+        configuration.offersStartTLS = startTLS != nil
         self.machine = TN3270ServerStateMachine(configuration: configuration)
     }
 
-    private var logger: Logger { server.logger }
+    var logger: Logger { server.logger }
     private var router: Router { server.router }
-    private var what: String { "emulator \(peer)\(lu.map { " (LU \($0))" } ?? "")" }
+    var what: String { "emulator \(peer)\(lu.map { " (LU \($0))" } ?? "")" }
 
     // MARK: - Channel events
 
@@ -127,7 +133,7 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: - The machine's actions
 
-    private func perform(_ actions: [TN3270ServerStateMachine.Action], _ context: ChannelHandlerContext) {
+    func perform(_ actions: [TN3270ServerStateMachine.Action], _ context: ChannelHandlerContext) {
         for action in actions {
             guard !isClosing else { return }
             switch action {
@@ -151,9 +157,8 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
                 close(context)
             case .closed:
                 break
-            case .startTLS:
-                logger.notice("TN server: closing \(what): STARTTLS is not offered")
-                close(context)
+            case .startTLS(let bytes):
+                startTLS(handing: bytes, context)  // TNServerConnectionHandler+TLS.swift
             }
         }
     }
@@ -165,7 +170,7 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             return
         }
         let server = self.server
-        let decision = server.assigner.decide(request.target, from: client, now: router.loop.now, takenElsewhere: { server.takenByApplication($0) })
+        let decision = server.assigner.decide(request.target, deviceType: request.deviceType, from: client, now: router.loop.now, takenElsewhere: { server.takenByApplication($0) })
         switch decision {
         case .reject(let reason, let why):
             reject(request, reason, why, context)
@@ -233,8 +238,9 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             router.received(.hello(minVersion: LANProtocol.version, maxVersion: LANProtocol.version, client: "tn3270 \(peer)"), from: connection)
         }
         openAnswer = nil
+        opening = lu
         router.received(.open(session: Self.session, resource: resource, lu: lu), from: connection)
-        defer { openAnswer = nil }
+        defer { openAnswer = nil; opening = nil }
         return openAnswer
     }
 
@@ -249,13 +255,14 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             self.sna = sna
             performSNA(outputs, context)
         }
-        if pending.isEmpty, let lu, let last = server.lastHostRecord[lu] {
+        // Printers get no replay: it would print the last record again.
+        if pending.isEmpty, let lu, !server.isPrinter(lu), let last = server.lastHostRecord[lu] {
             logger.debug("TN server: \(what): nothing waiting from the host; replaying its last record (\(last.readableBytes) bytes)")
-            pending.append(last)
+            pending.append((last, .data3270))
         }
         let waiting = pending
         pending.removeAll()
-        for record in waiting { sendHostRecord(record, context) }
+        for (record, dataType) in waiting { sendHostRecord(record, dataType: dataType, context) }
     }
 
     private func received(_ record: TN3270Record, _ context: ChannelHandlerContext) {
@@ -289,13 +296,14 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
         }
         switch message {
         case .hostData(_, _, let payload):
-            if let lu { server.remember(payload, lu: lu) }
+            let dataType = (lu ?? opening).map { server.hostDataType(of: $0) } ?? .data3270  // SCS-DATA for printers (TNServer+Printers.swift)
+            if let lu, !server.isPrinter(lu) { server.remember(payload, lu: lu) }
             guard isBound, let context else {
                 if pending.count >= TNServer.maximumPendingRecords { pending.removeFirst() }
-                pending.append(payload)
+                pending.append((payload, dataType))
                 return
             }
-            sendHostRecord(payload, context)
+            sendHostRecord(payload, dataType: dataType, context)
         case .error(_, let code, let sequence, let text):
             switch code {
             case .deactivated:
@@ -321,14 +329,14 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func sendHostRecord(_ payload: ByteBuffer, _ context: ChannelHandlerContext) {
+    private func sendHostRecord(_ payload: ByteBuffer, dataType: TN3270EDataType, _ context: ChannelHandlerContext) {
         if var sna {
             let outputs = sna.hostRecord(payload)
             self.sna = sna
             return performSNA(outputs, context)
         }
         do {
-            let outbound = try machine.sendRecord(payload, dataType: .data3270)
+            let outbound = try machine.sendRecord(payload, dataType: dataType)
             context.writeAndFlush(wrapOutboundOut(outbound.bytes), promise: nil)
         } catch {
             logger.error("TN server: cannot send host data to \(what): \(error)")
@@ -411,7 +419,7 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func close(_ context: ChannelHandlerContext) {
+    func close(_ context: ChannelHandlerContext) {
         guard !isClosing else { return }
         isClosing = true
         timer?.cancel()

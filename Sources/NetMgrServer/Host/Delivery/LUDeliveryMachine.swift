@@ -148,6 +148,8 @@ struct LUDeliveryMachine {
     private var permanentRejectPending = false
     private(set) var rejection: Rejection?
     private(set) var lastScreenLine: String?
+    /// The TN3270E data type of the last host record (SCS-DATA for most printer output), for the TN server's printers.
+    private(set) var lastHostDataType: TN3270EDataType = .data3270
     private var bindRequestedAt: NIODeadline?
     private(set) var timeToBind: TimeAmount?
     private var lastProgress: NIODeadline?
@@ -512,6 +514,7 @@ struct LUDeliveryMachine {
             }
         }
         self.connection = connection
+        lastHostDataType = record.header?.dataType ?? .data3270
         if record.data.readableBytes > 0 { actions.append(.hostData(record.data)) }
         return actions + pump() + scheduleStallCheck()
     }
