@@ -35,7 +35,7 @@ extension DefinitionsParser {
     func parseTNServer(_ entry: inout MappingReader, _ reader: YAMLReader) -> TNServerSettings? {
         guard let node = entry.value("tn-server") else { return nil }
         guard var section = MappingReader(reader, node, path: entry.keyPath("tn-server"),
-                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map") else { return nil }
+                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map, vip") else { return nil }
         var settings = TNServerSettings(location: section.location)
         if let value = section.integer("keep-lu", in: TNServerSettings.keepLURange, what: "seconds an LU stays reserved for its last client address after a disconnect (0: not kept)") {
             settings.keepLUSeconds = value
@@ -98,6 +98,7 @@ extension DefinitionsParser {
             for (offset, entry) in lus.enumerated() { result.fields["lus[\(offset)]"] = entry.1 }
             settings.map.append(result)
         }
+        settings.vip = parseTNServerVIP(&section, reader)  // issue 15 part 3: DefinitionsParser+TNServerVIP.swift
         section.finish()
         settings.fields = section.fields
         return settings
@@ -141,6 +142,7 @@ extension DefinitionsValidator {
             return found
         }
         let path = "cluster.tn-server"
+        found += validateTNServerVIP(settings, cluster)  // issue 15 part 3: DefinitionsParser+TNServerVIP.swift
         /// An LU the TN server may offer: defined, a terminal, on a tnetos resource.
         func checkLU(_ name: String, at location: SourceLocation, key: String) {
             guard let lu = parsed.lus.first(where: { $0.name == name }) else {

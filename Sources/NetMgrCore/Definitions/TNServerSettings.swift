@@ -23,6 +23,8 @@ public struct TNServerSettings: Sendable, Located {
     public var negotiationTimeoutSeconds = TNServerSettings.defaultNegotiationTimeoutSeconds
     public var pools: [TNPool] = []
     public var map: [TNClientMap] = []
+    /// A LAN-side VIP every node with `tn-server:` also listens on (IP_FREEBIND; issue 15 part 3).
+    public var vip: Endpoint?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

@@ -15,7 +15,8 @@ import TN3270
 /// way. Confined to the router's event loop.
 final class TNServer {
     let router: Router
-    let settings: TNServerSettings
+    /// Replaced by a definitions reload (TNServer+Reload.swift).
+    var settings: TNServerSettings
     var assigner: TNLUAssigner
     let logger: Logger
     /// Emulator connections open now, negotiating or bound.
@@ -37,6 +38,7 @@ final class TNServer {
         self.assigner = TNLUAssigner(settings: settings)
         self.logger = logger
         self.maximumConnections = maximumConnections
+        router.tnServer = self  // issue 15 part 3: reload and keep-lu for OPENs (Router+TNServer.swift)
     }
 
     /// The LU's definition and its resource's runtime on this node.
@@ -66,8 +68,7 @@ final class TNServer {
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
             low: max(1, min(limits.writeBufferLowWater, limits.writeBufferHighWater)), high: max(1, limits.writeBufferHighWater))
         let channel: Channel
-        do {
-            channel = try await ServerBootstrap(group: loop)
+        let bootstrap = ServerBootstrap(group: loop)
                 .serverChannelOption(.backlog, value: 1024)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -77,10 +78,12 @@ final class TNServer {
                         try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server.value))
                     }
                 }
-                .bind(host: listen.host, port: listen.port).get()
+        do {
+            channel = try await bootstrap.bind(host: listen.host, port: listen.port).get()
         } catch {
             throw DaemonError("cannot listen for emulators on \(listen) (cluster.nodes[\(node.name)].tn-server): \(error)")
         }
+        try await listenOnVIP(settings.vip, bootstrap: bootstrap, closingWith: channel, logger: logger)  // issue 15 part 3: TNServer+VIP.swift
         let pools = settings.pools.map { "\($0.name) (\($0.lus.count))" }.joined(separator: ", ")
         logger.info("TN server listening for emulators on \(channel.localAddress?.description ?? listen.description): \(settings.map.count) map entr\(settings.map.count == 1 ? "y" : "ies"), pools [\(pools)], keep-lu \(settings.keepLUSeconds) s")
         return channel
