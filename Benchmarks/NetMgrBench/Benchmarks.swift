@@ -3,6 +3,6 @@ import ArgumentParser
 extension NetMgrBench {
     /// Every benchmark, one subcommand each.
     static let benchmarks: [ParsableCommand.Type] = [
-        RelayBenchmark.self, FailoverBenchmark.self, SDLCBenchmark.self, X25Benchmark.self, BasicModeBenchmark.self, VerifyThroughputBenchmark.self,
+        RelayBenchmark.self, TNRelayBenchmark.self, FailoverBenchmark.self, SDLCBenchmark.self, X25Benchmark.self, BasicModeBenchmark.self, VerifyThroughputBenchmark.self,
     ]
 }

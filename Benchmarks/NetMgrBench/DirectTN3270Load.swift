@@ -7,19 +7,29 @@ import TN3270
 /// The peer for the relay benchmark: the same closed loop (one record outstanding per
 /// LU, next one when the host's positive response arrives) over direct TN3270E
 /// connections to the host, without netmgrd in between.
+///
+/// As an emulator (`emulator: true`, the tn-relay benchmark): no TN3270E functions asked
+/// for, records sent without asking for a response, and the next one sent when the host's
+/// answer arrives as a screen record (the keyboard-restoring Write a user waits for), so
+/// the same load runs through the TN server or straight to the host.
 final class DirectTN3270Load: @unchecked Sendable {
     private let loop: EventLoop
+    let emulator: Bool
+    /// Connections that have had a host record since they were bound (the greeting).
+    private var greeted = 0
     private var connections: [DirectConnection] = []
     private var latencies: [Double] = []
     private var completed = 0
     private var bound = 0
     private var measuring = false
 
-    init(loop: EventLoop) {
+    init(loop: EventLoop, emulator: Bool = false) {
         self.loop = loop
+        self.emulator = emulator
     }
 
-    /// Connects `count` LUs from `source` and waits until all are bound.
+    /// Connects `count` LUs from `source` and waits until all are bound (as an emulator:
+    /// and have had their first screen, so no greeting is taken for an answer).
     func connect(count: Int, host: String, port: Int, source: String) async throws {
         let bootstrap = ClientBootstrap(group: loop).channelOption(.socketOption(.tcp_nodelay), value: 1)
         for index in 0..<count {
@@ -36,6 +46,11 @@ final class DirectTN3270Load: @unchecked Sendable {
         try await waitUntil(.seconds(300), what: "\(count) direct TN3270E LUs bound") {
             let bound = (try? await self.loop.submit({ self.bound }).get()) ?? 0
             return bound >= count
+        }
+        guard emulator else { return }
+        try await waitUntil(.seconds(60), what: "the first screen on each of \(count) emulator sessions") {
+            let greeted = (try? await self.loop.submit({ self.greeted }).get()) ?? 0
+            return greeted >= count
         }
     }
 
@@ -60,6 +75,7 @@ final class DirectTN3270Load: @unchecked Sendable {
     }
 
     fileprivate func didBind() { bound += 1 }
+    fileprivate func didGreet() { greeted += 1 }
 
     fileprivate func didComplete(latency: Double) -> Bool {
         guard measuring else { return false }
@@ -77,11 +93,13 @@ private final class DirectConnection: @unchecked Sendable {
     var machine: TN3270ClientStateMachine
     var sentAt: ContinuousClock.Instant?
     var serial = 0
+    var isGreeted = false
 
     init(owner: DirectTN3270Load, lu: String) {
         self.owner = owner
         self.lu = lu
-        machine = TN3270ClientStateMachine(configuration: TN3270ClientConfiguration(luName: lu, deviceType: "IBM-3278-2-E"))
+        let functions: [TN3270EFunction] = owner.emulator ? [] : [.responses]
+        machine = TN3270ClientStateMachine(configuration: TN3270ClientConfiguration(luName: lu, deviceType: "IBM-3278-2-E", requestedFunctions: functions))
     }
 
     func received(_ bytes: ByteBuffer) {
@@ -89,8 +107,17 @@ private final class DirectConnection: @unchecked Sendable {
             switch action {
             case .send(let out): channel?.writeAndFlush(out, promise: nil)
             case .bound: owner.didBind()
-            case .response:
+            case .response where !owner.emulator:
                 if let sentAt, owner.didComplete(latency: (ContinuousClock.now - sentAt).seconds) { sendNext() }
+            case .record where owner.emulator:
+                if !isGreeted {
+                    isGreeted = true
+                    owner.didGreet()
+                }
+                if let sentAt {
+                    self.sentAt = nil
+                    if owner.didComplete(latency: (ContinuousClock.now - sentAt).seconds) { sendNext() }
+                }
             default: break
             }
         }
@@ -98,7 +125,9 @@ private final class DirectConnection: @unchecked Sendable {
 
     func sendNext() {
         serial += 1
-        guard let record = try? machine.sendRecord(ByteBuffer(string: "\(lu) bench \(serial)")) else { return }
+        // An Enter with the cursor address and a field of text, as a terminal sends it.
+        let payload = owner.emulator ? ByteBuffer(bytes: [0x7D, 0x40, 0x40, 0x11, 0x40, 0x40] + Array("\(lu) BENCH \(serial)".utf8)) : ByteBuffer(string: "\(lu) bench \(serial)")
+        guard let record = try? machine.sendRecord(payload, requestsResponse: !owner.emulator) else { return }
         sentAt = .now
         channel?.writeAndFlush(record.bytes, promise: nil)
     }

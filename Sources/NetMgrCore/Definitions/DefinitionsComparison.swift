@@ -70,6 +70,7 @@ public enum DefinitionsComparison {
             ("host-lu", { $0.hostLUDescription }),
         ])
         differences += compareClients(a, b)
+        differences += compareTNServer(a, b)  // issue 15 part 3: DefinitionsComparison+TNServer.swift
         // TLS on one node and off on the other: neither the peers nor the clients could talk to both.
         if a.cluster.tls.isOn != b.cluster.tls.isOn {
             func state(_ tls: ClusterTLS) -> String { tls.isOn ? "on" : "off" }

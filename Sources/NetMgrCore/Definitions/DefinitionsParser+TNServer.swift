@@ -35,7 +35,7 @@ extension DefinitionsParser {
     func parseTNServer(_ entry: inout MappingReader, _ reader: YAMLReader) -> TNServerSettings? {
         guard let node = entry.value("tn-server") else { return nil }
         guard var section = MappingReader(reader, node, path: entry.keyPath("tn-server"),
-                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map, printers, starttls") else { return nil }
+                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map, printers, starttls, vip") else { return nil }
         var settings = TNServerSettings(location: section.location)
         if let value = section.integer("keep-lu", in: TNServerSettings.keepLURange, what: "seconds an LU stays reserved for its last client address after a disconnect (0: not kept)") {
             settings.keepLUSeconds = value
@@ -101,6 +101,7 @@ extension DefinitionsParser {
             settings.map.append(result)
         }
         parseTNPrinters(&section, into: &settings, reader)  // issue 15 part 3: printers, starttls
+        settings.vip = parseTNServerVIP(&section, reader)  // issue 15 part 3: DefinitionsParser+TNServerVIP.swift
         section.finish()
         settings.fields = section.fields
         return settings
@@ -144,6 +145,7 @@ extension DefinitionsValidator {
             return found
         }
         let path = "cluster.tn-server"
+        found += validateTNServerVIP(settings, cluster)  // issue 15 part 3: DefinitionsParser+TNServerVIP.swift
         /// An LU the TN server may offer: defined, a terminal, on a tnetos or SNA resource.
         func checkLU(_ name: String, at location: SourceLocation, key: String) {
             guard let lu = parsed.lus.first(where: { $0.name == name }) else {
@@ -156,6 +158,10 @@ extension DefinitionsValidator {
                let line = parsed.lines.first(where: { $0.name == resource.line }), !line.procedure.servesTNServerLUs {
                 report(location, key, "LU \(name) belongs to resource \(resource.name) on \(line.procedure.rawValue) line \(line.name)",
                        expected: "an LU of a tnetos resource or an SNA LU 2 of an hdlc-leased, hdlc-packet, hdlc-public or hdlc-isdn resource (basic-mode BDLC terminals are not 3270 LUs)")
+            } else if lu.kind == .printer, let resource = parsed.resources.first(where: { $0.name == lu.resource }),
+                      let line = parsed.lines.first(where: { $0.name == resource.line }), line.procedure.carriesSNA {
+                report(location, key, "LU \(name) is a printer on \(line.procedure.rawValue) resource \(resource.name) (\(lu.location))",
+                       expected: "a printer LU of a tnetos resource (SNA printers, LU 1 and LU 3, are not mapped by the TN server)")
             }
         }
         var poolOf: [String: String] = [:]

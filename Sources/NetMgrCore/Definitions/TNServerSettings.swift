@@ -27,6 +27,8 @@ public struct TNServerSettings: Sendable, Located {
     public var printers: [TNPrinterAssociation] = []
     /// Where STARTTLS is offered and TLS listeners (TNServerSettings+Printers.swift: `tls`).
     public var startTLS: TNStartTLS = .off
+    /// A LAN-side VIP every node with `tn-server:` also listens on (IP_FREEBIND; issue 15 part 3).
+    public var vip: Endpoint?
     public var location: SourceLocation
     public var fields: [String: SourceLocation] = [:]
 

@@ -216,6 +216,7 @@ extension Router {
         guard runtime.machine.state == .active || runtime.machine.state == .activating else {
             return refuse(.notActive, "\(name) is \(runtime.machine.state) on \(node.name)")
         }
+        if let refusal = keptByTNServer(luName, of: name, for: connection) { return refuse(.luInUse, refusal) }  // issue 15 part 3: Router+TNServer.swift
         let client = connection.clientName ?? ""
         let ownerKey = Self.ownerKey(connection, client: client)
         if let owner = lu.owner {

@@ -92,6 +92,7 @@ extension Router {
             resources[resource.name] = fresh
             outcome.taken.append(resource.name)
         }
+        outcome.refused += tnServer?.reload(&merged) ?? []  // issue 15 part 3: TNServer+Reload.swift
         definitions = merged
         closeUnauthorisedSessions()
 

@@ -34,6 +34,8 @@ final class Router {
     var peerConnections: [String: [String: HostConnectionInfo]] = [:]
     /// The LAN side's limits and their bookkeeping (Router+Clients).
     var lan: LANState
+    /// The TN3270E server front end on this node, if any (it registers itself): reloads and keep-lu (Router+TNServer.swift).
+    var tnServer: TNServer?
 
     init(loop: EventLoop, definitions: Definitions, node: ClusterNode, epochs: EpochStore?, logger: Logger,
          metrics: DaemonMetrics, lanLimits: LANLimits = LANLimits(),

@@ -24,7 +24,7 @@ struct TNLUAssigner {
         var until: NIODeadline
     }
 
-    let settings: TNServerSettings
+    private(set) var settings: TNServerSettings
     /// The LUs of kind printer (the rest are terminals): a request's device type must fit.
     let printerLUs: Set<String>
     /// LUs held by a live emulator session on this node, with its client address.
@@ -185,6 +185,16 @@ struct TNLUAssigner {
     /// The LU's resource left this node: nothing of it is kept here any more.
     mutating func forget(_ lu: String) {
         reserved[lu] = nil
+    }
+
+    /// A definitions reload (issue 15 part 3, TNServer+Reload.swift): the new settings; the
+    /// holds stay (their sessions go on), reservations stay for the LUs in `keeping` and keep
+    /// their deadlines. Returns the reservations dropped.
+    mutating func take(_ new: TNServerSettings, keepingReservationsOf keeping: Set<String>) -> [String: Reservation] {
+        settings = new
+        let dropped = reserved.filter { !keeping.contains($0.key) }
+        reserved = reserved.filter { keeping.contains($0.key) }
+        return dropped
     }
 
     mutating func expire(now: NIODeadline) {

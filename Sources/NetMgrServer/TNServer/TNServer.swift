@@ -16,7 +16,8 @@ import TN3270
 /// way. Confined to the router's event loop.
 final class TNServer {
     let router: Router
-    let settings: TNServerSettings
+    /// Replaced by a definitions reload (TNServer+Reload.swift).
+    var settings: TNServerSettings
     var assigner: TNLUAssigner
     let logger: Logger
     /// Emulator connections open now, negotiating or bound.
@@ -38,6 +39,7 @@ final class TNServer {
         self.assigner = TNLUAssigner(settings: settings, printerLUs: Self.printerLUs(in: router.definitions))
         self.logger = logger
         self.maximumConnections = maximumConnections
+        router.tnServer = self  // issue 15 part 3: reload and keep-lu for OPENs (Router+TNServer.swift)
     }
 
     /// The LU's definition and its resource's runtime on this node.
@@ -77,45 +79,62 @@ final class TNServer {
         }.get()
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
             low: max(1, min(limits.writeBufferLowWater, limits.writeBufferHighWater)), high: max(1, limits.writeBufferHighWater))
-        /// One listener: `direct` puts TLS in front of every connection; `startTLS` is offered on plaintext ones.
-        func listen(_ endpoint: Endpoint, key: String, direct: NIOSSLContext?, startTLS: NIOSSLContext?) async throws -> Channel {
-            do {
-                return try await ServerBootstrap(group: loop)
-                    .serverChannelOption(.backlog, value: 1024)
-                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .childChannelOption(.writeBufferWaterMark, value: waterMark)
-                    .childChannelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            if let direct { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: direct)) }
-                            try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server.value, startTLS: startTLS))
-                        }
+        /// One listener: `direct` puts TLS in front of every connection; `startTLS` is offered on
+        /// plaintext ones; `freebind` binds an address this node may not hold yet (the VIP).
+        func listen(_ endpoint: Endpoint, key: String, direct: NIOSSLContext?, startTLS: NIOSSLContext?, freebind: Bool = false) async throws -> Channel {
+            let bootstrap = ServerBootstrap(group: loop)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: waterMark)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let direct { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: direct)) }
+                        try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server.value, startTLS: startTLS))
                     }
-                    .bind(host: endpoint.host, port: endpoint.port).get()
+                }
+            if freebind { return try await bindFreely(bootstrap, on: endpoint, key: key) }
+            do {
+                return try await bootstrap.bind(host: endpoint.host, port: endpoint.port).get()
             } catch {
                 throw DaemonError("cannot listen for emulators on \(endpoint) (cluster.nodes[\(node.name)].\(key)): \(error)")
             }
         }
+        var opened: [Channel] = []
+        func closeOpened() async { for channel in opened { try? await channel.close() } }
         var plain: Channel?
-        if let endpoint = node.tnServer {
-            plain = try await listen(endpoint, key: "tn-server", direct: nil, startTLS: settings.startTLS == .offer ? tls : nil)
-        }
         var secured: Channel?
-        if let endpoint = node.tnServerTLS {
-            do {
-                secured = try await listen(endpoint, key: "tn-server-tls", direct: tls, startTLS: nil)
-            } catch {
-                try? await plain?.close()
-                throw error
+        do {
+            if let endpoint = node.tnServer {
+                let channel = try await listen(endpoint, key: "tn-server", direct: nil, startTLS: settings.startTLS == .offer ? tls : nil)
+                plain = channel
+                opened.append(channel)
             }
+            if let endpoint = node.tnServerTLS {
+                let channel = try await listen(endpoint, key: "tn-server-tls", direct: tls, startTLS: nil)
+                secured = channel
+                opened.append(channel)
+            }
+            // Issue 15 part 3: the LAN-side VIP too (TNServer+VIP.swift), plaintext like tn-server.
+            if let vip = settings.vip {
+                let channel = try await listen(vip, key: "cluster.tn-server.vip", direct: nil, startTLS: settings.startTLS == .offer ? tls : nil, freebind: true)
+                opened.append(channel)
+                logger.info("TN server listening for emulators on the VIP \(channel.localAddress?.description ?? vip.description) too (IP_FREEBIND: emulators reach it on the node that holds the VIP)")
+            }
+        } catch {
+            await closeOpened()
+            throw error
         }
-        if let plain, let secured { plain.closeFuture.whenComplete { _ in secured.close(promise: nil) } }
+        // The daemon holds the first listener; closing it closes the others.
+        if let primary = opened.first {
+            for other in opened.dropFirst() { primary.closeFuture.whenComplete { _ in other.close(promise: nil) } }
+        }
         let pools = settings.pools.map { "\($0.name) (\($0.lus.count))" }.joined(separator: ", ")
         var listeners: [String] = []
         if let plain { listeners.append("\(plain.localAddress?.description ?? "?")\(settings.startTLS == .offer ? " (STARTTLS offered)" : "")") }
         if let secured { listeners.append("\(secured.localAddress?.description ?? "?") (TLS)") }
         logger.info("TN server listening for emulators on \(listeners.joined(separator: " and ")): \(settings.map.count) map entr\(settings.map.count == 1 ? "y" : "ies"), pools [\(pools)], \(settings.printers.count) printer association(s), keep-lu \(settings.keepLUSeconds) s")
-        return plain ?? secured
+        return opened.first
     }
 
     /// `ip` as the map reads it: an IPv4-mapped IPv6 address is its IPv4 address.
