@@ -92,6 +92,7 @@ struct TNServerSNATests {
     @Test("s3270 gets the same SNA LU 2 from node-b after a line-switch failover; the host journals both inputs",
           arguments: [("SDLC1", "SDLU02", ""), ("SDLC1", "SDLU02", "N:"), ("X25R1", "PKLU02", "")])
     func failover(resource: String, lu: String, prefix: String) async throws {
+        #expect(Self.expectedInput(String(repeating: "A", count: 1100)).count > 1024, "the long input is longer than the BIND's RU size")
         let directory = try TemporaryDirectory(prefix: "netmgr-tn99")
         let cluster = try Self.makeCluster(in: directory)
         let s3270 = try S3270Driver()
@@ -125,10 +126,18 @@ struct TNServerSNATests {
             try await s3270.expectOK("Wait(10,Unlock)")
             try await Self.waitForJournal(cluster, "the second input on \(lu)") { $0.snaMessages(of: lu).count == 2 }
 
+            // Input longer than the BIND's RU size (1024 bytes): netmgrd's PU sends it as a chain,
+            // which the host puts back together.
+            let long = String(repeating: "ABCDEFGHIJ", count: 110)
+            try await s3270.expectOK("String(\"\(long)\")")
+            try await s3270.expectOK("Enter")
+            try await s3270.expectOK("Wait(10,Unlock)")
+            try await Self.waitForJournal(cluster, "the long input on \(lu)") { $0.snaMessages(of: lu).count == 3 }
+
             let messages = try cluster.journal().snaMessages(of: lu)
-            #expect(messages.map(\.digest) == [journalDigest(Self.expectedInput("BEFORE FAILOVER")), journalDigest(Self.expectedInput("AFTER FAILOVER"))],
+            #expect(messages.map(\.digest) == ["BEFORE FAILOVER", "AFTER FAILOVER", long].map { journalDigest(Self.expectedInput($0)) },
                     "\(messages.map { "\($0.length ?? -1) \($0.digest ?? "-")" })")
-            if let last = messages.last {
+            if messages.count >= 2, let last = messages.dropLast().last {
                 print("TN server SNA (\(prefix.isEmpty ? "TN3270E" : "basic TN3270") emulator, LU 2 of \(resource)): node-a killed -> s3270 input on \(lu) journaled by the host via node-b in \(Int((last.time - killedAt) * 1000)) ms")
             }
             let log = (try? String(contentsOfFile: cluster.logPath("netmgrd-node-b"), encoding: .utf8)) ?? ""
