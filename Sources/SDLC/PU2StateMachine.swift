@@ -62,6 +62,11 @@ public struct PU2StateMachine: Sendable {
     struct Session: Sendable {
         var primaryAddress: UInt8
         var inbound: SNAChainAssembler
+        /// The BIND's maximum RU size for the secondary's sends; larger data goes as a chain.
+        var maximumSendRU: Int?
+        /// Sequence numbers of a sent chain's first and middle RUs (exception response) and
+        /// the chain's last RU, which `unconfirmed` holds: a -RSP to one of them is the chain's.
+        var chainOf: [UInt16: UInt16] = [:]
         var nextSequenceNumber: UInt16 = 1
         var unconfirmed: [UInt16] = []
     }
@@ -97,6 +102,52 @@ public struct PU2StateMachine: Sendable {
             .functionManagementData, destination: session.primaryAddress, origin: lu,
             sequenceNumber: sequenceNumber, ru: data)
         return (sequenceNumber, piu.bytes)
+    }
+
+    /// Like `send`, but data longer than the BIND's maximum RU size for the secondary goes as
+    /// a chain: first RU with BC, last with EC, each at most that size; the first and middle
+    /// RUs ask for exception response (RQE1), the last for definite response (RQD1), so the
+    /// host answers the chain once. The sequence number is the last RU's, which
+    /// `.dataAccepted` / `.dataRejected` name (a -RSP to an earlier RU of the chain too).
+    public mutating func sendChain(_ data: ByteBuffer, lu: UInt8) throws(SendError) -> (sequenceNumber: UInt16, pius: [ByteBuffer]) {
+        guard configuration.localAddresses.contains(lu) else { throw .undefinedLogicalUnit(lu) }
+        guard var session = logicalUnits[lu]?.session else { throw .noSession(lu) }
+        guard let size = session.maximumSendRU, data.readableBytes > size else {
+            let single = try send(data, lu: lu)
+            return (single.sequenceNumber, [single.piu])
+        }
+        var rest = data
+        var pius: [ByteBuffer] = []
+        var earlier: [UInt16] = []
+        var last: UInt16 = 0
+        while rest.readableBytes > 0, let part = rest.readSlice(length: min(size, rest.readableBytes)) {
+            let sequenceNumber = session.nextSequenceNumber
+            session.nextSequenceNumber &+= 1
+            var piu = SNAPathInformationUnit.request(
+                .functionManagementData, destination: session.primaryAddress, origin: lu, sequenceNumber: sequenceNumber, ru: part)
+            piu.requestResponseHeader.beginChain = pius.isEmpty
+            piu.requestResponseHeader.endChain = rest.readableBytes == 0
+            if rest.readableBytes > 0 {
+                piu.requestResponseHeader.exceptionResponse = true
+                earlier.append(sequenceNumber)
+            }
+            pius.append(piu.bytes)
+            last = sequenceNumber
+        }
+        for number in earlier { session.chainOf[number] = last }
+        session.unconfirmed.append(last)
+        logicalUnits[lu]!.session = session
+        return (last, pius)
+    }
+
+    /// The lengths of the PIUs `sendChain` would build for `dataLength` bytes to `lu` (one
+    /// PIU unless the BIND's RU size splits the data).
+    public func pathInformationUnitLengths(forData dataLength: Int, lu: UInt8) -> [Int] {
+        let headers = FID2TransmissionHeader.length + SNARequestResponseHeader.length
+        guard let size = logicalUnits[lu]?.session?.maximumSendRU, dataLength > size else { return [headers + dataLength] }
+        let full = dataLength / size
+        let rest = dataLength % size
+        return Array(repeating: headers + size, count: full) + (rest > 0 ? [headers + rest] : [])
     }
 
     /// Link lost or reset: every session, LU and the PU become inactive.
@@ -200,7 +251,8 @@ extension PU2StateMachine {
             guard logicalUnits[lu]?.session == nil else {
                 return respond(to: piu, sense: .sessionLimitExceeded, into: &actions)
             }
-            logicalUnits[lu]!.session = Session(primaryAddress: primary, inbound: SNAChainAssembler(limit: configuration.maximumChainLength))
+            logicalUnits[lu]!.session = Session(primaryAddress: primary, inbound: SNAChainAssembler(limit: configuration.maximumChainLength),
+                                                maximumSendRU: SNABindImage.secondaryMaximumRU(bind: piu.requestResponseUnit))
             respond(to: piu, into: &actions)
             actions.append(.sessionStarted(lu: lu, bind: piu.requestResponseUnit))
             return
@@ -250,19 +302,21 @@ extension PU2StateMachine {
         // This PU only sends LU-LU data: the response comes from the PLU to the LU.
         let lu = piu.transmissionHeader.destinationAddress
         let sequenceNumber = piu.transmissionHeader.sequenceNumber
+        let answered = logicalUnits[lu]?.session?.chainOf[sequenceNumber] ?? sequenceNumber
         guard var session = logicalUnits[lu]?.session,
             session.primaryAddress == piu.transmissionHeader.originAddress,
-            let index = session.unconfirmed.firstIndex(of: sequenceNumber)
+            let index = session.unconfirmed.firstIndex(of: answered)
         else {
             actions.append(.protocolError("response \(piu) matches no request this PU sent"))
             return
         }
         session.unconfirmed.remove(at: index)
+        if !session.chainOf.isEmpty { session.chainOf = session.chainOf.filter { $0.value != answered } }
         logicalUnits[lu]!.session = session
         if piu.requestResponseHeader.isNegative {
-            actions.append(.dataRejected(lu: lu, sequenceNumber: sequenceNumber, sense: piu.senseCode ?? SNASenseCode(rawValue: 0)))
+            actions.append(.dataRejected(lu: lu, sequenceNumber: answered, sense: piu.senseCode ?? SNASenseCode(rawValue: 0)))
         } else {
-            actions.append(.dataAccepted(lu: lu, sequenceNumber: sequenceNumber))
+            actions.append(.dataAccepted(lu: lu, sequenceNumber: answered))
         }
     }
 

@@ -54,14 +54,14 @@ public struct SDLCTerminal: Sendable {
     /// `.physicalUnit(.dataAccepted)` names once the host accepted it.
     public mutating func submit(_ data: ByteBuffer, lu: UInt8) throws(SubmitError) -> UInt16 {
         guard station.isLinkUp else { throw .station(.linkDown) }
-        let sent: (sequenceNumber: UInt16, piu: ByteBuffer)
+        let sent: (sequenceNumber: UInt16, pius: [ByteBuffer])
         do {
-            sent = try physicalUnit.send(data, lu: lu)
+            sent = try physicalUnit.sendChain(data, lu: lu)
         } catch {
             throw .physicalUnit(error)
         }
         do {
-            try station.enqueue(sent.piu)
+            for piu in sent.pius { try station.enqueue(piu) }
         } catch {
             throw .station(error)
         }

@@ -190,22 +190,25 @@ public struct QLLCTerminal: Sendable {
         guard isOpen, let channel else { throw .notOpen }
         // Ask the packet layer first: the PU takes a sequence number and records an
         // unconfirmed request, which a refused submit must not leave behind.
-        let piuLength = FID2TransmissionHeader.length + SNARequestResponseHeader.length + data.readableBytes
-        if let refusal = packetLayer.checkRoom(for: piuLength, channel: channel) { throw .packetLayer(refusal) }
-        let sent: (sequenceNumber: UInt16, piu: ByteBuffer)
+        // Data beyond the BIND's RU size goes as a chain: one PIU per RU.
+        let lengths = physicalUnit.pathInformationUnitLengths(forData: data.readableBytes, lu: lu)
+        if let refusal = packetLayer.checkRoom(forMessages: lengths, channel: channel) { throw .packetLayer(refusal) }
+        let sent: (sequenceNumber: UInt16, pius: [ByteBuffer])
         do {
-            sent = try physicalUnit.send(data, lu: lu)
+            sent = try physicalUnit.sendChain(data, lu: lu)
         } catch {
             throw .physicalUnit(error)
         }
-        let packetActions: [X25PacketLayer.Action]
-        do {
-            packetActions = try packetLayer.send(sent.piu, channel: channel, now: now)
-        } catch {
-            throw .packetLayer(error)
-        }
         var actions: [Action] = []
-        handlePacketLayer(packetActions, now: now, into: &actions)
+        for piu in sent.pius {
+            let packetActions: [X25PacketLayer.Action]
+            do {
+                packetActions = try packetLayer.send(piu, channel: channel, now: now)
+            } catch {
+                throw .packetLayer(error)
+            }
+            handlePacketLayer(packetActions, now: now, into: &actions)
+        }
         return (sent.sequenceNumber, actions)
     }
 }

@@ -342,6 +342,19 @@ public struct X25PacketLayer: Sendable {
         return nil
     }
 
+    /// `checkRoom` for several messages queued one after the other (an SNA chain's PIUs).
+    public func checkRoom(forMessages byteCounts: [Int], channel: UInt16) -> SendError? {
+        guard let call = calls[channel], call.state == .dataTransfer || call.state == .resetting else {
+            return .noCall(channel: channel)
+        }
+        let size = call.sendPacketSize
+        let segments = byteCounts.reduce(0) { $0 + max(1, ($1 + size - 1) / size) }
+        guard call.queue.count + segments <= settings.maximumQueuedPackets else {
+            return .queueFull(channel: channel, limit: settings.maximumQueuedPackets)
+        }
+        return nil
+    }
+
     /// Queues `data` on `channel`: segments of the send packet size, M set on all but the
     /// last, Q on all of them; sends what the window allows.
     public mutating func send(_ data: ByteBuffer, channel: UInt16, qualifier: Bool = false, now: NIODeadline) throws(SendError) -> [Action] {

@@ -30,7 +30,7 @@ struct TNServerSNATests {
                 var kept: [Substring] = []
                 var keep = true
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                    if line.hasPrefix("  - name: ") { keep = ["  - name: LAN1", "  - name: LEASED1", "  - name: PKT1"].contains(String(line)) }
+                    if line.hasPrefix("  - name: ") { keep = ["  - name: LAN1", "  - name: LEASED1", "  - name: PKT1", "  - name: DIAL1"].contains(String(line)) }
                     if keep || !line.hasPrefix("  ") { kept.append(line) }
                 }
                 return kept.joined(separator: "\n")
@@ -40,6 +40,7 @@ struct TNServerSNATests {
                   - { name: TNVIP, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }
                   - { name: SDLC1, line: LEASED1 }
                   - { name: X25R1, line: PKT1, host: "dte:44100001" }
+                  - { name: PSTN1, line: DIAL1, host: "tel:0300001111" }
 
                 """
             case "lus.yaml":
@@ -49,11 +50,12 @@ struct TNServerSNATests {
                   - { name: SDLU02, address: 2, resource: SDLC1 }
                   - { name: SDLU03, address: 3, resource: SDLC1 }
                   - { name: PKLU02, address: 2, resource: X25R1 }
+                  - { name: DLLU02, address: 2, resource: PSTN1 }
 
                 """
             case "cluster.yaml":
                 return clusterYAMLWithoutTLS(text)
-                    .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, SDLC1, X25R1]")
+                    .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, SDLC1, X25R1, PSTN1]")
                     .replacingOccurrences(of: "lan: 127.0.\(block).11:7301", with: "lan: 127.0.\(block).11:7301\n      tn-server: 127.0.\(block).11:\(port)")
                     .replacingOccurrences(of: "lan: 127.0.\(block).12:7301", with: "lan: 127.0.\(block).12:7301\n      tn-server: 127.0.\(block).12:\(port)")
                     .replacingOccurrences(of: "  groups:\n", with: """
@@ -62,7 +64,7 @@ struct TNServerSNATests {
                         pools:
                           - { name: SNAPOOL, lus: [SDLU03] }
                         map:
-                          - { clients: [127.0.0.0/8], lus: [SDLU02, PKLU02], pool: SNAPOOL }
+                          - { clients: [127.0.0.0/8], lus: [SDLU02, PKLU02, DLLU02], pool: SNAPOOL }
                       groups:
 
                     """)
@@ -71,7 +73,8 @@ struct TNServerSNATests {
             }
         }
         var behaviour = HostBehaviour()
-        behaviour.extraArguments = ["--sdlc-lu2-screens", "--x25-lu2-screens"]
+        behaviour.extraArguments = ["--sdlc-lu2-screens", "--x25-lu2-screens", "--switched-lu2-screens"]
+        behaviour.modemConnectMilliseconds = 200
         return try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                    binaries: HarnessBinaries(directory: BuiltProducts.directory.path), behaviour: behaviour)
     }
@@ -90,13 +93,15 @@ struct TNServerSNATests {
 
     /// `N:` makes s3270 speak basic TN3270; without it TN3270E (BIND-IMAGE and RESPONSES agreed).
     @Test("s3270 gets the same SNA LU 2 from node-b after a line-switch failover; the host journals both inputs",
-          arguments: [("SDLC1", "SDLU02", ""), ("SDLC1", "SDLU02", "N:"), ("X25R1", "PKLU02", "")])
+          arguments: [("SDLC1", "SDLU02", ""), ("SDLC1", "SDLU02", "N:"), ("X25R1", "PKLU02", ""), ("PSTN1", "DLLU02", "")])
     func failover(resource: String, lu: String, prefix: String) async throws {
+        #expect(Self.expectedInput(String(repeating: "A", count: 1100)).count > 1024, "the long input is longer than the BIND's RU size")
         let directory = try TemporaryDirectory(prefix: "netmgr-tn99")
         let cluster = try Self.makeCluster(in: directory)
         let s3270 = try S3270Driver()
         do {
             try await cluster.startLineSwitch()
+            try await cluster.startExchange()
             try await cluster.startHost()
             try await cluster.startNode("node-a")
             try await cluster.startNode("node-b")
@@ -125,10 +130,18 @@ struct TNServerSNATests {
             try await s3270.expectOK("Wait(10,Unlock)")
             try await Self.waitForJournal(cluster, "the second input on \(lu)") { $0.snaMessages(of: lu).count == 2 }
 
+            // Input longer than the BIND's RU size (1024 bytes): netmgrd's PU sends it as a chain,
+            // which the host puts back together.
+            let long = String(repeating: "ABCDEFGHIJ", count: 110)
+            try await s3270.expectOK("String(\"\(long)\")")
+            try await s3270.expectOK("Enter")
+            try await s3270.expectOK("Wait(10,Unlock)")
+            try await Self.waitForJournal(cluster, "the long input on \(lu)") { $0.snaMessages(of: lu).count == 3 }
+
             let messages = try cluster.journal().snaMessages(of: lu)
-            #expect(messages.map(\.digest) == [journalDigest(Self.expectedInput("BEFORE FAILOVER")), journalDigest(Self.expectedInput("AFTER FAILOVER"))],
+            #expect(messages.map(\.digest) == ["BEFORE FAILOVER", "AFTER FAILOVER", long].map { journalDigest(Self.expectedInput($0)) },
                     "\(messages.map { "\($0.length ?? -1) \($0.digest ?? "-")" })")
-            if let last = messages.last {
+            if messages.count >= 2, let last = messages.dropLast().last {
                 print("TN server SNA (\(prefix.isEmpty ? "TN3270E" : "basic TN3270") emulator, LU 2 of \(resource)): node-a killed -> s3270 input on \(lu) journaled by the host via node-b in \(Int((last.time - killedAt) * 1000)) ms")
             }
             let log = (try? String(contentsOfFile: cluster.logPath("netmgrd-node-b"), encoding: .utf8)) ?? ""
@@ -145,7 +158,7 @@ struct TNServerSNATests {
     }
 
     static func logs(_ cluster: LoopbackCluster) -> String {
-        ["netmgrd-node-a", "netmgrd-node-b", "host", "line-switch"].map { name in
+        ["netmgrd-node-a", "netmgrd-node-b", "host", "line-switch", "exchange"].map { name in
             "--- \(name):\n" + ((try? String(contentsOfFile: cluster.logPath(name), encoding: .utf8)) ?? "(none)").split(separator: "\n").suffix(40).joined(separator: "\n")
         }.joined(separator: "\n")
     }

@@ -167,6 +167,46 @@ struct SNAChainAssemblerTests {
         #expect(answers.count == 1 && answers.first?.transmissionHeader.sequenceNumber == 4 && answers.first?.requestResponseHeader.isNegative == false)
     }
 
+    @Test func bindRUSizes() {
+        #expect(SNABindImage.maximumRUSize(0x87) == 1024)
+        #expect(SNABindImage.maximumRUSize(0x85) == 256)
+        #expect(SNABindImage.maximumRUSize(0xF0) == 15)
+        #expect(SNABindImage.maximumRUSize(0x00) == nil && SNABindImage.maximumRUSize(0x7F) == nil)
+        #expect(SNABindImage.secondaryMaximumRU(bind: buffer([0x31, 0x01, 0x03, 0x03, 0xB1, 0x90, 0x30, 0x80, 0x00, 0x00, 0x87, 0x85])) == 1024)
+        #expect(SNABindImage.secondaryMaximumRU(bind: buffer([0x31, 0x01, 0x03, 0x03])) == nil)
+    }
+
+    /// Outbound data longer than the BIND's secondary RU size goes as a chain: BC on the first,
+    /// EC on the last, RQE1 but the last (RQD1); the host's answer to the last settles it, and
+    /// a -RSP to a middle RU rejects the chain.
+    @Test func outboundDataIsChainedToTheBindsRUSize() throws {
+        var pu = PU2StateMachine(configuration: .init(localAddresses: [2]))
+        _ = pu.receive(request(.sessionControl, to: 0, from: 0, sequence: 1, [0x11, 0x01, 0x01]))
+        _ = pu.receive(request(.sessionControl, to: 2, from: 0, sequence: 1, [0x0D, 0x01, 0x01]))
+        _ = pu.receive(request(.sessionControl, to: 2, from: 1, sequence: 1, [0x31, 0x01, 0x03, 0x03, 0xB1, 0x90, 0x30, 0x80, 0x00, 0x00, 0x85, 0x85]))
+        let data = buffer((0..<600).map { UInt8($0 & 0xFF) })
+        #expect(pu.pathInformationUnitLengths(forData: 600, lu: 2) == [265, 265, 97])
+        let sent = try pu.sendChain(data, lu: 2)
+        let pius = try sent.pius.map { try SNAPathInformationUnit(parsing: $0) }
+        #expect(pius.map(\.requestResponseUnit.readableBytes) == [256, 256, 88])
+        #expect(pius.map(\.requestResponseHeader.beginChain) == [true, false, false])
+        #expect(pius.map(\.requestResponseHeader.endChain) == [false, false, true])
+        #expect(pius.map(\.requestResponseHeader.wantsDefiniteResponse) == [false, false, true])
+        #expect(pius.map(\.transmissionHeader.sequenceNumber) == [1, 2, 3] && sent.sequenceNumber == 3)
+        var joined = ByteBuffer()
+        for piu in pius { var ru = piu.requestResponseUnit; joined.writeBuffer(&ru) }
+        #expect(joined == data)
+        let accepted = pu.receive(pius[2].response().bytes)
+        #expect(accepted == [.dataAccepted(lu: 2, sequenceNumber: 3)])
+
+        let second = try pu.sendChain(data, lu: 2)
+        let middle = try SNAPathInformationUnit(parsing: second.pius[1])
+        let rejected = pu.receive(middle.response(sense: SNASenseCode(rawValue: 0x1001_0000)).bytes)
+        #expect(rejected == [.dataRejected(lu: 2, sequenceNumber: second.sequenceNumber, sense: SNASenseCode(rawValue: 0x1001_0000))])
+        // Short data stays one RU.
+        #expect(try pu.sendChain(buffer([1, 2, 3]), lu: 2).pius.count == 1)
+    }
+
     @Test func aBrokenChainIsAnsweredWithChainingError() {
         var pu = boundPU()
         let stray = pu.receive(request(.functionManagementData, to: 2, from: 1, sequence: 2, [1], begin: false, end: true))

@@ -59,6 +59,8 @@ public struct SNAHostStateMachine: Sendable {
         var expeditedSequence: UInt16 = 0
         var dataSequence: UInt16 = 0
         var unconfirmed: Set<UInt16> = []
+        /// The terminal's chains (input longer than the BIND's RU size), put together.
+        var inbound = SNAChainAssembler(limit: 64 * 1024)
     }
 
     public let configuration: Configuration
@@ -211,11 +213,30 @@ extension SNAHostStateMachine {
             if rh.wantsResponse { actions.append(.send(piu.response(sense: .noSession).bytes)) }
             return
         }
-        if rh.category == .functionManagementData {
-            actions.append(.fact(.messageReceived(lu: lu, sequenceNumber: piu.transmissionHeader.sequenceNumber, payload: piu.payload)))
+        guard rh.category == .functionManagementData else {
+            if rh.wantsDefiniteResponse { actions.append(.send(piu.response().bytes)) }
+            return
         }
-        if rh.wantsDefiniteResponse { actions.append(.send(piu.response().bytes)) }
-        if rh.category == .functionManagementData, rh.endChain { writeScreen(lu, into: &actions) }
+        // As VTAM does: an RU longer than the BIND allowed the secondary is refused (1002);
+        // longer input must come as a chain.
+        if let limit = SNABindImage.secondaryMaximumRU(bind: ByteBuffer(bytes: configuration.bindImage)), piu.payload.readableBytes > limit {
+            actions.append(.fact(.protocolError("LU \(lu): an RU of \(piu.payload.readableBytes) bytes, more than the BIND's \(limit) for the secondary")))
+            if rh.wantsResponse { actions.append(.send(piu.response(sense: .requestUnitLengthError).bytes)) }
+            return
+        }
+        switch logicalUnits[lu]!.inbound.add(piu.payload, beginChain: rh.beginChain, endChain: rh.endChain) {
+        case .incomplete:
+            if rh.wantsDefiniteResponse { actions.append(.send(piu.response().bytes)) }
+        case .complete(let message):
+            actions.append(.fact(.messageReceived(lu: lu, sequenceNumber: piu.transmissionHeader.sequenceNumber, payload: message)))
+            if rh.wantsDefiniteResponse { actions.append(.send(piu.response().bytes)) }
+            writeScreen(lu, into: &actions)
+        case .rejected(let sense, let why):
+            actions.append(.fact(.protocolError("LU \(lu): \(why)")))
+            if rh.wantsResponse { actions.append(.send(piu.response(sense: sense).bytes)) }
+        case .discarded:
+            break
+        }
     }
 
     /// The LU 2 application's screen (when `writesScreens`): sent with DR1 like any host data.

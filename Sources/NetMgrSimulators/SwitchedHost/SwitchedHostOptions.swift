@@ -33,6 +33,9 @@ public struct SwitchedHostOptions: ParsableArguments {
     @Option(name: .customLong("switched-answer-rings"), help: "Rings before the host's modem answers.")
     public var answerRings: Int = 1
 
+    @Flag(name: .customLong("switched-lu2-screens"), help: "Act as an LU 2 (3270) application on the switched PUs: write a screen with an input field after each BIND/SDT and after each input.")
+    public var writesScreens = false
+
     public init() {}
 
     public var isEnabled: Bool { !dialupLines.isEmpty || !isdnLines.isEmpty }
@@ -83,6 +86,7 @@ public struct SwitchedHostOptions: ParsableArguments {
         if requirePUs, !lines.isEmpty, pus.isEmpty {
             throw SwitchedHostOptionsError("the switched major node has no PUs; give --switched-pu NODEID:STATION:LUS or --definitions with hdlc-public/hdlc-isdn lines")
         }
+        if writesScreens { pus = pus.map { var pu = $0; pu.writesScreens = true; return pu } }
         return SwitchedHostConfiguration(lines: lines, physicalUnits: pus, answerRings: answerRings)
     }
 

@@ -132,7 +132,7 @@ public struct SwitchedHostSession: Sendable {
         let station = pu.stationAddress ?? address
         var link = SNAHostLink(
             station: .init(address: station, replyTimeout: timers.replyTimeout, retryLimit: timers.retryLimit, pollInterval: timers.pollInterval),
-            host: .init(logicalUnits: pu.logicalUnits.map(\.address)))
+            host: .init(logicalUnits: pu.logicalUnits.map(\.address), writesScreens: pu.writesScreens))
         let actions = link.start(now: now)
         phase = .running(link)
         return [.identified(pu, stationAddress: station)] + running(actions, link: link)
@@ -181,6 +181,8 @@ public struct SwitchedPU: Hashable, Sendable {
     public var logicalUnits: [SwitchedLU]
     /// The definitions' line, for the journal (nil when given on the command line).
     public var lineName: String?
+    /// The LUs' application writes 3270 screens (`SNAHostStateMachine.Configuration.writesScreens`).
+    public var writesScreens = false
 
     public init(nodeID: XIDNodeID, stationAddress: UInt8?, logicalUnits: [SwitchedLU], lineName: String? = nil) {
         self.nodeID = nodeID
