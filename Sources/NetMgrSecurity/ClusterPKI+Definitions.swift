@@ -37,6 +37,22 @@ extension ClusterPKI {
     /// Makes what the definitions name: the CA when absent (`ca.pem` and `ca-key.pem` beside it),
     /// every node's certificate and key, and the line switch key. Existing node files and key are
     /// kept unless `force`; an existing CA is always kept (its key must be beside it to issue).
+    /// The names a node certificate carries: the node's address and LAN host; with a TN server,
+    /// its listeners and the groups' VIPs too, since emulators (s3270 -cafile, pr3287) verify the
+    /// address they connected to, a node's or the VIP in front. x3270-family clients (4.1) match
+    /// an address against DNS names only, so those also go in as DNS names (`emulatorAddresses`).
+    public static func nodeCertificateNames(_ node: ClusterNode, in cluster: Cluster) -> (hosts: [String], emulatorAddresses: [String]) {
+        var hosts = [node.address.text, node.lan.host]
+        guard node.tnServer != nil || node.tnServerTLS != nil else { return (hosts, []) }
+        var emulatorAddresses: [String] = []
+        for address in [node.tnServer, node.tnServerTLS].compactMap({ $0?.host }) + cluster.groups.compactMap({ $0.vip?.address.text })
+        where !emulatorAddresses.contains(address) {
+            emulatorAddresses.append(address)
+        }
+        hosts += emulatorAddresses
+        return (hosts, emulatorAddresses)
+    }
+
     public static func initialise(_ definitions: Definitions, lineSwitchKeyPath: String?, force: Bool,
                                   now: Date = Date()) throws -> [PKIAction] {
         var actions: [PKIAction] = []
@@ -45,15 +61,7 @@ extension ClusterPKI {
         let authority = try authority(at: caPath, cluster: cluster.name, now: now, actions: &actions)
         for node in cluster.nodes {
             let files = node.tls ?? NodeTLS.defaults(node: node.name)
-            // With a TN server, its listeners and the groups' VIPs too: emulators (s3270 -cafile,
-            // pr3287) verify the name they connected to, a node address or the VIP in front.
-            var hosts = [node.address.text, node.lan.host]
-            var emulatorAddresses: [String] = []
-            if node.tnServer != nil || node.tnServerTLS != nil {
-                // x3270-family clients (4.1) match an address only against DNS names: give them both forms.
-                emulatorAddresses = [node.tnServer, node.tnServerTLS].compactMap { $0?.host } + cluster.groups.compactMap { $0.vip?.address.text }
-                hosts += emulatorAddresses
-            }
+            let (hosts, emulatorAddresses) = nodeCertificateNames(node, in: cluster)
             let haveCertificate = PKIFile.exists(files.certificatePath), haveKey = PKIFile.exists(files.keyPath)
             if haveCertificate, haveKey, !force {
                 actions.append(PKIAction(kind: .kept, path: files.certificatePath, what: "node \(node.name)'s certificate", detail: "exists; --force makes it anew"))

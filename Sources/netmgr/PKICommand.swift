@@ -110,13 +110,16 @@ struct PKIIssueCommand: ParsableCommand {
             ?? DefinitionsPath.resolve(ClusterTLS.defaultCAPath, besides: options.definitions + "/cluster.yaml")
         let directory = out ?? (caPath.contains("/") ? String(caPath[..<caPath.lastIndex(of: "/")!]) : ".")
         let target: (name: String, files: NodeTLS, hosts: [String]?)
+        var emulatorAddresses: [String] = []
         if let node {
             guard let entry = definitions.node(named: node) else {
                 printError("error: --node \(node): no such node in \(options.definitions); the nodes: \(definitions.cluster.nodes.map(\.name).joined(separator: ", "))")
                 throw ExitCode.validationFailure
             }
             let files = out == nil ? (entry.tls ?? NodeTLS.defaults(node: node)) : NodeTLS(certificatePath: "\(directory)/\(node).pem", keyPath: "\(directory)/\(node)-key.pem")
-            target = (node, files, [entry.address.text, entry.lan.host])
+            let names = ClusterPKI.nodeCertificateNames(entry, in: definitions.cluster)
+            target = (node, files, names.hosts)
+            emulatorAddresses = names.emulatorAddresses
         } else {
             let name = client ?? ""
             target = (name, NodeTLS(certificatePath: "\(directory)/\(name).pem", keyPath: "\(directory)/\(name)-key.pem"), nil)
@@ -126,7 +129,7 @@ struct PKIIssueCommand: ParsableCommand {
                 throw PKIExistsError(path: path, problem: "exists; --force replaces it")
             }
             let authority = try ClusterPKI.loadAuthority(certificatePath: caPath, keyPath: ClusterPKI.keyPath(forCertificate: caPath))
-            let issued = try target.hosts.map { try ClusterPKI.issueNode(name: target.name, hosts: $0, by: authority) }
+            let issued = try target.hosts.map { try ClusterPKI.issueNode(name: target.name, hosts: $0, dnsNamesForAddresses: emulatorAddresses, by: authority) }
                 ?? ClusterPKI.issueClient(name: target.name, by: authority)
             let what = target.hosts == nil ? "client \(target.name)'s" : "node \(target.name)'s"
             for action in try ClusterPKI.write(issued, certificatePath: target.files.certificatePath, keyPath: target.files.keyPath, what: what) {

@@ -33,6 +33,9 @@ struct SimHostTN3270Options: ParsableArguments {
     @Option(help: ArgumentHelp("Send printer LUs (IBM-3287-*) an SCS print line this often.", valueName: "ms"))
     var printEvery: Int?
 
+    @Flag(name: .customLong("print-3270"), help: "Send the print lines of --print-every as 3270 data (Erase/Write with start-printer, text, NL, EM: 3270-DATA) instead of SCS (SCS-DATA); basic TN3270 printer sessions get 3270 data either way.")
+    var print3270 = false
+
     @Flag(help: "Send terminals a Read Partition Query right after the bind and take their next record as the Query Reply (input sent instead is lost, journaled as `lost`).")
     var queryAfterBind = false
 
@@ -174,6 +177,7 @@ struct SimHostTN3270Options: ParsableArguments {
             printEvery: printEvery.map { .milliseconds(Int64($0)) }
         )
         configuration.queryAfterBind = queryAfterBind
+        configuration.print3270 = print3270
         configuration.screenRejectAfter = rejectAtScreen.map { .milliseconds(Int64($0)) }
         do {
             configuration.tls = try tls()

@@ -24,13 +24,16 @@ struct TNServerPrintTLSTests {
     static let tlsPort = 2992
     static var vip: String { "127.0.\(block).10" }
 
-    static func makeCluster(in directory: TemporaryDirectory) throws -> LoopbackCluster {
+    /// `printData`: "scs" (the printer's resource speaks TN3270E, the host sends SCS-DATA) or
+    /// "3270" (basic TN3270 to the host, which prints with 3270 Erase/Write start-printer records).
+    static func makeCluster(in directory: TemporaryDirectory, printData: String) throws -> LoopbackCluster {
         let definitions = directory.path + "/definitions"
         try LoopbackCluster.relocateDefinitions(
             from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
         ) { file, text in
             // TNVIP carries the display (basic TN3270 to the host, see TNServerFailoverTests),
-            // TNPRT the printer, in TN3270E so that the host's SCS-DATA stays SCS-DATA.
+            // TNPRT the printer: in TN3270E the host's SCS-DATA stays SCS-DATA to pr3287; in
+            // basic TN3270 the host prints with 3270 data, which reaches pr3287 as 3270-DATA.
             switch file {
             case "lines.yaml":
                 return "lines:\n  - { name: LAN1, procedure: tnetos }\n"
@@ -38,7 +41,7 @@ struct TNServerPrintTLSTests {
                 return """
                 resources:
                   - { name: TNVIP, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }
-                  - { name: TNPRT, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270e }
+                  - { name: TNPRT, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: \(printData == "scs" ? "tn3270e" : "tn3270") }
 
                 """
             case "lus.yaml":
@@ -78,7 +81,7 @@ struct TNServerPrintTLSTests {
                 """)
         }
         var behaviour = HostBehaviour()
-        behaviour.extraArguments = ["--print-every", "1500"]
+        behaviour.extraArguments = ["--print-every", "1500"] + (printData == "3270" ? ["--print-3270"] : [])
         return try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                    binaries: HarnessBinaries(directory: BuiltProducts.directory.path), behaviour: behaviour)
     }
@@ -94,10 +97,11 @@ struct TNServerPrintTLSTests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.contains("NETMGR HOST SIMULATOR PRINT VIPPR01") }
     }
 
-    @Test("pr3287 -assoc gets the display's printer and prints through a failover; s3270 over TLS with -cafile")
-    func printAndTLS() async throws {
+    @Test("pr3287 -assoc gets the display's printer and prints through a failover; s3270 over TLS with -cafile",
+          arguments: ["scs", "3270"])
+    func printAndTLS(printData: String) async throws {
         let directory = try TemporaryDirectory(prefix: "netmgr-tn100")
-        let cluster = try Self.makeCluster(in: directory)
+        let cluster = try Self.makeCluster(in: directory, printData: printData)
         let ca = cluster.definitionsDirectory + "/pki/ca.pem"
         let output = directory.path + "/printed.txt"
         let nodeA = "127.0.\(Self.block).11", nodeB = "127.0.\(Self.block).12"
@@ -162,7 +166,7 @@ struct TNServerPrintTLSTests {
             #expect(journal.tnMessages(of: "VIPLU01").allSatisfy { $0.client == Self.vip })
             let prints = journal.filter { $0.event == .sent && $0.lu == "VIPPR01" && $0.time > killedAt }
             #expect(!prints.isEmpty && prints.allSatisfy { $0.client == Self.vip }, "\(prints)")
-            print("TN server printers/TLS: \(Self.printed(output).count) lines printed by pr3287, \(before) before node-a was killed; s3270 over TLS to both nodes")
+            print("TN server printers/TLS (\(printData) print data): \(Self.printed(output).count) lines printed by pr3287, \(before) before node-a was killed; s3270 over TLS to both nodes")
         } catch {
             let logs = ["netmgrd-node-a", "netmgrd-node-b", "host", "pr3287"].map { name in
                 "--- \(name):\n" + ((try? String(contentsOfFile: cluster.logPath(name), encoding: .utf8)) ?? "(none)").split(separator: "\n").suffix(40).joined(separator: "\n")

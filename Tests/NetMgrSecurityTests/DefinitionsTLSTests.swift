@@ -140,6 +140,23 @@ import Testing
         #expect(TLSFileCheck.findings(definitions, definitionsDirectory: directory.path).isEmpty)
     }
 
+    /// A node with a TN server: its certificate also names its listeners and the group's VIP
+    /// (as IP and DNS names, for x3270-family emulators); a node without one does not.
+    @Test func nodeCertificateNamesTheTNServerAndTheVIPs() throws {
+        let directory = try Self.phonebook { text in
+            text.replacingOccurrences(of: "lan: 127.0.0.11:7301", with: "lan: 127.0.0.11:7301\n      tn-server: 127.0.0.11:2323\n      tn-server-tls: 127.0.0.21:992")
+                .replacingOccurrences(of: "  groups:\n", with: "  tn-server:\n    map: [{ clients: [127.0.0.0/8], lus: [VIPLU01] }]\n  groups:\n")
+        }
+        let loaded = try Self.load(directory)
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let cluster = loaded.definitions.cluster
+        let a = ClusterPKI.nodeCertificateNames(try #require(loaded.definitions.node(named: "node-a")), in: cluster)
+        #expect(a.hosts == ["127.0.0.11", "127.0.0.11", "127.0.0.11", "127.0.0.21", "127.0.0.10"])
+        #expect(a.emulatorAddresses == ["127.0.0.11", "127.0.0.21", "127.0.0.10"])
+        let b = ClusterPKI.nodeCertificateNames(try #require(loaded.definitions.node(named: "node-b")), in: cluster)
+        #expect(b.hosts == ["127.0.0.12", "127.0.0.12"] && b.emulatorAddresses.isEmpty)
+    }
+
     @Test func checkFindsWrongFiles() throws {
         let directory = try Self.phonebook()
         let definitions = try Self.load(directory).definitions

@@ -301,6 +301,24 @@ struct TN3270HostSocketTests {
         }
     }
 
+    /// `--print-3270`: the same lines as 3270 data (LU type 3 printing), Erase/Write with start-printer.
+    @Test func printerLUsGet3270PrintRecordsWhenAsked() async throws {
+        try await withTN3270Host(Self.configuration { $0.printEvery = .milliseconds(100); $0.print3270 = true }) { host in
+            let printer = try await Self.connect(host, from: Self.nodeA, lu: "PRT01", deviceType: "IBM-3287-1")
+            _ = try await printer.bound()
+            let records = try await printer.records(count: 3)
+            for record in records.dropFirst() {
+                let bytes = Array(record.data.readableBytesView)
+                #expect(record.header?.dataType == .data3270)
+                #expect(bytes.first == TN3270DataStream.Command.eraseWrite.snaCode && bytes.suffix(2) == [0x15, 0x19])
+                #expect(bytes.count > 1 && TN3270DataStream.WriteControl.startPrinter.rawValue & Self.wccBits(bytes[1]) != 0)
+            }
+        }
+    }
+
+    /// The 6 WCC bits of a wire WCC byte (the code table keeps them in the low 6 bits).
+    static func wccBits(_ byte: UInt8) -> UInt8 { byte & 0x3F }
+
     // MARK: - Bad input
 
     @Test func badInputClosesOnlyThatConnectionWithAReason() async throws {

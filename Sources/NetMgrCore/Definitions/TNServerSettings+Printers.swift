@@ -39,7 +39,4 @@ extension TNServerSettings {
     public func printer(of display: String) -> String? {
         printers.first { $0.display == display }?.printer
     }
-
-    /// Seconds a TLS handshake (direct or STARTTLS) may take before the connection is closed.
-    public static let tlsHandshakeTimeoutSeconds = 10
 }

@@ -21,6 +21,9 @@ public struct TN3270HostConfiguration: Sendable {
     public var rejectEvery: Int?
     /// Send printer LUs (IBM-3287-*) an SCS print line this often. Nil never does.
     public var printEvery: TimeAmount?
+    /// Print lines as 3270 data (Erase/Write with start-printer) instead of SCS; basic TN3270
+    /// printer sessions always get 3270 data (they have no SCS-DATA).
+    public var print3270 = false
     /// Longest record a client may send; longer is a protocol error that closes the connection.
     public var maximumRecordLength: Int
     /// After each bind, send a Read Partition Query (as hosts that use extended data stream

@@ -337,8 +337,12 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
         printTimer = context.eventLoop.assumeIsolated().scheduleTask(in: every) { [weak self] in
             guard let self, let context = self.context, !self.isClosing else { return }
             self.session.printLines += 1
-            let line = TN3270HostScreens.printLine(lu: self.session.lu ?? "?", number: self.session.printLines)
-            self.send(line, dataType: .scsData, journalAs: "print", context)
+            let lu = self.session.lu ?? "?"
+            if self.core.configuration.print3270 || self.session.binding?.dialect == .tn3270 {
+                self.send(TN3270HostScreens.printRecord3270(lu: lu, number: self.session.printLines), dataType: .data3270, journalAs: "print", context)
+            } else {
+                self.send(TN3270HostScreens.printLine(lu: lu, number: self.session.printLines), dataType: .scsData, journalAs: "print", context)
+            }
             self.schedulePrinting(every)
         }
     }

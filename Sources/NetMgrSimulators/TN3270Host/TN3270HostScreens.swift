@@ -56,6 +56,13 @@ enum TN3270HostScreens {
         ByteBuffer(bytes: EBCDIC.encode("NETMGR HOST SIMULATOR PRINT \(lu) \(number)") + [0x15])
     }
 
+    /// The same line as 3270 print data (LU type 3): Erase/Write with start-printer in the WCC
+    /// (unformatted print: the NL and EM orders end the line and the job), then the text.
+    static func printRecord3270(lu: String, number: Int) -> ByteBuffer {
+        TN3270DataStream.record(.eraseWrite, control: [.startPrinter],
+                                orders: EBCDIC.encode("NETMGR HOST SIMULATOR PRINT \(lu) \(number)") + [0x15, 0x19])
+    }
+
     /// A 12-bit buffer address in two bytes through the 3270 code table.
     private static func bufferAddress(row: Int, column: Int) -> [UInt8] {
         let address = row * columns + column
