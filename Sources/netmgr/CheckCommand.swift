@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
             let differences = DefinitionsComparison.compare(loaded.definitions, other.definitions)
             for difference in differences { printError("difference: \(difference)") }
             if differences.isEmpty {
-                print("\(definitions.directory) and \(against) agree on resources, LUs, line procedures, host addresses, clients, max-clients and the TN server's map, pools, keep-lu and VIP")
+                print("\(definitions.directory) and \(against) agree on resources, LUs, line procedures, host addresses, clients, max-clients and the TN server's map, pools, printers, keep-lu, STARTTLS and VIP")
             } else {
                 printError("\(differences.count) difference(s) between \(definitions.directory) and \(against): the seed requires these to be identical on both nodes")
                 failed = true

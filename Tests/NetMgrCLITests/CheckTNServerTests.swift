@@ -43,7 +43,7 @@ struct CheckTNServerTests {
         let b = try copy(section: Self.section(keepLU: 60, pool: "[VIPLU02]"))
         let same = try await runProcess(netmgr, ["check", a.path, "--against", a.path])
         #expect(same.status == 0, "\(same.standardError)")
-        #expect(same.standardOutput.contains("the TN server's map, pools, keep-lu and VIP"))
+        #expect(same.standardOutput.contains("the TN server's map, pools, printers, keep-lu, STARTTLS and VIP"))
 
         let result = try await runProcess(netmgr, ["check", a.path, "--against", b.path])
         #expect(result.status == 1, "\(result.standardError)")

@@ -124,3 +124,35 @@ struct TNServerDefinitionsTests {
         }
     }
 }
+
+/// `check --against` and the reload log compare what both nodes must agree on, printers and
+/// STARTTLS included (issue 15 part 3).
+@Suite("Definitions: tn-server comparison")
+struct TNServerComparisonTests {
+    static let here = SourceLocation(file: "cluster.yaml", line: 1, column: 1)
+
+    static func settings() -> TNServerSettings {
+        var settings = TNServerSettings(location: here)
+        settings.map = [TNClientMap(clients: [AddressBlock(parsing: "10.1.0.0/16")!], lus: ["DISP01"], generic: .lu("DISP01"), location: here)]
+        settings.printers = [TNPrinterAssociation(display: "DISP01", printer: "PRT01", location: here)]
+        return settings
+    }
+
+    @Test("printer pairs, a map entry's printer-pool and starttls are differences; the pairs' written order is not")
+    func printersAndStartTLS() {
+        let a = Self.settings()
+        var b = a
+        #expect(TNServerSettingsComparison.differences(a, b).isEmpty)
+        b.printers = [TNPrinterAssociation(display: "DISP01", printer: "PRT02", location: Self.here)]
+        b.startTLS = .offer
+        b.map[0].printerGeneric = .pool("PRTPOOL")
+        let keys = TNServerSettingsComparison.differences(a, b).map(\.key)
+        #expect(keys.sorted() == ["cluster.tn-server.map[0].printer-lu or printer-pool", "cluster.tn-server.printers", "cluster.tn-server.starttls"], "\(keys)")
+
+        var c = a
+        c.printers.append(TNPrinterAssociation(display: "DISP02", printer: "PRT02", location: Self.here))
+        var d = a
+        d.printers.insert(TNPrinterAssociation(display: "DISP02", printer: "PRT02", location: Self.here), at: 0)
+        #expect(TNServerSettingsComparison.differences(c, d).isEmpty)
+    }
+}

@@ -119,6 +119,39 @@ struct TNServerOpsTests {
         #expect(log.lines(at: .info).contains { $0.contains("TN server reload: map, pools and timers unchanged") })
     }
 
+    @Test("a reload that changes starttls is refused (TLS is set up at start); an LU offered only as a display's printer keeps its reservation")
+    func reloadStartTLSAndPrinters() throws {
+        let log = CapturedLog()
+        let harness = try RouterHarness()
+        _ = try harness.activate(["TNVIP"])
+        var settings = TNServerWorld.settings()
+        settings.pools = [TNPool(name: "POOL", lus: ["VIPLU02"], location: TNServerWorld.here)]
+        settings.printers = [TNPrinterAssociation(display: "VIPLU01", printer: "VIPLU03", location: TNServerWorld.here)]
+        let server = TNServer(router: harness.router, settings: settings, logger: log.logger)
+        let client = IPAddress("127.0.101.60")!
+        server.assigner.hold("VIPLU03", client: client)
+        server.assigner.release("VIPLU03", client: client, now: harness.loop.now)
+
+        var new = harness.router.definitions
+        var next = settings
+        next.startTLS = .offer
+        next.keepLUSeconds = 45
+        new.cluster.tnServer = next
+        let outcome = harness.router.reload(new)
+
+        #expect(outcome.refused.count == 1 && outcome.refused[0].hasPrefix("cluster.tn-server.starttls: off → offer takes a restart"), "\(outcome.refused)")
+        #expect(server.settings.startTLS == .off && server.settings.keepLUSeconds == 45)
+        #expect(harness.router.definitions.cluster.tnServer?.startTLS == .off)
+        #expect(server.assigner.reserved["VIPLU03"]?.client == client, "the printer pair offers VIPLU03: its reservation stays")
+
+        // Without the pair, VIPLU03 is offered by nothing: its reservation goes.
+        var without = harness.router.definitions
+        without.cluster.tnServer?.printers = []
+        #expect(harness.router.reload(without).refused.isEmpty)
+        #expect(server.assigner.reserved["VIPLU03"] == nil)
+        #expect(log.lines(at: .notice).contains { $0.contains("cluster.tn-server.printers [VIPLU01→VIPLU03] → []") }, "\(log.lines(at: .notice))")
+    }
+
     @Test("removing cluster.tn-server while the TN server runs is refused and the running settings kept")
     func reloadWithoutSection() throws {
         let harness = try RouterHarness()

@@ -1,8 +1,8 @@
 /// Issue 15 part 3: what both nodes' `cluster.tn-server` must agree on, so that an emulator
 /// returning after a failover gets the same LU from the other node: the map (which entry
 /// decides for an address, what it offers by name and generically), the pools (the LUs a
-/// pool ranks; their written order does not matter, rendezvous hashing ranks them), keep-lu
-/// and the VIP. The probe and negotiation timers are compared only when asked (a reload's
+/// pool ranks; their written order does not matter, rendezvous hashing ranks them), keep-lu,
+/// the VIP, STARTTLS and the printer pairs. The probe and negotiation timers are compared only when asked (a reload's
 /// log), as a difference there does not change which LU anyone gets.
 public enum TNServerSettingsComparison {
     public static func differences(_ a: TNServerSettings?, _ b: TNServerSettings?, timers: Bool = false) -> [DefinitionsDifference] {
@@ -24,6 +24,10 @@ public enum TNServerSettingsComparison {
             }
             setting("keep-lu") { "\($0.keepLUSeconds) s" }
             setting("vip") { $0.vip?.description ?? "(none)" }
+            setting("starttls") { $0.startTLS.rawValue }
+            // Printer pairs as a set: ASSOCIATE gives a display's printer on whichever node.
+            let pairs = { (settings: TNServerSettings) in list(settings.printers.map { "\($0.display)→\($0.printer)" }.sorted()) }
+            setting("printers") { pairs($0) }
             if timers {
                 setting("probe-interval") { "\($0.probeIntervalSeconds) s" }
                 setting("probe-timeout") { "\($0.probeTimeoutSeconds) s" }
@@ -60,6 +64,10 @@ public enum TNServerSettingsComparison {
                 }
                 if Set(x.lus) != Set(y.lus) {
                     field("\(key).lus", list(x.lus), x.location(of: "lus"), list(y.lus), y.location(of: "lus"))
+                }
+                if x.printerGeneric != y.printerGeneric {
+                    field("\(key).printer-lu or printer-pool", x.printerGeneric?.description ?? "(none)", x.location,
+                          y.printerGeneric?.description ?? "(none)", y.location)
                 }
                 if x.generic != y.generic {
                     field("\(key).\(genericKey(x.generic, y.generic))", x.generic?.description ?? "(none)", x.location(of: genericKey(x.generic, nil)),

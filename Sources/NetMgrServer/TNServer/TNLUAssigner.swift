@@ -26,7 +26,7 @@ struct TNLUAssigner {
 
     private(set) var settings: TNServerSettings
     /// The LUs of kind printer (the rest are terminals): a request's device type must fit.
-    let printerLUs: Set<String>
+    private(set) var printerLUs: Set<String>
     /// LUs held by a live emulator session on this node, with its client address.
     private(set) var held: [String: IPAddress] = [:]
     /// LUs kept for the client address that last held them, until the deadline.
@@ -190,8 +190,9 @@ struct TNLUAssigner {
     /// A definitions reload (issue 15 part 3, TNServer+Reload.swift): the new settings; the
     /// holds stay (their sessions go on), reservations stay for the LUs in `keeping` and keep
     /// their deadlines. Returns the reservations dropped.
-    mutating func take(_ new: TNServerSettings, keepingReservationsOf keeping: Set<String>) -> [String: Reservation] {
+    mutating func take(_ new: TNServerSettings, printerLUs: Set<String>, keepingReservationsOf keeping: Set<String>) -> [String: Reservation] {
         settings = new
+        self.printerLUs = printerLUs
         let dropped = reserved.filter { !keeping.contains($0.key) }
         reserved = reserved.filter { keeping.contains($0.key) }
         return dropped

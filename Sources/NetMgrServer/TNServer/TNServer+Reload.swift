@@ -8,7 +8,7 @@ import NetMgrCore
 /// definitions loses its session through the router) and the keep-lu reservations of LUs
 /// that are still defined and still offered by the map or a pool, with their deadlines.
 /// New timers apply to connections accepted from then on; connections open now keep theirs.
-/// The listeners stay as they are: a changed `vip` is refused (it takes a restart), as are
+/// The listeners stay as they are: a changed `vip` or `starttls` is refused (it takes a restart), as are
 /// changes to the nodes' `tn-server:` (Router.reload refuses node changes).
 extension TNServer {
     /// Takes `definitions.cluster.tn-server`; puts back what it refuses. Returns the refusals.
@@ -25,11 +25,16 @@ extension TNServer {
             new.vip = old.vip
             definitions.cluster.tnServer = new
         }
+        if new.startTLS != old.startTLS {
+            refused.append("cluster.tn-server.starttls: \(old.startTLS.rawValue) → \(new.startTLS.rawValue) takes a restart of netmgrd (the listener's TLS is set up at start); still \(old.startTLS.rawValue)")
+            new.startTLS = old.startTLS
+            definitions.cluster.tnServer = new
+        }
         let changes = Self.changes(from: old, to: new)
         let defined = Set(definitions.lus.map(\.name))
         let offered = Self.offeredLUs(new).intersection(defined)
         settings = new
-        let dropped = assigner.take(new, keepingReservationsOf: offered)
+        let dropped = assigner.take(new, printerLUs: Self.printerLUs(in: definitions), keepingReservationsOf: offered)
         for (lu, reservation) in dropped.sorted(by: { $0.key < $1.key }) {
             logger.notice("TN server reload: LU \(lu) is no longer \(defined.contains(lu) ? "offered by the map or a pool" : "defined"); its keep-lu reservation for \(reservation.client) is dropped")
         }
@@ -44,12 +49,15 @@ extension TNServer {
         return refused
     }
 
-    /// Every LU the settings offer: map entries' lus and lu, the pools' lus.
+    /// Every LU the settings offer: map entries' lus, lu and printer-lu, the pools' lus, the
+    /// printers paired with displays.
     static func offeredLUs(_ settings: TNServerSettings) -> Set<String> {
         var lus = Set(settings.pools.flatMap(\.lus))
+        lus.formUnion(settings.printers.map(\.printer))
         for entry in settings.map {
             lus.formUnion(entry.lus)
             if case .lu(let lu)? = entry.generic { lus.insert(lu) }
+            if case .lu(let lu)? = entry.printerGeneric { lus.insert(lu) }
         }
         return lus
     }
