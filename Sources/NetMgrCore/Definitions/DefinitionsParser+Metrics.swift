@@ -8,26 +8,8 @@ extension DefinitionsParser {
 
     /// The endpoint, or nil when absent or invalid (then reported, naming the node and the key).
     func parseNodeMetrics(_ entry: inout MappingReader, node name: String?, _ reader: YAMLReader) -> Endpoint? {
-        guard let text = entry.string("metrics", expected: Self.metricsExpected) else { return nil }
-        let location = entry.fields["metrics"]!
-        let key = entry.keyPath("metrics")
-        let node = name.map { "node \($0)" } ?? "this node"
-        switch Endpoint.parse(text) {
-        case .success(let endpoint):
-            guard IPAddress(endpoint.host) != nil else {
-                reader.report(at: location, key: key, "\"\(endpoint.host)\" is not an IP address (metrics of \(node))",
-                              expected: "an IPv4 or IPv6 literal to listen on, e.g. 10.0.9.11:9301 or [::1]:9301")
-                return nil
-            }
-            return endpoint
-        case .failure(.missingPort):
-            reader.report(at: location, key: key, "\"\(text)\" has no port (metrics of \(node))", expected: Self.metricsExpected)
-        case .failure(.badPort(let port)):
-            reader.report(at: location, key: key, "port \"\(port)\" is not valid (metrics of \(node))", expected: "a port from 1 to 65535")
-        case .failure(.badHost(let host)):
-            reader.report(at: location, key: key, "\"\(host)\" is not an IP address (metrics of \(node))", expected: Self.metricsExpected)
-        }
-        return nil
+        parseListenEndpoint(&entry, field: "metrics", owner: "metrics of \(name.map { "node \($0)" } ?? "this node")",
+                            expected: Self.metricsExpected, example: "10.0.9.11:9301 or [::1]:9301", reader)
     }
 }
 

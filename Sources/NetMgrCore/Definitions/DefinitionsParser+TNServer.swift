@@ -9,26 +9,8 @@ extension DefinitionsParser {
 
     /// `cluster.nodes[].tn-server`: nil when absent or invalid (then reported with the node and key).
     func parseNodeTNServer(_ entry: inout MappingReader, node name: String?, _ reader: YAMLReader, key field: String = "tn-server") -> Endpoint? {
-        guard let text = entry.string(field, expected: Self.tnServerListenExpected) else { return nil }
-        let location = entry.fields[field]!
-        let key = entry.keyPath(field)
-        let node = name.map { "node \($0)" } ?? "this node"
-        switch Endpoint.parse(text) {
-        case .success(let endpoint):
-            guard IPAddress(endpoint.host) != nil else {
-                reader.report(at: location, key: key, "\"\(endpoint.host)\" is not an IP address (\(field) of \(node))",
-                              expected: "an IPv4 or IPv6 literal to listen on, e.g. 10.0.9.11:2323")
-                return nil
-            }
-            return endpoint
-        case .failure(.missingPort):
-            reader.report(at: location, key: key, "\"\(text)\" has no port (\(field) of \(node))", expected: Self.tnServerListenExpected)
-        case .failure(.badPort(let port)):
-            reader.report(at: location, key: key, "port \"\(port)\" is not valid (\(field) of \(node))", expected: "a port from 1 to 65535")
-        case .failure(.badHost(let host)):
-            reader.report(at: location, key: key, "\"\(host)\" is not an IP address (\(field) of \(node))", expected: Self.tnServerListenExpected)
-        }
-        return nil
+        parseListenEndpoint(&entry, field: field, owner: "\(field) of \(name.map { "node \($0)" } ?? "this node")",
+                            expected: Self.tnServerListenExpected, example: "10.0.9.11:2323", reader)
     }
 
     /// `cluster.tn-server`: nil when absent (no TN server anywhere) or not a mapping.

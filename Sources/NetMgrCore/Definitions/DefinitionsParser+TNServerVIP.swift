@@ -9,28 +9,14 @@ extension DefinitionsParser {
 
     /// `cluster.tn-server.vip`: nil when absent or invalid (then reported with its key).
     func parseTNServerVIP(_ section: inout MappingReader, _ reader: YAMLReader) -> Endpoint? {
-        guard let text = section.string("vip", expected: Self.tnServerVIPExpected) else { return nil }
-        let location = section.fields["vip"]!
-        let key = section.keyPath("vip")
-        switch Endpoint.parse(text) {
-        case .success(let endpoint):
-            guard let address = IPAddress(endpoint.host) else {
-                reader.report(at: location, key: key, "\"\(endpoint.host)\" is not an IP address (the TN server's VIP)", expected: Self.tnServerVIPExpected)
-                return nil
-            }
-            if address.isUnspecified {
-                reader.report(at: location, key: key, "\(text) is the any-address, not a VIP", expected: "the VIP's own address; each node's tn-server: is where it listens on its own address")
-                return nil
-            }
-            return endpoint
-        case .failure(.missingPort):
-            reader.report(at: location, key: key, "\"\(text)\" has no port (the TN server's VIP)", expected: Self.tnServerVIPExpected)
-        case .failure(.badPort(let port)):
-            reader.report(at: location, key: key, "port \"\(port)\" is not valid (the TN server's VIP)", expected: "a port from 1 to 65535")
-        case .failure(.badHost(let host)):
-            reader.report(at: location, key: key, "\"\(host)\" is not an IP address (the TN server's VIP)", expected: Self.tnServerVIPExpected)
+        guard let endpoint = parseListenEndpoint(&section, field: "vip", owner: "the TN server's VIP", expected: Self.tnServerVIPExpected,
+                                                 example: "10.0.9.10:23", reader) else { return nil }
+        if IPAddress(endpoint.host)?.isUnspecified == true, let location = section.fields["vip"] {
+            reader.report(at: location, key: section.keyPath("vip"), "\(endpoint) is the any-address, not a VIP",
+                          expected: "the VIP's own address; each node's tn-server: is where it listens on its own address")
+            return nil
         }
-        return nil
+        return endpoint
     }
 }
 
