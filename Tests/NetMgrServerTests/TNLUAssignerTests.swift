@@ -85,13 +85,19 @@ struct TNLUAssignerTests {
     /// FNV-1a 64 + SplitMix64 finaliser of "127.0.98.1\0TERM01", computed independently (Python) once.
     static let pinnedScore: UInt64 = 8_387_103_004_725_209_110
 
-    @Test("held LUs are DEVICE-IN-USE by name and passed over in a pool")
+    @Test("held LUs are DEVICE-IN-USE by name (but to their own address, which takes them over) and passed over in a pool")
     func held() {
         var assigner = TNLUAssigner(settings: Self.settings())
         let a = Self.address("10.1.1.1"), b = Self.address("10.1.1.2")
         assigner.hold("NAMED1", client: a)
         #expect(assigner.decide(.connect("NAMED1"), from: b, now: Self.t0).reason == .deviceInUse)
-        #expect(assigner.decide(.connect("NAMED1"), from: a, now: Self.t0).reason == .deviceInUse, "one session per LU, the same client included")
+        // The same address naming the LU takes it over (takeover: same-address, the default).
+        #expect(assigner.decide(.connect("NAMED1"), from: a, now: Self.t0).lu == "NAMED1")
+        var strict = Self.settings()
+        strict.takeover = .off
+        var noTakeover = TNLUAssigner(settings: strict)
+        noTakeover.hold("NAMED1", client: a)
+        #expect(noTakeover.decide(.connect("NAMED1"), from: a, now: Self.t0).reason == .deviceInUse, "takeover: off: one session per LU, the same client included")
         let first = TNLUAssigner.rank(Self.settings().pools[0].lus, for: b)
         assigner.hold(first[0], client: a)
         #expect(assigner.decide(.any, from: b, now: Self.t0).lu == first[1])

@@ -69,8 +69,8 @@ connect() {
             echo "connected to $server, LU ${reply%$'\n'}"
             return 0
         fi
+        echo "no LU $lu from $server (${reply:+s3270 said: ${reply%$'\n'}; }status: ${status:-none}); trying the next TN server" >&2
         run "Disconnect"
-        echo "no LU $lu from $server; trying the next TN server" >&2
         current=$(((current + 1) % ${#servers[@]}))
         tries=$((tries + 1))
         # Once round all of them: the cluster engine may still be activating the other node.
@@ -82,7 +82,7 @@ connect() {
 connect || { echo "$0: no TN server gave LU $lu within $deadline s" >&2; exit 3; }
 for ((i = 1; i <= count; i++)); do
     until run "String(\"$text $i\")" && run "Enter" && run "Wait(10,Unlock)"; do
-        echo "line $i: the connection to ${servers[current]} dropped; reconnecting" >&2
+        echo "line $i: ${reply:+s3270 said: ${reply%$'\n'}; }status: ${status:-none}; reconnecting to ${servers[current]} or the next" >&2
         run "Disconnect"
         current=$(((current + 1) % ${#servers[@]}))
         connect || { echo "$0: no TN server gave LU $lu within $deadline s" >&2; exit 3; }

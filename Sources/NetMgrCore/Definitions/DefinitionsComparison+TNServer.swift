@@ -25,6 +25,7 @@ public enum TNServerSettingsComparison {
             setting("keep-lu") { "\($0.keepLUSeconds) s" }
             setting("vip") { $0.vip?.description ?? "(none)" }
             setting("starttls") { $0.startTLS.rawValue }
+            setting("takeover") { $0.takeover.rawValue }
             // Printer pairs as a set: ASSOCIATE gives a display's printer on whichever node.
             let pairs = { (settings: TNServerSettings) in list(settings.printers.map { "\($0.display)→\($0.printer)" }.sorted()) }
             setting("printers") { pairs($0) }

@@ -17,11 +17,12 @@ extension DefinitionsParser {
     func parseTNServer(_ entry: inout MappingReader, _ reader: YAMLReader) -> TNServerSettings? {
         guard let node = entry.value("tn-server") else { return nil }
         guard var section = MappingReader(reader, node, path: entry.keyPath("tn-server"),
-                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map, printers, starttls, vip") else { return nil }
+                                          what: "the TN server's settings: keep-lu, probe-interval, probe-timeout, negotiation-timeout, pools, map, printers, starttls, vip, takeover") else { return nil }
         var settings = TNServerSettings(location: section.location)
         if let value = section.integer("keep-lu", in: TNServerSettings.keepLURange, what: "seconds an LU stays reserved for its last client address after a disconnect (0: not kept)") {
             settings.keepLUSeconds = value
         }
+        if let mode = section.choice("takeover", TNTakeover.self) { settings.takeover = mode }
         if let value = section.integer("probe-interval", in: TNServerSettings.probeIntervalRange, what: "seconds of silence before an emulator is probed with TIMING-MARK (0: never)") {
             settings.probeIntervalSeconds = value
         }

@@ -21,6 +21,10 @@ public struct TNServerSettings: Sendable, Located {
     public var probeTimeoutSeconds = TNServerSettings.defaultProbeTimeoutSeconds
     /// Seconds from accept to a bound session (TN3270E or basic) before the connection is closed.
     public var negotiationTimeoutSeconds = TNServerSettings.defaultNegotiationTimeoutSeconds
+    /// Whether a request naming an LU that an emulator session from the same client address
+    /// holds takes it over (`takeover`, like z/OS TKOSPECLU): after a failover and back, the
+    /// old node may still hold the emulator's half-open session from before.
+    public var takeover: TNTakeover = .sameAddress
     public var pools: [TNPool] = []
     public var map: [TNClientMap] = []
     /// Which printer LU goes with which display LU (TN3270E ASSOCIATE; TNServerSettings+Printers.swift).
@@ -130,4 +134,14 @@ public struct AddressBlock: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(prefixLength)" }
+}
+
+/// `cluster.tn-server.takeover`: what a request naming an LU held by another emulator
+/// session gets.
+public enum TNTakeover: String, Sendable, CaseIterable {
+    /// The same client address takes the LU over: the old session is closed (it is most often
+    /// a connection the emulator lost in a failover, which the node never saw end).
+    case sameAddress = "same-address"
+    /// DEVICE-IN-USE until the old session ends (its probe times out or keep-lu runs out).
+    case off
 }

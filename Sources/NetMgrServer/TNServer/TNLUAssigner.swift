@@ -101,8 +101,8 @@ struct TNLUAssigner {
                 let kind = printerLUs.contains(name) ? "a printer" : "a display (terminal)"
                 return .reject(.invalidDeviceType, why: "LU \(name) is \(kind) LU, asked for as \(deviceType ?? "a display")")
             }
-            if let why = busy(name, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "LU \(name): \(why)") }
-            return .grant(lu: name, why: "asked for by name (\(where_))")
+            if let why = busy(name, for: client, takenElsewhere: takenElsewhere, byName: true) { return .reject(.deviceInUse, why: "LU \(name): \(why)") }
+            return .grant(lu: name, why: "asked for by name (\(where_))\(held[name] != nil ? "; takes over the session its address holds (takeover: same-address)" : "")")
         case .any:
             return generic(genericTarget, printer: wantsPrinter, entry, client: client, takenElsewhere: takenElsewhere,
                            asked: wantsPrinter ? "a generic printer request" : "a generic request")
@@ -133,7 +133,7 @@ struct TNLUAssigner {
                 return .reject(.invalidAssociate, why: "ASSOCIATE \(display): display LU \(display) is not mapped for client \(client), nor held by it")
             }
         }
-        if let why = busy(printer, for: client, takenElsewhere: takenElsewhere) { return .reject(.deviceInUse, why: "printer LU \(printer) of display \(display): \(why)") }
+        if let why = busy(printer, for: client, takenElsewhere: takenElsewhere, byName: true) { return .reject(.deviceInUse, why: "printer LU \(printer) of display \(display): \(why)") }
         return .grant(lu: printer, why: "ASSOCIATE \(display): its printer (printers entry at \(pair.location))")
     }
 
@@ -161,9 +161,13 @@ struct TNLUAssigner {
         }
     }
 
-    /// Why `lu` cannot go to `client` now, or nil.
-    private func busy(_ lu: String, for client: IPAddress, takenElsewhere: (String) -> Bool) -> String? {
-        if let holder = held[lu] { return "held by another emulator session (client \(holder))" }
+    /// Why `lu` cannot go to `client` now, or nil. A request naming the LU (`byName`) from the
+    /// address whose session holds it takes it over with `takeover: same-address`; the caller
+    /// closes the old session (`held[lu]` is still set when this says nil).
+    private func busy(_ lu: String, for client: IPAddress, takenElsewhere: (String) -> Bool, byName: Bool = false) -> String? {
+        if let holder = held[lu], !(byName && holder == client && settings.takeover == .sameAddress) {
+            return "held by another emulator session (client \(holder))"
+        }
         if let kept = reserved[lu], kept.client != client { return "kept for client \(kept.client) (keep-lu)" }
         if takenElsewhere(lu) { return "held by a LAN application session" }
         return nil

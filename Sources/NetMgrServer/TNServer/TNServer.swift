@@ -24,11 +24,22 @@ final class TNServer {
     var connectionCount = 0
     /// More than this are refused at accept (each costs buffers and a timer).
     let maximumConnections: Int
-    /// The last host record each LU sent to an emulator, replayed to the next emulator that
-    /// binds the LU when nothing else is waiting for it (its keyboard stays locked until the
-    /// host writes; a host session that outlives the emulator's will not write by itself).
-    var lastHostRecord: [String: ByteBuffer] = [:]
-    static let lastHostRecordLimit = 32 * 1024
+    /// Each display LU's host records since the host last erased the screen (Erase/Write,
+    /// Erase/Write Alternate), replayed in order to the next emulator that binds the LU when
+    /// nothing else is waiting for it: applied in order they rebuild the screen the last
+    /// emulator saw (a host session that outlives the emulator's will not repaint by itself,
+    /// and a bare keyboard-restoring Write leaves a new emulator an unformatted screen).
+    var screens: [String: [ByteBuffer]] = [:]
+    /// The emulator session holding each LU here, for a takeover (`takeover: same-address`).
+    var holders: [String: Holder] = [:]
+    struct Holder {
+        weak var handler: TNServerConnectionHandler?
+    }
+    /// Bytes of host records kept per LU for the replay; past it the oldest go first.
+    static let screenLimit = 32 * 1024
+    /// 3270 commands that erase the screen first, in their SNA and local (CCW) codes:
+    /// Erase/Write F5/05, Erase/Write Alternate 7E/0D.
+    static let erasingCommands: Set<UInt8> = [0xF5, 0x05, 0x7E, 0x0D]
     /// Bounds of one emulator connection.
     static let maximumRecordLength = 64 * 1024
     static let maximumPendingRecords = 64
@@ -63,7 +74,12 @@ final class TNServer {
     }
 
     func remember(_ record: ByteBuffer, lu: String) {
-        if record.readableBytes <= Self.lastHostRecordLimit { lastHostRecord[lu] = record }
+        let erases = record.getInteger(at: record.readerIndex, as: UInt8.self).map(Self.erasingCommands.contains) ?? false
+        var records = erases ? [] : screens[lu] ?? []
+        records.append(record)
+        var total = records.reduce(0) { $0 + $1.readableBytes }
+        while total > Self.screenLimit, records.count > 1 { total -= records.removeFirst().readableBytes }
+        screens[lu] = total <= Self.screenLimit ? records : nil
     }
 
     /// Starts the listeners when this node has `tn-server:` (plaintext, STARTTLS when

@@ -114,6 +114,7 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             self.internalClient = nil
         }
         if let lu, let client {
+            if server.holders[lu]?.handler === self { server.holders[lu] = nil }
             server.assigner.release(lu, client: client, now: router.loop.now)
             let kept = server.settings.keepLUSeconds
             logger.info("TN server: \(what) disconnected\(kept > 0 ? "; LU \(lu) kept for \(client) for \(kept) s (keep-lu)" : "")")
@@ -124,6 +125,22 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             counted = false
         }
         context.fireChannelInactive()
+    }
+
+    /// A new session from the same client address takes this one's LU (`takeover:
+    /// same-address`): the LU leaves this session at once, in the router and the assigner,
+    /// and the connection is closed.
+    func yieldLU(to newPeer: String) {
+        guard let lu, let client else { return }
+        logger.notice("TN server: \(what): emulator \(newPeer), from the same address, takes LU \(lu) over; closing this session (most often one the emulator lost in a failover)")
+        if let internalClient {
+            router.connectionClosed(internalClient)
+            self.internalClient = nil
+        }
+        if server.holders[lu]?.handler === self { server.holders[lu] = nil }
+        server.assigner.release(lu, client: client, now: router.loop.now)
+        self.lu = nil
+        if let context { close(context) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -186,11 +203,15 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
                 close(context)
                 return
             }
+            if server.assigner.held[name] != nil, let old = server.holders[name]?.handler, old !== self {
+                old.yieldLU(to: peer)  // the assigner granted a takeover (same client address)
+            }
             switch open(name, resource: place.runtime.name) {
             case .opened(_, let hostState, let hostAddress)?:
                 lu = name
                 resource = place.runtime.name
                 server.assigner.hold(name, client: client)
+                server.holders[name] = TNServer.Holder(handler: self)
                 logger.info("TN server: granting LU \(name) of \(place.runtime.name) to emulator \(peer) (\(request)): \(why); host side \(hostState)\(hostAddress.isEmpty ? "" : " from \(hostAddress)")")
                 sna = server.isSNA(place.runtime) ? TNSNABridge() : nil
                 do {
@@ -256,9 +277,9 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
             performSNA(outputs, context)
         }
         // Printers get no replay: it would print the last record again.
-        if pending.isEmpty, let lu, !server.isPrinter(lu), let last = server.lastHostRecord[lu] {
-            logger.debug("TN server: \(what): nothing waiting from the host; replaying its last record (\(last.readableBytes) bytes)")
-            pending.append((last, .data3270))
+        if pending.isEmpty, let lu, !server.isPrinter(lu), let screen = server.screens[lu], !screen.isEmpty {
+            logger.debug("TN server: \(what): nothing waiting from the host; replaying its \(screen.count) record(s) since the last Erase/Write (\(screen.reduce(0) { $0 + $1.readableBytes }) bytes)")
+            pending.append(contentsOf: screen.map { ($0, .data3270) })
         }
         let waiting = pending
         pending.removeAll()
@@ -297,7 +318,7 @@ final class TNServerConnectionHandler: ChannelInboundHandler {
         switch message {
         case .hostData(_, _, let payload):
             let dataType = (lu ?? opening).map { server.hostDataType(of: $0) } ?? .data3270  // SCS-DATA for printers (TNServer+Printers.swift)
-            if let lu, !server.isPrinter(lu) { server.remember(payload, lu: lu) }
+            if let name = lu ?? opening, !server.isPrinter(name) { server.remember(payload, lu: name) }
             guard isBound, let context else {
                 if pending.count >= TNServer.maximumPendingRecords { pending.removeFirst() }
                 pending.append((payload, dataType))
