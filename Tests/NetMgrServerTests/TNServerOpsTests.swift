@@ -152,6 +152,24 @@ struct TNServerOpsTests {
         #expect(log.lines(at: .notice).contains { $0.contains("cluster.tn-server.printers [VIPLU01→VIPLU03] → []") }, "\(log.lines(at: .notice))")
     }
 
+    @Test("the screen replay keeps the host's records since its last Erase/Write (SNA or local code), within 32 KiB")
+    func screenReplay() throws {
+        let harness = try RouterHarness()
+        let server = TNServer(router: harness.router, settings: TNServerWorld.settings(), logger: Logger(label: "tn-test"))
+        func bytes(_ lu: String) -> [[UInt8]]? { server.screens[lu]?.map { Array($0.readableBytesView) } }
+        server.remember(ByteBuffer(bytes: [0xF1, 0xC2]), lu: "VIPLU01")           // a Write before any erase
+        server.remember(ByteBuffer(bytes: [0xF5, 0xC3, 0x11]), lu: "VIPLU01")     // Erase/Write: starts the screen
+        server.remember(ByteBuffer(bytes: [0xF1, 0xC2, 0x40]), lu: "VIPLU01")     // a keyboard-restoring Write on it
+        #expect(bytes("VIPLU01") == [[0xF5, 0xC3, 0x11], [0xF1, 0xC2, 0x40]])
+        server.remember(ByteBuffer(bytes: [0x0D, 0xC3]), lu: "VIPLU01")           // Erase/Write Alternate, local code
+        #expect(bytes("VIPLU01") == [[0x0D, 0xC3]])
+        for _ in 0..<40 { server.remember(ByteBuffer(repeating: 0xF1, count: 1024), lu: "VIPLU01") }
+        let kept = server.screens["VIPLU01"] ?? []
+        #expect(kept.reduce(0) { $0 + $1.readableBytes } <= TNServer.screenLimit && kept.count == 32, "the oldest go first")
+        server.remember(ByteBuffer(repeating: 0xF5, count: TNServer.screenLimit + 1), lu: "VIPLU02")
+        #expect(server.screens["VIPLU02"] == nil, "a record larger than the limit is not kept")
+    }
+
     @Test("removing cluster.tn-server while the TN server runs is refused and the running settings kept")
     func reloadWithoutSection() throws {
         let harness = try RouterHarness()
