@@ -16,7 +16,7 @@ struct TN3270HostS3270Tests {
     /// Runs a script in s3270 to the end (its last action is Quit) with a deadline.
     static func s3270(_ actions: [String]) async throws -> (status: Int32, output: String) {
         let s3270 = try LaunchedProcess(try findExecutable("s3270"), [], input: Data((actions + ["Quit"]).map { $0 + "\n" }.joined().utf8))
-        let status = try await s3270.exit(timeout: .seconds(30))
+        let status = try await s3270.exit(timeout: .seconds(60))  // a limit, not a pace: the suite runs next to heavy integration tests
         return (status, s3270.standardOutput)
     }
 
