@@ -16,7 +16,17 @@ struct TNServerFailoverTests {
     static let port = 2399
 
     /// The Phonebook on block 98 (or `block`) with TLS off, a TN server on each node and a small LU map.
-    static func makeCluster(in directory: TemporaryDirectory, block: Int = block) throws -> LoopbackCluster {
+    /// What `cluster.tn-server` says here (TNServerOpsIntegrationTests adds a VIP to it).
+    static let section = """
+        keep-lu: 60
+        pools:
+          - { name: TNPOOL, lus: [VIPLU02, VIPLU03] }
+        map:
+          # s3270 cannot choose its source address: loopback gives it 127.0.0.1.
+          - { clients: [127.0.0.0/8], lus: [VIPLU01], pool: TNPOOL }
+        """
+
+    static func makeCluster(in directory: TemporaryDirectory, block: Int = block, port: Int = port, section: String = section) throws -> LoopbackCluster {
         let definitions = directory.path + "/definitions"
         try LoopbackCluster.relocateDefinitions(
             from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
@@ -49,24 +59,7 @@ struct TNServerFailoverTests {
             default:
                 return text
             }
-            return clusterYAMLWithoutTLS(text)
-                .split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { !$0.hasPrefix("  line-switch:") }
-                .joined(separator: "\n")
-                .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, TNREAL]")
-                .replacingOccurrences(of: "lan: 127.0.\(block).11:7301", with: "lan: 127.0.\(block).11:7301\n      tn-server: 127.0.\(block).11:\(port)")
-                .replacingOccurrences(of: "lan: 127.0.\(block).12:7301", with: "lan: 127.0.\(block).12:7301\n      tn-server: 127.0.\(block).12:\(port)")
-                .replacingOccurrences(of: "  groups:\n", with: """
-                  tn-server:
-                    keep-lu: 60
-                    pools:
-                      - { name: TNPOOL, lus: [VIPLU02, VIPLU03] }
-                    map:
-                      # s3270 cannot choose its source address: loopback gives it 127.0.0.1.
-                      - { clients: [127.0.0.0/8], lus: [VIPLU01], pool: TNPOOL }
-                  groups:
-
-                """)
+            return tnServerClusterYAML(clusterYAMLWithoutTLS(text), block: block, port: port, resources: ["TNVIP", "TNREAL"], section: section)
         }
         return try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                    binaries: HarnessBinaries(directory: BuiltProducts.directory.path))

@@ -14,57 +14,9 @@ struct TNServerOpsIntegrationTests {
     static let port = 2399
     static var vip: String { "127.0.\(block).30:\(port)" }
 
+    /// TNServerFailoverTests' tnetos world on this block, with the LAN-side VIP.
     static func makeCluster(in directory: TemporaryDirectory) throws -> LoopbackCluster {
-        let definitions = directory.path + "/definitions"
-        try LoopbackCluster.relocateDefinitions(
-            from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
-        ) { file, text in
-            switch file {
-            case "lines.yaml":
-                return "lines:\n  - { name: LAN1, procedure: tnetos }\n"
-            case "phonebook.yaml":
-                return """
-                resources:
-                  - { name: TNVIP, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }
-                  - { name: TNREAL, line: LAN1, host: "127.0.\(block).100:2323", own-address: none, terminal-type: IBM-3278-2, dialect: tn3270 }
-
-                """
-            case "lus.yaml":
-                return """
-                lus:
-                  - { name: VIPLU01, address: 2, resource: TNVIP }
-                  - { name: VIPLU02, address: 3, resource: TNVIP }
-                  - { name: VIPLU03, address: 4, resource: TNVIP }
-                  - { name: REALLU01, address: 2, resource: TNREAL }
-
-                """
-            case "cluster.yaml":
-                break
-            default:
-                return text
-            }
-            return clusterYAMLWithoutTLS(text)
-                .split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { !$0.hasPrefix("  line-switch:") }
-                .joined(separator: "\n")
-                .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, TNREAL]")
-                .replacingOccurrences(of: "lan: 127.0.\(block).11:7301", with: "lan: 127.0.\(block).11:7301\n      tn-server: 127.0.\(block).11:\(port)")
-                .replacingOccurrences(of: "lan: 127.0.\(block).12:7301", with: "lan: 127.0.\(block).12:7301\n      tn-server: 127.0.\(block).12:\(port)")
-                .replacingOccurrences(of: "  groups:\n", with: """
-                  tn-server:
-                    vip: \(vip)
-                    keep-lu: 60
-                    pools:
-                      - { name: TNPOOL, lus: [VIPLU02, VIPLU03] }
-                    map:
-                      # s3270 cannot choose its source address: loopback gives it 127.0.0.1.
-                      - { clients: [127.0.0.0/8], lus: [VIPLU01], pool: TNPOOL }
-                  groups:
-
-                """)
-        }
-        return try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
-                                   binaries: HarnessBinaries(directory: BuiltProducts.directory.path))
+        try TNServerFailoverTests.makeCluster(in: directory, block: block, port: port, section: "vip: \(vip)\n" + TNServerFailoverTests.section)
     }
 
     static func luName(_ driver: S3270Driver) async throws -> String? {

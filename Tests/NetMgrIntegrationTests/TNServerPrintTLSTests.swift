@@ -59,25 +59,15 @@ struct TNServerPrintTLSTests {
                 return text
             }
             // TLS stays on: the node certificates the harness makes serve the emulators too.
-            return text
-                .split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { !$0.hasPrefix("  line-switch:") }
-                .joined(separator: "\n")
-                .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, TNPRT]")
-                .replacingOccurrences(of: "lan: 127.0.\(block).11:7301", with: "lan: 127.0.\(block).11:7301\n      tn-server: 127.0.\(block).11:\(port)\n      tn-server-tls: 127.0.\(block).11:\(tlsPort)")
-                .replacingOccurrences(of: "lan: 127.0.\(block).12:7301", with: "lan: 127.0.\(block).12:7301\n      tn-server: 127.0.\(block).12:\(port)\n      tn-server-tls: 127.0.\(block).12:\(tlsPort)")
-                .replacingOccurrences(of: "  groups:\n", with: """
-                  tn-server:
-                    keep-lu: 60
-                    starttls: offer
-                    pools:
-                      - { name: PRTPOOL, lus: [VIPPR02] }
-                    printers:
-                      - { display: VIPLU01, printer: VIPPR01 }
-                    map:
-                      - { clients: [127.0.0.0/8], lus: [VIPLU01], lu: VIPLU02, printer-pool: PRTPOOL }
-                  groups:
-
+            return tnServerClusterYAML(text, block: block, port: port, tlsPort: tlsPort, resources: ["TNVIP", "TNPRT"], section: """
+                keep-lu: 60
+                starttls: offer
+                pools:
+                  - { name: PRTPOOL, lus: [VIPPR02] }
+                printers:
+                  - { display: VIPLU01, printer: VIPPR01 }
+                map:
+                  - { clients: [127.0.0.0/8], lus: [VIPLU01], lu: VIPLU02, printer-pool: PRTPOOL }
                 """)
         }
         var behaviour = HostBehaviour()

@@ -54,20 +54,13 @@ struct TNServerSNATests {
 
                 """
             case "cluster.yaml":
-                return clusterYAMLWithoutTLS(text)
-                    .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, SDLC1, X25R1, PSTN1]")
-                    .replacingOccurrences(of: "lan: 127.0.\(block).11:7301", with: "lan: 127.0.\(block).11:7301\n      tn-server: 127.0.\(block).11:\(port)")
-                    .replacingOccurrences(of: "lan: 127.0.\(block).12:7301", with: "lan: 127.0.\(block).12:7301\n      tn-server: 127.0.\(block).12:\(port)")
-                    .replacingOccurrences(of: "  groups:\n", with: """
-                      tn-server:
-                        keep-lu: 60
-                        pools:
-                          - { name: SNAPOOL, lus: [SDLU03] }
-                        map:
-                          - { clients: [127.0.0.0/8], lus: [SDLU02, PKLU02, DLLU02], pool: SNAPOOL }
-                      groups:
-
-                    """)
+                return tnServerClusterYAML(clusterYAMLWithoutTLS(text), block: block, port: port, resources: ["TNVIP", "SDLC1", "X25R1", "PSTN1"], section: """
+                    keep-lu: 60
+                    pools:
+                      - { name: SNAPOOL, lus: [SDLU03] }
+                    map:
+                      - { clients: [127.0.0.0/8], lus: [SDLU02, PKLU02, DLLU02], pool: SNAPOOL }
+                    """, keepLineSwitch: true)
             default:
                 return text
             }
