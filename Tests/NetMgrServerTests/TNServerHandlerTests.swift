@@ -11,21 +11,27 @@ import Testing
 /// The TN server's connection handler on an embedded loop, against the router (with a fake
 /// host side) and a real `TN3270ClientStateMachine` as the emulator: negotiation, REJECT
 /// reasons, the bridge both ways, a standby resource, the deadlines.
-final class TNServerWorld {
+class TNServerWorld {
     let harness: RouterHarness
     let server: TNServer
     let channel: EmbeddedChannel
     var emulator: TN3270ClientStateMachine
     var events: [TN3270ClientStateMachine.Action] = []
 
-    init(emulator configuration: TN3270ClientConfiguration, active: Bool = true, client: String = "127.0.0.50",
-         settings: TNServerSettings = TNServerWorld.settings()) throws {
+    /// `resources` are activated unless `active` is false; the emulator connects from
+    /// `client` at once unless `connectNow` is false (then `connect`).
+    init(emulator configuration: TN3270ClientConfiguration, active: Bool = true, resources: [String] = ["TNVIP"],
+         client: String = "127.0.0.50", settings: TNServerSettings = TNServerWorld.settings(), connectNow: Bool = true) throws {
         harness = try RouterHarness()
-        if active { _ = try harness.activate(["TNVIP"]) }
+        if active { _ = try harness.activate(resources) }
         server = TNServer(router: harness.router, settings: settings, logger: Logger(label: "tn-test"))
         channel = EmbeddedChannel(loop: harness.loop)
         try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server))
         emulator = TN3270ClientStateMachine(configuration: configuration)
+        if connectNow { try connect(client: client) }
+    }
+
+    func connect(client: String = "127.0.0.50") throws {
         try channel.connect(to: SocketAddress(ipAddress: client, port: 40001)).wait()
         try pump()
     }

@@ -14,48 +14,15 @@ import Testing
 struct TNServerSNAHandlerTests {
     static let bind = ByteBuffer(bytes: [0x31, 0x01, 0x03, 0x03, 0xB1, 0x90, 0x30, 0x80, 0x00, 0x00, 0x87, 0x87, 0x00, 0x00, 0x02])
 
-    final class World {
-        let harness: RouterHarness
-        let channel: EmbeddedChannel
-        var emulator: TN3270ClientStateMachine
-        var events: [TN3270ClientStateMachine.Action] = []
-
+    /// The handler world on SDLC1's LUs (and TNVIP's), with the emulator's functions.
+    final class World: TNServerWorld {
         init(lu: String, functions: [TN3270EFunction]) throws {
-            harness = try RouterHarness()
-            _ = try harness.activate(["SDLC1", "TNVIP"])
             var settings = TNServerWorld.settings()
             settings.map = [TNClientMap(clients: [AddressBlock(parsing: "127.0.0.0/8")!], lus: ["SDLU02", "VIPLU01"], generic: nil, location: TNServerWorld.here)]
-            let server = TNServer(router: harness.router, settings: settings, logger: Logger(label: "tn-sna-test"))
-            channel = EmbeddedChannel(loop: harness.loop)
-            try channel.pipeline.syncOperations.addHandler(TNServerConnectionHandler(server: server))
             var configuration = TN3270ClientConfiguration(luName: lu)
             configuration.requestedFunctions = functions
             configuration.acknowledgesHostRequests = true
-            emulator = TN3270ClientStateMachine(configuration: configuration)
-        }
-
-        func connect() throws {
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.50", port: 40001)).wait()
-            try pump()
-        }
-
-        func pump() throws {
-            for _ in 0..<50 {
-                harness.loop.run()
-                var moved = false
-                while let bytes = try channel.readOutbound(as: ByteBuffer.self) {
-                    moved = true
-                    for action in emulator.receive(bytes) {
-                        if case .send(let reply) = action { try channel.writeInbound(reply) } else { events.append(action) }
-                    }
-                }
-                if !moved { return }
-            }
-        }
-
-        var binding: TN3270Binding? {
-            for case .bound(let binding) in events { return binding }
-            return nil
+            try super.init(emulator: configuration, resources: ["SDLC1", "TNVIP"], settings: settings, connectNow: false)
         }
 
         /// The host records the emulator got: data type and bytes.
