@@ -96,7 +96,9 @@ struct FailoverBenchmark: AsyncParsableCommand {
             let times = Self.firstAccepted(in: try cluster.journal(), after: killed, lus: lus, definitions: defs)
             for (resource, session) in sessions { firstAccepted[resource, default: Samples()].add(times[session.lu]!) }
             try await cluster.startNode(nodes[active], logLevel: "warning")
-            progress("failover \(run)/\(runs): active on \(nodes[1 - active]) after \(format(activation.values.last! * 1000, 0)) ms")
+            let slowest = times.max { $0.value < $1.value }
+            progress("failover \(run)/\(runs): active on \(nodes[1 - active]) after \(format(activation.values.last! * 1000, 0)) ms; "
+                     + "last LU carrying messages after \(format((slowest?.value ?? 0) * 1000, 0)) ms (\(slowest?.key ?? "-"))")
             active = 1 - active
         }
         streams.cancel()
