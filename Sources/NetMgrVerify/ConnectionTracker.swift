@@ -85,16 +85,11 @@ struct ConnectionTracker: TCPStreamConsumer {
             lastID = connection.id
             lastSlot = found
         }
-        slots[slot]!.data(direction, chunk, at: now)
-        if slots[slot]!.hostSource == nil {
-            if slots[slot]!.looksLikeTN3270 {
-                slots[slot]!.hostSource = .negotiation
-                slots[slot]!.hostIsTCPClient = slots[slot]!.observer.facts.serverSide == .fromClient
-            } else if slots[slot]!.payloadBytesSeen >= discoveryLimit {
-                release(slot, connection)
-                ignoredConnections += 1
-                return false
-            }
+        // One in-place call: reading the state's fields through `slots[slot]!` copied it.
+        guard slots[slot]!.data(direction, chunk, at: now, discoveryLimit: discoveryLimit) else {
+            release(slot, connection)
+            ignoredConnections += 1
+            return false
         }
         return true
     }
