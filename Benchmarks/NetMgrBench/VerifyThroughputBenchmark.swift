@@ -89,6 +89,11 @@ struct VerifyThroughputBenchmark: ParsableCommand {
                 samples.add(timed.seconds)
                 rss = max(rss, timed.peakResidentMiB)
             }
+            // ru_maxrss from ChildRun is the bench's own high-water mark: posix_spawn's child
+            // shares the bench's memory until exec, and exec keeps that mark. GNU time forks
+            // from a small process, so its %M is the child's own peak.
+            if let own = try Self.ownPeakMiB(netmgr, ["verify", "--definitions", definitions, path], scratch: workspace) { rss = own }
+            if let own = try Self.ownPeakMiB(bench, bareArguments, scratch: workspace) { bareRSS = own }
             let mbps = Double(summary.bytes) / 1e6 / samples.median
             let bareMBps = Double(summary.bytes) / 1e6 / bare.median
             print("  bare libpcap read (pcap_next_ex only): \(format(bareMBps)) MB/s (median of \(runs): \(format(bare.median, 3)) s, runs \(bare.values.map { format($0, 3) }.joined(separator: " "))), peak RSS \(format(bareRSS)) MiB")
@@ -150,6 +155,17 @@ struct VerifyThroughputBenchmark: ParsableCommand {
             guard rc == PCAP_ERROR_BREAK else { throw ValidationError("libpcap: \(String(cString: pcap_geterr(pcap)))") }
             print("\(packets) packets, \(bytes) captured bytes")
         }
+    }
+
+    /// The child's own peak RSS in MiB, measured by /usr/bin/time (nil without it).
+    static func ownPeakMiB(_ executable: String, _ arguments: [String], scratch: String) throws -> Double? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/time") else { return nil }
+        let out = scratch + "/peak-rss.txt"
+        let run = try ChildRun.run("/usr/bin/time", ["-f", "%M", "-o", out, executable] + arguments)
+        guard run.status == 0, let text = try? String(contentsOfFile: out, encoding: .utf8),
+            let kib = Double(text.split(separator: "\n").last.map(String.init) ?? "")
+        else { return nil }
+        return kib / 1024
     }
 
     private func makeTemporaryDirectory() throws -> String {
