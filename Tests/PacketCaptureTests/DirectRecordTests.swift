@@ -27,8 +27,8 @@ import Testing
         let libpcap = try CaptureReader(path: path, directRecords: false)
         var read = Read()
         while true {
-            let a: Result<CapturedPacket?, CaptureError> = Result { () throws(CaptureError) in try direct.nextPacket() }
-            let b: Result<CapturedPacket?, CaptureError> = Result { () throws(CaptureError) in try libpcap.nextPacket() }
+            let a: Result<CapturedPacket?, CaptureError> = Result { () throws(CaptureError) -> CapturedPacket? in try direct.nextPacket() }
+            let b: Result<CapturedPacket?, CaptureError> = Result { () throws(CaptureError) -> CapturedPacket? in try libpcap.nextPacket() }
             switch (a, b) {
             case (.success(let x?), .success(let y?)):
                 let equal = x.number == y.number && x.timestamp == y.timestamp && x.originalLength == y.originalLength
