@@ -17,6 +17,12 @@ import Testing
         var error: CaptureError?
     }
 
+    static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let p = a.baseAddress, let q = b.baseAddress else { return a.isEmpty }
+        return memcmp(p, q, a.count) == 0
+    }
+
     /// Writes `bytes`, reads the file both ways in step and expects the same packets
     /// (number, time, lengths, bytes) and the same end; returns what was read.
     @discardableResult
@@ -32,7 +38,7 @@ import Testing
             switch (a, b) {
             case (.success(let x?), .success(let y?)):
                 let equal = x.number == y.number && x.timestamp == y.timestamp && x.originalLength == y.originalLength
-                    && x.bytes.count == y.bytes.count && (x.bytes.isEmpty || memcmp(x.bytes.baseAddress, y.bytes.baseAddress, x.bytes.count) == 0)
+                    && Self.sameBytes(x.bytes, y.bytes)
                 #expect(equal, "\(name): packet \(y.number) differs", sourceLocation: sourceLocation)
                 guard equal else { return read }
                 read.packets += 1
