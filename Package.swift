@@ -240,7 +240,7 @@ let package = Package(
             name: "netmgr-bench",
             dependencies: [
                 "NetMgrCore", "NetMgrProtocol", "NetMgrClient", "NetMgrServer", "NetMgrSimulators", "NetMgrVerify",
-                "NetMgrHarness", "PacketCapture", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode",
+                "NetMgrHarness", "PacketCapture", "CPcap", "TN3270", "SDLC", "X25", "LineTransport", "BasicMode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -73,6 +73,20 @@ struct ConnectionState {
         }
     }
 
+    /// `data`, then for a candidate (no host source yet): becomes TN3270 once it looks
+    /// like it; false when `discoveryLimit` bytes went by without that (drop it).
+    @inline(__always)
+    mutating func data(_ direction: TCPDirection, _ chunk: TCPStreamChunk, at time: CaptureTime, discoveryLimit: Int) -> Bool {
+        data(direction, chunk, at: time)
+        guard hostSource == nil else { return true }
+        if looksLikeTN3270 {
+            hostSource = .negotiation
+            hostIsTCPClient = observer.facts.serverSide == .fromClient
+            return true
+        }
+        return payloadBytesSeen < discoveryLimit
+    }
+
     private mutating func noteEvents(at time: CaptureTime, count: Int) {
         let events = observer.facts.events
         for event in events[eventsSeen..<count] {

@@ -13,6 +13,9 @@ struct ConnectionTracker: TCPStreamConsumer {
     private var slots: [ConnectionState?] = []
     private var freeSlots: [Int] = []
     private var slotByFlow: [FlowPair: Int] = [:]
+    /// The last connection looked up by id and its slot (segments come in runs per connection).
+    private var lastID: UInt64 = 0
+    private var lastSlot = 0
 
     /// The time of the packet being processed. Facts are dated by it rather than by the
     /// segment that carried the bytes: a segment held out of order only tells anything
@@ -73,17 +76,20 @@ struct ConnectionTracker: TCPStreamConsumer {
 
     @inline(__always)
     mutating func streamData(_ connection: TCPConnection, _ direction: TCPDirection, _ chunk: TCPStreamChunk, at time: CaptureTime) -> Bool {
-        guard let slot = slotByID[connection.id] else { return false }
-        slots[slot]!.data(direction, chunk, at: now)
-        if slots[slot]!.hostSource == nil {
-            if slots[slot]!.looksLikeTN3270 {
-                slots[slot]!.hostSource = .negotiation
-                slots[slot]!.hostIsTCPClient = slots[slot]!.observer.facts.serverSide == .fromClient
-            } else if slots[slot]!.payloadBytesSeen >= discoveryLimit {
-                release(slot, connection)
-                ignoredConnections += 1
-                return false
-            }
+        let slot: Int
+        if connection.id == lastID {
+            slot = lastSlot
+        } else {
+            guard let found = slotByID[connection.id] else { return false }
+            slot = found
+            lastID = connection.id
+            lastSlot = found
+        }
+        // One in-place call: reading the state's fields through `slots[slot]!` copied it.
+        guard slots[slot]!.data(direction, chunk, at: now, discoveryLimit: discoveryLimit) else {
+            release(slot, connection)
+            ignoredConnections += 1
+            return false
         }
         return true
     }
@@ -115,6 +121,7 @@ struct ConnectionTracker: TCPStreamConsumer {
 
     private mutating func release(_ slot: Int, _ connection: TCPConnection) {
         slotByID[connection.id] = nil
+        if lastID == connection.id { lastID = 0 }
         let flow = FlowPair(connection.client, connection.server)
         if slotByFlow[flow] == slot { slotByFlow[flow] = nil }
         slots[slot] = nil

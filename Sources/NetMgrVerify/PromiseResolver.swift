@@ -12,6 +12,10 @@ struct PromiseResolver {
     private let hostLUNames: [String: Set<String>]
     /// Pool names (`host-pool`) by host endpoint text, upper case.
     private let poolNames: [String: Set<String>]
+    /// The other LU names (one LU each), the same way.
+    private let singleLUNames: [String: Set<String>]
+    /// Each resource's LUs in definition order (`Definitions.lus(of:)` without a scan each time).
+    private let lusByResource: [String: [LU]]
 
     init(definitions: Definitions?, expect: FailoverPromise?) {
         self.definitions = definitions
@@ -23,15 +27,28 @@ struct PromiseResolver {
             byHost[EndpointFact(address: address.description, port: endpoint.port).description, default: []].append(resource)
         }
         var pools: [String: Set<String>] = [:]
-        for lu in definitions?.lus ?? [] { names[lu.resource, default: []].insert(lu.hostLUName.uppercased()) }
+        var singles: [String: Set<String>] = [:]
+        var byResource: [String: [LU]] = [:]
+        for lu in definitions?.lus ?? [] {
+            names[lu.resource, default: []].insert(lu.hostLUName.uppercased())
+            byResource[lu.resource, default: []].append(lu)
+        }
         for (host, resources) in byHost {
             for resource in resources {
-                for lu in definitions?.lus(of: resource.name) ?? [] where lu.hostKind == .pool { pools[host, default: []].insert(lu.hostLUName.uppercased()) }
+                for lu in byResource[resource.name] ?? [] {
+                    if lu.hostKind == .pool {
+                        pools[host, default: []].insert(lu.hostLUName.uppercased())
+                    } else {
+                        singles[host, default: []].insert(lu.hostLUName.uppercased())
+                    }
+                }
             }
         }
         resourcesByHost = byHost
         hostLUNames = names
         poolNames = pools
+        singleLUNames = singles
+        lusByResource = byResource
     }
 
     struct Resolution {
@@ -98,10 +115,7 @@ struct PromiseResolver {
     /// such an LU to one terminal at a time, so all its connections are one terminal's, even
     /// where a failed node closes its old connection after the new one is bound.
     func isSingleLU(host: EndpointFact, name: String) -> Bool {
-        let upper = name.uppercased()
-        return (resourcesByHost[host.description] ?? []).contains { resource in
-            lus(of: resource).contains { $0.hostKind != .pool && $0.hostLUName.uppercased() == upper }
-        }
+        singleLUNames[host.description]?.contains(name.uppercased()) ?? false
     }
 
     /// The cluster node whose real address this is.
@@ -120,7 +134,7 @@ struct PromiseResolver {
     /// The line a station's resource is on.
     func line(of resource: Resource) -> Line? { definitions?.line(named: resource.line) }
 
-    func lus(of resource: Resource) -> [LU] { definitions?.lus(of: resource.name) ?? [] }
+    func lus(of resource: Resource) -> [LU] { lusByResource[resource.name] ?? [] }
 
     func expected() -> PromiseFact? {
         guard let expect else { return nil }

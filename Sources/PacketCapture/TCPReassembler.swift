@@ -12,10 +12,17 @@
 /// connection keeps only a small tombstone for `closedConnectionLinger`.
 public final class TCPReassembler {
     public let configuration: Configuration
-    public private(set) var statistics = Statistics()
+    // Unchecked exclusivity: the reassembler is used from one thread and consumers never
+    // call back into it (they get the events, not the reassembler); the dynamic checks
+    // were a tenth of the per-packet time.
+    @exclusivity(unchecked) public private(set) var statistics = Statistics()
 
-    private var table: [FlowKey: Int] = [:]
-    private var slots: ContiguousArray<ConnectionSlot> = []
+    @exclusivity(unchecked) private var table: [FlowKey: Int] = [:]
+    /// The last flow looked up and its slot: packets of one conversation mostly come in
+    /// runs (data, its ACK, the answer, its ACK), and this spares them the hash lookup.
+    private var lastKey: FlowKey?
+    private var lastIndex = 0
+    @exclusivity(unchecked) private var slots: ContiguousArray<ConnectionSlot> = []
     private var freeSlots: [Int] = []
     private var nextID: UInt64 = 1
     private var packetsSinceSweep = 0
@@ -65,7 +72,7 @@ public final class TCPReassembler {
         let isSYN = flags.contains(.syn) && !flags.contains(.ack)
 
         var index: Int
-        if let found = table[key] {
+        if let found = key == lastKey ? lastIndex : lookUp(key) {
             index = found
             if slots[index].closed {
                 guard isSYN else {
@@ -135,9 +142,18 @@ public final class TCPReassembler {
             close(index: index, key: key, reason: .captureEnd, time: end, consumer: &consumer)
         }
         table.removeAll()
+        lastKey = nil
         slots.removeAll()
         freeSlots.removeAll()
         tombstones = 0
+    }
+
+    @inline(__always)
+    private func lookUp(_ key: FlowKey) -> Int? {
+        guard let index = table[key] else { return nil }
+        lastKey = key
+        lastIndex = index
+        return index
     }
 
     /// Changes which directions' payload bytes `connection` delivers from now on.
@@ -177,6 +193,8 @@ public final class TCPReassembler {
             index = slots.count - 1
         }
         table[key] = index
+        lastKey = key
+        lastIndex = index
         return index
     }
 
@@ -221,6 +239,7 @@ public final class TCPReassembler {
 
     private func release(key: FlowKey, index: Int) {
         table[key] = nil
+        if lastKey == key { lastKey = nil }
         if slots[index].closed { tombstones -= 1 }
         slots[index] = ConnectionSlot(connection: slots[index].connection, lastSeen: slots[index].lastSeen)
         freeSlots.append(index)
@@ -251,6 +270,22 @@ public final class TCPReassembler {
 struct FlowKey: Hashable {
     var low: TCPEndpoint
     var high: TCPEndpoint
+
+    /// One word into the hasher instead of every field and enum tag (a lookup per packet).
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(low.folded &* 0x9E37_79B9_7F4A_7C15 ^ high.folded)
+    }
+}
+
+extension TCPEndpoint {
+    /// Address and port in one word (IPv6 halves folded in); equal endpoints fold equal.
+    @inline(__always)
+    var folded: UInt64 {
+        switch address {
+        case .v4(let a): return UInt64(a) << 16 | UInt64(port)
+        case .v6(let hi, let lo): return (hi ^ (lo &* 0xC2B2_AE3D_27D4_EB4F)) &+ UInt64(port) &+ 1 << 63
+        }
+    }
 }
 
 struct ConnectionSlot {
