@@ -30,9 +30,12 @@ final class DirectTN3270Load: @unchecked Sendable {
 
     /// Connects `count` LUs from `source` and waits until all are bound (as an emulator:
     /// and have had their first screen, so no greeting is taken for an answer).
-    func connect(count: Int, host: String, port: Int, source: String) async throws {
+    func connect(count: Int, first: Int = 0, host: String, port: Int, source: String) async throws {
+        // IP_BIND_ADDRESS_NO_PORT (24): the source port is picked per 4-tuple at connect(),
+        // not from the ephemeral range at bind() (which holds ~28,000 ports for all peers).
         let bootstrap = ClientBootstrap(group: loop).channelOption(.socketOption(.tcp_nodelay), value: 1)
-        for index in 0..<count {
+            .channelOption(ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: 24)), value: 1)
+        for index in first..<(first + count) {
             let connection = DirectConnection(owner: self, lu: benchLUName(index))
             let channel = try await bootstrap
                 .channelInitializer { channel in

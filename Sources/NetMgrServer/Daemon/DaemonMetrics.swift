@@ -119,9 +119,16 @@ final class DaemonMetrics {
         if isBound { allBoundCheck(resource) }
     }
 
-    /// `netmgr_lu_bound{resource,lu}`: 1 bound, 0 not.
+    /// LUs with a `netmgr_lu_bound{resource,lu}` series; the LUs beyond have none.
+    static let luSeriesLimit = 2_000
+
+    /// `netmgr_lu_bound{resource,lu}`: 1 bound, 0 not (the first `luSeriesLimit` LUs).
     func luBound(_ resource: String, lu: String, _ isBound: Bool) {
         let key = resource + "/" + lu
+        // Each new labelled series copies the registry's table of that metric (swift-prometheus),
+        // so per-LU series cost O(LUs) each: 50,000 LUs spent minutes of activation there
+        // (issue 17). Past the limit the per-resource netmgr_lus_bound still counts every LU.
+        if luBoundGauges[key] == nil, luBoundGauges.count >= Self.luSeriesLimit { return }
         let gauge = luBoundGauges[key] ?? Gauge(label: "netmgr_lu_bound", dimensions: [("resource", resource), ("lu", lu)])
         luBoundGauges[key] = gauge
         gauge.record(isBound ? 1 : 0)

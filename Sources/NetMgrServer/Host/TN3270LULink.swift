@@ -213,6 +213,7 @@ final class TN3270LULink {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(Self.bindAddressNoPort, value: 1)
             .connectTimeout(.seconds(3))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -234,6 +235,13 @@ final class TN3270LULink {
             link.perform(link.machine.connectFailed(Self.describe(connectError: error, source: source, host: host), now: .now()))
         }
     }
+
+    /// IP_BIND_ADDRESS_NO_PORT (Linux 4.2+): bind the source address (the VIP) without taking
+    /// a port; connect() then picks one unique per 4-tuple. Without it every bind(VIP, 0)
+    /// takes a port of the ephemeral range for good (32768–60999: 28,232), whoever the peer,
+    /// and ports in TIME_WAIT from a previous owner of the VIP count too, so after a failover
+    /// of ~15,000 LUs the new node runs out of ports (EADDRINUSE).
+    static let bindAddressNoPort = ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: 24))
 
     static func describe(connectError error: Error, source: IPAddress, host: Endpoint) -> String {
         if let io = error as? IOError, io.errnoCode == EADDRNOTAVAIL {

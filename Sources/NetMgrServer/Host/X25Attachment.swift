@@ -61,7 +61,15 @@ final class X25Attachment: HostAttachment {
         logger[metadataKey: "resource"] = "\(plan.resource)"
         self.logger = logger
         self.terminal = Self.makeTerminal(plan, retry: retry)
+        for lu in plan.logicalUnits where addresses[lu.name] == nil {
+            addresses[lu.name] = lu.address
+            if names[Int(lu.address)] == nil { names[Int(lu.address)] = lu.name }
+        }
     }
+
+    /// LU name → local address and local address → name (first definition wins, as the scans did).
+    private var addresses: [String: UInt8] = [:]
+    private var names = [String?](repeating: nil, count: 256)
 
     /// The DTE the host knows: the same calling address, node id and LU addresses on
     /// every node; LAPB only on the switched line (XOT carries packets over TCP). RESTART
@@ -414,6 +422,7 @@ final class X25Attachment: HostAttachment {
         delegate?.attachment(self, lu: name, state: state, detail: detail)
     }
 
-    private func address(of name: String) -> UInt8? { plan.logicalUnits.first { $0.name == name }?.address }
-    private func name(of lu: UInt8) -> String? { plan.logicalUnits.first { $0.address == lu }?.name }
+    // Tables, not scans of the plan's LU list: a line may carry 250 LUs, and these run per message.
+    private func address(of name: String) -> UInt8? { addresses[name] }
+    private func name(of lu: UInt8) -> String? { names[Int(lu)] }
 }
