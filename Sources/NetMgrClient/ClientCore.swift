@@ -54,7 +54,10 @@ final class ClientCore {
             connect(server, connection)
         case .send(let message, let server, let connection):
             guard let entry = channels[server], entry.connection == connection else { return }
-            var buffer = entry.channel.allocator.buffer(capacity: 32)
+            // A DATA frame's exact size (length, type, session, sequence, payload length, payload).
+            var capacity = 64
+            if case .data(_, _, let payload) = message { capacity = 21 + payload.readableBytes }
+            var buffer = entry.channel.allocator.buffer(capacity: capacity)
             message.encode(into: &buffer)
             entry.channel.write(buffer, promise: nil)
             scheduleFlush(entry.channel)
@@ -172,28 +175,44 @@ final class ClientCore {
         return (id, opened.futureResult)
     }
 
-    /// Queues a message. `wait` parks it while the session's queue is full; otherwise a
-    /// full queue fails it. `ack`, if given, completes when the host accepts it.
-    func submit(session: Machine.SessionID, resource: String, lu: String, payload: ByteBuffer, wait: Bool,
-                ack: EventLoopPromise<Void>?) -> (submit: Machine.SubmitID?, sequence: EventLoopFuture<UInt64>) {
+    /// Queues a message and calls `completion` once, on this loop: with its sequence number
+    /// once it is queued (`ack` false) or once the host accepted it (`ack` true), or with
+    /// why not. `wait` parks it while the session's queue is full (its id goes into
+    /// `ticket`, for `cancelSubmit`; a ticket already cancelled cancels it at once);
+    /// otherwise a full queue fails it.
+    func submit(session: Machine.SessionID, resource: String, lu: String, payload: ByteBuffer, wait: Bool, ack: Bool,
+                ticket: SubmitTicket, completion: @escaping @Sendable (Result<UInt64, Error>) -> Void) {
         let submit = nextSubmitID
         nextSubmitID += 1
         let (result, actions) = machine.submit(session: session, resource: resource, lu: lu, payload: payload, mode: wait ? .wait(submit) : .fail)
-        let sequence: EventLoopFuture<UInt64>
+        let promise = ack ? loop.makePromise(of: Void.self) : nil
         switch result {
         case .accepted(let number):
-            if let ack { ackWaiters[session, default: [:]][number] = ack }
-            sequence = loop.makeSucceededFuture(number)
+            if let promise {
+                ackWaiters[session, default: [:]][number] = promise
+                promise.futureResult.whenComplete { completion($0.map { number }) }
+            } else {
+                completion(.success(number))
+            }
         case .waiting:
             let accepted = loop.makePromise(of: UInt64.self)
-            submitWaiters[submit] = (accepted, ack)
-            sequence = accepted.futureResult
+            submitWaiters[submit] = (accepted, promise)
+            ticket.submit = submit
+            accepted.futureResult.whenComplete { result in
+                switch result {
+                case .success(let number):
+                    guard let promise else { return completion(.success(number)) }
+                    promise.futureResult.whenComplete { completion($0.map { number }) }
+                case .failure(let error):
+                    completion(.failure(error))
+                }
+            }
         case .refused(let error):
-            ack?.fail(error)
-            sequence = loop.makeFailedFuture(error)
+            promise?.fail(error)
+            completion(.failure(error))
         }
         perform(actions)
-        return (result == .waiting ? submit : nil, sequence)
+        if result == .waiting, ticket.cancelled { cancelSubmit(submit, session: session) }
     }
 
     /// The application stopped waiting in `openSession`: the session is closed, so that it

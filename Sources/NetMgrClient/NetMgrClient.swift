@@ -107,13 +107,13 @@ public final class LUSession: Sendable {
     /// cancelled while it waits for room.
     @discardableResult
     public func submit(_ bytes: [UInt8]) async throws -> UInt64 {
-        try await enqueue(bytes, wait: true, ack: false).sequence
+        try await enqueue(bytes, wait: true, ack: false)
     }
 
     /// Like `submit`, but fails with `.queueFull` at once instead of waiting for room.
     @discardableResult
     public func trySubmit(_ bytes: [UInt8]) async throws -> UInt64 {
-        try await enqueue(bytes, wait: false, ack: false).sequence
+        try await enqueue(bytes, wait: false, ack: false)
     }
 
     /// Sends a message and waits until the host has accepted it; returns its sequence
@@ -121,25 +121,32 @@ public final class LUSession: Sendable {
     /// when the host refused it for good, and what `submit` throws.
     @discardableResult
     public func send(_ bytes: [UInt8]) async throws -> UInt64 {
-        let (sequence, accepted) = try await enqueue(bytes, wait: true, ack: true)
-        try await accepted?.get()
-        return sequence
+        try await enqueue(bytes, wait: true, ack: true)
     }
 
-    private func enqueue(_ bytes: [UInt8], wait: Bool, ack: Bool) async throws -> (sequence: UInt64, accepted: EventLoopFuture<Void>?) {
+    /// One hop to the client's loop and one back per call, whatever it waits for: the
+    /// loop queues the message and resumes the caller when the sequence number is known
+    /// (`ack` false) or when the host accepted the message (`ack` true). (Awaiting the
+    /// loop's futures one after the other from the task cost a hop each way per future.)
+    private func enqueue(_ bytes: [UInt8], wait: Bool, ack: Bool) async throws -> UInt64 {
         let payload = ByteBuffer(bytes: bytes)
         let core = client.core, loop = client.loop, id = self.id, resource = self.resource, lu = self.lu
-        let (submit, sequence, accepted) = try await loop.submit {
-            let promise = ack ? loop.makePromise(of: Void.self) : nil
-            let (submit, sequence) = core.value.submit(session: id, resource: resource, lu: lu, payload: payload, wait: wait, ack: promise)
-            return (submit, sequence, promise?.futureResult)
-        }.get()
-        let number = try await withTaskCancellationHandler {
-            try await sequence.get()
+        let ticket = SubmitTicket()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<UInt64, Error>) in
+                loop.execute {
+                    core.value.submit(session: id, resource: resource, lu: lu, payload: payload, wait: wait, ack: ack, ticket: ticket) {
+                        continuation.resume(with: $0)
+                    }
+                }
+            }
         } onCancel: {
-            if let submit { loop.execute { core.value.cancelSubmit(submit, session: id) } }
+            // Only a submit still waiting for room gives up; one already queued goes on.
+            loop.execute {
+                ticket.cancelled = true
+                if let submit = ticket.submit { core.value.cancelSubmit(submit, session: id) }
+            }
         }
-        return (number, accepted)
     }
 
     /// How many submitted messages the host has not accepted yet. Throws `.sessionClosed`
@@ -157,4 +164,11 @@ public final class LUSession: Sendable {
         let core = client.core, id = self.id
         try? await client.loop.submit { core.value.close(session: id) }.get()
     }
+}
+
+/// One `enqueue` call's link to its cancellation: which submit waits for room, and whether
+/// the task was cancelled before the loop queued it. Touched only on the client's loop.
+final class SubmitTicket: @unchecked Sendable {
+    var submit: ClientStateMachine.SubmitID?
+    var cancelled = false
 }

@@ -272,9 +272,10 @@ struct LUDeliveryMachine {
     // MARK: - The connection
 
     mutating func received(_ bytes: ByteBuffer, now: NIODeadline) -> [Action] {
-        guard var connection else { return [] }
-        let actions = connection.protocolMachine.receive(bytes)
-        self.connection = connection
+        guard connection != nil else { return [] }
+        // In place: a copy of the connection would share its machine's buffers (so the
+        // machine's appends would copy them) and cost a retain and release per field.
+        let actions = connection!.protocolMachine.receive(bytes)
         return handle(actions, now: now)
     }
 
@@ -467,6 +468,7 @@ struct LUDeliveryMachine {
 
     private mutating func hostRecord(_ record: TN3270Record, now: NIODeadline) -> [Action] {
         guard var connection, let binding = connection.binding else { return [] }
+        self.connection = nil  // `connection` is the only copy until it is put back below
         let is3270 = record.header == nil || record.header?.dataType == .data3270
         var actions: [Action] = holdsSlot ? [.cancel(.negotiation)] + releaseSlot() : []
         if is3270, let query = TN3270DataStream.query(in: record.data) {
@@ -542,10 +544,11 @@ struct LUDeliveryMachine {
 
     /// Writes what the keyboard (basic) or the response window (TN3270E RESPONSES) allows.
     private mutating func pump() -> [Action] {
-        guard phase == .bound, var connection, let binding = connection.binding else { return [] }
+        // The connection is changed in place (see `received`); with nothing to send, not at all.
+        guard phase == .bound, inFlightCount < queue.count, let binding = connection?.binding else { return [] }
         var actions: [Action] = []
         while inFlightCount < queue.count {
-            guard !connection.keyboardLocked, !connection.queryOutstanding else { break }
+            guard !connection!.keyboardLocked, !connection!.queryOutstanding else { break }
             if binding.responsesEnabled {
                 guard inFlightCount < configuration.responseWindow else { break }
             } else {
@@ -553,17 +556,16 @@ struct LUDeliveryMachine {
             }
             let index = queue.index(queue.startIndex, offsetBy: inFlightCount)
             do {
-                let record = try connection.protocolMachine.sendRecord(queue[index].payload)
+                let record = try connection!.protocolMachine.sendRecord(queue[index].payload)
                 queue[index].tnSequence = record.expectsResponse ? record.sequenceNumber : nil
                 inFlightCount += 1
-                if !record.expectsResponse { connection.keyboardLocked = true }
+                if !record.expectsResponse { connection!.keyboardLocked = true }
                 actions.append(.send(record.bytes))
             } catch {
                 actions.append(.log(.error, "cannot send: \(error)"))
                 break
             }
         }
-        self.connection = connection
         return actions
     }
 
