@@ -41,13 +41,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
         behaviour.isdnConnectMilliseconds = isdnConnectMs
         let cluster = try LoopbackCluster(definitionsDirectory: work + "/definitions", workDirectory: work + "/run",
                                           binaries: HarnessBinaries(directory: bin), behaviour: behaviour)
-        do {
-            try await measure(cluster)
-        } catch {
-            await cluster.stopAll()
-            throw error
-        }
-        await cluster.stopAll()
+        try await cluster.stoppingAfter(measure)
     }
 
     private func measure(_ cluster: LoopbackCluster) async throws {

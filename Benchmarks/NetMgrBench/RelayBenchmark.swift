@@ -105,20 +105,11 @@ struct RelayBenchmark: AsyncParsableCommand {
         let work = NSTemporaryDirectory() + "netmgr-bench-relay-\(count)-\(tls ? "tls" : "plain")-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: work) }
         let composition = try writeBenchDefinitions(to: work + "/definitions", sessions: count, block: block, tls: tls, tnetosLimit: tnetosLimit)
-        var behaviour = HostBehaviour()
-        behaviour.probeIntervalMilliseconds = 5_000
-        behaviour.probeTimeoutMilliseconds = 10_000
+        var behaviour = HostBehaviour.underLoad
         if composition.xot > 0 { behaviour.extraArguments += ["--xot", "127.0.\(block).100:1998", "--log-level", "warning"] }
         let cluster = try LoopbackCluster(definitionsDirectory: work + "/definitions", workDirectory: work + "/run",
                                           binaries: HarnessBinaries(directory: binaries), behaviour: behaviour)
-        do {
-            let result = try await body(cluster)
-            await cluster.stopAll()
-            return result
-        } catch {
-            await cluster.stopAll()
-            throw error
-        }
+        return try await cluster.stoppingAfter(body)
     }
 
     /// The direct TN3270E peer for `count` sessions: one host simulator and one load of at
@@ -135,11 +126,8 @@ struct RelayBenchmark: AsyncParsableCommand {
                 works.append(work)
                 let size = min(tnetosLimit, count - part * tnetosLimit)
                 try writeDirectHostDefinitions(to: work + "/definitions", first: part * tnetosLimit, count: size, host: "127.0.\(block).\(100 + part)", source: "127.0.\(block).\(20 + part)")
-                var behaviour = HostBehaviour()
-                behaviour.probeIntervalMilliseconds = 5_000
-                behaviour.probeTimeoutMilliseconds = 10_000
                 let cluster = try LoopbackCluster(definitionsDirectory: work + "/definitions", workDirectory: work + "/run",
-                                                  binaries: HarnessBinaries(directory: binaries), behaviour: behaviour)
+                                                  binaries: HarnessBinaries(directory: binaries), behaviour: .underLoad)
                 clusters.append(cluster)
                 try await cluster.startHost()
             }

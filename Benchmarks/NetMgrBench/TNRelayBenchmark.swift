@@ -63,20 +63,10 @@ struct TNRelayBenchmark: AsyncParsableCommand {
         let work = NSTemporaryDirectory() + "netmgr-bench-tn-\(count)-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: work) }
         try Self.writeDefinitions(to: work + "/definitions", sessions: count)
-        var behaviour = HostBehaviour()
-        behaviour.probeIntervalMilliseconds = 5_000
-        behaviour.probeTimeoutMilliseconds = 10_000
         let cluster = try LoopbackCluster(definitionsDirectory: work + "/definitions", workDirectory: work + "/run",
                                           binaries: HarnessBinaries(directory: binaries ?? (URL(fileURLWithPath: Bundle.main.executablePath!).deletingLastPathComponent().path)),
-                                          behaviour: behaviour)
-        do {
-            let result = try await body(cluster)
-            await cluster.stopAll()
-            return result
-        } catch {
-            await cluster.stopAll()
-            throw error
-        }
+                                          behaviour: .underLoad)
+        return try await cluster.stoppingAfter(body)
     }
 
     /// The relay benchmark's definitions on block 102, with basic TN3270 to the host, a TN
