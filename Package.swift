@@ -181,7 +181,8 @@ let package = Package(
         // starts the simulators and two netmgrd on loopback, waits for readiness, kills by pid.
         .target(
             name: "NetMgrHarness",
-            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators", "NetMgrSecurity", "NetMgrClient"]
+            dependencies: ["NetMgrCore", "NetMgrProtocol", "NetMgrAdminClient", "NetMgrSimulators", "NetMgrSecurity", "NetMgrClient",
+                           .product(name: "Yams", package: "Yams")]
         ),
 
         // Test equipment, not product: the host simulator (TN3270/TN3270E server, SDLC

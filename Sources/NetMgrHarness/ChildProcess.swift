@@ -224,6 +224,14 @@ enum ChildRegistry {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var children: [Int32: ChildProcess] = [:]
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var cleanups: [@Sendable () -> Void] = []
+
+    /// Runs `cleanup` on SIGINT/SIGTERM after the children are stopped (the testbed removes
+    /// its namespaces there).
+    static func onSignal(_ cleanup: @escaping @Sendable () -> Void) {
+        lock.withLock { cleanups.append(cleanup) }
+        installOnce()
+    }
 
     static func add(_ child: ChildProcess) {
         lock.withLock { children[child.pid] = child }
@@ -251,6 +259,7 @@ enum ChildRegistry {
         let deadline = Date().addingTimeInterval(5)
         while running.contains(where: \.isRunning), Date() < deadline { usleep(20_000) }
         for child in running where child.isRunning { child.signal(SIGKILL) }
+        for cleanup in lock.withLock({ cleanups }) { cleanup() }
         exit(128 + signal)
     }
 }

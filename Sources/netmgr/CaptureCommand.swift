@@ -43,6 +43,10 @@ struct CaptureCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Kernel capture buffer in MiB.", valueName: "mib"))
     var bufferSize: Int = 32
 
+    // The testbed verifies the capture after every fault, while it grows.
+    @Flag(help: "Write straight to the file and flush after every packet, so it can be read while the capture runs (default: a .tmp file renamed at the end).")
+    var live = false
+
     func validate() throws {
         if let duration, Self.parseDuration(duration) == nil {
             throw ValidationError("--duration \(duration): expected seconds or a number with ms, s, m or h, up to a year, e.g. 30s")
@@ -69,7 +73,7 @@ struct CaptureCommand: AsyncParsableCommand {
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let running: RunningLiveCapture
         do {
-            running = try await LiveCapture.start(configuration, writeTo: output)
+            running = try await LiveCapture.start(configuration, writeTo: output, writerOptions: live ? .lineMonitor : .init())
         } catch {
             printError("error: \(error)")
             throw Exit.unreadable

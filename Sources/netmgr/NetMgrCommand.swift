@@ -12,7 +12,7 @@ struct NetMgrCommand: AsyncParsableCommand {
         subcommands: [
             CheckCommand.self, StatusCommand.self, ActivateCommand.self, DeactivateCommand.self, ClusterEventCommand.self,
             CaptureCommand.self, VerifyCommand.self, DemoCommand.self, SimCommand.self,
-            PKICommand.self,
+            PKICommand.self, TestbedCommand.self,
         ]
     )
 }

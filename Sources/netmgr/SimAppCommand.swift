@@ -32,6 +32,8 @@ struct SimAppCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between messages on each session.") var intervalMs: Int = 20
     @Option(help: "Seconds to stream (default: until SIGTERM or SIGINT).") var duration: Double?
     @Option(help: ArgumentHelp("Where to write the report.", valueName: "file")) var report: String?
+    @Option(help: ArgumentHelp("Append each message as it is submitted to this file (JSON lines: time, resource, LU, digest), for a reader that counts while the app runs (the testbed's campaign).", valueName: "file"))
+    var ledger: String?
     @Option(help: "Seconds to wait for the host to accept what was sent.") var drainTimeout: Double = 60
     @Option(help: "Seconds to wait for the sessions to open (default: as long as it takes).") var openTimeout: Double?
     @OptionGroup var tls: ClientTLSOptions
@@ -104,6 +106,14 @@ struct SimAppCommand: AsyncParsableCommand {
         fflushStandardOutput()
 
         let sent = SentLog()
+        let ledgerFile: DeliveryLedgerFile?
+        do {
+            ledgerFile = try ledger.map { try DeliveryLedgerFile(path: $0) }
+        } catch {
+            printError("error: --ledger: \(error)")
+            await client.shutdown()
+            throw Exit.unreadable
+        }
         let interval = intervalMs
         let streams = opened
         let streaming = Task {
@@ -115,7 +125,9 @@ struct SimAppCommand: AsyncParsableCommand {
                             serial += 1
                             let payload = Array("\(session.lu) app message \(serial)".utf8)
                             guard (try? await session.submit(payload)) != nil else { return }
-                            await sent.add(session.lu, journalDigest(payload))
+                            let digest = journalDigest(payload)
+                            ledgerFile?.append(.init(time: Date().timeIntervalSince1970, resource: session.resource, lu: session.lu, digest: digest))
+                            await sent.add(session.lu, digest)
                             try? await Task.sleep(for: .milliseconds(interval))  // pacing
                         }
                     }
@@ -149,6 +161,7 @@ struct SimAppCommand: AsyncParsableCommand {
                                          unacknowledged: (try? await session.unacknowledged()) ?? 0))
         }
         await client.shutdown()
+        ledgerFile?.close()
         if let report {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -29,6 +29,9 @@ struct TestProgramsTests {
         Program(name: "keepalived", package: "keepalived"),
         Program(name: "ip", package: "iproute2"),
         Program(name: "ss", package: "iproute2"),
+        Program(name: "tc", package: "iproute2"),
+        Program(name: "bridge", package: "iproute2"),
+        Program(name: "iptables", package: "iptables"),
         Program(name: "socat", package: "socat"),
         Program(name: "flock", package: "util-linux"),
         Program(name: "setpriv", package: "util-linux"),
@@ -49,13 +52,13 @@ struct TestProgramsTests {
         var found: [String: String] = [:]
         let patterns = [
             // findExecutable("s3270"), runProcess("tshark", ...), LaunchedProcess("...", ...)
-            #"(?:findExecutable|runProcess|LaunchedProcess|BackgroundProcess|runWithDefaultSignals)\(\s*"([A-Za-z0-9._-]+)""#,
+            #"(?:findExecutable|runProcess|LaunchedProcess|BackgroundProcess|runWithDefaultSignals|Self\.run|NamespaceWorld\.run)\(\s*"([A-Za-z0-9._-]+)""#,
             // "/usr/bin/setpriv", "/bin/sh"
             #""/(?:usr/)?s?bin/([A-Za-z0-9._-]+)""#,
         ]
         let expressions = try patterns.map { try NSRegularExpression(pattern: $0) }
         let listPattern = try NSRegularExpression(pattern: #"for tool in \[([^\]]*)\]"#)
-        var files = ["scripts/testbed"]
+        var files: [String] = []
         for directory in ["Tests", "Sources/NetMgrHarness"] {
             let enumerator = FileManager.default.enumerator(atPath: root.appendingPathComponent(directory).path)
             while let path = enumerator?.nextObject() as? String {
@@ -78,10 +81,6 @@ struct TestProgramsTests {
                     names += line[Range(match.range(at: 1), in: line)!].split(separator: ",").map {
                         $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
                     }
-                }
-                // scripts/testbed: `require_tools ip ss keepalived flock`
-                if file == "scripts/testbed", line.hasPrefix("    require_tools ") {
-                    names += line.split(separator: " ").dropFirst().map(String.init)
                 }
                 for name in names where found[name] == nil { found[name] = "\(file):\(number + 1)" }
             }

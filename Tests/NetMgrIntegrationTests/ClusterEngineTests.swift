@@ -80,6 +80,30 @@ struct ClusterEngineTests {
         }
     }
 
+    @Test("the keepalived check fails when netmgrd does not answer, and activates a MASTER whose netmgrd stepped down")
+    func keepalivedCheck() async throws {
+        try await withNode(block: 43) { (world: IntegrationWorld) async throws in
+            let notify = "\(integrations)/keepalived/netmgr-notify"
+            let socket = world.cluster.adminSocket("node-a")
+            let log = world.directory.file("check.log")
+            let options = ["--group", "TNVIP", "--socket", socket, "--netmgr", netmgr, "--log", log]
+            // BACKUP and standby: nothing to do.
+            #expect(try await runProcess(notify, options + ["INSTANCE", "netmgr_hostlink", "BACKUP", "100"]).status == 0)
+            #expect(try await runProcess(notify, options + ["--check"]).status == 0)
+            #expect(try await summary(world, "TNVIP") == "standby")
+            // MASTER, then netmgrd steps down (a newer epoch elsewhere, here a deactivate): the check activates again.
+            #expect(try await runProcess(notify, options + ["INSTANCE", "netmgr_hostlink", "MASTER", "100"]).status == 0)
+            _ = try await runProcess(netmgr, ["deactivate", "--socket", socket, "TNVIP"])
+            #expect(try await summary(world, "TNVIP") == "standby")
+            #expect(try await runProcess(notify, options + ["--check"]).status == 0)
+            try await waitUntil(.seconds(10), what: "the check's activation") { (try? await summary(world, "TNVIP")) == "active" }
+            #expect(try String(contentsOfFile: log, encoding: .utf8).contains("reconcile: MASTER but TNVIP standby"))
+            // No netmgrd answering: the check fails, so keepalived gives up the VIP.
+            let missing = options.map { $0 == socket ? world.directory.file("nobody.sock") : $0 }
+            #expect(try await runProcess(notify, missing + ["--check"]).status == 1)
+        }
+    }
+
     @Test("CLUSTERPRO scripts: START and FAILOVER act, RECOVER does nothing")
     func clusterpro() async throws {
         try await withNode(block: 44) { (world: IntegrationWorld) async throws in

@@ -136,7 +136,7 @@ struct DemoRun {
 
         await client.shutdown()
         events.cancel()
-        story.traffic = await traffic.traffic
+        story.ledger = await traffic.ledger
         story.clientEvents = await traffic.events
         story.journal = try cluster.journal()
         return story.evaluate()

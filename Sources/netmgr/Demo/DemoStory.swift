@@ -35,7 +35,7 @@ struct DemoStory {
     var start: Double = 0
     var killTime: Double = 0
     var notes: [(time: Double, text: String)] = []
-    var traffic: [String: LUTraffic] = [:]
+    var ledger = DeliveryLedger()
     var clientEvents: [(time: Double, text: String)] = []
     var journal: [HostJournalEntry] = []
     /// Why the host's traffic was not captured, when it was not.
@@ -86,19 +86,22 @@ struct DemoStory {
                 let before = binds.last { $0.time < killTime }?.terminalAddress
                 let after = binds.first { $0.time > killTime }?.terminalAddress
                 let messages = entries.filter { $0.event == .message }
-                var counts: [String: Int] = [:]
-                for message in messages { if let digest = message.digest { counts[digest, default: 0] += 1 } }
-                let sent = traffic[lu.name]?.sent ?? []
-                let delivered = sent.filter { counts[$0] != nil }.count
-                let duplicated = sent.reduce(0) { $0 + max(0, (counts[$1] ?? 0) - 1) }
+                // The journal names the LU as the host knows it; the ledger as the client does.
+                var ledger = self.ledger
+                ledger.journaled(messages.map { entry in
+                    var entry = entry
+                    entry.lu = lu.name
+                    return entry
+                })
+                let tally = ledger.tally(lu: lu.name)
                 // Where a different terminal is promised, the first message from it: a block the
                 // dead node had already put on its own line can still reach the host just after
                 // the kill.
                 let firstAfter = messages.first { $0.time > killTime && (promise == .same || $0.terminalAddress != before) }?.time
                 outcomes.append(LUOutcome(
                     resource: resource.name, lu: lu, promise: promise, before: before, after: after,
-                    sent: sent.count, acked: traffic[lu.name]?.acked ?? 0, delivered: delivered, lost: sent.count - delivered,
-                    duplicated: duplicated, failoverTime: firstAfter.map { $0 - killTime }))
+                    sent: tally.sent, acked: tally.acked, delivered: tally.delivered, lost: tally.lost,
+                    duplicated: tally.duplicated, failoverTime: firstAfter.map { $0 - killTime }))
             }
         }
         return DemoOutcome(lus: outcomes)

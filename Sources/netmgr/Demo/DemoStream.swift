@@ -3,30 +3,27 @@ import NetMgrClient
 import NetMgrCore
 import NetMgrSimulators
 
-/// What the demo's client sent on one LU, so the host's journal can be checked against it.
-struct LUTraffic: Sendable {
-    let resource: String
-    let lu: String
-    var sent: [String] = []  // digests, in order
-    var acked = 0
-}
-
 /// The demo's application: one session per terminal LU, each submitting a numbered 3270
-/// input record at a steady pace; it counts acks from the client's event stream.
+/// input record at a steady pace; it counts acks from the client's event stream into the
+/// delivery ledger the story checks against the host's journal.
 actor DemoTraffic {
-    private(set) var traffic: [String: LUTraffic] = [:]
+    private(set) var ledger = DeliveryLedger()
     private(set) var events: [(time: Double, text: String)] = []
 
-    func register(_ resource: String, _ lu: String) { traffic[lu] = LUTraffic(resource: resource, lu: lu) }
-    func sent(_ lu: String, digest: String) { traffic[lu]?.sent.append(digest) }
-    func acked(_ lu: String) { traffic[lu]?.acked += 1 }
+    func register(_ resource: String, _ lu: String) { ledger.register(resource: resource, lu: lu) }
+    func sent(_ lu: String, digest: String) {
+        guard let resource = ledger.resource(of: lu) else { return }
+        ledger.submitted(resource: resource, lu: lu, digest: digest)
+    }
+    func acked(_ lu: String) { ledger.acked(lu: lu) }
     func note(_ text: String) { events.append((Date().timeIntervalSince1970, text)) }
 
     /// Terminal LUs the host has not accepted a message on yet (not bound yet).
-    var unacknowledgedLUs: [String] { traffic.values.filter { $0.acked == 0 }.map(\.lu).sorted() }
+    var unacknowledgedLUs: [String] { ledger.lus.map(\.lu).filter { ledger.acked(lu: $0) == 0 }.sorted() }
 
     var totals: (sent: Int, acked: Int) {
-        traffic.values.reduce((0, 0)) { ($0.0 + $1.sent.count, $0.1 + $1.acked) }
+        let tally = ledger.tally()
+        return (tally.sent, tally.acked)
     }
 }
 

@@ -1,0 +1,412 @@
+import Foundation
+import NetMgrCore
+import NetMgrSimulators
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a campaign runs.
+public struct CampaignOptions: Sendable {
+    public var faults = 7
+    public var seed: UInt64 = 1
+    public var kinds: [TestbedFault] = TestbedFault.allCases
+    /// The application's pace on each LU.
+    public var intervalMilliseconds = 50
+    /// The host's keep-alive: a connection silent this long is probed, and its LU freed
+    /// when the probe goes unanswered this long (as a real TN3270 server with short
+    /// keep-alives does; a cut-off or frozen node's LUs come free this way).
+    public var probeIntervalMilliseconds = 1000
+    public var probeTimeoutMilliseconds = 1000
+    /// How long a partition, netem or freeze lasts beyond what the failover needs.
+    public var disturbanceSeconds = 3.0
+    public var recoveryTimeoutSeconds = 40.0
+    /// `netmgr verify` on the capture after every fault (else only at the end).
+    public var verifyEachFault = true
+    public var logLevel = "info"
+
+    public init() {}
+}
+
+/// What one fault did.
+public struct FaultOutcome: Sendable {
+    public var index: Int
+    public var kind: TestbedFault
+    /// The node that was active when the fault hit it, and the one active afterwards.
+    public var node: String
+    public var owner: String
+    public var injected: Double
+    /// When every LU carried a message again (from the address its promise names).
+    public var recovered: Double
+    /// The same, on the LUs whose promise is the VIP.
+    public var recoveredVIP: Double
+    public var tally = DeliveryLedger.Tally()
+    public var recoverySeconds: Double { recovered - injected }
+    public var recoveryVIPSeconds: Double { recoveredVIP - injected }
+}
+
+public struct CampaignFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Faults in a reproducible random order under a steady stream on every LU, each followed
+/// by three checks: exactly one active owner per resource, `netmgr verify` keeps every
+/// promise, no message lost. Stops at the first failure, keeping the run directory.
+public final class TestbedCampaign: @unchecked Sendable {
+    public let world: NamespaceWorld
+    public let engine: any ClusterEngine
+    public let options: CampaignOptions
+    let say: @Sendable (String) -> Void
+
+    private var journal: JSONLinesTail<HostJournalEntry>
+    private var ledgerTail: JSONLinesTail<DeliveryLedger.Submission>
+    private(set) var ledger = DeliveryLedger()
+    /// Journal entries since the current fault was injected.
+    private var recent: [HostJournalEntry] = []
+    /// Host LU name → the newest message the host accepted on it (time, client).
+    private var lastMessage: [String: (time: Double, client: String)] = [:]
+    /// The application's LUs: host LU name, definitions name, resource, whether the VIP is its address.
+    private let lus: [(host: String, name: String, resource: String, vip: Bool)]
+    private let groupResources: [String]
+    private var random: SplitMix64
+    public private(set) var outcomes: [FaultOutcome] = []
+    private var checkedUntil = 0.0
+    private let start = Date().timeIntervalSince1970
+
+    public init(world: NamespaceWorld, engine: any ClusterEngine, options: CampaignOptions, say: @escaping @Sendable (String) -> Void) {
+        self.world = world
+        self.engine = engine
+        self.options = options
+        self.say = say
+        journal = JSONLinesTail(path: world.journalPath)
+        ledgerTail = JSONLinesTail(path: world.ledgerPath)
+        random = SplitMix64(seed: options.seed ^ 0x5EED)
+        let definitions = world.definitions
+        groupResources = definitions.resources.filter { definitions.group(carrying: $0.name) != nil }.map(\.name)
+        // Every terminal LU of every TnETOS resource an application uses (the TN server's
+        // own LUs, mapped for emulators, are not the application's).
+        let mapped = Set(definitions.cluster.tnServer?.map.flatMap(\.lus) ?? [])
+        var lus: [(String, String, String, Bool)] = []
+        for resource in definitions.resources where definitions.group(carrying: resource.name) != nil {
+            for lu in definitions.lus(of: resource.name) where !mapped.contains(lu.name) {
+                var vip = false
+                if case .vip = resource.ownAddress { vip = true }
+                lus.append((lu.hostLUName, lu.name, resource.name, vip))
+            }
+        }
+        self.lus = lus
+    }
+
+    public var sessions: [String] { lus.map { "\($0.resource)/\($0.name)" } }
+
+    func now() -> Double { Date().timeIntervalSince1970 }
+    func stamp() -> String { String(format: "[%7.2f s]", now() - start) }
+    func note(_ text: String) { say("\(stamp()) \(text)") }
+
+    // MARK: Reading what happened
+
+    /// New journal and ledger lines.
+    func poll() {
+        let entries = journal.read().elements
+        let names = Dictionary(lus.map { ($0.host, $0.name) }, uniquingKeysWith: { a, _ in a })
+        for entry in entries {
+            recent.append(entry)
+            if entry.event == .message, let lu = entry.lu, let client = entry.client { lastMessage[lu] = (entry.time, client) }
+            if entry.event == .message, let lu = entry.lu, let name = names[lu] {
+                var renamed = entry
+                renamed.lu = name
+                ledger.journaled(renamed)
+            }
+        }
+        for submission in ledgerTail.read().elements { ledger.submitted(submission) }
+    }
+
+    /// Who holds each group resource, from the nodes that answer: node → all its group
+    /// resources active; nil for a node that does not answer.
+    func states() async -> [String: [String: String]?] {
+        var result: [String: [String: String]?] = [:]
+        for node in world.nodeNames {
+            result[node] = await world.resourceStates(node).map { $0.mapValues(\.state) }
+        }
+        return result
+    }
+
+    /// The single node every group resource is active on, among the nodes that answer, with
+    /// every other answering node standby; nil while that is not so.
+    func soleOwner(_ states: [String: [String: String]?], everyNodeAnswers: Bool) -> String? {
+        var owner: String?
+        for (node, resources) in states {
+            guard let resources else {
+                if everyNodeAnswers { return nil }
+                continue
+            }
+            let mine = groupResources.map { resources[$0] ?? "?" }
+            if mine.allSatisfy({ $0 == "active" }) {
+                if owner != nil { return nil }
+                owner = node
+            } else if !mine.allSatisfy({ $0 == "standby" }) {
+                return nil
+            }
+        }
+        return owner
+    }
+
+    func expectedAddress(vip: Bool, owner: String) -> String {
+        vip ? world.topology.vip : (world.topology.address(of: owner) ?? "?")
+    }
+
+    /// When every LU carried a message after `reference` from the address its promise names
+    /// on `owner` (after binding again since `injected`, when `rebind`): (all, VIP LUs) or nil.
+    func recoveredTimes(owner: String, injected: Double, reference: Double, rebind: Bool) -> (all: Double, vip: Double)? {
+        var all = reference
+        var vipOnly = reference
+        for lu in lus {
+            let address = expectedAddress(vip: lu.vip, owner: owner)
+            var boundAt: Double? = rebind ? nil : injected
+            var at: Double?
+            for entry in recent where entry.lu == lu.host && entry.time > injected && entry.client == address {
+                if entry.event == .bind, boundAt == nil { boundAt = entry.time }
+                if entry.event == .message, let boundAt, entry.time > max(boundAt, reference) { at = entry.time; break }
+            }
+            guard let at else { return nil }
+            all = max(all, at)
+            if lu.vip { vipOnly = max(vipOnly, at) }
+        }
+        return (all, vipOnly)
+    }
+
+    func luReport(owner: String?, since: Double) -> String {
+        lus.map { lu in
+            let entries = recent.filter { $0.lu == lu.host && $0.time > since }
+            let last = entries.last.map { "\($0.event.rawValue) from \($0.client ?? "?")\($0.reason.map { " (\($0))" } ?? "")" } ?? "nothing"
+            let expected = owner.map { expectedAddress(vip: lu.vip, owner: $0) } ?? "?"
+            return "    \(lu.resource)/\(lu.name): expected from \(expected); since the fault \(entries.filter { $0.event == .message }.count) messages, last: \(last)"
+        }.joined(separator: "\n")
+    }
+
+    /// Waits until exactly one node owns the group (among the nodes that answer) and every
+    /// LU carried a message after `reference`; returns the owner and the times.
+    func waitRecovered(from node: String, kind: TestbedFault, injected: Double, reference: Double) async throws -> (owner: String, all: Double, vip: Double) {
+        let deadline = now() + options.recoveryTimeoutSeconds
+        var owner: String?
+        while now() < deadline {
+            poll()
+            owner = soleOwner(await states(), everyNodeAnswers: false)
+            // A fault that takes the active node out is over when the other node carries the sessions.
+            if kind.failsOver, owner == node { owner = nil }
+            if let owner, let times = recoveredTimes(owner: owner, injected: injected, reference: reference, rebind: owner != node || kind == .restartHost) {
+                return (owner, times.all, times.vip)
+            }
+            try await Task.sleep(for: .milliseconds(50))  // polling interval, bounded by the deadline
+        }
+        let states = await states().map { "\($0.key): \($0.value.map { $0.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ") } ?? "does not answer")" }.sorted()
+        throw CampaignFailure(description: "after \(kind.rawValue) on \(node), the sessions did not recover within \(Int(options.recoveryTimeoutSeconds)) s (owner: \(owner ?? "none or more than one"))\n  nodes:\n    \(states.joined(separator: "\n    "))\n  LUs:\n\(luReport(owner: owner, since: injected))")
+    }
+
+    /// Steady: every node answers, one owns the group and the other is standby, the client
+    /// holds a connection to every node, and every LU carried a message in the last second
+    /// from the address its promise names.
+    func waitSteady(what: String) async throws -> String {
+        let deadline = now() + options.recoveryTimeoutSeconds
+        var reason = ""
+        while now() < deadline {
+            poll()
+            if let owner = soleOwner(await states(), everyNodeAnswers: true) {
+                let stale = lus.filter { lu in
+                    guard let last = lastMessage[lu.host] else { return true }
+                    return now() - last.time > 1.0 || last.client != expectedAddress(vip: lu.vip, owner: owner)
+                }
+                let connected = clientConnections()
+                if stale.isEmpty, connected == world.nodeNames.count { return owner }
+                reason = stale.isEmpty ? "the client holds \(connected) of \(world.nodeNames.count) server connections"
+                    : "no recent message from the promised address on \(stale.map(\.name).joined(separator: ", ")) (owner \(owner))"
+            } else {
+                reason = "the nodes do not agree on one owner"
+            }
+            try await Task.sleep(for: .milliseconds(100))  // polling interval, bounded by the deadline
+        }
+        throw CampaignFailure(description: "\(what): the cluster did not settle within \(Int(options.recoveryTimeoutSeconds)) s: \(reason)")
+    }
+
+    func clientConnections() -> Int {
+        let ports = Set(world.definitions.cluster.nodes.map(\.lan.port))
+        let filter = ports.map { "dport = :\($0)" }.joined(separator: " or ")
+        let text = (try? NamespaceWorld.run("ip", ["netns", "exec", world.clientNamespace, "ss", "-Htn", "state", "established", "( \(filter) )"])) ?? ""
+        return text.split(separator: "\n").count
+    }
+
+    // MARK: The checks after a fault
+
+    /// No message submitted before `cutoff` (and after the last check) is missing from the
+    /// host's journal: per LU, delivery is in order, so once an LU carries new messages
+    /// again every older one must have arrived.
+    func checkNothingLost(until cutoff: Double, after fault: String) throws {
+        poll()
+        let window = checkedUntil...max(checkedUntil, cutoff)
+        let tally = ledger.tally(submittedIn: window)
+        if tally.lost > 0 {
+            let lost = ledger.lus.flatMap { ledger.lost(lu: $0.lu) }.filter { window.contains($0.time) }.prefix(5)
+            throw CampaignFailure(description: "\(fault): \(tally.lost) message(s) submitted before the LUs recovered are not in the host's journal, e.g.\n"
+                + lost.map { String(format: "    %@/%@ digest %@ submitted at %.6f", $0.resource, $0.lu, $0.digest, $0.time) }.joined(separator: "\n"))
+        }
+        checkedUntil = window.upperBound
+    }
+
+    /// `netmgr verify` on the capture so far: no promise broken.
+    func verify(after what: String, final: Bool = false) throws -> String {
+        let output = world.runDirectory + "/verify.json"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: world.binaries.netmgr)
+        process.arguments = ["verify", "--definitions", world.definitionsDirectory, "--json"] + (final ? [] : ["--accept-truncated"]) + [world.capturePath]
+        FileManager.default.createFile(atPath: output, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: output) else { throw CampaignFailure(description: "cannot write \(output)") }
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try? handle.close()
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let summary = json["summary"] as? [String: Any] else {
+            throw CampaignFailure(description: "\(what): netmgr verify exited \(process.terminationStatus) without a JSON report; see \(output)")
+        }
+        let broken = summary["broken"] as? Int ?? -1
+        let kept = summary["kept"] as? Int ?? 0
+        guard broken == 0 else {
+            let copy = world.runDirectory + "/verify-failed.json"
+            try? FileManager.default.removeItem(atPath: copy)
+            try? FileManager.default.copyItem(atPath: output, toPath: copy)
+            throw CampaignFailure(description: "\(what): netmgr verify found \(broken) broken promise(s) (\(summary["message"] as? String ?? "")); report \(copy), capture \(world.capturePath)")
+        }
+        return "verify: \(kept) boundaries kept, 0 broken"
+    }
+
+    // MARK: The run
+
+    /// Brings the world up, runs the faults, drains, checks everything; throws at the first
+    /// failure (the caller keeps the run directory and tears the world down).
+    public func run() async throws -> [FaultOutcome] {
+        let schedule = TestbedFault.schedule(count: options.faults, kinds: options.kinds, seed: options.seed)
+        note("campaign: \(options.faults) faults, seed \(options.seed), engine \(engine.name), \(lus.count) LU sessions every \(options.intervalMilliseconds) ms; run directory \(world.runDirectory)")
+        try world.up()
+        try await world.startHost(probeIntervalMilliseconds: options.probeIntervalMilliseconds, probeTimeoutMilliseconds: options.probeTimeoutMilliseconds)
+        try await world.startCapture()
+        for node in world.nodeNames { try await world.startNetmgrd(node, logLevel: options.logLevel) }
+        try await engine.start(world)
+        try await world.startApp(sessions: sessions, intervalMilliseconds: options.intervalMilliseconds)
+        var owner = try await waitSteady(what: "start")
+        note("steady: \(owner) owns \(groupResources.joined(separator: ", ")); every LU streaming")
+
+        for (offset, kind) in schedule.enumerated() {
+            let index = offset + 1
+            let label = "fault \(index)/\(schedule.count) \(kind.rawValue)"
+            try await Task.sleep(for: .milliseconds(Int(random.next() % 1000)))  // the random moment
+            poll()
+            recent.removeAll()
+            let node = owner
+            let injected = now()
+            var reference = injected
+            let result: (owner: String, all: Double, vip: Double)
+            switch kind {
+            case .cutCables:
+                try world.setCable(node, up: false)
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+                try world.setCable(node, up: true)
+            case .killNetmgrd:
+                world.process("netmgrd-\(node)")?.signal(SIGKILL)
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+                _ = await world.process("netmgrd-\(node)")?.waitForExit(timeout: .seconds(5))
+                try await world.startNetmgrd(node, logLevel: options.logLevel)
+            case .freezeNetmgrd:
+                world.process("netmgrd-\(node)")?.signal(SIGSTOP)
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+                let frozenUntil = injected + engine.detectionSeconds + options.disturbanceSeconds
+                if frozenUntil > now() { try await Task.sleep(for: .milliseconds(Int((frozenUntil - now()) * 1000))) }  // the fault's length
+                world.process("netmgrd-\(node)")?.signal(SIGCONT)
+            case .partitionLAN:
+                try world.partitionNodes(true)
+                try await Task.sleep(for: .milliseconds(Int(options.disturbanceSeconds * 1000)))  // the fault's length
+                try world.partitionNodes(false)
+                reference = now()
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+            case .lossyHostLink:
+                try world.degrade("host", loss: 0.2)
+                try await Task.sleep(for: .milliseconds(Int(options.disturbanceSeconds * 1000)))  // the fault's length
+                try world.degrade("host", loss: nil)
+                reference = now()
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+            case .restartHost:
+                world.process("host")?.signal(SIGKILL)
+                _ = await world.process("host")?.waitForExit(timeout: .seconds(5))
+                try await world.startHost(probeIntervalMilliseconds: options.probeIntervalMilliseconds, probeTimeoutMilliseconds: options.probeTimeoutMilliseconds)
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+            case .killEngine:
+                await engine.kill(on: node, world)
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+                try await engine.restart(on: node, world)
+            }
+            var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip)
+            owner = try await waitSteady(what: "after \(label) on \(node)")
+            try checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
+            let verdict = options.verifyEachFault ? try verify(after: "\(label) on \(node)") : ""
+            outcome.tally = ledger.tally(submittedIn: injected...now())
+            outcomes.append(outcome)
+            note(String(format: "%@ on %@: %@ owns the group; every LU carried a message %.0f ms after the fault (VIP LUs %.0f ms); %@",
+                        label, node, result.owner, outcome.recoverySeconds * 1000, outcome.recoveryVIPSeconds * 1000, verdict))
+        }
+
+        try await finish()
+        return outcomes
+    }
+
+    /// Stops the application (it drains until the host accepted everything) and the capture;
+    /// the whole ledger against the whole journal, every window's duplicates, the final verify.
+    func finish() async throws {
+        guard let app = world.process("app") else { throw CampaignFailure(description: "the application is not running") }
+        app.signal(SIGTERM)
+        guard let status = await app.waitForExit(timeout: .seconds(90)) else {
+            throw CampaignFailure(description: "the application did not finish draining within 90 s after SIGTERM; see \(app.logPath)")
+        }
+        guard status == 0 else { throw CampaignFailure(description: "the application exited \(status) (messages not accepted by the host); see \(app.logPath)") }
+        poll()
+        let total = ledger.tally()
+        guard total.lost == 0 else {
+            let lost = ledger.lus.flatMap { ledger.lost(lu: $0.lu) }.prefix(5)
+            throw CampaignFailure(description: "\(total.lost) of \(total.sent) messages are not in the host's journal, e.g.\n"
+                + lost.map { String(format: "    %@/%@ digest %@ submitted at %.6f", $0.resource, $0.lu, $0.digest, $0.time) }.joined(separator: "\n"))
+        }
+        // Each message belongs to the fault whose window (injection to the next one) it was submitted in.
+        for index in outcomes.indices {
+            let end = index + 1 < outcomes.count ? outcomes[index + 1].injected : Double.greatestFiniteMagnitude
+            outcomes[index].tally = ledger.tally(submittedIn: outcomes[index].injected...end)
+        }
+        if let capture = world.process("capture") {
+            capture.signal(SIGINT)
+            _ = await capture.waitForExit(timeout: .seconds(30))
+        }
+        let verdict = try verify(after: "the whole capture", final: true)
+        note("drained: \(total.sent) messages sent, \(total.delivered) in the host's journal, 0 lost, \(total.duplicated) duplicated; \(verdict)")
+    }
+
+    // MARK: The table
+
+    /// Per fault kind: count, recovery p50/p99/max (every LU, and the VIP LUs), lost, duplicated.
+    public static func table(_ outcomes: [FaultOutcome]) -> String {
+        var table = TextTable(["fault", "count", "recover p50", "p99", "max", "VIP p50", "VIP p99", "sent", "lost", "dup"])
+        func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+        func rank(_ values: [Double], _ percent: Int) -> Double {
+            let sorted = values.sorted()
+            return sorted[max(0, min(sorted.count - 1, (percent * sorted.count + 99) / 100 - 1))]
+        }
+        for kind in TestbedFault.allCases {
+            let mine = outcomes.filter { $0.kind == kind }
+            guard !mine.isEmpty else { continue }
+            let all = mine.map(\.recoverySeconds)
+            let vip = mine.map(\.recoveryVIPSeconds)
+            let tally = mine.map(\.tally).reduce(DeliveryLedger.Tally(), +)
+            table.add([kind.rawValue, "\(mine.count)", ms(rank(all, 50)), ms(rank(all, 99)), ms(all.max()!), ms(rank(vip, 50)), ms(rank(vip, 99)),
+                       "\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
+        }
+        let tally = outcomes.map(\.tally).reduce(DeliveryLedger.Tally(), +)
+        table.add(["all", "\(outcomes.count)", "", "", "", "", "", "\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
+        return table.render()
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// A kind of failure the campaign injects, always at the node that is active at the time.
+public enum TestbedFault: String, CaseIterable, Sendable, Codable {
+    /// The active node's cable (its LAN and host link) cut, then put back.
+    case cutCables = "cut-cables"
+    /// SIGKILL of the active node's netmgrd, started again after the failover.
+    case killNetmgrd = "kill-netmgrd"
+    /// SIGSTOP of the active node's netmgrd for longer than the engine's detection time,
+    /// then SIGCONT: a frozen node that comes back with the older epoch.
+    case freezeNetmgrd = "freeze-netmgrd"
+    /// The LAN partitioned between the nodes while both still reach the host and the
+    /// client (split brain), then healed.
+    case partitionLAN = "partition-lan"
+    /// Loss and delay on the host's cable, then removed (`NamespaceWorld.degrade`: this
+    /// kernel has no netem, so iptables drops at random and a slow token bucket delays).
+    case lossyHostLink = "lossy-host-link"
+    /// The host simulator killed and started again.
+    case restartHost = "restart-host"
+    /// SIGKILL of the cluster engine on the active node, started again after the failover.
+    case killEngine = "kill-engine"
+
+    /// Whether the group moves to the other node.
+    public var failsOver: Bool {
+        switch self {
+        case .cutCables, .killNetmgrd, .freezeNetmgrd, .killEngine: true
+        case .partitionLAN, .lossyHostLink, .restartHost: false
+        }
+    }
+
+    /// `count` faults in a reproducible random order (SplitMix64 from `seed`): shuffled
+    /// rounds of every kind, so each kind occurs ⌊count ÷ kinds⌋ or one more times.
+    public static func schedule(count: Int, kinds: [TestbedFault], seed: UInt64) -> [TestbedFault] {
+        var random = SplitMix64(seed: seed)
+        var result: [TestbedFault] = []
+        while result.count < count {
+            var round = kinds
+            round.shuffle(using: &random)
+            result += round.prefix(count - result.count)
+        }
+        return result
+    }
+}
+
+/// A small, well-known generator (Steele, Lea, Flood 2014), so a seed gives the same
+/// campaign on every machine and Swift version.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
