@@ -98,6 +98,7 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
     var kinds: String?
     @Option(help: "Milliseconds between messages on each LU.") var intervalMs = 50
     @Flag(help: "Run netmgr verify only at the end, not after every fault.") var verifyAtEnd = false
+    @Option(help: "An s3270 types this many lines into the TN server's LU through the VIP meanwhile (0: none).") var emulatorLines = 0
 
     var parsedKinds: [TestbedFault] {
         get throws {
@@ -113,6 +114,7 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(faults) else { throw ValidationError("--faults \(faults): expected 1 to 10000") }
+        guard (0...10_000).contains(emulatorLines) else { throw ValidationError("--emulator-lines \(emulatorLines): expected 0 to 10000") }
         guard (5...10_000).contains(intervalMs) else { throw ValidationError("--interval-ms \(intervalMs): expected 5 to 10000") }
         guard try !parsedKinds.isEmpty else { throw ValidationError("--kinds: name at least one fault kind") }
     }
@@ -128,6 +130,8 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
         options.intervalMilliseconds = intervalMs
         options.verifyEachFault = !verifyAtEnd
         options.logLevel = testbed.logLevel
+        options.emulatorLines = emulatorLines
+        options.emulatorScript = testbed.repository + "/examples/s3270/enter_through_failover.sh"
         let campaign = TestbedCampaign(world: world, engine: engine, options: options) { line in
             print(line)
             fflushStandardOutput()
@@ -153,7 +157,7 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
             printError("""
                 error: \(failure)
                 evidence kept in \(world.runDirectory) (journal, ledger, capture, logs)
-                reproduce: scripts/testbed campaign --engine \(engine.name) --faults \(faults) --seed \(seed)\(kindsArgument) --interval-ms \(intervalMs)
+                reproduce: scripts/testbed campaign --engine \(engine.name) --faults \(faults) --seed \(seed)\(kindsArgument) --interval-ms \(intervalMs) --emulator-lines \(emulatorLines)
                 """)
             throw failure is CampaignFailure ? Exit.failed : Exit.unreadable
         }

@@ -23,6 +23,10 @@ public struct CampaignOptions: Sendable {
     /// `netmgr verify` on the capture after every fault (else only at the end).
     public var verifyEachFault = true
     public var logLevel = "info"
+    /// An s3270 in the client's namespace types this many lines (one every 0.2 s) into the
+    /// TN server's LU through the VIP, with this script (examples/s3270); 0: none.
+    public var emulatorLines = 0
+    public var emulatorScript = ""
 
     public init() {}
 }
@@ -70,6 +74,9 @@ public final class TestbedCampaign: @unchecked Sendable {
     private var random: SplitMix64
     public private(set) var outcomes: [FaultOutcome] = []
     private var checkedUntil = 0.0
+    /// The emulator's LU (the TN server's mapped LU) and the host's messages on it: from the VIP, and from elsewhere.
+    private let emulatorLU: String?
+    private var emulatorMessages = (vip: 0, other: 0)
     private let start = Date().timeIntervalSince1970
 
     public init(world: NamespaceWorld, engine: any ClusterEngine, options: CampaignOptions, say: @escaping @Sendable (String) -> Void) {
@@ -94,6 +101,7 @@ public final class TestbedCampaign: @unchecked Sendable {
             }
         }
         self.lus = lus
+        emulatorLU = definitions.cluster.tnServer?.map.first?.lus.first.flatMap { name in definitions.lus.first { $0.name == name }?.hostLUName }
     }
 
     public var sessions: [String] { lus.map { "\($0.resource)/\($0.name)" } }
@@ -110,7 +118,12 @@ public final class TestbedCampaign: @unchecked Sendable {
         let names = Dictionary(lus.map { ($0.host, $0.name) }, uniquingKeysWith: { a, _ in a })
         for entry in entries {
             recent.append(entry)
-            if entry.event == .message, let lu = entry.lu, let client = entry.client { lastMessage[lu] = (entry.time, client) }
+            if entry.event == .message, let lu = entry.lu, let client = entry.client {
+                lastMessage[lu] = (entry.time, client)
+                if lu == emulatorLU {
+                    if client == world.topology.vip { emulatorMessages.vip += 1 } else { emulatorMessages.other += 1 }
+                }
+            }
             if entry.event == .message, let lu = entry.lu, let name = names[lu] {
                 var renamed = entry
                 renamed.lu = name
@@ -292,6 +305,7 @@ public final class TestbedCampaign: @unchecked Sendable {
         for node in world.nodeNames { try await world.startNetmgrd(node, logLevel: options.logLevel) }
         try await engine.start(world)
         try await world.startApp(sessions: sessions, intervalMilliseconds: options.intervalMilliseconds)
+        try await startEmulator()
         var owner = try await waitSteady(what: "start")
         note("steady: \(owner) owns \(groupResources.joined(separator: ", ")); every LU streaming")
 
@@ -357,9 +371,53 @@ public final class TestbedCampaign: @unchecked Sendable {
         return outcomes
     }
 
+    /// The s3270 script typing into the TN server's LU through the VIP; it reconnects to the
+    /// VIP after each failover.
+    func startEmulator() async throws {
+        guard options.emulatorLines > 0 else { return }
+        guard let vip = world.definitions.cluster.tnServer?.vip, let lu = world.definitions.cluster.tnServer?.map.first?.lus.first else {
+            throw CampaignFailure(description: "the emulator needs a TN server with a VIP and a mapped LU in \(world.definitionsDirectory)/cluster.yaml")
+        }
+        let process = try world.spawn("emulator", in: world.clientNamespace, options.emulatorScript, [
+            "--server", "\(vip.host):\(vip.port)", "--lu", lu, "--count", String(options.emulatorLines), "--every", "0.2",
+            "--text", "TESTBED", "--deadline", "120",
+        ])
+        try await waitUntil(.seconds(30), what: "the s3270 emulator to type its first line through the TN server on \(vip)") {
+            !process.isRunning || ((try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? "").contains("\ntyped ")
+                || ((try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? "").hasPrefix("typed ")
+        }
+        guard process.isRunning else { throw CampaignFailure(description: "the s3270 emulator exited; see \(process.logPath)") }
+        note("s3270 typing \(options.emulatorLines) lines into \(lu) through the TN server on the VIP \(vip)")
+    }
+
+    /// The emulator typed every line, reconnected through the VIP after the failovers it
+    /// saw, and the host journaled its lines from the VIP: all but at most one per fault
+    /// (a line inside the failed node when it failed is lost with it: an emulator has no
+    /// end-to-end acknowledgement).
+    func checkEmulator() async throws -> String? {
+        guard options.emulatorLines > 0, let process = world.process("emulator") else { return nil }
+        guard let status = await process.waitForExit(timeout: .seconds(150)) else {
+            throw CampaignFailure(description: "the s3270 emulator did not finish within 150 s; see \(process.logPath)")
+        }
+        let log = (try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? ""
+        let lines = log.split(separator: "\n")
+        let typed = lines.filter { $0.hasPrefix("typed ") }.count
+        let connects = lines.filter { $0.hasPrefix("connected to ") }.count
+        guard status == 0, typed == options.emulatorLines else {
+            throw CampaignFailure(description: "the s3270 emulator exited \(status) after typing \(typed) of \(options.emulatorLines) lines; see \(process.logPath)")
+        }
+        poll()
+        let faults = outcomes.count
+        guard emulatorMessages.other == 0, emulatorMessages.vip >= options.emulatorLines - faults else {
+            throw CampaignFailure(description: "the host journaled \(emulatorMessages.vip) of the emulator's \(options.emulatorLines) lines from the VIP (at most one per fault, \(faults), may be lost) and \(emulatorMessages.other) from another address")
+        }
+        return "s3270: \(typed) lines typed, \(connects) connects to the VIP, \(emulatorMessages.vip) journaled by the host from the VIP"
+    }
+
     /// Stops the application (it drains until the host accepted everything) and the capture;
     /// the whole ledger against the whole journal, every window's duplicates, the final verify.
     func finish() async throws {
+        if let emulator = try await checkEmulator() { note(emulator) }
         guard let app = world.process("app") else { throw CampaignFailure(description: "the application is not running") }
         app.signal(SIGTERM)
         guard let status = await app.waitForExit(timeout: .seconds(90)) else {

@@ -66,7 +66,7 @@ public struct DeliveryLedger: Sendable {
     public func resource(of lu: String) -> String? { resources[lu] }
 
     /// How many messages the client acknowledged on `lu`.
-    public func acked(lu: String) -> Int { acks[lu] ?? 0 }
+    public func ackCount(lu: String) -> Int { acks[lu] ?? 0 }
 
     public mutating func submitted(_ submission: Submission) {
         register(resource: submission.resource, lu: submission.lu)

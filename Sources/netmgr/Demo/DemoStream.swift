@@ -19,7 +19,7 @@ actor DemoTraffic {
     func note(_ text: String) { events.append((Date().timeIntervalSince1970, text)) }
 
     /// Terminal LUs the host has not accepted a message on yet (not bound yet).
-    var unacknowledgedLUs: [String] { ledger.lus.map(\.lu).filter { ledger.acked(lu: $0) == 0 }.sorted() }
+    var unacknowledgedLUs: [String] { ledger.lus.map(\.lu).filter { ledger.ackCount(lu: $0) == 0 }.sorted() }
 
     var totals: (sent: Int, acked: Int) {
         let tally = ledger.tally()
