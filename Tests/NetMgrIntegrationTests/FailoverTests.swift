@@ -110,9 +110,12 @@ struct FailoverTests {
             for stream in streams { await stream.stop() }
             for stream in streams { try await stream.drain(timeout: .seconds(60)) }
             for stream in streams {
-                let delivered = Set(try world.entries(stream.session.lu).messageDigests)
-                let lost = stream.sent.filter { !delivered.contains($0) }
-                #expect(lost.isEmpty, "\(stream.session.lu): \(lost.count) of \(stream.sent.count) messages lost")
+                let lu = stream.session.lu
+                var ledger = DeliveryLedger()
+                for digest in stream.sent { ledger.submitted(resource: stream.session.resource, lu: lu, digest: digest) }
+                ledger.journaled(try world.entries(lu), as: lu)
+                let tally = ledger.tally()
+                #expect(tally.lost == 0, "\(lu): \(tally.lost) of \(tally.sent) messages lost")
             }
         } catch {
             await world.stop()

@@ -124,11 +124,7 @@ public final class TestbedCampaign: @unchecked Sendable {
                     if client == world.topology.vip { emulatorMessages.vip += 1 } else { emulatorMessages.other += 1 }
                 }
             }
-            if entry.event == .message, let lu = entry.lu, let name = names[lu] {
-                var renamed = entry
-                renamed.lu = name
-                ledger.journaled(renamed)
-            }
+            if entry.event == .message, let lu = entry.lu, let name = names[lu] { ledger.journaled(CollectionOfOne(entry), as: name) }
         }
         for submission in ledgerTail.read().elements { ledger.submitted(submission) }
     }

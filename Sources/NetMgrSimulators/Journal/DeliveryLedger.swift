@@ -92,6 +92,15 @@ public struct DeliveryLedger: Sendable {
         for entry in entries { journaled(entry) }
     }
 
+    /// Entries the caller already chose as `lu`'s: the host may name an LU differently from
+    /// the application (a TN3270 host LU name), or by address only (SDLC).
+    public mutating func journaled(_ entries: some Sequence<HostJournalEntry>, as lu: String) {
+        for entry in entries where entry.event == .message {
+            guard let digest = entry.digest else { continue }
+            journaled[lu, default: [:]][digest, default: 0] += 1
+        }
+    }
+
     /// The tally of one LU (or of every LU), of the messages submitted within `window`
     /// (or all). Acks are per LU and counted only for a whole LU without a window.
     public func tally(lu: String? = nil, submittedIn window: ClosedRange<Double>? = nil) -> Tally {

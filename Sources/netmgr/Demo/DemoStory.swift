@@ -88,11 +88,7 @@ struct DemoStory {
                 let messages = entries.filter { $0.event == .message }
                 // The journal names the LU as the host knows it; the ledger as the client does.
                 var ledger = self.ledger
-                ledger.journaled(messages.map { entry in
-                    var entry = entry
-                    entry.lu = lu.name
-                    return entry
-                })
+                ledger.journaled(messages, as: lu.name)
                 let tally = ledger.tally(lu: lu.name)
                 // Where a different terminal is promised, the first message from it: a block the
                 // dead node had already put on its own line can still reach the host just after

@@ -140,17 +140,18 @@ final class MessageStream: @unchecked Sendable {
     }
 }
 
-/// Checks that every message the streams sent is in the host's journal; returns (sent, duplicates).
+/// Checks that every message the streams sent is in the host's journal (the delivery
+/// ledger's count); returns (sent, duplicates).
 func expectNothingLost(_ streams: [MessageStream], journal: [HostJournalEntry]) -> (sent: Int, duplicates: Int) {
-    var counts: [String: Int] = [:]
-    for entry in journal where entry.event == .message { counts[entry.digest ?? "", default: 0] += 1 }
-    var total = 0
+    var total = DeliveryLedger.Tally()
     for stream in streams {
-        let sent = stream.sent
-        total += sent.count
-        let missing = sent.filter { counts[$0] == nil }
-        #expect(missing.isEmpty, "\(stream.session.lu): \(missing.count) of \(sent.count) never reached the host")
-        #expect(stream.refused.isEmpty, "\(stream.session.lu): submit refused after \(sent.count) sent: \(stream.refused)")
+        var ledger = DeliveryLedger()
+        for digest in stream.sent { ledger.submitted(resource: stream.session.resource, lu: stream.session.lu, digest: digest) }
+        ledger.journaled(journal, as: stream.session.lu)
+        let tally = ledger.tally()
+        total = total + tally
+        #expect(tally.lost == 0, "\(stream.session.lu): \(tally.lost) of \(tally.sent) never reached the host")
+        #expect(stream.refused.isEmpty, "\(stream.session.lu): submit refused after \(tally.sent) sent: \(stream.refused)")
     }
-    return (total, counts.values.reduce(0) { $0 + max(0, $1 - 1) })
+    return (total.sent, total.duplicated)
 }
