@@ -58,6 +58,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
         }
         let sessions = opened
         let interval = intervalMs
+        let ledger = BenchLedger()
         let streams = Task {
             await withTaskGroup(of: Void.self) { group in
                 for (_, session) in sessions {
@@ -65,7 +66,10 @@ struct FailoverBenchmark: AsyncParsableCommand {
                         var serial = 0
                         while !Task.isCancelled {
                             serial += 1
-                            _ = try? await session.submit(Array("\(session.lu) \(serial)".utf8))
+                            let payload = Array("\(session.lu) \(serial)".utf8)
+                            if (try? await session.submit(payload)) != nil {
+                                await ledger.submitted(resource: session.resource, lu: session.lu, digest: journalDigest(payload))
+                            }
                             try? await Task.sleep(for: .milliseconds(interval))  // pacing
                         }
                     }
@@ -96,7 +100,26 @@ struct FailoverBenchmark: AsyncParsableCommand {
             active = 1 - active
         }
         streams.cancel()
+        await streams.value
+        // Everything submitted must reach the host: the delivery ledger against the journal.
+        try await waitUntil(.seconds(60), what: "the host to accept every message") {
+            var pending = 0
+            for (_, session) in sessions { pending += (try? await session.unacknowledged()) ?? 1 }
+            return pending == 0
+        }
         await client.shutdown()
+        let journal = try cluster.journal()
+        var counted = await ledger.ledger
+        for (_, session) in sessions {
+            let lu = defs.lus.first { $0.name == session.lu }!
+            counted.journaled(journal.filter { Self.isEntry($0, of: lu, defs) }, as: lu.name)
+        }
+        let tally = counted.tally()
+        progress("messages: \(tally.sent) sent, \(tally.lost) lost, \(tally.duplicated) duplicated")
+        guard tally.lost == 0 else {
+            let lus = counted.lus.map(\.lu).filter { counted.tally(lu: $0).lost > 0 }.map { "\($0) \(counted.tally(lu: $0).lost) of \(counted.tally(lu: $0).sent)" }
+            throw LoopbackCluster.Failure(description: "\(tally.lost) of \(tally.sent) messages never reached the host: \(lus.joined(separator: ", "))")
+        }
 
         var table = TextTable(["STEP", "RUNS", "P50", "P99", "MAX"])
         table.add(["kill → group active on the other node", "\(runs)", ms(activation.median), ms(activation.p99), ms(activation.percentile(100))])
@@ -110,23 +133,31 @@ struct FailoverBenchmark: AsyncParsableCommand {
     static func firstAccepted(in journal: [HostJournalEntry], after killed: Double, lus: [LU], definitions: Definitions) -> [String: Double] {
         var times: [String: Double] = [:]
         for lu in lus {
-            let line = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }
-            let first = journal.first { entry in
-                guard entry.event == .message, entry.time > killed else { return false }
-                switch line?.procedure {
-                case .hdlcLeased?: return entry.path == "sdlc" && entry.luAddress == Int(lu.address)
-                case .bdlc?: return entry.path == "bdlc" && entry.luAddress == Int(lu.address) && (entry.line?.hasPrefix((line?.name ?? "") + " line ") ?? false)
-                case .hdlcPacket?: return entry.path == "x25" && entry.luAddress == Int(lu.address)
-                // The host's switched PU (XID node id) and LU address, whichever number called.
-                case .hdlcPublic?: return entry.path == "dialup" && entry.luAddress == Int(lu.address) && entry.nodeId == line?.nodeID?.description
-                case .hdlcISDN?: return entry.path == "isdn" && entry.luAddress == Int(lu.address) && entry.nodeId == line?.nodeID?.description
-                default: return entry.path == "tn3270" && entry.lu == lu.hostLUName
-                }
-            }
+            let first = journal.first { $0.event == .message && $0.time > killed && isEntry($0, of: lu, definitions) }
             if let first { times[lu.name] = first.time - killed }
         }
         return times
     }
 
+    /// Whether the host's journal entry is about `lu`, as each path names its terminals.
+    static func isEntry(_ entry: HostJournalEntry, of lu: LU, _ definitions: Definitions) -> Bool {
+        let line = definitions.resource(named: lu.resource).flatMap { definitions.line(named: $0.line) }
+        switch line?.procedure {
+        case .hdlcLeased?: return entry.path == "sdlc" && entry.luAddress == Int(lu.address)
+        case .bdlc?: return entry.path == "bdlc" && entry.luAddress == Int(lu.address) && (entry.line?.hasPrefix((line?.name ?? "") + " line ") ?? false)
+        case .hdlcPacket?: return entry.path == "x25" && entry.luAddress == Int(lu.address)
+        // The host's switched PU (XID node id) and LU address, whichever number called.
+        case .hdlcPublic?: return entry.path == "dialup" && entry.luAddress == Int(lu.address) && entry.nodeId == line?.nodeID?.description
+        case .hdlcISDN?: return entry.path == "isdn" && entry.luAddress == Int(lu.address) && entry.nodeId == line?.nodeID?.description
+        default: return entry.path == "tn3270" && entry.lu == lu.hostLUName
+        }
+    }
+
     private func ms(_ seconds: Double) -> String { format(seconds * 1000, 0) + " ms" }
+}
+
+/// What the bench's streams submitted (the delivery ledger the demo and the testbed use).
+actor BenchLedger {
+    private(set) var ledger = DeliveryLedger()
+    func submitted(resource: String, lu: String, digest: String) { ledger.submitted(resource: resource, lu: lu, digest: digest) }
 }

@@ -142,6 +142,7 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
             outcomes = try await campaign.run()
         } catch {
             failure = error
+            await campaign.drainAfterFailure()
         }
         await engine.stop(world)
         await world.tearDown()

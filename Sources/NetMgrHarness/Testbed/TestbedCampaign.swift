@@ -427,17 +427,33 @@ public final class TestbedCampaign: @unchecked Sendable {
             throw CampaignFailure(description: "\(total.lost) of \(total.sent) messages are not in the host's journal, e.g.\n"
                 + lost.map { String(format: "    %@/%@ digest %@ submitted at %.6f", $0.resource, $0.lu, $0.digest, $0.time) }.joined(separator: "\n"))
         }
-        // Each message belongs to the fault whose window (injection to the next one) it was submitted in.
-        for index in outcomes.indices {
-            let end = index + 1 < outcomes.count ? outcomes[index + 1].injected : Double.greatestFiniteMagnitude
-            outcomes[index].tally = ledger.tally(submittedIn: outcomes[index].injected...end)
-        }
+        recount()
         if let capture = world.process("capture") {
             capture.signal(SIGINT)
             _ = await capture.waitForExit(timeout: .seconds(30))
         }
         let verdict = try verify(after: "the whole capture", final: true)
         note("drained: \(total.sent) messages sent, \(total.delivered) in the host's journal, 0 lost, \(total.duplicated) duplicated; \(verdict)")
+    }
+
+    /// Each message belongs to the fault whose window (injection to the next one) it was submitted in.
+    func recount() {
+        for index in outcomes.indices {
+            let end = index + 1 < outcomes.count ? outcomes[index + 1].injected : Double.greatestFiniteMagnitude
+            outcomes[index].tally = ledger.tally(submittedIn: outcomes[index].injected...end)
+        }
+    }
+
+    /// After a failure: the application stops (it drains for up to 60 s) and every fault's
+    /// window is counted again, so the table's lost column holds what never reached the
+    /// host by then, not what was still on its way.
+    public func drainAfterFailure() async {
+        if let app = world.process("app"), app.isRunning {
+            app.signal(SIGTERM)
+            _ = await app.waitForExit(timeout: .seconds(60))
+        }
+        poll()
+        recount()
     }
 
     // MARK: The table
