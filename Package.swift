@@ -204,7 +204,7 @@ let package = Package(
 
         .target(
             name: "NetMgrTestSupport",
-            dependencies: [],
+            dependencies: ["NetMgrHarness"],
             path: "Tests/NetMgrTestSupport"
         ),
 

@@ -28,10 +28,10 @@ public enum TestbedFault: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// `count` faults in a reproducible random order (SplitMix64 from `seed`): shuffled
+    /// `count` faults in a reproducible random order (splitmix64 from `seed`): shuffled
     /// rounds of every kind, so each kind occurs ⌊count ÷ kinds⌋ or one more times.
     public static func schedule(count: Int, kinds: [TestbedFault], seed: UInt64) -> [TestbedFault] {
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix64Generator(seed: seed)
         var result: [TestbedFault] = []
         while result.count < count {
             var round = kinds
@@ -39,19 +39,5 @@ public enum TestbedFault: String, CaseIterable, Sendable, Codable {
             result += round.prefix(count - result.count)
         }
         return result
-    }
-}
-
-/// A small, well-known generator (Steele, Lea, Flood 2014), so a seed gives the same
-/// campaign on every machine and Swift version.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

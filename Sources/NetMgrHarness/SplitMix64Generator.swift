@@ -1,0 +1,16 @@
+/// splitmix64 (Steele, Lea, Flood 2014): the seeded random generator of the tests' property
+/// tests (NetMgrTestSupport re-exports it) and of the testbed's fault schedule, so a failing
+/// property test or campaign replays from its seed on every machine and Swift version.
+public struct SplitMix64Generator: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
