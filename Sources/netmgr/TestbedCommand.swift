@@ -70,9 +70,7 @@ struct TestbedOptions: ParsableArguments {
             throw Exit.unreadable
         }
         switch engine {
-        case "pacemaker":
-            printError("error: --engine pacemaker: not in this build yet; use keepalived")
-            throw Exit.unreadable
+        case "pacemaker": return PacemakerEngine(repository: repository, group: group)
         default: return KeepalivedEngine(repository: repository, group: group)
         }
     }
@@ -180,6 +178,7 @@ struct TestbedUpCommand: AsyncParsableCommand {
         do {
             try world.up()
             try await world.startHost(probeIntervalMilliseconds: 1000, probeTimeoutMilliseconds: 1000)
+            try engine.prepare(world)
             for node in world.nodeNames { try await world.startNetmgrd(node, logLevel: testbed.logLevel) }
             try await engine.start(world)
         } catch {

@@ -11,8 +11,9 @@ public protocol ClusterEngine: Sendable {
     /// How long the engine takes to notice a silent node or netmgrd (the recovery goal for
     /// the VIP path is this plus 100 ms).
     var detectionSeconds: Double { get }
-    /// Starts the engine on every node, the first node first (it takes the group), and
-    /// returns once the group is active on it.
+    /// Before netmgrd starts: what the engine needs of the world (its admin sockets).
+    func prepare(_ world: NamespaceWorld) throws
+    /// Starts the engine on every node and returns once the group is active on one.
     func start(_ world: NamespaceWorld) async throws
     /// SIGKILL of the engine's processes on `node` (the cluster engine crashes).
     func kill(on node: String, _ world: NamespaceWorld) async
@@ -20,10 +21,18 @@ public protocol ClusterEngine: Sendable {
     func restart(on node: String, _ world: NamespaceWorld) async throws
     /// Stops what the engine set up beyond processes the world stops itself.
     func stop(_ world: NamespaceWorld) async
+    /// After a node's netmgrd was started again: what an operator would do next (Pacemaker:
+    /// clear the failures it recorded there, or the group never returns to that node).
+    func netmgrdRestarted(on node: String, _ world: NamespaceWorld) async throws
+    /// How long a cut must last at least (Pacemaker's link watch is dampened).
+    var minimumOutageSeconds: Double { get }
 }
 
 extension ClusterEngine {
+    public func prepare(_ world: NamespaceWorld) throws {}
     public func stop(_ world: NamespaceWorld) async {}
+    public func netmgrdRestarted(on node: String, _ world: NamespaceWorld) async throws {}
+    public var minimumOutageSeconds: Double { 0 }
 }
 
 /// keepalived (VRRPv3, `advert_int 0.1`, `nopreempt`) with netmgr's notify script and a

@@ -34,6 +34,7 @@ public final class NamespaceWorld: @unchecked Sendable {
     private let lock = NSLock()
     private var processes: [String: ChildProcess] = [:]
     private var tornDown = false
+    private var adminSockets: [String: String] = [:]
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -251,7 +252,10 @@ public final class NamespaceWorld: @unchecked Sendable {
     public var journalPath: String { cluster.journalPath }
     public var capturePath: String { runDirectory + "/host.pcap" }
     public var ledgerPath: String { runDirectory + "/app-ledger.jsonl" }
-    public func adminSocket(_ node: String) -> String { cluster.adminSocket(node) }
+    /// Where each node's netmgrd listens for admin requests: the run directory, unless the
+    /// engine needs it elsewhere (Pacemaker: the node's private /run/netmgr).
+    public func adminSocket(_ node: String) -> String { lock.withLock { adminSockets[node] } ?? cluster.adminSocket(node) }
+    public func setAdminSocket(_ path: String, for node: String) { lock.withLock { adminSockets[node] = path } }
     public func stateDirectory(_ node: String) -> String { runDirectory + "/state-\(node)" }
 
     public var hostPort: Int { cluster.hostEndpoint?.port ?? 2323 }

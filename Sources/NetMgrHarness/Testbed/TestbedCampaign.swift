@@ -305,6 +305,7 @@ public final class TestbedCampaign: @unchecked Sendable {
         try world.up()
         try await world.startHost(probeIntervalMilliseconds: options.probeIntervalMilliseconds, probeTimeoutMilliseconds: options.probeTimeoutMilliseconds)
         try await world.startCapture()
+        try engine.prepare(world)
         for node in world.nodeNames { try await world.startNetmgrd(node, logLevel: options.logLevel) }
         try await engine.start(world)
         try await world.startApp(sessions: sessions, intervalMilliseconds: options.intervalMilliseconds)
@@ -326,12 +327,15 @@ public final class TestbedCampaign: @unchecked Sendable {
             case .cutCables:
                 try world.setCable(node, up: false)
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
+                let restore = injected + engine.minimumOutageSeconds
+                if restore > now() { try await Task.sleep(for: .milliseconds(Int((restore - now()) * 1000))) }  // the engine's shortest cut
                 try world.setCable(node, up: true)
             case .killNetmgrd:
                 world.process("netmgrd-\(node)")?.signal(SIGKILL)
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
                 _ = await world.process("netmgrd-\(node)")?.waitForExit(timeout: .seconds(5))
                 try await world.startNetmgrd(node, logLevel: options.logLevel)
+                try await engine.netmgrdRestarted(on: node, world)
             case .freezeNetmgrd:
                 world.process("netmgrd-\(node)")?.signal(SIGSTOP)
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
