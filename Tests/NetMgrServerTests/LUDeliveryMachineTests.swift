@@ -87,6 +87,52 @@ struct LUDeliveryMachineTests {
         #expect(world.accepted.count == 5)
     }
 
+    @Test("issue 16: after a screen-level refusal, a new session is not bound until the host takes the LU", arguments: [false, true])
+    func refusedAtScreenIsNotBound(basic: Bool) {
+        var world = LUDeliveryWorld(basicHost: basic)
+        world.step(.submit)
+        // The first session: nothing on record yet, so the negotiation counts as the bind.
+        world.reconnect()
+        #expect(world.states.last?.state == .bound, "\(world.states)")
+        world.step(.paintScreen)
+        world.step(.closeConnection)
+        #expect(world.machine.rejection == .closedWithoutInput(screen: "NO AVAILABLE 3270 DEVICES"))
+        // Refused again and again (a frozen node still holds the device): never bound.
+        for _ in 0..<3 {
+            world.reconnect()
+            #expect(world.machine.phase == .bound)
+            #expect(world.states.last?.state == .hostLost, "\(world.states)")
+            #expect(world.states.last?.detail.contains("not bound until the host takes the LU") == true, "\(world.states)")
+            world.step(.paintScreen)
+            #expect(world.states.last?.state != .bound)
+            #expect(world.machine.rejection != nil)
+            world.step(.closeConnection)
+        }
+        // The device is free: the host's keyboard restore is the bind, and the message goes.
+        world.reconnect()
+        #expect(world.states.last?.state != .bound)
+        world.step(.restoreKeyboard)
+        #expect(world.states.last?.state == .bound, "\(world.states)")
+        #expect(world.machine.rejection == nil)
+        #expect(world.records == 1)
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
+    @Test("issue 16: after a screen-level refusal, another first screen without the keyboard (Hercules with no OS) is the bind")
+    func otherScreenIsBound() {
+        var world = LUDeliveryWorld(basicHost: true)
+        world.reconnect()
+        world.step(.paintScreen)
+        world.step(.closeConnection)
+        world.reconnect()
+        #expect(world.states.last?.state == .hostLost)
+        world.step(.paintOtherScreen)
+        #expect(world.states.last?.state == .bound, "\(world.states)")
+        #expect(world.machine.rejection == nil)
+        #expect(world.machine.keyboardLocked)
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
     @Test("a permanent REJECT is a configuration error: shown as such and retried after tens of seconds")
     func permanentReject() {
         var world = LUDeliveryWorld(basicHost: false)
