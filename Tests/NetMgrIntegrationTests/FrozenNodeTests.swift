@@ -146,6 +146,9 @@ struct FrozenNodeTests {
             #expect(lies.isEmpty, "node-b said bound while the host refused:\n\(story)")
             #expect(!all.contains { $0.lus["VIPLU01"]?.state.hasPrefix("bound") == true }, "DEVICE-IN-USE never looks bound:\n\(story)")
             #expect(all.contains { $0.lus["VIPLU01"]?.detail.contains("DEVICE-IN-USE") == true }, "the host's reason is in the detail:\n\(story)")
+            // Brief status (what `netmgr status` prints) names the refused LU and why.
+            let brief = try await cluster.status(of: "node-b", brief: true).resources.flatMap(\.lus).first { $0.name == "VIPLU01" }
+            #expect(brief?.state == "rejected" && brief?.rejection?.contains("DEVICE-IN-USE") == true, "\(String(describing: brief))")
             if refuseHeldAtScreen > 0 {
                 #expect(all.contains { $0.lus["EMU01"]?.rejection?.contains("NO AVAILABLE 3270 DEVICES") == true }, "\(story)")
             } else {

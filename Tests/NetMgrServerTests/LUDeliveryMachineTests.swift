@@ -133,6 +133,33 @@ struct LUDeliveryMachineTests {
         #expect(world.violations.isEmpty, "\(world.violations)")
     }
 
+    @Test("issue 16: DEVICE-IN-USE shows as a refusal until the host grants the LU, and a connection given up on says the host refuses, not that it hung")
+    func deviceInUseIsARefusal() {
+        var world = LUDeliveryWorld(host: .tn3270e)
+        world.step(.rejectNextRequest)
+        world.reconnect()
+        #expect(world.machine.rejection == .refused(.deviceInUse))
+        #expect(world.states.last?.state == .waitingForHost && world.states.last?.detail.contains("DEVICE-IN-USE") == true, "\(world.states)")
+        // Refused on every retry on this connection until the negotiation deadline closes it.
+        for _ in 0..<100 where world.machine.phase == .negotiating {
+            if let again = world.timers[.renegotiate], let deadline = world.timers[.negotiation], again < deadline {
+                world.step(.rejectNextRequest)
+            }
+            world.step(.fireTimer)
+        }
+        #expect(world.machine.phase == .retryWait)
+        #expect(world.states.last?.detail.contains("host still refuses LU01: DEVICE-IN-USE") == true, "\(world.states.last.map { "\($0)" } ?? "none")")
+        #expect(world.logs.contains { $0.level == .info && $0.message.contains("still refuses") })
+        #expect(!world.logs.contains { $0.message.contains("did not complete negotiation") })
+        #expect(world.machine.rejection == .refused(.deviceInUse))
+        #expect(!world.states.contains { $0.state == .bound })
+        // The host lets go: granted on the next connection, and the refusal is over.
+        world.reconnect()
+        #expect(world.states.last?.state == .bound)
+        #expect(world.machine.rejection == nil)
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
     @Test("a permanent REJECT is a configuration error: shown as such and retried after tens of seconds")
     func permanentReject() {
         var world = LUDeliveryWorld(basicHost: false)

@@ -90,12 +90,17 @@ struct LUDeliveryMachine {
         case permanent(TN3270ERejectReason)
         /// Bound, then closed by the host before it ever took input; its screen's first line.
         case closedWithoutInput(screen: String?)
+        /// TN3270E REJECT with a reason that retrying will change (DEVICE-IN-USE: the host still
+        /// holds the LU for another connection, a frozen node's say); until the host grants it.
+        case refused(TN3270ERejectReason)
 
         var description: String {
             switch self {
             case .permanent(let reason): "rejected by host: \(reason)"
             case .closedWithoutInput(let screen?): "host closed the session without taking input: \(screen)"
             case .closedWithoutInput(nil): "host closed the session without taking input"
+            case .refused(.deviceInUse): "refused by host: DEVICE-IN-USE (it holds the LU for another connection); retrying"
+            case .refused(let reason): "refused by host: \(reason); retrying"
             }
         }
     }
@@ -127,6 +132,8 @@ struct LUDeliveryMachine {
         var closedByUs = false
         /// A DEVICE-TYPE REJECT to retry on this connection.
         var rejectedWith: TN3270ERejectReason?
+        /// The host's last DEVICE-TYPE REJECT on this connection (kept across the retries).
+        var refusedWith: TN3270ERejectReason?
         /// Why we gave up on this connection (a TLS failure), for the retry's state detail.
         var failure: String?
         /// The negotiated session, as status details name it ("TN3270E CONNECT LU01").
@@ -201,6 +208,7 @@ struct LUDeliveryMachine {
 
     mutating func connectFailed(_ reason: String, now: NIODeadline) -> [Action] {
         guard phase == .connecting || phase == .stopped else { return [] }
+        if case .refused = rejection { rejection = nil }  // the host is not reached: its refusal is old news
         var actions = releaseSlot()
         if phase == .stopped { return actions + [.stopped] }
         actions += retry(after: reason, delay: .milliseconds(configuration.retry.delay(attempt: attempt + 1)), now: now)
@@ -250,6 +258,10 @@ struct LUDeliveryMachine {
             if phase == .bound { return releaseSlot() }  // a basic host that painted no screen in time
             guard phase == .negotiating, connection != nil else { return [] }
             connection?.negotiationTimedOut = true
+            if let refusal = connection?.refusedWith {
+                // The host answers, it only refuses: not a hung host, though a new connection is tried all the same.
+                return [.log(.info, "the host still refuses \(configuration.client.luName ?? "the LU request") (\(refusal)) after \(milliseconds(configuration.negotiationTimeout)) ms on this connection; reconnecting"), .close]
+            }
             return [.log(.warning, "the host did not complete negotiation within \(milliseconds(configuration.negotiationTimeout)) ms; reconnecting"), .close]
         case .renegotiate:
             guard phase == .negotiating, var connection, connection.rejectedWith != nil else { return [] }
@@ -370,6 +382,7 @@ struct LUDeliveryMachine {
                 return actions + retry(after: rejection!.description, delay: delay, now: now)
             }
             let reason = connection.failure
+                ?? connection.refusedWith.map { "host still refuses \(configuration.client.luName ?? "the LU request"): \($0)" }
                 ?? (connection.negotiationTimedOut ? "host did not complete negotiation in time" : "host closed the connection during negotiation")
             return actions + retry(after: reason, delay: .milliseconds(configuration.retry.delay(attempt: attempt + 1)), now: now)
         default:
@@ -468,6 +481,7 @@ struct LUDeliveryMachine {
         guard connection != nil, connection?.confirmed == false else { return [] }
         connection!.confirmed = true
         everBound = true
+        if case .refused = rejection { rejection = nil }
         if let bindRequestedAt { timeToBind = now - bindRequestedAt }
         return [.state(.bound, connection!.boundDetail)]
     }
@@ -505,6 +519,11 @@ struct LUDeliveryMachine {
             hostEvents.retries &+= 1
             let delay = configuration.retry.delay(attempt: attempt)
             connection?.rejectedWith = reason
+            connection?.refusedWith = reason
+            switch rejection {
+            case nil, .refused?: rejection = .refused(reason)
+            case .permanent?, .closedWithoutInput?: break  // the more telling one stays
+            }
             actions.append(.state(everBound ? .hostLost : .waitingForHost, "host rejected \(configuration.client.luName ?? "the LU request"): \(reason); retry \(attempt) in \(delay) ms"))
             actions.append(.schedule(.renegotiate, at: now + .milliseconds(delay)))
         }
