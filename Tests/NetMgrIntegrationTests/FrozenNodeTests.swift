@@ -132,7 +132,9 @@ struct FrozenNodeTests {
                 looksB.append(look)
                 let refusals = ((try? cluster.journal()) ?? []).filter { $0.time > activated && $0.event == .reject }
                 let twice = ["VIPLU01", "EMU01"].allSatisfy { lu in refusals.filter { $0.lu == lu }.count >= 2 }
-                return twice && (refuseHeldAtScreen == 0 || looksB.all.contains { $0.lus["EMU01"]?.detail.contains("not bound until the host takes the LU") == true })
+                // At screen level: looked at for 100 ms of the session negotiated after the second refusal.
+                let second = refusals.filter { $0.lu == "EMU01" }.dropFirst().first?.time ?? .infinity
+                return twice && (refuseHeldAtScreen == 0 || look.at > second + 0.1)
             }
             let all = looksB.all
             let story = all.map(\.description).joined(separator: "\n")
@@ -151,6 +153,7 @@ struct FrozenNodeTests {
             #expect(brief?.state == "rejected" && brief?.rejection?.contains("DEVICE-IN-USE") == true, "\(String(describing: brief))")
             if refuseHeldAtScreen > 0 {
                 #expect(all.contains { $0.lus["EMU01"]?.rejection?.contains("NO AVAILABLE 3270 DEVICES") == true }, "\(story)")
+                #expect(all.contains { $0.lus["EMU01"]?.detail.contains("not bound until the host takes the LU") == true }, "\(story)")
             } else {
                 #expect(!all.contains { $0.lus["EMU01"]?.state.hasPrefix("bound") == true }, "a close during negotiation never looks bound:\n\(story)")
             }
