@@ -42,6 +42,9 @@ struct SimHostTN3270Options: ParsableArguments {
     @Option(help: ArgumentHelp("Refuse every terminal at screen level: paint \"NO AVAILABLE 3270 DEVICES\" without giving the keyboard back and close this long after the bind.", valueName: "ms"))
     var rejectAtScreen: Int?
 
+    @Option(help: ArgumentHelp("Refuse a basic TN3270 request for a busy LU at screen level, as Hercules does while a device is still held: negotiate, paint \"NO AVAILABLE 3270 DEVICES\" without giving the keyboard back and close this long after, instead of closing at once (journaled as a reject).", valueName: "ms"))
+    var refuseHeldAtScreen: Int?
+
     @Option(help: ArgumentHelp("Also listen here for TN3270 over TLS from the first byte (the port-992 style); port 0 picks a free one (a second ready line, \"ready: tn3270-tls HOST:PORT\", tells it). Needs --tls-certificate and --tls-key.", valueName: "host:port"))
     var tlsListen: String?
 
@@ -102,6 +105,9 @@ struct SimHostTN3270Options: ParsableArguments {
         }
         if let rejectAtScreen, !(0...86_400_000).contains(rejectAtScreen) {
             throw ValidationError("--reject-at-screen \(rejectAtScreen): expected milliseconds, 0 to 86400000 (a day).")
+        }
+        if let refuseHeldAtScreen, !(0...86_400_000).contains(refuseHeldAtScreen) {
+            throw ValidationError("--refuse-held-at-screen \(refuseHeldAtScreen): expected milliseconds, 0 to 86400000 (a day).")
         }
         if let printEvery, !(1...86_400_000).contains(printEvery) {
             throw ValidationError("--print-every \(printEvery): expected milliseconds, 1 to 86400000.")
@@ -179,6 +185,7 @@ struct SimHostTN3270Options: ParsableArguments {
         configuration.queryAfterBind = queryAfterBind
         configuration.print3270 = print3270
         configuration.screenRejectAfter = rejectAtScreen.map { .milliseconds(Int64($0)) }
+        configuration.heldScreenRejectAfter = refuseHeldAtScreen.map { .milliseconds(Int64($0)) }
         do {
             configuration.tls = try tls()
         } catch {

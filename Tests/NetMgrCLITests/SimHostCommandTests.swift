@@ -23,6 +23,7 @@ struct SimHostCommandTests {
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--print-every", "0"], "--print-every"),
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--reject-at-screen=-1"], "--reject-at-screen"),
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--reject-at-screen", "9223372036854775807"], "--reject-at-screen"),
+        (["--listen", "127.0.0.100:0", "--lu", "LU1", "--refuse-held-at-screen=-1"], "--refuse-held-at-screen"),
         (["--listen", "127.0.0.100:0", "--lu", "LU1", "--log-level", "loud"], "--log-level loud"),
     ])
     func usageErrors(arguments: [String], named: String) async throws {

@@ -87,6 +87,79 @@ struct LUDeliveryMachineTests {
         #expect(world.accepted.count == 5)
     }
 
+    @Test("issue 16: after a screen-level refusal, a new session is not bound until the host takes the LU", arguments: [false, true])
+    func refusedAtScreenIsNotBound(basic: Bool) {
+        var world = LUDeliveryWorld(basicHost: basic)
+        world.step(.submit)
+        // The first session: nothing on record yet, so the negotiation counts as the bind.
+        world.reconnect()
+        #expect(world.states.last?.state == .bound, "\(world.states)")
+        world.step(.paintScreen)
+        world.step(.closeConnection)
+        #expect(world.machine.rejection == .closedWithoutInput(screen: "NO AVAILABLE 3270 DEVICES"))
+        // Refused again and again (a frozen node still holds the device): never bound.
+        for _ in 0..<3 {
+            world.reconnect()
+            #expect(world.machine.phase == .bound)
+            #expect(world.states.last?.state == .hostLost, "\(world.states)")
+            #expect(world.states.last?.detail.contains("not bound until the host takes the LU") == true, "\(world.states)")
+            world.step(.paintScreen)
+            #expect(world.states.last?.state != .bound)
+            #expect(world.machine.rejection != nil)
+            world.step(.closeConnection)
+        }
+        // The device is free: the host's keyboard restore is the bind, and the message goes.
+        world.reconnect()
+        #expect(world.states.last?.state != .bound)
+        world.step(.restoreKeyboard)
+        #expect(world.states.last?.state == .bound, "\(world.states)")
+        #expect(world.machine.rejection == nil)
+        #expect(world.records == 1)
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
+    @Test("issue 16: after a screen-level refusal, another first screen without the keyboard (Hercules with no OS) is the bind")
+    func otherScreenIsBound() {
+        var world = LUDeliveryWorld(basicHost: true)
+        world.reconnect()
+        world.step(.paintScreen)
+        world.step(.closeConnection)
+        world.reconnect()
+        #expect(world.states.last?.state == .hostLost)
+        world.step(.paintOtherScreen)
+        #expect(world.states.last?.state == .bound, "\(world.states)")
+        #expect(world.machine.rejection == nil)
+        #expect(world.machine.keyboardLocked)
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
+    @Test("issue 16: DEVICE-IN-USE shows as a refusal until the host grants the LU, and a connection given up on says the host refuses, not that it hung")
+    func deviceInUseIsARefusal() {
+        var world = LUDeliveryWorld(host: .tn3270e)
+        world.step(.rejectNextRequest)
+        world.reconnect()
+        #expect(world.machine.rejection == .refused(.deviceInUse))
+        #expect(world.states.last?.state == .waitingForHost && world.states.last?.detail.contains("DEVICE-IN-USE") == true, "\(world.states)")
+        // Refused on every retry on this connection until the negotiation deadline closes it.
+        for _ in 0..<100 where world.machine.phase == .negotiating {
+            if let again = world.timers[.renegotiate], let deadline = world.timers[.negotiation], again < deadline {
+                world.step(.rejectNextRequest)
+            }
+            world.step(.fireTimer)
+        }
+        #expect(world.machine.phase == .retryWait)
+        #expect(world.states.last?.detail.contains("host still refuses LU01: DEVICE-IN-USE") == true, "\(world.states.last.map { "\($0)" } ?? "none")")
+        #expect(world.logs.contains { $0.level == .info && $0.message.contains("still refuses") })
+        #expect(!world.logs.contains { $0.message.contains("did not complete negotiation") })
+        #expect(world.machine.rejection == .refused(.deviceInUse))
+        #expect(!world.states.contains { $0.state == .bound })
+        // The host lets go: granted on the next connection, and the refusal is over.
+        world.reconnect()
+        #expect(world.states.last?.state == .bound)
+        #expect(world.machine.rejection == nil)
+        #expect(world.violations.isEmpty, "\(world.violations)")
+    }
+
     @Test("a permanent REJECT is a configuration error: shown as such and retried after tens of seconds")
     func permanentReject() {
         var world = LUDeliveryWorld(basicHost: false)

@@ -13,6 +13,8 @@ struct LUDeliveryWorld {
     enum HostStep: Int, CaseIterable {
         case submit, restoreKeyboard, paintScreen, query, respondPositive, respondNegative, closeConnection
         case fireTimer, grantSlot, completeConnect, failConnect, rejectNextRequest, refuseNextRequestPermanently, advanceTime
+        /// A first screen other than the refusal, without the keyboard (Hercules' device screen with no OS).
+        case paintOtherScreen
     }
 
     private(set) var machine: LUDeliveryMachine
@@ -40,6 +42,15 @@ struct LUDeliveryWorld {
     private(set) var queryReplies = 0
     private(set) var logs: [(level: Logger.Level, message: String)] = []
     private(set) var noDefiniteResponseWarnings: [String] = []
+    /// Every `.state` the machine reported, in order.
+    private(set) var states: [(state: SessionState, detail: String)] = []
+    /// The host refused a session at screen level (closed it bound, before taking input), with
+    /// that session's last screen (nil: blank). Until a later connection shows that the host
+    /// took the LU (the keyboard, or another screen), `bound` would be a lie (issue 16).
+    private var refusal: String??
+    /// On this connection: the host gave the keyboard back; the text it painted last.
+    private var keyboardGiven = false
+    private var painted: String?
 
     // The host's view of the terminal.
     private var bound: TN3270Binding?
@@ -95,10 +106,16 @@ struct LUDeliveryWorld {
             }
             keyboardUnlocked = true
             queryPending = false
+            keyboardGiven = true
             hostSends(TN3270DataStream.record(.write, control: [.keyboardRestore]))
         case .paintScreen:
             guard bound != nil else { return }
+            painted = "NO AVAILABLE 3270 DEVICES"
             hostSends(TN3270DataStream.record(.eraseWrite, control: [], orders: [0x1D, 0x60] + EBCDIC.encode("NO AVAILABLE 3270 DEVICES")))
+        case .paintOtherScreen:
+            guard bound != nil else { return }
+            painted = "HERCULES DEVICE 0010"
+            hostSends(TN3270DataStream.record(.eraseWrite, control: [], orders: [0x1D, 0x60] + EBCDIC.encode("HERCULES DEVICE 0010")))
         case .query:
             guard bound != nil else { return }
             queryPending = true
@@ -209,6 +226,9 @@ struct LUDeliveryWorld {
     }
 
     private mutating func closeConnection() {
+        if machine.phase == .bound, !keyboardGiven, !machine.configuration.isPrinter { refusal = .some(painted) }
+        keyboardGiven = false
+        painted = nil
         host = nil
         bound = nil
         keyboardUnlocked = false
@@ -324,7 +344,15 @@ struct LUDeliveryWorld {
                 logs.append((level, message))
             case .noDefiniteResponses(let text):
                 noDefiniteResponseWarnings.append(text)
-            case .state, .connectionUp, .connectionDown, .hostData:
+            case .state(let state, let detail):
+                states.append((state, detail))
+                if state == .bound {
+                    if let refused = refusal, !keyboardGiven, painted == nil || painted == refused {
+                        violations.append("reported bound (\(detail)) while the host refuses the LU at screen level (\(refused ?? "blank screen"))")
+                    }
+                    refusal = nil
+                }
+            case .connectionUp, .connectionDown, .hostData:
                 break
             case .startTLS:
                 violations.append("STARTTLS on a connection that does not ask for it")

@@ -34,6 +34,11 @@ public struct TN3270HostConfiguration: Sendable {
     /// negotiate, paint a rejection screen without giving the keyboard back, and close this
     /// long after. Input meanwhile is ignored. Nil never does.
     public var screenRejectAfter: TimeAmount?
+    /// Refuse a basic TN3270 request for a busy LU (DEVICE-IN-USE) at screen level instead of
+    /// closing at once, as Hercules does while a device is still held (by a frozen node's
+    /// connection, say): negotiate, paint the rejection screen, close this long after. The
+    /// refusal is journaled as a `reject`, not a bind. Nil closes at once.
+    public var heldScreenRejectAfter: TimeAmount?
     /// TLS: a direct-TLS listener and/or STARTTLS offered on the plain one. Nil: plain only.
     public var tls: TN3270HostTLS?
 

@@ -170,6 +170,13 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
                 perform(try machine.grant(luName: lu), context)
             case .reject(let reason, let explanation):
                 core.record(.tn3270Reject(session, request: request, reason: reason, explanation: explanation))
+                if reason == .deviceInUse, request.dialect == .tn3270, let after = core.configuration.heldScreenRejectAfter {
+                    // Hercules' way: the telnet negotiation goes on, the refusal is a screen.
+                    logger.info("refusing \(peer) (\(request)): \(reason): \(explanation); at screen level after the negotiation")
+                    session.heldRefusalAfter = after
+                    perform(try machine.grant(luName: request.luName ?? "?"), context)
+                    return
+                }
                 let how = request.dialect == .tn3270e ? "DEVICE-TYPE REJECT" : "closing the connection (basic TN3270)"
                 logger.info("refusing \(peer) (\(request)): \(reason): \(explanation); \(how)")
                 perform(try machine.reject(reason), context)
@@ -182,19 +189,17 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
 
     private func bound(_ binding: TN3270Binding, _ context: ChannelHandlerContext) {
         session.binding = binding
+        if let after = session.heldRefusalAfter {
+            // Journaled as a reject in `decide`; the LU stays with its holder.
+            refuseAtScreen(closingAfter: after, context)
+            return
+        }
         var entry = HostJournalEntry.tn3270(.bind, session)
         if session.generic { entry.reason = "generic request: the pool chose \(binding.luName ?? "?")" }
         core.record(entry)
         logger.info("bound \(binding) for \(peer)")
         if let after = core.configuration.screenRejectAfter {
-            session.refused = true
-            logger.info("refusing \(peer) at screen level: rejection screen, closing in \(after)")
-            send(TN3270HostScreens.rejection(client: session.client), dataType: .data3270, journalAs: "rejection", context)
-            closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
-                guard let self, let context = self.context else { return }
-                self.closeReason = .refused
-                self.close(context)
-            }
+            refuseAtScreen(closingAfter: after, context)
             return
         }
         if core.configuration.queryAfterBind, !TN3270HostLUMap.isPrinter(deviceType: binding.deviceType) {
@@ -203,6 +208,18 @@ final class TN3270HostConnectionHandler: ChannelInboundHandler {
             return
         }
         sendGreeting(binding, context)
+    }
+
+    /// Paints the rejection screen without giving the keyboard back and closes `after` later.
+    private func refuseAtScreen(closingAfter after: TimeAmount, _ context: ChannelHandlerContext) {
+        session.refused = true
+        logger.info("refusing \(peer) at screen level: rejection screen, closing in \(after)")
+        send(TN3270HostScreens.rejection(client: session.client), dataType: .data3270, journalAs: "rejection", context)
+        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.closeReason = .refused
+            self.close(context)
+        }
     }
 
     private func sendGreeting(_ binding: TN3270Binding, _ context: ChannelHandlerContext) {

@@ -1,3 +1,4 @@
+import NIOCore
 import TN3270
 
 /// What the host knows about one connection, for the journal and the logs.
@@ -18,6 +19,9 @@ struct TN3270HostSession {
     var awaitingQueryReply = false
     /// The host painted a rejection screen and closes soon; input is ignored.
     var refused = false
+    /// The LU asked for is busy: negotiate anyway, then refuse at screen level and close this
+    /// long after (`heldScreenRejectAfter`).
+    var heldRefusalAfter: TimeAmount?
 
     var lu: String? { binding?.luName }
 

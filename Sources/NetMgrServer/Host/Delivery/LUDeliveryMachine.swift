@@ -90,12 +90,17 @@ struct LUDeliveryMachine {
         case permanent(TN3270ERejectReason)
         /// Bound, then closed by the host before it ever took input; its screen's first line.
         case closedWithoutInput(screen: String?)
+        /// TN3270E REJECT with a reason that retrying will change (DEVICE-IN-USE: the host still
+        /// holds the LU for another connection, a frozen node's say); until the host grants it.
+        case refused(TN3270ERejectReason)
 
         var description: String {
             switch self {
             case .permanent(let reason): "rejected by host: \(reason)"
             case .closedWithoutInput(let screen?): "host closed the session without taking input: \(screen)"
             case .closedWithoutInput(nil): "host closed the session without taking input"
+            case .refused(.deviceInUse): "refused by host: DEVICE-IN-USE (it holds the LU for another connection); retrying"
+            case .refused(let reason): "refused by host: \(reason); retrying"
             }
         }
     }
@@ -127,8 +132,14 @@ struct LUDeliveryMachine {
         var closedByUs = false
         /// A DEVICE-TYPE REJECT to retry on this connection.
         var rejectedWith: TN3270ERejectReason?
+        /// The host's last DEVICE-TYPE REJECT on this connection (kept across the retries).
+        var refusedWith: TN3270ERejectReason?
         /// Why we gave up on this connection (a TLS failure), for the retry's state detail.
         var failure: String?
+        /// The negotiated session, as status details name it ("TN3270E CONNECT LU01").
+        var boundDetail = ""
+        /// `.state(.bound)` was reported for this connection: the host took the LU (see `bound`).
+        var confirmed = false
     }
 
     let configuration: Configuration
@@ -143,10 +154,19 @@ struct LUDeliveryMachine {
     /// Connections opened, host refusals and retries, for metrics (they only grow).
     private(set) var hostEvents = HostEventCounts()
     private var permanentRejects = 0
+    /// A session was confirmed bound once (a later loss is `hostLost`, not `waitingForHost`).
     private var everBound = false
     /// A permanent REJECT closed the connection; its `closed` schedules the slow retry.
     private var permanentRejectPending = false
     private(set) var rejection: Rejection?
+    /// The host closed a bound session before it took input (a screen-level refusal), with
+    /// that session's screen line; kept, whatever `rejection` shows meanwhile, until the host
+    /// shows on a later session that it took the LU (see `confirmIfTaken`).
+    private(set) var screenRefusal: ScreenRefusal?
+
+    struct ScreenRefusal: Equatable {
+        var screen: String?
+    }
     private(set) var lastScreenLine: String?
     /// The TN3270E data type of the last host record (SCS-DATA for most printer output), for the TN server's printers.
     private(set) var lastHostDataType: TN3270EDataType = .data3270
@@ -188,6 +208,7 @@ struct LUDeliveryMachine {
 
     mutating func connectFailed(_ reason: String, now: NIODeadline) -> [Action] {
         guard phase == .connecting || phase == .stopped else { return [] }
+        if case .refused = rejection { rejection = nil }  // the host is not reached: its refusal is old news
         var actions = releaseSlot()
         if phase == .stopped { return actions + [.stopped] }
         actions += retry(after: reason, delay: .milliseconds(configuration.retry.delay(attempt: attempt + 1)), now: now)
@@ -237,6 +258,10 @@ struct LUDeliveryMachine {
             if phase == .bound { return releaseSlot() }  // a basic host that painted no screen in time
             guard phase == .negotiating, connection != nil else { return [] }
             connection?.negotiationTimedOut = true
+            if let refusal = connection?.refusedWith {
+                // The host answers, it only refuses: not a hung host, though a new connection is tried all the same.
+                return [.log(.info, "the host still refuses \(configuration.client.luName ?? "the LU request") (\(refusal)) after \(milliseconds(configuration.negotiationTimeout)) ms on this connection; reconnecting"), .close]
+            }
             return [.log(.warning, "the host did not complete negotiation within \(milliseconds(configuration.negotiationTimeout)) ms; reconnecting"), .close]
         case .renegotiate:
             guard phase == .negotiating, var connection, connection.rejectedWith != nil else { return [] }
@@ -345,6 +370,7 @@ struct LUDeliveryMachine {
             }
             let screen = connection.screenLine
             rejection = .closedWithoutInput(screen: screen)
+            screenRefusal = ScreenRefusal(screen: screen)
             hostEvents.rejects &+= 1
             let delay = backoff(attempt: attempt + 1, initial: configuration.rejectionInitial, maximum: configuration.rejectionMaximum)
             actions.append(.log(.warning, "the host closed the session without taking input" + (screen.map { "; its screen said: \($0)" } ?? " (blank screen)")))
@@ -356,6 +382,7 @@ struct LUDeliveryMachine {
                 return actions + retry(after: rejection!.description, delay: delay, now: now)
             }
             let reason = connection.failure
+                ?? connection.refusedWith.map { "host still refuses \(configuration.client.luName ?? "the LU request"): \($0)" }
                 ?? (connection.negotiationTimedOut ? "host did not complete negotiation in time" : "host closed the connection during negotiation")
             return actions + retry(after: reason, delay: .milliseconds(configuration.retry.delay(attempt: attempt + 1)), now: now)
         default:
@@ -415,11 +442,9 @@ struct LUDeliveryMachine {
         phase = .bound
         connection!.binding = binding
         connection!.announced = true
-        everBound = true
         loggedFailure = nil
         permanentRejects = 0
         if case .permanent = rejection { rejection = nil }
-        if let bindRequestedAt { timeToBind = now - bindRequestedAt }
         // A basic TN3270 host may still be handing out the device until it paints its first
         // screen (Hercules 3.13 mishandles a connection accepted meanwhile and stalls for
         // seconds), so the connect slot is held until then, or until the negotiation deadline.
@@ -428,7 +453,17 @@ struct LUDeliveryMachine {
         let detail = binding.dialect == .tn3270e
             ? "TN3270E CONNECT \(binding.luName ?? configuration.client.luName ?? "any")"
             : "TN3270 \(binding.deviceType)@\(binding.luName ?? configuration.client.luName ?? "any")"
-        actions.append(.state(.bound, detail))
+        connection!.boundDetail = detail
+        if let screenRefusal, !configuration.isPrinter {
+            // The host refused the last session at screen level (Hercules paints "no available
+            // 3270 devices" and closes seconds later, e.g. while a frozen node still holds the
+            // device): a negotiation is no proof that it gives the LU this time. Not bound
+            // until it takes input or shows another screen (`confirmIfTaken`).
+            actions.append(.state(everBound ? .hostLost : .waitingForHost,
+                                  "\(detail) negotiated; not bound until the host takes the LU: it refused the last session (\(Rejection.closedWithoutInput(screen: screenRefusal.screen).description))"))
+        } else {
+            actions += confirm(now: now)
+        }
         if configuration.client.allowsTN3270E, !binding.responsesEnabled {
             actions.append(.noDefiniteResponses(binding.dialect == .tn3270
                 ? "the host speaks only basic TN3270: definite responses are not available, so acks come from the host's keyboard restores"
@@ -439,6 +474,30 @@ struct LUDeliveryMachine {
             attempt = 0
         }
         return actions + pump()
+    }
+
+    /// The host took the LU on this connection: say `bound` (once per connection).
+    private mutating func confirm(now: NIODeadline) -> [Action] {
+        guard connection != nil, connection?.confirmed == false else { return [] }
+        connection!.confirmed = true
+        everBound = true
+        if case .refused = rejection { rejection = nil }
+        if let bindRequestedAt { timeToBind = now - bindRequestedAt }
+        return [.state(.bound, connection!.boundDetail)]
+    }
+
+    /// A session negotiated after a screen-level refusal is bound once the host shows it took
+    /// the LU: it gave the keyboard back (that ended the refusal already), or it painted a
+    /// first screen other than the refusal's (a host without an application, such as Hercules
+    /// with no operating system, never gives the keyboard back on a device it granted).
+    private mutating func confirmIfTaken(_ connection: Connection, now: NIODeadline) -> [Action] {
+        guard !connection.confirmed else { return [] }
+        if let screenRefusal {
+            guard let line = connection.screenLine, line != screenRefusal.screen else { return [] }
+            self.screenRefusal = nil
+            if case .closedWithoutInput = rejection { rejection = nil }
+        }
+        return confirm(now: now)
     }
 
     private mutating func rejected(_ reason: TN3270ERejectReason, now: NIODeadline) -> [Action] {
@@ -460,6 +519,11 @@ struct LUDeliveryMachine {
             hostEvents.retries &+= 1
             let delay = configuration.retry.delay(attempt: attempt)
             connection?.rejectedWith = reason
+            connection?.refusedWith = reason
+            switch rejection {
+            case nil, .refused?: rejection = .refused(reason)
+            case .permanent?, .closedWithoutInput?: break  // the more telling one stays
+            }
             actions.append(.state(everBound ? .hostLost : .waitingForHost, "host rejected \(configuration.client.luName ?? "the LU request"): \(reason); retry \(attempt) in \(delay) ms"))
             actions.append(.schedule(.renegotiate, at: now + .milliseconds(delay)))
         }
@@ -504,6 +568,7 @@ struct LUDeliveryMachine {
             if !connection.tookInput {
                 connection.tookInput = true
                 attempt = 0
+                screenRefusal = nil
                 if case .closedWithoutInput = rejection { rejection = nil }
             }
             if connection.queryOutstanding {
@@ -516,6 +581,7 @@ struct LUDeliveryMachine {
             }
         }
         self.connection = connection
+        if is3270, !connection.confirmed { actions += confirmIfTaken(connection, now: now) }
         lastHostDataType = record.header?.dataType ?? .data3270
         if record.data.readableBytes > 0 { actions.append(.hostData(record.data)) }
         return actions + pump() + scheduleStallCheck()
@@ -531,11 +597,14 @@ struct LUDeliveryMachine {
         var actions: [Action]
         switch response.outcome {
         case .positive:
+            actions = [.accepted(message.tag)]
             if connection?.tookInput == false {
                 connection?.tookInput = true
                 attempt = 0
+                screenRefusal = nil
+                if case .closedWithoutInput = rejection { rejection = nil }
+                actions += confirm(now: now)
             }
-            actions = [.accepted(message.tag)]
         case .negative:
             actions = [.failed(message.tag, reason: "host answered \(response)")]
         }
