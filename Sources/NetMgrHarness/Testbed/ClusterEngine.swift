@@ -21,18 +21,21 @@ public protocol ClusterEngine: Sendable {
     func restart(on node: String, _ world: NamespaceWorld) async throws
     /// Stops what the engine set up beyond processes the world stops itself.
     func stop(_ world: NamespaceWorld) async
-    /// After a node's netmgrd was started again: what an operator would do next (Pacemaker:
-    /// clear the failures it recorded there, or the group never returns to that node).
-    func netmgrdRestarted(on node: String, _ world: NamespaceWorld) async throws
+    /// After a fault was repaired: what an operator does after an incident (Pacemaker: clear
+    /// the failures it recorded, or the group never returns to the node that had them).
+    func faultRepaired(_ world: NamespaceWorld) async throws
     /// How long a cut must last at least (Pacemaker's link watch is dampened).
     var minimumOutageSeconds: Double { get }
+    /// Whether the engine agrees that `owner` runs the group and has nothing left to do.
+    func settled(owner: String, _ world: NamespaceWorld) async -> Bool
 }
 
 extension ClusterEngine {
     public func prepare(_ world: NamespaceWorld) throws {}
     public func stop(_ world: NamespaceWorld) async {}
-    public func netmgrdRestarted(on node: String, _ world: NamespaceWorld) async throws {}
+    public func faultRepaired(_ world: NamespaceWorld) async throws {}
     public var minimumOutageSeconds: Double { 0 }
+    public func settled(owner: String, _ world: NamespaceWorld) async -> Bool { true }
 }
 
 /// keepalived (VRRPv3, `advert_int 0.1`, `nopreempt`) with netmgr's notify script and a

@@ -36,8 +36,9 @@ public struct PacemakerEngine: ClusterEngine {
                                ("NODE_A", nodes[0].name), ("ADDR_A", nodes[0].address), ("NODE_B", nodes[1].name), ("ADDR_B", nodes[1].address)] {
             text = text.replacingOccurrences(of: "@\(field)@", with: value)
         }
-        if let field = text.range(of: #"@[A-Z_]+@"#, options: .regularExpression) {
-            throw NamespaceWorld.Failure("corosync.conf.template has a field the testbed does not fill: \(text[field])")
+        let settings = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.joined(separator: "\n")
+        if let field = settings.range(of: #"@[A-Z_]+@"#, options: .regularExpression) {
+            throw NamespaceWorld.Failure("corosync.conf.template has a field the testbed does not fill: \(settings[field])")
         }
         for node in world.nodeNames {
             let directory = directory(node, world)
@@ -79,11 +80,18 @@ public struct PacemakerEngine: ClusterEngine {
         // The node script, corosync, pacemakerd and its daemons (each in a process group of its own), by the tree.
         _ = try? NamespaceWorld.run(nodeScript, ["kill", String(process.pid)])
         _ = await process.waitForExit(timeout: .seconds(10))
+        // Nothing stops IPaddr2 on a node whose Pacemaker is dead: the VIP would stay there,
+        // answering the host's ARP against the new owner's. A real cluster fences such a
+        // node; the testbed has no fence device and stands in for it here.
+        removeVIP(on: node, world)
+    }
+
+    func removeVIP(on node: String, _ world: NamespaceWorld) {
+        _ = try? NamespaceWorld.run("ip", ["-n", world.nodeNamespaces[node]!, "addr", "del", "\(world.topology.vip)/\(world.topology.prefixLength)", "dev", "eth0"])
     }
 
     public func restart(on node: String, _ world: NamespaceWorld) async throws {
-        // Nothing stopped the killed node's VIP; the testbed stands in for the fence device.
-        _ = try? NamespaceWorld.run("ip", ["-n", world.nodeNamespaces[node]!, "addr", "del", "\(world.topology.vip)/\(world.topology.prefixLength)", "dev", "eth0"])
+        removeVIP(on: node, world)  // in case it came back meanwhile
         try launch(node, world)
         let online = "Online: [ \(world.nodeNames.joined(separator: " ")) ]"
         try await waitUntil(.seconds(60), what: "Pacemaker on \(node) to rejoin", every: .milliseconds(200)) {
@@ -91,9 +99,20 @@ public struct PacemakerEngine: ClusterEngine {
         }
     }
 
-    public func netmgrdRestarted(on node: String, _ world: NamespaceWorld) async throws {
-        // The agent's failed monitor and start there set a fail count; clear it, as an operator does.
-        let other = world.nodeNames.first { $0 != node } ?? node
-        _ = try inside(other, world, ["crm_resource", "--cleanup", "--resource", "\(group)-group"])
+    /// The designated controller is idle (no transition left to run) and places the group on `owner` only.
+    public func settled(owner: String, _ world: NamespaceWorld) async -> Bool {
+        guard let dc = (try? inside(owner, world, ["crmadmin", "-q", "-D"]))?.split(whereSeparator: \.isWhitespace).last.map(String.init),
+              let state = try? inside(owner, world, ["crmadmin", "-q", "-S", dc]), state.contains("S_IDLE"),
+              let located = try? inside(owner, world, ["crm_resource", "--locate", "--resource", "\(group)-group", "--quiet"]) else { return false }
+        return located.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) } == [owner]
+    }
+
+    public func faultRepaired(_ world: NamespaceWorld) async throws {
+        // A failed monitor or start sets a fail count, and with migration-threshold=1 the
+        // group may not return to that node until it is cleared, as an operator does.
+        for node in world.nodeNames where world.process("pacemaker-\(node)")?.isRunning == true {
+            _ = try inside(node, world, ["crm_resource", "--cleanup", "--resource", "\(group)-group"])
+            return
+        }
     }
 }

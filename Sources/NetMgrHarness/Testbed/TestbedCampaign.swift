@@ -225,9 +225,11 @@ public final class TestbedCampaign: @unchecked Sendable {
                     return now() - last.time > 1.0 || last.client != expectedAddress(vip: lu.vip, owner: owner)
                 }
                 let connected = clientConnections()
-                if stale.isEmpty, connected == world.nodeNames.count { return owner }
-                reason = stale.isEmpty ? "the client holds \(connected) of \(world.nodeNames.count) server connections"
-                    : "no recent message from the promised address on \(stale.map(\.name).joined(separator: ", ")) (owner \(owner))"
+                let engineSettled = await engine.settled(owner: owner, world)
+                if stale.isEmpty, connected == world.nodeNames.count, engineSettled { return owner }
+                reason = !stale.isEmpty ? "no recent message from the promised address on \(stale.map(\.name).joined(separator: ", ")) (owner \(owner))"
+                    : connected != world.nodeNames.count ? "the client holds \(connected) of \(world.nodeNames.count) server connections"
+                    : "\(engine.name) has not settled with the group on \(owner) alone"
             } else {
                 reason = "the nodes do not agree on one owner"
             }
@@ -335,7 +337,6 @@ public final class TestbedCampaign: @unchecked Sendable {
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
                 _ = await world.process("netmgrd-\(node)")?.waitForExit(timeout: .seconds(5))
                 try await world.startNetmgrd(node, logLevel: options.logLevel)
-                try await engine.netmgrdRestarted(on: node, world)
             case .freezeNetmgrd:
                 world.process("netmgrd-\(node)")?.signal(SIGSTOP)
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
@@ -364,6 +365,7 @@ public final class TestbedCampaign: @unchecked Sendable {
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
                 try await engine.restart(on: node, world)
             }
+            try await engine.faultRepaired(world)
             var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip)
             owner = try await waitSteady(what: "after \(label) on \(node)")
             try await checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
