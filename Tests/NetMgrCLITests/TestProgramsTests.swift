@@ -35,6 +35,7 @@ struct TestProgramsTests {
         Program(name: "socat", package: "socat"),
         Program(name: "flock", package: "util-linux"),
         Program(name: "setpriv", package: "util-linux"),
+        Program(name: "nsenter", package: "util-linux"),
         Program(name: "sh", package: "dash"),
         Program(name: "dpkg-query", package: "dpkg"),
         Program(name: "openssl", package: "openssl"),
