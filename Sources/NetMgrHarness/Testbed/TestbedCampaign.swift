@@ -211,10 +211,23 @@ public final class TestbedCampaign: @unchecked Sendable {
         throw CampaignFailure(description: "after \(kind.rawValue) on \(node), the sessions did not recover within \(Int(options.recoveryTimeoutSeconds)) s (owner: \(owner ?? "none or more than one"))\n  nodes:\n    \(states.joined(separator: "\n    "))\n  LUs:\n\(luReport(owner: owner, since: injected))")
     }
 
-    /// Steady: every node answers, one owns the group and the other is standby, the client
-    /// holds a connection to every node, and every LU carried a message in the last second
-    /// from the address its promise names.
+    /// Steady: every node answers, one owns the group and the other is standby, the engine
+    /// agrees, the client holds a connection to every node, and every LU carried a message in
+    /// the last second from the address its promise names; and still so, with the same
+    /// owner, a second later (an engine may still move the group after a merge).
     func waitSteady(what: String) async throws -> String {
+        var owners: [String] = []
+        for _ in 0..<5 {
+            let first = try await waitSteadyOnce(what: what)
+            try await Task.sleep(for: .seconds(1))  // the second look, a second later
+            let second = try await waitSteadyOnce(what: what)
+            if first == second { return second }
+            owners += [first, second]
+        }
+        throw CampaignFailure(description: "\(what): the group keeps moving between the nodes (owners seen: \(owners.joined(separator: " → ")))")
+    }
+
+    func waitSteadyOnce(what: String) async throws -> String {
         let deadline = now() + options.recoveryTimeoutSeconds
         var reason = ""
         while now() < deadline {
@@ -319,6 +332,8 @@ public final class TestbedCampaign: @unchecked Sendable {
             let index = offset + 1
             let label = "fault \(index)/\(schedule.count) \(kind.rawValue)"
             try await Task.sleep(for: .milliseconds(Int(random.next() % 1000)))  // the random moment
+            // Still the owner the last steady look found? An engine may have moved the group since.
+            if soleOwner(await states(), everyNodeAnswers: true) != owner { owner = try await waitSteady(what: "before \(label)") }
             poll()
             recent.removeAll()
             let node = owner
