@@ -332,8 +332,12 @@ public final class TestbedCampaign: @unchecked Sendable {
             let index = offset + 1
             let label = "fault \(index)/\(schedule.count) \(kind.rawValue)"
             try await Task.sleep(for: .milliseconds(Int(random.next() % 1000)))  // the random moment
-            // Still the owner the last steady look found? An engine may have moved the group since.
-            if soleOwner(await states(), everyNodeAnswers: true) != owner { owner = try await waitSteady(what: "before \(label)") }
+            // The operator's clean-up after the last incident (Pacemaker's fail counts), then: still
+            // the owner the last steady look found, and the engine idle? It may have moved the group since.
+            try await engine.faultRepaired(world)
+            if soleOwner(await states(), everyNodeAnswers: true) != owner || !(await engine.settled(owner: owner, world)) {
+                owner = try await waitSteady(what: "before \(label)")
+            }
             poll()
             recent.removeAll()
             let node = owner
@@ -380,7 +384,6 @@ public final class TestbedCampaign: @unchecked Sendable {
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
                 try await engine.restart(on: node, world)
             }
-            try await engine.faultRepaired(world)
             var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip)
             owner = try await waitSteady(what: "after \(label) on \(node)")
             try await checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
