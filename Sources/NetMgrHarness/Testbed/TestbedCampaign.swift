@@ -335,7 +335,8 @@ public final class TestbedCampaign: @unchecked Sendable {
             // The operator's clean-up after the last incident (Pacemaker's fail counts), then: still
             // the owner the last steady look found, and the engine idle? It may have moved the group since.
             try await engine.faultRepaired(world)
-            if soleOwner(await states(), everyNodeAnswers: true) != owner || !(await engine.settled(owner: owner, world)) {
+            let engineSettled = await engine.settled(owner: owner, world)
+            if soleOwner(await states(), everyNodeAnswers: true) != owner || !engineSettled {
                 owner = try await waitSteady(what: "before \(label)")
             }
             poll()
