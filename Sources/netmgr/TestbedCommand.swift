@@ -164,7 +164,7 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
 struct TestbedUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Bring the world up (host, both nodes, the cluster engine) and keep it until Ctrl-C, then tear it down."
+        abstract: "Bring the world up (line switch, host, both nodes, the cluster engine) and keep it until Ctrl-C, then tear it down."
     )
     @OptionGroup var testbed: TestbedOptions
 
@@ -174,6 +174,7 @@ struct TestbedUpCommand: AsyncParsableCommand {
         let engine = try testbed.makeEngine(world)
         do {
             try world.up()
+            try await world.startLineSwitch()
             try await world.startHost(probeIntervalMilliseconds: 1000, probeTimeoutMilliseconds: 1000)
             for node in world.nodeNames { try await world.startNetmgrd(node, logLevel: testbed.logLevel) }
             try await engine.start(world)
