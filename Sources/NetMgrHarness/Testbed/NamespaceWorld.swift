@@ -142,7 +142,26 @@ public final class NamespaceWorld: @unchecked Sendable {
             try Self.run("ip", ["-n", namespace, "link", "set", "eth0", "gso_max_segs", "1"])
             try Self.run("ip", ["-n", namespace, "link", "set", "eth0", "up"])
         }
+        try connectLeasedLine()
     }
+
+    /// The host's end of the leased lines: a cable of its own from the host straight to the
+    /// line switch device, as a leased line is, not through the host's LAN cable (so faults
+    /// on the LAN cable, e.g. `lossy-host-link`, do not hit it, and its polling does not
+    /// share the LAN cable's bandwidth). No addresses of its own: each end routes the other
+    /// machine's topology address over it.
+    public func connectLeasedLine() throws {
+        guard let lineSwitchNamespace, let lineSwitch = topology.lineSwitch else { return }
+        try Self.run("ip", ["-n", hostNamespace, "link", "add", leasedLinePort.host, "type", "veth", "peer", "name", leasedLinePort.lineSwitch, "netns", lineSwitchNamespace])
+        for (namespace, device, peer) in [(hostNamespace, leasedLinePort.host, lineSwitch), (lineSwitchNamespace, leasedLinePort.lineSwitch, topology.host)] {
+            try Self.run("ip", ["-n", namespace, "link", "set", device, "gso_max_segs", "1"])
+            try Self.run("ip", ["-n", namespace, "link", "set", device, "up"])
+            try Self.run("ip", ["-n", namespace, "route", "add", "\(peer)/32", "dev", device])
+        }
+    }
+
+    /// The leased line cable's ends: in the host's namespace and in the line switch's.
+    public var leasedLinePort: (host: String, lineSwitch: String) { ("leased-host", "leased-switch") }
 
     // MARK: Processes
 
@@ -290,10 +309,12 @@ public final class NamespaceWorld: @unchecked Sendable {
     /// a power-cycled device's is: netmgrd must switch the line to itself again).
     public func startLineSwitch() async throws {
         guard let namespace = lineSwitchNamespace else { return }
-        let capture = lock.withLock { () -> String in
+        let (capture, number) = lock.withLock { () -> (String, Int) in
             lineCaptures.append(runDirectory + "/line-\(lineCaptures.count + 1).pcap")
-            return lineCaptures.last!
+            return (lineCaptures.last!, lineCaptures.count)
         }
+        // The earlier start's log stays beside its capture (a new process starts a new log).
+        if number > 1 { try? FileManager.default.moveItem(atPath: logPath("line-switch"), toPath: logPath("line-switch-\(number - 1)")) }
         let process = try spawn("line-switch", in: namespace, binaries.netmgr, [
             "sim", "line-switch", "--definitions", definitionsDirectory, "--capture", capture,
         ] + cluster.switchedLines.flatMap { ["--host-port", "\($0.line.switchUnit!)=\($0.hostSide)"] })
