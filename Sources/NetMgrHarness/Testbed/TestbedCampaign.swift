@@ -20,6 +20,9 @@ public struct CampaignOptions: Sendable {
     /// How long a partition, netem or freeze lasts beyond what the failover needs.
     public var disturbanceSeconds = 3.0
     public var recoveryTimeoutSeconds = 40.0
+    /// How long the messages submitted before the recovery may still take to reach the
+    /// host's journal after it (the LUs' backlogs drain in order behind the first message).
+    public var lossPatienceSeconds = 10.0
     /// `netmgr verify` on the capture after every fault (else only at the end).
     public var verifyEachFault = true
     public var logLevel = "info"
@@ -248,15 +251,24 @@ public final class TestbedCampaign: @unchecked Sendable {
     // MARK: The checks after a fault
 
     /// No message submitted before `cutoff` (and after the last check) is missing from the
-    /// host's journal: per LU, delivery is in order, so once an LU carries new messages
-    /// again every older one must have arrived.
-    func checkNothingLost(until cutoff: Double, after fault: String) throws {
+    /// host's journal. Per LU, delivery is in order; but an LU "carries a message again" as
+    /// soon as the first message of its backlog arrives, and the rest of the backlog (held
+    /// by the client or netmgrd while the LU was down) follows in order over the next
+    /// moments, so the window's messages get `lossPatienceSeconds` to arrive: one that is
+    /// still missing then is lost.
+    func checkNothingLost(until cutoff: Double, after fault: String) async throws {
         poll()
         let window = checkedUntil...max(checkedUntil, cutoff)
-        let tally = ledger.tally(submittedIn: window)
+        var tally = ledger.tally(submittedIn: window)
+        let deadline = now() + options.lossPatienceSeconds
+        while tally.lost > 0, now() < deadline {
+            try await Task.sleep(for: .milliseconds(100))  // polling interval, bounded by the deadline
+            poll()
+            tally = ledger.tally(submittedIn: window)
+        }
         if tally.lost > 0 {
             let lost = ledger.lus.flatMap { ledger.lost(lu: $0.lu) }.filter { window.contains($0.time) }.prefix(5)
-            throw CampaignFailure(description: "\(fault): \(tally.lost) message(s) submitted before the LUs recovered are not in the host's journal, e.g.\n"
+            throw CampaignFailure(description: "\(fault): \(tally.lost) message(s) submitted before the LUs recovered are not in the host's journal \(Int(options.lossPatienceSeconds)) s later, e.g.\n"
                 + lost.map { String(format: "    %@/%@ digest %@ submitted at %.6f", $0.resource, $0.lu, $0.digest, $0.time) }.joined(separator: "\n"))
         }
         checkedUntil = window.upperBound
@@ -381,7 +393,7 @@ public final class TestbedCampaign: @unchecked Sendable {
             }
             var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip)
             owner = try await waitSteady(what: "after \(label) on \(node)")
-            try checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
+            try await checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
             let verdict = options.verifyEachFault ? try verify(after: "\(label) on \(node)") : ""
             outcome.tally = ledger.tally(submittedIn: injected...now())
             outcomes.append(outcome)
