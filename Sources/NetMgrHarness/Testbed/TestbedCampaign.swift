@@ -42,9 +42,12 @@ public struct FaultOutcome: Sendable {
     public var recovered: Double
     /// The same, on the LUs whose promise is the VIP.
     public var recoveredVIP: Double
+    /// The same, on the leased line's LUs (nil: the campaign has none).
+    public var recoveredLine: Double?
     public var tally = DeliveryLedger.Tally()
     public var recoverySeconds: Double { recovered - injected }
     public var recoveryVIPSeconds: Double { recoveredVIP - injected }
+    public var recoveryLineSeconds: Double? { recoveredLine.map { $0 - injected } }
 }
 
 public struct CampaignFailure: Error, CustomStringConvertible {
@@ -166,9 +169,10 @@ public final class TestbedCampaign: @unchecked Sendable {
 
     /// When every LU carried a message after `reference` from the address its promise names
     /// on `owner` (after binding again since `injected`, for the LUs `rebind` names): (all, VIP LUs) or nil.
-    func recoveredTimes(owner: String, injected: Double, reference: Double, rebind: (CampaignLU) -> Bool) -> (all: Double, vip: Double)? {
+    func recoveredTimes(owner: String, injected: Double, reference: Double, rebind: (CampaignLU) -> Bool) -> (all: Double, vip: Double, line: Double?)? {
         var all = reference
         var vipOnly = reference
+        var lineOnly: Double?
         for lu in lus {
             let address = expectedAddress(lu, owner: owner)
             var boundAt: Double? = rebind(lu) ? nil : injected
@@ -180,8 +184,9 @@ public final class TestbedCampaign: @unchecked Sendable {
             guard let at else { return nil }
             all = max(all, at)
             if lu.terminal == .vip { vipOnly = max(vipOnly, at) }
+            if lu.isLeasedLine { lineOnly = max(lineOnly ?? reference, at) }
         }
-        return (all, vipOnly)
+        return (all, vipOnly, lineOnly)
     }
 
     func luReport(owner: String?, since: Double) -> String {
@@ -195,7 +200,7 @@ public final class TestbedCampaign: @unchecked Sendable {
 
     /// Waits until exactly one node owns the group (among the nodes that answer) and every
     /// LU carried a message after `reference`; returns the owner and the times.
-    func waitRecovered(from node: String, kind: TestbedFault, injected: Double, reference: Double) async throws -> (owner: String, all: Double, vip: Double) {
+    func waitRecovered(from node: String, kind: TestbedFault, injected: Double, reference: Double) async throws -> (owner: String, all: Double, vip: Double, line: Double?) {
         let deadline = now() + options.recoveryTimeoutSeconds
         var owner: String?
         while now() < deadline {
@@ -208,7 +213,7 @@ public final class TestbedCampaign: @unchecked Sendable {
             if let owner, let times = recoveredTimes(owner: owner, injected: injected, reference: reference, rebind: { lu in
                 owner != node || kind == .restartHost || (kind == .restartLineSwitch && lu.isLeasedLine)
             }) {
-                return (owner, times.all, times.vip)
+                return (owner, times.all, times.vip, times.line)
             }
             try await Task.sleep(for: .milliseconds(50))  // polling interval, bounded by the deadline
         }
@@ -347,7 +352,7 @@ public final class TestbedCampaign: @unchecked Sendable {
             let node = owner
             let injected = now()
             var reference = injected
-            let result: (owner: String, all: Double, vip: Double)
+            let result: (owner: String, all: Double, vip: Double, line: Double?)
             switch kind {
             case .cutCables:
                 try world.setCable(node, up: false)
@@ -391,14 +396,15 @@ public final class TestbedCampaign: @unchecked Sendable {
                 try await world.startLineSwitch()
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
             }
-            var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip)
+            var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip, recoveredLine: result.line)
             owner = try await waitSteady(what: "after \(label) on \(node)")
             try await checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
             let verdict = options.verifyEachFault ? try verify(after: "\(label) on \(node)") : ""
             outcome.tally = ledger.tally(submittedIn: injected...now())
             outcomes.append(outcome)
-            note(String(format: "%@ on %@: %@ owns the group; every LU carried a message %.0f ms after the fault (VIP LUs %.0f ms); %@",
-                        label, node, result.owner, outcome.recoverySeconds * 1000, outcome.recoveryVIPSeconds * 1000, verdict))
+            let line = outcome.recoveryLineSeconds.map { String(format: ", leased line LUs %.0f ms", $0 * 1000) } ?? ""
+            note(String(format: "%@ on %@: %@ owns the group; every LU carried a message %.0f ms after the fault (VIP LUs %.0f ms%@); %@",
+                        label, node, result.owner, outcome.recoverySeconds * 1000, outcome.recoveryVIPSeconds * 1000, line, verdict))
         }
 
         try await finish()
@@ -436,9 +442,12 @@ public final class TestbedCampaign: @unchecked Sendable {
 
     // MARK: The table
 
-    /// Per fault kind: count, recovery p50/p99/max (every LU, and the VIP LUs), lost, duplicated.
+    /// Per fault kind: count, recovery p50/p99/max (every LU, the VIP LUs, and the leased
+    /// line's LUs when there are any), lost, duplicated.
     public static func table(_ outcomes: [FaultOutcome]) -> String {
-        var table = TextTable(["fault", "count", "recover p50", "p99", "max", "VIP p50", "VIP p99", "sent", "lost", "dup"])
+        let hasLine = outcomes.contains { $0.recoveredLine != nil }
+        var table = TextTable(["fault", "count", "recover p50", "p99", "max", "VIP p50", "VIP p99"] + (hasLine ? ["line p50", "line p99"] : [])
+                              + ["sent", "lost", "dup"])
         func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
         func rank(_ values: [Double], _ percent: Int) -> Double {
             let sorted = values.sorted()
@@ -449,12 +458,14 @@ public final class TestbedCampaign: @unchecked Sendable {
             guard !mine.isEmpty else { continue }
             let all = mine.map(\.recoverySeconds)
             let vip = mine.map(\.recoveryVIPSeconds)
+            let line = mine.compactMap(\.recoveryLineSeconds)
             let tally = mine.map(\.tally).reduce(DeliveryLedger.Tally(), +)
-            table.add([kind.rawValue, "\(mine.count)", ms(rank(all, 50)), ms(rank(all, 99)), ms(all.max()!), ms(rank(vip, 50)), ms(rank(vip, 99)),
-                       "\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
+            let lineColumns = !hasLine ? [] : line.isEmpty ? ["", ""] : [ms(rank(line, 50)), ms(rank(line, 99))]
+            table.add([kind.rawValue, "\(mine.count)", ms(rank(all, 50)), ms(rank(all, 99)), ms(all.max()!), ms(rank(vip, 50)), ms(rank(vip, 99))]
+                      + lineColumns + ["\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
         }
         let tally = outcomes.map(\.tally).reduce(DeliveryLedger.Tally(), +)
-        table.add(["all", "\(outcomes.count)", "", "", "", "", "", "\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
+        table.add(["all", "\(outcomes.count)", "", "", "", "", ""] + (hasLine ? ["", ""] : []) + ["\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
         return table.render()
     }
 }
