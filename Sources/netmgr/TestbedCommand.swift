@@ -167,7 +167,7 @@ struct TestbedCampaignCommand: AsyncParsableCommand {
 struct TestbedUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Bring the world up (host, both nodes, the cluster engine) and keep it until Ctrl-C, then tear it down."
+        abstract: "Bring the world up (line switch, host, both nodes, the cluster engine) and keep it until Ctrl-C, then tear it down."
     )
     @OptionGroup var testbed: TestbedOptions
 
@@ -177,6 +177,7 @@ struct TestbedUpCommand: AsyncParsableCommand {
         let engine = try testbed.makeEngine(world)
         do {
             try world.up()
+            try await world.startLineSwitch()
             try await world.startHost(probeIntervalMilliseconds: 1000, probeTimeoutMilliseconds: 1000)
             try engine.prepare(world)
             for node in world.nodeNames { try await world.startNetmgrd(node, logLevel: testbed.logLevel) }

@@ -32,10 +32,10 @@ struct TestbedTests {
         let output = result.output
         #expect(!result.timedOut, "scripts/testbed check did not finish within 600 s:\n\(output)")
         #expect(result.status == 0, "scripts/testbed check exited \(result.status):\n\(output)")
-        #expect(output.contains("testbed campaign: PASSED (7 faults, 0 messages lost, every promise kept)"), "\(output)")
+        #expect(output.contains("testbed campaign: PASSED (8 faults, 0 messages lost, every promise kept)"), "\(output)")
         // The table: one row per kind, each with its fault, none lost.
         let rows = campaignRows(output)
-        for kind in ["cut-cables", "kill-netmgrd", "freeze-netmgrd", "partition-lan", "lossy-host-link", "restart-host", "kill-engine"] {
+        for kind in ["cut-cables", "kill-netmgrd", "freeze-netmgrd", "partition-lan", "lossy-host-link", "restart-host", "kill-engine", "restart-line-switch"] {
             #expect(rows[kind]?.count == 1 && rows[kind]?.lost == 0, "\(kind): \(String(describing: rows[kind]))\n\(output)")
         }
         #expect((rows["all"]?.sent ?? 0) > 0 && rows["all"]?.lost == 0, "\(output)")

@@ -7,8 +7,8 @@ import NetMgrSimulators
 import Glibc
 #endif
 
-/// DESIGN.md §5's second test world, beside `LoopbackCluster`: the host, each node and the
-/// client in a network namespace of their own, one cable each (a veth pair) to a bridge in
+/// DESIGN.md §5's second test world, beside `LoopbackCluster`: the host, each node, the
+/// client and the line switch device (when the topology has one) in a network namespace of their own, one cable each (a veth pair) to a bridge in
 /// a switch namespace, addresses from `Testbed/topology.yaml`. Processes are started inside
 /// the namespaces and stopped by pid; `tearDown()` stops everything it started and removes
 /// every namespace, also after a failed step, and on SIGINT/SIGTERM. `ip` and `tc` do the
@@ -28,13 +28,19 @@ public final class NamespaceWorld: @unchecked Sendable {
     public let hostNamespace: String
     public let clientNamespace: String
     public let nodeNamespaces: [String: String]
+    /// The line switch device's namespace, when the topology has a line switch.
+    public let lineSwitchNamespace: String?
     public var nodeNames: [String] { topology.nodes.map(\.name) }
-    public var allNamespaces: [String] { [hostNamespace] + nodeNames.compactMap { nodeNamespaces[$0] } + [clientNamespace, switchNamespace] }
+    public var allNamespaces: [String] {
+        [hostNamespace] + nodeNames.compactMap { nodeNamespaces[$0] } + [clientNamespace] + (lineSwitchNamespace.map { [$0] } ?? []) + [switchNamespace]
+    }
 
     private let lock = NSLock()
     private var processes: [String: ChildProcess] = [:]
     private var tornDown = false
     private var adminSockets: [String: String] = [:]
+    /// The line switch's captures, one per start (a restarted switch writes a new file).
+    private var lineCaptures: [String] = []
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -53,6 +59,7 @@ public final class NamespaceWorld: @unchecked Sendable {
         switchNamespace = "nm-sw-\(id)"
         hostNamespace = "nm-host-\(id)"
         clientNamespace = "nm-client-\(id)"
+        lineSwitchNamespace = topology.lineSwitch == nil ? nil : "nm-lsw-\(id)"
         var nodes: [String: String] = [:]
         for node in topology.nodes { nodes[node.name] = "nm-\(node.name)-\(id)" }
         nodeNamespaces = nodes
@@ -99,13 +106,14 @@ public final class NamespaceWorld: @unchecked Sendable {
         throw Failure("\(name) not found in /usr/sbin, /usr/bin, /sbin or /bin; install it (scripts/test installs what the testbed needs: iproute2, keepalived)")
     }
 
-    /// The switch-side end of `role`'s cable ("host", "client" or a node name).
+    /// The switch-side end of `role`'s cable ("host", "client", "line-switch" or a node name).
     public func switchPort(_ role: String) -> String { "v-\(role)" }
 
     public func namespace(of role: String) -> String? {
         switch role {
         case "host": hostNamespace
         case "client": clientNamespace
+        case "line-switch": lineSwitchNamespace
         default: nodeNamespaces[role]
         }
     }
@@ -125,6 +133,7 @@ public final class NamespaceWorld: @unchecked Sendable {
         try Self.run("ip", ["-n", switchNamespace, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"])
         try Self.run("ip", ["-n", switchNamespace, "link", "set", "br0", "up"])
         let machines = [("host", topology.host)] + topology.nodes.map { ($0.name, $0.address) } + [("client", topology.client)]
+            + (topology.lineSwitch.map { [("line-switch", $0)] } ?? [])
         for (role, address) in machines {
             let namespace = namespace(of: role)!
             try Self.run("ip", ["-n", switchNamespace, "link", "add", switchPort(role), "type", "veth", "peer", "name", "eth0", "netns", namespace])
@@ -134,7 +143,26 @@ public final class NamespaceWorld: @unchecked Sendable {
             try Self.run("ip", ["-n", namespace, "link", "set", "eth0", "gso_max_segs", "1"])
             try Self.run("ip", ["-n", namespace, "link", "set", "eth0", "up"])
         }
+        try connectLeasedLine()
     }
+
+    /// The host's end of the leased lines: a cable of its own from the host straight to the
+    /// line switch device, as a leased line is, not through the host's LAN cable (so faults
+    /// on the LAN cable, e.g. `lossy-host-link`, do not hit it, and its polling does not
+    /// share the LAN cable's bandwidth). No addresses of its own: each end routes the other
+    /// machine's topology address over it.
+    public func connectLeasedLine() throws {
+        guard let lineSwitchNamespace, let lineSwitch = topology.lineSwitch else { return }
+        try Self.run("ip", ["-n", hostNamespace, "link", "add", leasedLinePort.host, "type", "veth", "peer", "name", leasedLinePort.lineSwitch, "netns", lineSwitchNamespace])
+        for (namespace, device, peer) in [(hostNamespace, leasedLinePort.host, lineSwitch), (lineSwitchNamespace, leasedLinePort.lineSwitch, topology.host)] {
+            try Self.run("ip", ["-n", namespace, "link", "set", device, "gso_max_segs", "1"])
+            try Self.run("ip", ["-n", namespace, "link", "set", device, "up"])
+            try Self.run("ip", ["-n", namespace, "route", "add", "\(peer)/32", "dev", device])
+        }
+    }
+
+    /// The leased line cable's ends: in the host's namespace and in the line switch's.
+    public var leasedLinePort: (host: String, lineSwitch: String) { ("leased-host", "leased-switch") }
 
     // MARK: Processes
 
@@ -260,12 +288,40 @@ public final class NamespaceWorld: @unchecked Sendable {
 
     public var hostPort: Int { cluster.hostEndpoint?.port ?? 2323 }
 
-    /// The host simulator in the host's namespace, journal appended across restarts.
+    /// The leased lines: the line switch's host-side port of each (control port + 10 +
+    /// 10 × index, as `LoopbackCluster.switchedLines` numbers them, on the switch's address).
+    public var leasedLines: [(line: Line, hostSide: Endpoint)] {
+        cluster.switchedLines.filter { $0.line.procedure == .hdlcLeased }
+    }
+
+    /// The host simulator in the host's namespace, journal appended across restarts; its
+    /// SDLC side takes each leased line's host port on the line switch (reconnecting when
+    /// the switch restarts).
     public func startHost(probeIntervalMilliseconds: Int, probeTimeoutMilliseconds: Int) async throws {
         let process = try spawn("host", in: hostNamespace, binaries.netmgr, [
             "sim", "host", "--listen", "\(topology.host):\(hostPort)", "--definitions", definitionsDirectory,
             "--journal", journalPath, "--probe-interval", String(probeIntervalMilliseconds), "--probe-timeout", String(probeTimeoutMilliseconds),
-        ])
+        ] + leasedLines.flatMap { ["--sdlc-line", "\($0.line.switchUnit!)=tcp:\($0.hostSide)"] })
+        _ = try await process.waitUntilReady()
+    }
+
+    /// Every SDLC line capture the line switch wrote so far, oldest first (`line-N.pcap`, one per start).
+    public var lineCapturePaths: [String] { lock.withLock { lineCaptures } }
+
+    /// The line switch device in its namespace: control, node ports and host ports on its
+    /// own address, the SDLC line capture in a new file per start (its position is reset, as
+    /// a power-cycled device's is: netmgrd must switch the line to itself again).
+    public func startLineSwitch() async throws {
+        guard let namespace = lineSwitchNamespace else { return }
+        let (capture, number) = lock.withLock { () -> (String, Int) in
+            lineCaptures.append(runDirectory + "/line-\(lineCaptures.count + 1).pcap")
+            return (lineCaptures.last!, lineCaptures.count)
+        }
+        // The earlier start's log stays beside its capture (a new process starts a new log).
+        if number > 1 { try? FileManager.default.moveItem(atPath: logPath("line-switch"), toPath: logPath("line-switch-\(number - 1)")) }
+        let process = try spawn("line-switch", in: namespace, binaries.netmgr, [
+            "sim", "line-switch", "--definitions", definitionsDirectory, "--capture", capture,
+        ] + cluster.switchedLines.flatMap { ["--host-port", "\($0.line.switchUnit!)=\($0.hostSide)"] })
         _ = try await process.waitUntilReady()
     }
 

@@ -20,6 +20,9 @@ public struct CampaignOptions: Sendable {
     /// How long a partition, netem or freeze lasts beyond what the failover needs.
     public var disturbanceSeconds = 3.0
     public var recoveryTimeoutSeconds = 40.0
+    /// How long the messages submitted before the recovery may still take to reach the
+    /// host's journal after it (the LUs' backlogs drain in order behind the first message).
+    public var lossPatienceSeconds = 10.0
     /// `netmgr verify` on the capture after every fault (else only at the end).
     public var verifyEachFault = true
     public var logLevel = "info"
@@ -43,9 +46,12 @@ public struct FaultOutcome: Sendable {
     public var recovered: Double
     /// The same, on the LUs whose promise is the VIP.
     public var recoveredVIP: Double
+    /// The same, on the leased line's LUs (nil: the campaign has none).
+    public var recoveredLine: Double?
     public var tally = DeliveryLedger.Tally()
     public var recoverySeconds: Double { recovered - injected }
     public var recoveryVIPSeconds: Double { recoveredVIP - injected }
+    public var recoveryLineSeconds: Double? { recoveredLine.map { $0 - injected } }
 }
 
 public struct CampaignFailure: Error, CustomStringConvertible {
@@ -66,10 +72,11 @@ public final class TestbedCampaign: @unchecked Sendable {
     private(set) var ledger = DeliveryLedger()
     /// Journal entries since the current fault was injected.
     private var recent: [HostJournalEntry] = []
-    /// Host LU name → the newest message the host accepted on it (time, client).
+    /// Host LU name → the newest message the host accepted on it (time, terminal address).
     private var lastMessage: [String: (time: Double, client: String)] = [:]
-    /// The application's LUs: host LU name, definitions name, resource, whether the VIP is its address.
-    private let lus: [(host: String, name: String, resource: String, vip: Bool)]
+    /// The application's LUs: host LU name, definitions name, resource, the terminal
+    /// address its promise names.
+    private let lus: [CampaignLU]
     private let groupResources: [String]
     private var random: SplitMix64Generator
     public private(set) var outcomes: [FaultOutcome] = []
@@ -89,15 +96,14 @@ public final class TestbedCampaign: @unchecked Sendable {
         random = SplitMix64Generator(seed: options.seed ^ 0x5EED)
         let definitions = world.definitions
         groupResources = definitions.resources.filter { definitions.group(carrying: $0.name) != nil }.map(\.name)
-        // Every terminal LU of every TnETOS resource an application uses (the TN server's
-        // own LUs, mapped for emulators, are not the application's).
+        // Every terminal LU of every group resource an application uses: TnETOS and the
+        // leased line (the TN server's own LUs, mapped for emulators, are not the application's).
         let mapped = Set(definitions.cluster.tnServer?.map.flatMap(\.lus) ?? [])
-        var lus: [(String, String, String, Bool)] = []
+        var lus: [CampaignLU] = []
         for resource in definitions.resources where definitions.group(carrying: resource.name) != nil {
             for lu in definitions.lus(of: resource.name) where !mapped.contains(lu.name) {
-                var vip = false
-                if case .vip = resource.ownAddress { vip = true }
-                lus.append((lu.hostLUName, lu.name, resource.name, vip))
+                lus.append(CampaignLU(host: lu.hostLUName, name: lu.name, resource: resource.name,
+                                      terminal: CampaignLU.terminal(of: resource, lu: lu, in: definitions)))
             }
         }
         self.lus = lus
@@ -118,10 +124,10 @@ public final class TestbedCampaign: @unchecked Sendable {
         let names = Dictionary(lus.map { ($0.host, $0.name) }, uniquingKeysWith: { a, _ in a })
         for entry in entries {
             recent.append(entry)
-            if entry.event == .message, let lu = entry.lu, let client = entry.client {
-                lastMessage[lu] = (entry.time, client)
+            if entry.event == .message, let lu = entry.lu {
+                lastMessage[lu] = (entry.time, entry.terminalAddress)
                 if lu == emulatorLU {
-                    if client == world.topology.vip { emulatorMessages.vip += 1 } else { emulatorMessages.other += 1 }
+                    if entry.client == world.topology.vip { emulatorMessages.vip += 1 } else { emulatorMessages.other += 1 }
                 }
             }
             if entry.event == .message, let lu = entry.lu, let name = names[lu] { ledger.journaled(CollectionOfOne(entry), as: name) }
@@ -159,42 +165,51 @@ public final class TestbedCampaign: @unchecked Sendable {
         return owner
     }
 
-    func expectedAddress(vip: Bool, owner: String) -> String {
-        vip ? world.topology.vip : (world.topology.address(of: owner) ?? "?")
+    /// The terminal address the host must see on `lu` while `owner` is active (the journal
+    /// entry's `terminalAddress`): the VIP, the owner's own address, or the leased line's
+    /// station, XID and LU address.
+    func expectedAddress(_ lu: CampaignLU, owner: String) -> String {
+        switch lu.terminal {
+        case .vip: world.topology.vip
+        case .nodeAddress: world.topology.address(of: owner) ?? "?"
+        case .fixed(let address): address
+        }
     }
 
     /// When every LU carried a message after `reference` from the address its promise names
-    /// on `owner` (after binding again since `injected`, when `rebind`): (all, VIP LUs) or nil.
-    func recoveredTimes(owner: String, injected: Double, reference: Double, rebind: Bool) -> (all: Double, vip: Double)? {
+    /// on `owner` (after binding again since `injected`, for the LUs `rebind` names): (all, VIP LUs) or nil.
+    func recoveredTimes(owner: String, injected: Double, reference: Double, rebind: (CampaignLU) -> Bool) -> (all: Double, vip: Double, line: Double?)? {
         var all = reference
         var vipOnly = reference
+        var lineOnly: Double?
         for lu in lus {
-            let address = expectedAddress(vip: lu.vip, owner: owner)
-            var boundAt: Double? = rebind ? nil : injected
+            let address = expectedAddress(lu, owner: owner)
+            var boundAt: Double? = rebind(lu) ? nil : injected
             var at: Double?
-            for entry in recent where entry.lu == lu.host && entry.time > injected && entry.client == address {
+            for entry in recent where entry.lu == lu.host && entry.time > injected && entry.terminalAddress == address {
                 if entry.event == .bind, boundAt == nil { boundAt = entry.time }
                 if entry.event == .message, let boundAt, entry.time > max(boundAt, reference) { at = entry.time; break }
             }
             guard let at else { return nil }
             all = max(all, at)
-            if lu.vip { vipOnly = max(vipOnly, at) }
+            if lu.terminal == .vip { vipOnly = max(vipOnly, at) }
+            if lu.isLeasedLine { lineOnly = max(lineOnly ?? reference, at) }
         }
-        return (all, vipOnly)
+        return (all, vipOnly, lineOnly)
     }
 
     func luReport(owner: String?, since: Double) -> String {
         lus.map { lu in
             let entries = recent.filter { $0.lu == lu.host && $0.time > since }
-            let last = entries.last.map { "\($0.event.rawValue) from \($0.client ?? "?")\($0.reason.map { " (\($0))" } ?? "")" } ?? "nothing"
-            let expected = owner.map { expectedAddress(vip: lu.vip, owner: $0) } ?? "?"
+            let last = entries.last.map { "\($0.event.rawValue) from \($0.terminalAddress)\($0.reason.map { " (\($0))" } ?? "")" } ?? "nothing"
+            let expected = owner.map { expectedAddress(lu, owner: $0) } ?? "?"
             return "    \(lu.resource)/\(lu.name): expected from \(expected); since the fault \(entries.filter { $0.event == .message }.count) messages, last: \(last)"
         }.joined(separator: "\n")
     }
 
     /// Waits until exactly one node owns the group (among the nodes that answer) and every
     /// LU carried a message after `reference`; returns the owner and the times.
-    func waitRecovered(from node: String, kind: TestbedFault, injected: Double, reference: Double) async throws -> (owner: String, all: Double, vip: Double) {
+    func waitRecovered(from node: String, kind: TestbedFault, injected: Double, reference: Double) async throws -> (owner: String, all: Double, vip: Double, line: Double?) {
         let deadline = now() + options.recoveryTimeoutSeconds
         var owner: String?
         while now() < deadline {
@@ -202,8 +217,12 @@ public final class TestbedCampaign: @unchecked Sendable {
             owner = soleOwner(await states(), everyNodeAnswers: false)
             // A fault that takes the active node out is over when the other node carries the sessions.
             if kind.failsOver, owner == node { owner = nil }
-            if let owner, let times = recoveredTimes(owner: owner, injected: injected, reference: reference, rebind: owner != node || kind == .restartHost) {
-                return (owner, times.all, times.vip)
+            // Who binds again: every LU after a failover or a host restart, the leased line's
+            // LUs after a line switch restart (the host's link went down with the line).
+            if let owner, let times = recoveredTimes(owner: owner, injected: injected, reference: reference, rebind: { lu in
+                owner != node || kind == .restartHost || (kind == .restartLineSwitch && lu.isLeasedLine)
+            }) {
+                return (owner, times.all, times.vip, times.line)
             }
             try await Task.sleep(for: .milliseconds(50))  // polling interval, bounded by the deadline
         }
@@ -235,7 +254,7 @@ public final class TestbedCampaign: @unchecked Sendable {
             if let owner = soleOwner(await states(), everyNodeAnswers: true) {
                 let stale = lus.filter { lu in
                     guard let last = lastMessage[lu.host] else { return true }
-                    return now() - last.time > 1.0 || last.client != expectedAddress(vip: lu.vip, owner: owner)
+                    return now() - last.time > 1.0 || last.client != expectedAddress(lu, owner: owner)
                 }
                 let connected = clientConnections()
                 let engineSettled = await engine.settled(owner: owner, world)
@@ -260,34 +279,52 @@ public final class TestbedCampaign: @unchecked Sendable {
 
     // MARK: The checks after a fault
 
-    /// Every message submitted before `cutoff` (and after the last check) reaches the host's
-    /// journal within `lateSeconds`. Usually they are all there once the LUs carry new
-    /// messages; after a split brain the client replays what the node it left had not
-    /// delivered, a little later. What is still missing at the end of the run is lost.
-    func checkNothingLost(until cutoff: Double, after fault: String, lateSeconds: Double = 15) async throws {
+    /// No message submitted before `cutoff` (and after the last check) is missing from the
+    /// host's journal. Per LU, delivery is in order; but an LU "carries a message again" as
+    /// soon as the first message of its backlog arrives, and the rest of the backlog (held
+    /// by the client or netmgrd while the LU was down) follows in order over the next
+    /// moments, so the window's messages get `lossPatienceSeconds` to arrive: one that is
+    /// still missing then is lost.
+    func checkNothingLost(until cutoff: Double, after fault: String) async throws {
+        poll()
         let window = checkedUntil...max(checkedUntil, cutoff)
-        let deadline = now() + lateSeconds
-        var tally = DeliveryLedger.Tally()
-        repeat {
+        var tally = ledger.tally(submittedIn: window)
+        let deadline = now() + options.lossPatienceSeconds
+        while tally.lost > 0, now() < deadline {
+            try await Task.sleep(for: .milliseconds(100))  // polling interval, bounded by the deadline
             poll()
             tally = ledger.tally(submittedIn: window)
-            if tally.lost == 0 { break }
-            try await Task.sleep(for: .milliseconds(100))  // polling interval, bounded by the deadline
-        } while now() < deadline
+        }
         if tally.lost > 0 {
             let lost = ledger.lus.flatMap { ledger.lost(lu: $0.lu) }.filter { window.contains($0.time) }.prefix(5)
-            throw CampaignFailure(description: "\(fault): \(tally.lost) message(s) submitted before the LUs recovered are not in the host's journal \(Int(lateSeconds)) s after that, e.g.\n"
+            throw CampaignFailure(description: "\(fault): \(tally.lost) message(s) submitted before the LUs recovered are not in the host's journal \(Int(options.lossPatienceSeconds)) s later, e.g.\n"
                 + lost.map { String(format: "    %@/%@ digest %@ submitted at %.6f", $0.resource, $0.lu, $0.digest, $0.time) }.joined(separator: "\n"))
         }
         checkedUntil = window.upperBound
     }
 
-    /// `netmgr verify` on the capture so far: no promise broken.
+    /// `netmgr verify` on the host cable's capture so far and on the line switch's current
+    /// SDLC line capture (`netmgr verify` reads one capture at a time; the TCP capture does
+    /// not see the leased line); with `final`, on the whole TCP capture and every line
+    /// capture (one per start of the line switch): no promise broken.
     func verify(after what: String, final: Bool = false) throws -> String {
-        let output = world.runDirectory + "/verify.json"
+        let lineCaptures = final ? world.lineCapturePaths : Array(world.lineCapturePaths.suffix(1))
+        let tcp = try verify(capture: world.capturePath, report: "verify.json", after: what, final: final)
+        guard !lineCaptures.isEmpty else { return "verify: \(tcp) boundaries kept, 0 broken" }
+        var line = 0
+        for capture in lineCaptures {
+            // A line switch killed mid-frame leaves its last record cut: those are read up to the cut.
+            line += try verify(capture: capture, report: "verify-line.json", after: what, final: false)
+        }
+        return "verify: \(tcp) boundaries kept on TCP, \(line) on the leased line, 0 broken"
+    }
+
+    /// `netmgr verify` on one capture; the boundaries it kept.
+    func verify(capture: String, report: String, after what: String, final: Bool) throws -> Int {
+        let output = world.runDirectory + "/" + report
         let process = Process()
         process.executableURL = URL(fileURLWithPath: world.binaries.netmgr)
-        process.arguments = ["verify", "--definitions", world.definitionsDirectory, "--json"] + (final ? [] : ["--accept-truncated"]) + [world.capturePath]
+        process.arguments = ["verify", "--definitions", world.definitionsDirectory, "--json"] + (final ? [] : ["--accept-truncated"]) + [capture]
         FileManager.default.createFile(atPath: output, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: output) else { throw CampaignFailure(description: "cannot write \(output)") }
         process.standardOutput = handle
@@ -297,17 +334,17 @@ public final class TestbedCampaign: @unchecked Sendable {
         try? handle.close()
         let data = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let summary = json["summary"] as? [String: Any] else {
-            throw CampaignFailure(description: "\(what): netmgr verify exited \(process.terminationStatus) without a JSON report; see \(output)")
+            throw CampaignFailure(description: "\(what): netmgr verify \(capture) exited \(process.terminationStatus) without a JSON report; see \(output)")
         }
         let broken = summary["broken"] as? Int ?? -1
         let kept = summary["kept"] as? Int ?? 0
         guard broken == 0 else {
-            let copy = world.runDirectory + "/verify-failed.json"
+            let copy = world.runDirectory + "/" + report.replacingOccurrences(of: ".json", with: "-failed.json")
             try? FileManager.default.removeItem(atPath: copy)
             try? FileManager.default.copyItem(atPath: output, toPath: copy)
-            throw CampaignFailure(description: "\(what): netmgr verify found \(broken) broken promise(s) (\(summary["message"] as? String ?? "")); report \(copy), capture \(world.capturePath)")
+            throw CampaignFailure(description: "\(what): netmgr verify found \(broken) broken promise(s) (\(summary["message"] as? String ?? "")); report \(copy), capture \(capture)")
         }
-        return "verify: \(kept) boundaries kept, 0 broken"
+        return kept
     }
 
     // MARK: The run
@@ -317,7 +354,11 @@ public final class TestbedCampaign: @unchecked Sendable {
     public func run() async throws -> [FaultOutcome] {
         let schedule = TestbedFault.schedule(count: options.faults, kinds: options.kinds, seed: options.seed)
         note("campaign: \(options.faults) faults, seed \(options.seed), engine \(engine.name), \(lus.count) LU sessions every \(options.intervalMilliseconds) ms; run directory \(world.runDirectory)")
+        if options.kinds.contains(.restartLineSwitch), world.lineSwitchNamespace == nil {
+            throw CampaignFailure(description: "\(TestbedFault.restartLineSwitch.rawValue): the topology \(world.topology.directory) has no line-switch")
+        }
         try world.up()
+        try await world.startLineSwitch()
         try await world.startHost(probeIntervalMilliseconds: options.probeIntervalMilliseconds, probeTimeoutMilliseconds: options.probeTimeoutMilliseconds)
         try await world.startCapture()
         try engine.prepare(world)
@@ -344,7 +385,7 @@ public final class TestbedCampaign: @unchecked Sendable {
             let node = owner
             let injected = now()
             var reference = injected
-            let result: (owner: String, all: Double, vip: Double)
+            let result: (owner: String, all: Double, vip: Double, line: Double?)
             switch kind {
             case .cutCables:
                 try world.setCable(node, up: false)
@@ -384,15 +425,21 @@ public final class TestbedCampaign: @unchecked Sendable {
                 await engine.kill(on: node, world)
                 result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
                 try await engine.restart(on: node, world)
+            case .restartLineSwitch:
+                world.process("line-switch")?.signal(SIGKILL)
+                _ = await world.process("line-switch")?.waitForExit(timeout: .seconds(5))
+                try await world.startLineSwitch()
+                result = try await waitRecovered(from: node, kind: kind, injected: injected, reference: reference)
             }
-            var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip)
+            var outcome = FaultOutcome(index: index, kind: kind, node: node, owner: result.owner, injected: injected, recovered: result.all, recoveredVIP: result.vip, recoveredLine: result.line)
             owner = try await waitSteady(what: "after \(label) on \(node)")
             try await checkNothingLost(until: result.all - 1.0, after: "\(label) on \(node)")
             let verdict = options.verifyEachFault ? try verify(after: "\(label) on \(node)") : ""
             outcome.tally = ledger.tally(submittedIn: injected...now())
             outcomes.append(outcome)
-            note(String(format: "%@ on %@: %@ owns the group; every LU carried a message %.0f ms after the fault (VIP LUs %.0f ms); %@",
-                        label, node, result.owner, outcome.recoverySeconds * 1000, outcome.recoveryVIPSeconds * 1000, verdict))
+            let line = outcome.recoveryLineSeconds.map { String(format: ", leased line LUs %.0f ms", $0 * 1000) } ?? ""
+            note(String(format: "%@ on %@: %@ owns the group; every LU carried a message %.0f ms after the fault (VIP LUs %.0f ms%@); %@",
+                        label, node, result.owner, outcome.recoverySeconds * 1000, outcome.recoveryVIPSeconds * 1000, line, verdict))
         }
 
         try await finish()
@@ -490,9 +537,12 @@ public final class TestbedCampaign: @unchecked Sendable {
 
     // MARK: The table
 
-    /// Per fault kind: count, recovery p50/p99/max (every LU, and the VIP LUs), lost, duplicated.
+    /// Per fault kind: count, recovery p50/p99/max (every LU, the VIP LUs, and the leased
+    /// line's LUs when there are any), lost, duplicated.
     public static func table(_ outcomes: [FaultOutcome]) -> String {
-        var table = TextTable(["fault", "count", "recover p50", "p99", "max", "VIP p50", "VIP p99", "sent", "lost", "dup"])
+        let hasLine = outcomes.contains { $0.recoveredLine != nil }
+        var table = TextTable(["fault", "count", "recover p50", "p99", "max", "VIP p50", "VIP p99"] + (hasLine ? ["line p50", "line p99"] : [])
+                              + ["sent", "lost", "dup"])
         func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
         func rank(_ values: [Double], _ percent: Int) -> Double {
             let sorted = values.sorted()
@@ -503,12 +553,44 @@ public final class TestbedCampaign: @unchecked Sendable {
             guard !mine.isEmpty else { continue }
             let all = mine.map(\.recoverySeconds)
             let vip = mine.map(\.recoveryVIPSeconds)
+            let line = mine.compactMap(\.recoveryLineSeconds)
             let tally = mine.map(\.tally).reduce(DeliveryLedger.Tally(), +)
-            table.add([kind.rawValue, "\(mine.count)", ms(rank(all, 50)), ms(rank(all, 99)), ms(all.max()!), ms(rank(vip, 50)), ms(rank(vip, 99)),
-                       "\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
+            let lineColumns = !hasLine ? [] : line.isEmpty ? ["", ""] : [ms(rank(line, 50)), ms(rank(line, 99))]
+            table.add([kind.rawValue, "\(mine.count)", ms(rank(all, 50)), ms(rank(all, 99)), ms(all.max()!), ms(rank(vip, 50)), ms(rank(vip, 99))]
+                      + lineColumns + ["\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
         }
         let tally = outcomes.map(\.tally).reduce(DeliveryLedger.Tally(), +)
-        table.add(["all", "\(outcomes.count)", "", "", "", "", "", "\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
+        table.add(["all", "\(outcomes.count)", "", "", "", "", ""] + (hasLine ? ["", ""] : []) + ["\(tally.sent)", "\(tally.lost)", "\(tally.duplicated)"])
         return table.render()
+    }
+}
+
+/// One LU the application streams on, and the terminal address its promise names.
+struct CampaignLU: Sendable {
+    enum Terminal: Sendable, Equatable {
+        /// TnETOS own-address VIP: the VIP from either node (○).
+        case vip
+        /// TnETOS own-address none: the active node's own address (△).
+        case nodeAddress
+        /// The leased line: the same station, XID node id and LU address from either node
+        /// (○), as `HostJournalEntry.terminalAddress` writes it.
+        case fixed(String)
+    }
+
+    var host: String
+    var name: String
+    var resource: String
+    var terminal: Terminal
+
+    var isLeasedLine: Bool { if case .fixed = terminal { true } else { false } }
+
+    static func terminal(of resource: Resource, lu: LU, in definitions: Definitions) -> Terminal {
+        if let line = definitions.line(named: resource.line), line.procedure == .hdlcLeased {
+            let station = line.stationAddress.map { String(format: "0x%02X", $0) } ?? "?"
+            let nodeID = line.nodeID.map { String(format: "%08X", $0.rawValue) } ?? "?"
+            return .fixed("station \(station) XID \(nodeID) LU \(lu.address)")
+        }
+        if case .vip = resource.ownAddress { return .vip }
+        return .nodeAddress
     }
 }

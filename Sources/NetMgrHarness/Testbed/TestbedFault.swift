@@ -19,12 +19,16 @@ public enum TestbedFault: String, CaseIterable, Sendable, Codable {
     case restartHost = "restart-host"
     /// SIGKILL of the cluster engine on the active node, started again after the failover.
     case killEngine = "kill-engine"
+    /// SIGKILL of the line switch device, started again at once with its position reset
+    /// (no line connected, as after a power cycle): the active node must switch the leased
+    /// line to itself again; the group does not move.
+    case restartLineSwitch = "restart-line-switch"
 
     /// Whether the group moves to the other node.
     public var failsOver: Bool {
         switch self {
         case .cutCables, .killNetmgrd, .freezeNetmgrd, .killEngine: true
-        case .partitionLAN, .lossyHostLink, .restartHost: false
+        case .partitionLAN, .lossyHostLink, .restartHost, .restartLineSwitch: false
         }
     }
 

@@ -6,7 +6,7 @@ import Glibc
 
 /// The namespace testbed's world, from `Testbed/topology.yaml`: the one place its addresses
 /// live. The definitions beside it are templates naming them `{{host}}`, `{{node-a}}`,
-/// `{{vip}}`, `{{subnet}}`…; `renderDefinitions` fills them in.
+/// `{{vip}}`, `{{subnet}}`, `{{line-switch}}`…; `renderDefinitions` fills them in.
 public struct TestbedTopology: Sendable, Decodable {
     public struct Node: Sendable, Decodable {
         public var name: String
@@ -23,12 +23,17 @@ public struct TestbedTopology: Sendable, Decodable {
     public var host: String
     public var client: String
     public var vip: String
+    /// The line switch device's own machine (its namespace, its cable), where the leased
+    /// lines' node ports, host ports and control interface listen; nil: no switched line.
+    public var lineSwitch: String?
     public var nodes: [Node]
     public var keepalived: Keepalived
     /// The directory the topology file is in.
     public var directory = ""
 
-    enum CodingKeys: String, CodingKey { case subnet, definitions, host, client, vip, nodes, keepalived }
+    enum CodingKeys: String, CodingKey { case subnet, definitions, host, client, vip, nodes, keepalived
+        case lineSwitch = "line-switch"
+    }
 
     public var prefixLength: Int { Int(subnet.split(separator: "/").last ?? "") ?? 24 }
     public var definitionsTemplates: String { directory + "/" + definitions }
@@ -39,6 +44,7 @@ public struct TestbedTopology: Sendable, Decodable {
     public var fields: [String: String] {
         var fields = ["host": host, "client": client, "vip": vip, "subnet": subnet]
         for node in nodes { fields[node.name] = node.address }
+        if let lineSwitch { fields["line-switch"] = lineSwitch }
         return fields
     }
 
@@ -74,7 +80,8 @@ public struct TestbedTopology: Sendable, Decodable {
         let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefix)
         guard nodes.count == 2 else { throw Invalid(description: "\(path): nodes: the testbed has exactly two nodes, found \(nodes.count)") }
         var seen: [String: String] = [:]
-        let named = [("host", host), ("client", client), ("vip", vip)] + nodes.map { ("node \($0.name)", $0.address) }
+        let named = [("host", host), ("client", client), ("vip", vip)] + (lineSwitch.map { [("line-switch", $0)] } ?? [])
+            + nodes.map { ("node \($0.name)", $0.address) }
         for (what, address) in named {
             guard let value = Self.ipv4(address) else { throw Invalid(description: "\(path): \(what) \(address): not an IPv4 address") }
             guard value & mask == network & mask, value & ~mask != 0, value & ~mask != ~mask else {

@@ -39,6 +39,11 @@ final class SDLCAttachment: HostAttachment {
     private var reconnectAttempt = 0
     /// Counts connections, so events of a closed one are told from the current one's.
     private var connectionNumber = 0
+    /// The first switch, tried again while the device does not answer (restarting).
+    private var activationRetry = LineSwitchActivationRetry()
+    private var activationStarted: NIODeadline?
+    /// A retry of the first switch is scheduled (no request in flight).
+    private var switchRetryPending = false
 
     init(plan: SDLCLinePlan, loop: any EventLoop, transport: (any LineTransport)? = nil, retry: RetryPolicy, logger: Logger) {
         self.plan = plan
@@ -72,6 +77,8 @@ final class SDLCAttachment: HostAttachment {
         switch phase {
         case .stopping, .stopped:
             return
+        case .switching where switchRetryPending:
+            finishStop()  // nothing in flight: the scheduled retry is cancelled
         case .switching, .opening:
             phase = .stopping  // finished when the pending step completes
         case .idle, .running, .reconnecting:
@@ -96,6 +103,7 @@ final class SDLCAttachment: HostAttachment {
 
     private func switchAndOpen(firstTime: Bool) {
         phase = firstTime ? .switching : .reconnecting
+        if firstTime, activationStarted == nil { activationStarted = .now() }
         let bound = NIOLoopBound(self, eventLoop: loop)
         LineSwitchClient.request(plan.unit, to: plan.node, epoch: plan.epoch, control: plan.control, signer: plan.switchSigner, on: loop)
             .whenComplete { result in
@@ -105,9 +113,34 @@ final class SDLCAttachment: HostAttachment {
                     attachment.logger.info("\(attachment.plan.unit) switched to \(attachment.plan.node), epoch \(attachment.plan.epoch): \(reply)")
                     attachment.open(firstTime: firstTime)
                 case .failure(let error):
+                    if firstTime, attachment.retryFirstSwitch(after: error) { return }
                     attachment.failed(firstTime: firstTime, reason: "cannot switch the line: \(error)")
                 }
             }
+    }
+
+    /// The first switch failed: tries it again while the device is unreachable, within
+    /// the window (`LineSwitchActivationRetry`); false: the activation fails.
+    private func retryFirstSwitch(after error: any Error) -> Bool {
+        guard phase == .switching else { return false }  // stopping: finish the stop instead
+        let elapsed = (NIODeadline.now() - (activationStarted ?? .now())).nanoseconds / 1_000_000
+        guard case .retry(let attempt) = activationRetry.switchFailed(unreachable: !(error is LineSwitchClient.Refused), elapsedMilliseconds: elapsed) else {
+            return false
+        }
+        countRetry()
+        let delay = retry.delay(attempt: attempt)
+        if attempt == 1 || attempt % 20 == 0 {
+            logger.warning("\(plan.resource): cannot switch the line yet: \(error); trying again in \(delay) ms (attempt \(attempt), for up to \(activationRetry.windowMilliseconds / 1000) s)")
+        }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        switchRetryPending = true
+        reconnectTask = loop.scheduleTask(in: .milliseconds(delay)) {
+            let attachment = bound.value
+            attachment.switchRetryPending = false
+            guard attachment.phase == .switching else { return }
+            attachment.switchAndOpen(firstTime: true)
+        }
+        return true
     }
 
     private func open(firstTime: Bool) {
