@@ -2,8 +2,9 @@ import NIOCore
 @testable import NetMgrServer
 import Testing
 
-/// The BDLC attachment's outbox: what it holds for the host and which prefix the tributary
-/// station has. A backlog longer than the station's queue waits, and nothing is refused.
+/// The BDLC attachment's outbox: what it holds for the host and which prefix of each LU's
+/// messages the tributary station has. A backlog longer than the station's queue waits,
+/// nothing is refused, and the LUs take turns.
 @Suite("BDLC: the attachment's outbox")
 struct BDLCOutboxTests {
     static func entry(_ sequence: UInt64, lu: UInt8 = 2) -> BDLCOutbox.Entry {
@@ -65,15 +66,27 @@ struct BDLCOutboxTests {
         for sequence in 1...6 { outbox.append(Self.entry(UInt64(sequence), lu: sequence % 2 == 0 ? 2 : 3)) }
         outbox.feed { _ in true }  // 1 (LU 3, on the line), 2 (LU 2), 3 (LU 3) in the station
         outbox.discard(lu: 3, givenBack: [MessageTag(generation: 1, sequence: 3)])
-        #expect(outbox.held.map(\.tag.sequence) == [1, 2, 4, 6])
+        #expect(outbox.held(lu: 3).map(\.tag.sequence) == [1])
+        #expect(outbox.held(lu: 2).map(\.tag.sequence) == [2, 4, 6])
         #expect(outbox.handed == 2, "1 and 2 are still in the station")
         var station: [UInt64] = []
         outbox.feed { station.append($0.tag.sequence); return true }
         #expect(station == [4])
     }
 
+    @Test("one LU's long backlog does not hold another LU of the station back: the LUs take turns")
+    func lusTakeTurns() {
+        var outbox = BDLCOutbox(window: 4)
+        for sequence in 1...10 { outbox.append(Self.entry(UInt64(sequence), lu: 2)) }  // a replay of LU 2's ledger
+        outbox.append(Self.entry(11, lu: 3))
+        var station: [UInt64] = []
+        outbox.feed { station.append($0.tag.sequence); return true }
+        #expect(station == [1, 11, 2, 3])
+        #expect(outbox.handed(lu: 2).map(\.tag.sequence) == [1, 2, 3], "in order per LU")
+    }
+
     /// Random events against a model of the station's FIFO queue: the station always holds
-    /// exactly the outbox's first `handed` entries, never more than the window, and every
+    /// exactly each LU's first handed entries, in order, never more than the window, and every
     /// message ends accepted once, in order per LU, or discarded on purpose; none is refused.
     @Test(arguments: [UInt64(1), 2, 3, 17, 2026])
     func randomEventsKeepTheInvariants(seed: UInt64) throws {
@@ -103,15 +116,19 @@ struct BDLCOutboxTests {
             default:
                 // A client leaves: the station gives back the LU's messages but the one on the line.
                 let lu: UInt8 = Bool.random(using: &random) ? 2 : 3
-                let byLU = Dictionary(uniqueKeysWithValues: outbox.held.map { ($0.tag, $0.lu) })
-                let givenBack = station.dropFirst().filter { byLU[$0] == lu }
+                let ofLU = Set(outbox.held(lu: lu).map(\.tag))
+                let givenBack = station.dropFirst().filter { ofLU.contains($0) }
                 station.removeAll { givenBack.contains($0) }
-                let before = Set(outbox.held.map(\.tag.sequence))
+                let before = Set(outbox.held(lu: lu).map(\.tag.sequence))
                 outbox.discard(lu: lu, givenBack: Set(givenBack))
-                discarded.formUnion(before.subtracting(outbox.held.map(\.tag.sequence)))
+                discarded.formUnion(before.subtracting(outbox.held(lu: lu).map(\.tag.sequence)))
             }
             outbox.feed { station.append($0.tag); return true }
-            #expect(station == outbox.held.prefix(outbox.handed).map(\.tag), "seed \(seed)")
+            for lu: UInt8 in [2, 3] {
+                let inStation = Set(outbox.held(lu: lu).map(\.tag))
+                #expect(station.filter { inStation.contains($0) } == outbox.handed(lu: lu).map(\.tag), "seed \(seed): LU \(lu)")
+            }
+            #expect(station.count == outbox.handed, "seed \(seed)")
             #expect(outbox.handed <= window && (outbox.handed == window || outbox.waiting == 0), "seed \(seed): the window is kept full")
         }
         // Drain: every message still held is accepted.

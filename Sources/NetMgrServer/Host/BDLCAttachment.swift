@@ -14,7 +14,8 @@ import NetMgrProtocol
 /// goes out as one text block for its LU when the host polls, and is reported `accepted`
 /// only when the host ACKed that block. The station's queue holds at most `maximumQueued`
 /// messages; the others wait in the attachment (`BDLCOutbox`) and follow as the host ACKs,
-/// so a backlog (a slow host, the replay after a failover) is held, never refused. Blocks the host sends by selection are delivered to
+/// so a backlog (a slow host, the replay after a failover) is held, never refused; the LUs
+/// take turns in the station's queue. Blocks the host sends by selection are delivered to
 /// the LU. When the line closes, or polls stop for the line's `poll-timeout`, or a block
 /// cannot get through, the line is opened again with the retry policy and every message
 /// not yet ACKed goes again, in order (at-least-once; the host may see a duplicate).
@@ -148,7 +149,7 @@ final class BDLCAttachment: HostAttachment {
 
     func luStatus(_ name: String, now: NIODeadline) -> LUDeliveryStatus? {
         guard let lu = luAddress(of: name) else { return nil }
-        let mine = outbox.held.filter { $0.lu == lu }
+        let mine = outbox.held(lu: lu)
         return LUDeliveryStatus(unacked: mine.count, oldestUnacked: mine.first.map { now - $0.since }, timeToBind: nil,
                                 hostScreen: nil, rejection: nil, keyboardLocked: false, queryOutstanding: false)
     }
