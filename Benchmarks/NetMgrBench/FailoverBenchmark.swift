@@ -52,13 +52,19 @@ struct FailoverBenchmark: AsyncParsableCommand {
         for group in groups { try await cluster.activate([group], on: nodes[0]) }
         let client = NetMgrClient(configuration: try cluster.clientConfiguration(name: "bench-failover"))
         client.start()
+        let ledger = BenchLedger()
+        // A refused message is lost to the application (its submit had returned): say so, and why.
+        let watcher = Task {
+            for await event in client.events {
+                if case .messageRejected(let lu, _, let reason) = event { await ledger.rejected(lu: lu, reason: reason) }
+            }
+        }
         var opened: [(resource: String, session: LUSession)] = []
         for lu in defs.lus where lu.kind == .terminal {
             opened.append((lu.resource, try await client.openSession(resource: lu.resource, lu: lu.name)))
         }
         let sessions = opened
         let interval = intervalMs
-        let ledger = BenchLedger()
         let streams = Task {
             await withTaskGroup(of: Void.self) { group in
                 for (_, session) in sessions {
@@ -108,6 +114,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
             return pending == 0
         }
         await client.shutdown()
+        watcher.cancel()
         let journal = try cluster.journal()
         var counted = await ledger.ledger
         for (_, session) in sessions {
@@ -115,9 +122,13 @@ struct FailoverBenchmark: AsyncParsableCommand {
             counted.journaled(journal.filter { Self.isEntry($0, of: lu, defs) }, as: lu.name)
         }
         let tally = counted.tally()
-        progress("messages: \(tally.sent) sent, \(tally.lost) lost, \(tally.duplicated) duplicated")
+        let rejections = await ledger.rejections
+        progress("messages: \(tally.sent) sent, \(tally.lost) lost (\(rejections.values.reduce(0) { $0 + $1.count }) refused), \(tally.duplicated) duplicated")
         guard tally.lost == 0 else {
-            let lus = counted.lus.map(\.lu).filter { counted.tally(lu: $0).lost > 0 }.map { "\($0) \(counted.tally(lu: $0).lost) of \(counted.tally(lu: $0).sent)" }
+            let lus = counted.lus.map(\.lu).filter { counted.tally(lu: $0).lost > 0 }.map { lu in
+                "\(lu) \(counted.tally(lu: lu).lost) of \(counted.tally(lu: lu).sent)"
+                    + (rejections[lu].map { " (\($0.count) refused: \($0.first))" } ?? "")
+            }
             throw LoopbackCluster.Failure(description: "\(tally.lost) of \(tally.sent) messages never reached the host: \(lus.joined(separator: ", "))")
         }
 
@@ -159,5 +170,10 @@ struct FailoverBenchmark: AsyncParsableCommand {
 /// What the bench's streams submitted (the delivery ledger the demo and the testbed use).
 actor BenchLedger {
     private(set) var ledger = DeliveryLedger()
+    /// Per LU: how many messages the client dropped as refused, and the first reason.
+    private(set) var rejections: [String: (count: Int, first: String)] = [:]
     func submitted(resource: String, lu: String, digest: String) { ledger.submitted(resource: resource, lu: lu, digest: digest) }
+    func rejected(lu: String, reason: String) {
+        rejections[lu] = ((rejections[lu]?.count ?? 0) + 1, rejections[lu]?.first ?? reason)
+    }
 }

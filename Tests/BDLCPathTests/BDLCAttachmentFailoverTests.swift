@@ -22,7 +22,7 @@ struct BDLCAttachmentFailoverTests {
         let attachment: NIOLoopBound<BDLCAttachment>
         let delegate: NIOLoopBound<RecordingDelegate>
 
-        init(_ name: String, world: BDLCWorld, pollTimeout: TimeAmount? = nil) async throws {
+        init(_ name: String, world: BDLCWorld, pollTimeout: TimeAmount? = nil, maximumQueued: Int = 256) async throws {
             self.name = name
             let loop = group.next()
             self.loop = loop
@@ -32,7 +32,7 @@ struct BDLCAttachmentFailoverTests {
             let plan = made
             let logger = { var logger = Logger(label: "netmgrd.\(name)"); logger.logLevel = .notice; return logger }()
             let (attachment, delegate) = try await loop.submit {
-                let attachment = try BDLCAttachment(plan: plan, loop: loop, retry: RetryPolicy(), logger: logger)
+                let attachment = try BDLCAttachment(plan: plan, loop: loop, retry: RetryPolicy(), maximumQueued: maximumQueued, logger: logger)
                 let delegate = RecordingDelegate()
                 attachment.delegate = delegate
                 return (NIOLoopBound(attachment, eventLoop: loop), NIOLoopBound(delegate, eventLoop: loop))
@@ -146,6 +146,66 @@ struct BDLCAttachmentFailoverTests {
         #expect(try await eventually { try await nodeB.read { $0.stopped } == 1 })
         print("BDLC failover: \(submitted.count) submitted, \(replay.count) replayed to node B")
         return submitted
+    }
+
+    /// A backlog many times the station's queue (a slow host, the client's replay after a
+    /// failover) is held and follows as the host ACKs: nothing is rejected, and the delivery
+    /// ledger finds every submitted message in the host's journal. (With the attachment
+    /// refusing past its limit, the client dropped those messages as host-rejected after its
+    /// `submit` had returned: the failover bench's lost BSLU02/BSLU03 messages.)
+    @Test func backlogBeyondTheStationQueueAcrossFailoverLosesNothing() async throws {
+        let world = try BDLCWorld(block: 112)
+        let host = try await world.startHost()
+        var nodes: [Node] = []
+        var ledger = DeliveryLedger()
+        func submitted(_ messages: [Message]) {
+            for message in messages { ledger.submitted(resource: "BDLC1", lu: message.lu, digest: journalDigest(message.payload)) }
+        }
+        do {
+            let nodeA = try await Node("node-a", world: world, maximumQueued: 4)
+            nodes.append(nodeA)
+            try await nodeA.start()
+            #expect(try await eventually { try await nodeA.bothBound() }, "node A: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
+            // 60 at once, 15 times the station's queue; node A dies with most of them held.
+            let first = Self.messages(1...60)
+            submitted(first)
+            try await nodeA.send(first)
+            #expect(try await eventually { try await nodeA.acceptedCount() >= 10 }, "node A carried its backlog on")
+            try await nodeA.loop.submit { nodeA.attachment.value.stop() }.get()
+            #expect(try await eventually { try await nodeA.read { $0.stopped } == 1 })
+            let acceptedByA = try await nodeA.read { $0.accepted }
+            let rejectedByA = try await nodeA.read { $0.rejected.map { "\($0.lu) \($0.sequence): \($0.reason)" } }
+
+            // Node B gets what A never acknowledged (the client's replay) and more, at once.
+            let nodeB = try await Node("node-b", world: world, maximumQueued: 4)
+            nodes.append(nodeB)
+            try await nodeB.start()
+            #expect(try await eventually { try await nodeB.bothBound() }, "node B: LUs not bound; host stderr: \(host.standardError.suffix(2000))")
+            let replay = first.filter { !(acceptedByA[$0.lu] ?? []).contains($0.sequence) }
+            let after = Self.messages(61...80)
+            submitted(after)
+            try await nodeB.send(replay + after)
+            let drained = try await eventually { try await nodeB.acceptedCount() == replay.count + after.count }
+            let acceptedByB = try await nodeB.acceptedCount()
+            #expect(drained, "node B: \(acceptedByB) of \(replay.count + after.count) accepted")
+            let rejectedByB = try await nodeB.read { $0.rejected.map { "\($0.lu) \($0.sequence): \($0.reason)" } }
+            let rejected = rejectedByA + rejectedByB
+            #expect(rejected.isEmpty, "\(rejected.count) rejected, first: \(rejected.prefix(2))")
+            let inOrder = try await nodeB.read { $0.accepted }
+            for lu in Self.lus { #expect(inOrder[lu] == inOrder[lu]?.sorted(), "\(lu): accepted out of order") }
+            try await nodeB.loop.submit { nodeB.attachment.value.stop() }.get()
+            #expect(try await eventually { try await nodeB.read { $0.stopped } == 1 })
+        } catch {
+            Issue.record("\(error); host stderr: \(host.standardError.suffix(2000))")
+        }
+        for node in nodes { await node.shutdown() }
+        #expect(await host.stop(SIGTERM) == 0)
+        let journal = world.journal
+        for lu in Self.lus { ledger.journaled(journal.filter { $0.lu == lu }, as: lu) }
+        let tally = ledger.tally()
+        #expect(tally.sent == 80)
+        #expect(tally.lost == 0, "lost: \(Self.lus.map { "\($0) \(ledger.lost(lu: $0).count)" })")
+        print("BDLC backlog across failover: \(tally.sent) sent, \(tally.lost) lost, \(tally.duplicated) duplicated")
     }
 
     @Test func hostRestartWithMessagesQueuedLosesNothing() async throws {

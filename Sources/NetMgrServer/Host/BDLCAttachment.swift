@@ -12,7 +12,10 @@ import NetMgrProtocol
 ///
 /// `start()` opens the node's device and waits for the host's polls; each client message
 /// goes out as one text block for its LU when the host polls, and is reported `accepted`
-/// only when the host ACKed that block. Blocks the host sends by selection are delivered to
+/// only when the host ACKed that block. The station's queue holds at most `maximumQueued`
+/// messages; the others wait in the attachment (`BDLCOutbox`) and follow as the host ACKs,
+/// so a backlog (a slow host, the replay after a failover) is held, never refused; the LUs
+/// take turns in the station's queue. Blocks the host sends by selection are delivered to
 /// the LU. When the line closes, or polls stop for the line's `poll-timeout`, or a block
 /// cannot get through, the line is opened again with the retry policy and every message
 /// not yet ACKed goes again, in order (at-least-once; the host may see a duplicate).
@@ -28,13 +31,6 @@ final class BDLCAttachment: HostAttachment {
         case stopped
     }
 
-    struct Pending {
-        var lu: UInt8
-        var tag: MessageTag
-        var payload: ByteBuffer
-        var since: NIODeadline
-    }
-
     weak var delegate: HostAttachmentDelegate?
     let plan: BDLCLinePlan
     let address: BasicModeStationAddress
@@ -42,9 +38,13 @@ final class BDLCAttachment: HostAttachment {
     let transport: any RawLineTransport
     let retry: RetryPolicy
     let replyTimeout: TimeAmount
-    /// Messages held for the host at most (not yet ACKed, the one on the line included); a
-    /// message beyond it is rejected to its client, so a host that stops polling cannot make
-    /// the daemon's memory grow without bound. Default 256 per station, like LAPB's.
+    /// Messages in the tributary station's queue at most (the one on the line included),
+    /// default 256 per station, like LAPB's. More wait in the attachment and are not refused:
+    /// the router bounds what each LU may hand over (`luQueueMessages`, `luQueueBytes`), above
+    /// the client's own per-session queue, so a host that stops polling cannot make the daemon
+    /// grow without bound, and a client that keeps to its queue is never refused. (Refusing
+    /// here, as this once did, reported messages of a merely slow host as host-rejected: the
+    /// client drops those for good, after its `submit` had returned.)
     let maximumQueued: Int
     let logger: Logger
     private(set) var phase = Phase.idle
@@ -52,8 +52,9 @@ final class BDLCAttachment: HostAttachment {
     private var decoder: BasicModeDecoder
     private let encoder: BasicModeEncoder
     private var connection: RawLineConnection?
-    /// Every message not yet ACKed by the host, in the order the clients sent them.
-    private var pending: [Pending] = []
+    /// Every message not yet ACKed by the host, in the order the clients sent them, and which
+    /// of them the station has.
+    private var outbox: BDLCOutbox
     private var started = false
     private var timer: Scheduled<Void>?
     private var reconnectTask: Scheduled<Void>?
@@ -80,11 +81,12 @@ final class BDLCAttachment: HostAttachment {
         self.encoder = BasicModeEncoder(coding: plan.coding.basicMode)
         self.station = Self.makeStation(address: address, plan: plan, replyTimeout: replyTimeout, maximumQueued: self.maximumQueued)
         self.decoder = station.makeDecoder()
+        self.outbox = BDLCOutbox(window: self.maximumQueued)
     }
 
     static func makeStation(address: BasicModeStationAddress, plan: BDLCLinePlan, replyTimeout: TimeAmount,
                             maximumQueued: Int) -> BasicModeTributaryStation<MessageTag> {
-        // The station holds no more than `pending`, so the same limit never makes it refuse.
+        // The outbox hands it no more than this many, so the same limit never makes it refuse.
         BasicModeTributaryStation(configuration: .init(
             address: address, coding: plan.coding.basicMode, replyTimeout: replyTimeout, pollTimeout: plan.pollTimeout,
             maximumQueued: maximumQueued))
@@ -93,7 +95,9 @@ final class BDLCAttachment: HostAttachment {
     var resourceName: String { plan.resource }
     var hostVisibleAddress: String { plan.hostVisibleAddress }
     /// Messages held until the host ACKs them (tests, status).
-    var heldMessages: Int { pending.count }
+    var heldMessages: Int { outbox.count }
+    /// Of those, the ones in the station's queue (tests).
+    var stationQueued: Int { station.queuedCount }
 
     // MARK: HostAttachment
 
@@ -128,32 +132,24 @@ final class BDLCAttachment: HostAttachment {
                                  reason: "message of \(payload.readableBytes) bytes is longer than a basic-mode block (\(station.configuration.maximumTextLength) bytes)")
             return
         }
-        guard pending.count < maximumQueued else {
-            delegate?.attachment(self, lu: name, rejected: tag,
-                                 reason: "\(plan.resource) already holds \(maximumQueued) messages the host has not acknowledged "
-                                     + "(maximum queued for \(hostVisibleAddress)); the host is not taking them")
-            return
-        }
-        pending.append(Pending(lu: lu, tag: tag, payload: payload, since: .now()))
-        if phase == .running { enqueue(pending[pending.count - 1]) }
+        outbox.append(BDLCOutbox.Entry(lu: lu, tag: tag, payload: payload, since: .now()))
+        if phase == .running { feedStation() }
     }
 
     func discardUnsent(lu name: String) {
         loop.assertInEventLoop()
         guard let lu = luAddress(of: name) else { return }
-        guard phase == .running else {
-            pending.removeAll { $0.lu == lu }
-            return
-        }
         // The station gives back what is not on the line; the block in flight stays (the host
-        // may have it already) and is still reported when the host answers it.
-        let removed = Set(station.removeQueued(lu: lu))
-        pending.removeAll { $0.lu == lu && removed.contains($0.tag) }
+        // may have it already) and is still reported when the host answers it. Stopped, it
+        // holds nothing.
+        let givenBack = phase == .running ? Set(station.removeQueued(lu: lu)) : []
+        outbox.discard(lu: lu, givenBack: givenBack)
+        if phase == .running { feedStation() }
     }
 
     func luStatus(_ name: String, now: NIODeadline) -> LUDeliveryStatus? {
         guard let lu = luAddress(of: name) else { return nil }
-        let mine = pending.filter { $0.lu == lu }
+        let mine = outbox.held(lu: lu)
         return LUDeliveryStatus(unacked: mine.count, oldestUnacked: mine.first.map { now - $0.since }, timeToBind: nil,
                                 hostScreen: nil, rejection: nil, keyboardLocked: false, queryOutstanding: false)
     }
@@ -190,10 +186,11 @@ final class BDLCAttachment: HostAttachment {
         // A fresh station per connection; every message not ACKed goes again, in order.
         station = Self.makeStation(address: address, plan: plan, replyTimeout: replyTimeout, maximumQueued: maximumQueued)
         decoder = station.makeDecoder()
+        outbox.stationReset()
         logger.info("\(plan.line) open on \(plan.device): \(hostVisibleAddress), LUs \(plan.logicalUnits.map { "\($0.name)=\($0.address)" }.joined(separator: " ")); waiting for the host to poll")
         reportStarted()
         let actions = station.start(now: .now())
-        for message in pending { enqueue(message) }
+        feedStation()
         perform(actions)
         if !connection.isActive, self.connection === connection { lineLost("line device \(plan.device) closed as it opened") }
     }
@@ -204,11 +201,17 @@ final class BDLCAttachment: HostAttachment {
         delegate?.attachmentStarted(self)
     }
 
-    private func enqueue(_ message: Pending) {
-        do {
-            try station.enqueue(tag: message.tag, lu: message.lu, payload: message.payload)
-        } catch {
-            logger.warning("\(plan.line): LU \(message.lu): not queued: \(error)")
+    /// Tops the station's queue up from the outbox, oldest first.
+    private func feedStation() {
+        outbox.feed { message in
+            do {
+                try station.enqueue(tag: message.tag, lu: message.lu, payload: message.payload)
+                return true
+            } catch {
+                // Not expected (the window is the station's limit): it waits for the next try.
+                logger.warning("\(plan.line): LU \(message.lu): not queued: \(error)")
+                return false
+            }
         }
     }
 
@@ -235,7 +238,8 @@ final class BDLCAttachment: HostAttachment {
         guard phase == .running else { return }
         timer?.cancel()
         timer = nil
-        _ = station.stop()  // its queue fails with .stopped; `pending` keeps every message
+        _ = station.stop()  // its queue fails with .stopped; the outbox keeps every message
+        outbox.stationReset()
         connection?.close()
         connection = nil
         for lu in plan.logicalUnits { setState(lu.address, .hostLost, "\(reason); opening \(plan.line) again") }
@@ -268,6 +272,7 @@ final class BDLCAttachment: HostAttachment {
         timer = nil
         reconnectTask?.cancel()
         _ = station.stop()
+        outbox.stationReset()
         let closing = connection?.close() ?? loop.makeSucceededVoidFuture()
         connection = nil
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -298,8 +303,7 @@ final class BDLCAttachment: HostAttachment {
                 }
                 delegate?.attachment(self, lu: name, hostData: payload)
             case .accepted(let tag):
-                guard let index = pending.firstIndex(where: { $0.tag == tag }) else { continue }
-                let message = pending.remove(at: index)
+                guard let message = outbox.accepted(tag) else { continue }
                 if let name = luName(of: message.lu) { delegate?.attachment(self, lu: name, accepted: tag) }
             case .failed(let tag, let reason):
                 switch reason {
@@ -323,7 +327,11 @@ final class BDLCAttachment: HostAttachment {
             }
         }
         if out.readableBytes > 0 { connection?.send(out) }
-        if let lost { lineLost(lost) }
+        if let lost {
+            lineLost(lost)
+        } else if phase == .running, outbox.waiting > 0 {
+            feedStation()  // ACKs made room in the station's queue
+        }
     }
 
     private func arm(_ deadline: NIODeadline) {

@@ -13,10 +13,11 @@ struct BDLCWorld {
     let definitions: Definitions
 
     /// `coding` replaces the Phonebook's `coding: ascii` of BSC1. A world whose host is
-    /// never started (`listening` false) takes no address of its own: 127.0.31.99.
-    init(coding: String = "ascii", listening: Bool = true) throws {
+    /// never started (`listening` false) takes no address of its own: 127.0.31.99. `block`
+    /// moves the host into 127.0.BLOCK.0/24 (same last octets).
+    init(coding: String = "ascii", listening: Bool = true, block: Int = 31) throws {
         directory = try TemporaryDirectory(prefix: "netmgr-bdlc")
-        hostAddress = "127.0.31.\(listening ? BDLCAddresses.host() : 99)"
+        hostAddress = "127.0.\(block).\(listening ? BDLCAddresses.host() : 99)"
         let phonebook = BuiltProducts.packageRoot.appendingPathComponent("Phonebook")
         let definitionsDirectory = directory.file("definitions")
         try FileManager.default.createDirectory(atPath: definitionsDirectory, withIntermediateDirectories: true)
