@@ -36,6 +36,11 @@ struct TestProgramsTests {
         Program(name: "flock", package: "util-linux"),
         Program(name: "setpriv", package: "util-linux"),
         Program(name: "nsenter", package: "util-linux"),
+        // The testbed's Pacemaker cluster (its link watch, ethmonitor, needs arping).
+        Program(name: "corosync", package: "corosync"),
+        Program(name: "pacemakerd", package: "pacemaker"),
+        Program(name: "crm_mon", package: "pacemaker-cli-utils"),
+        Program(name: "arping", package: "iputils-arping"),
         Program(name: "sh", package: "dash"),
         Program(name: "dpkg-query", package: "dpkg"),
         Program(name: "openssl", package: "openssl"),

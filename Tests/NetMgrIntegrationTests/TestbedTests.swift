@@ -44,6 +44,27 @@ struct TestbedTests {
         #expect(!namespaces.contains("-\(id)"), "namespaces left behind:\n\(namespaces)")
     }
 
+    @Test("scripts/testbed check --engine pacemaker: the same campaign with Pacemaker and corosync driving the OCF agent in the namespaces")
+    func checkWithPacemaker() async throws {
+        try #require(getuid() == 0, "the testbed needs root (network, mount and UTS namespaces); run the tests as root, as CI does")
+        for tool in ["corosync", "pacemakerd", "crm_mon", "arping", "nsenter", "ip", "iptables"] {
+            try #require((try? findExecutable(tool)) != nil, "\(tool) is not installed; scripts/test installs what the testbed needs (pacemaker, corosync, pacemaker-cli-utils, iputils-arping)")
+        }
+        let directory = try TemporaryDirectory(prefix: "netmgr-testbed-pcmk")
+        let id = "p\(getpid() % 100_000)"
+        var environment = ProcessInfo.processInfo.environment
+        environment["NETMGR_BIN_DIR"] = BuiltProducts.directory.path
+        let result = try await runWithDefaultSignals(script, ["check", "--engine", "pacemaker", "--emulator-lines", "0", "--id", id, "--run-directory", directory.file("run")],
+                                                     environment: environment, output: directory.file("check.out"), timeout: .seconds(600))
+        let output = result.output
+        #expect(!result.timedOut && result.status == 0, "scripts/testbed check --engine pacemaker exited \(result.status):\n\(output)")
+        #expect(output.contains("engine pacemaker") && output.contains("testbed campaign: PASSED (8 faults, 0 messages lost, every promise kept)"), "\(output)")
+        let namespaces = try await runProcess("ip", ["netns", "list"]).standardOutput
+        #expect(!namespaces.contains("-\(id)"), "namespaces left behind:\n\(namespaces)")
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.contains(directory.path), "mounts of the Pacemaker nodes left behind:\n\(mounts)")
+    }
+
     @Test("scripts/testbed refuses to run without root, saying why")
     func refusesWithoutRoot() async throws {
         try #require(getuid() == 0, "run the tests as root, as CI does: this test drops to nobody")
