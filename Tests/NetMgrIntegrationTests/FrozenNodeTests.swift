@@ -23,34 +23,14 @@ struct FrozenNodeTests {
 
     static func makeCluster(in directory: TemporaryDirectory, block: Int = block, extraHostArguments: [String] = []) throws -> LoopbackCluster {
         let definitions = directory.path + "/definitions"
-        try LoopbackCluster.relocateDefinitions(
-            from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
-        ) { file, text in
-            // Only the TnETOS world, both dialects through the VIP (the testbed's TNEMU is basic).
-            switch file {
-            case "lines.yaml":
-                return "lines:\n  - { name: LAN1, procedure: tnetos }\n"
-            case "phonebook.yaml":
-                return """
-                resources:
-                  - { name: TNVIP, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270e }
-                  - { name: TNBASIC, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }
-
-                """
-            case "lus.yaml":
-                return """
-                lus:
-                  - { name: VIPLU01, address: 2, resource: TNVIP }
-                  - { name: EMU01, address: 2, resource: TNBASIC }
-
-                """
-            case "cluster.yaml":
-                return clusterYAMLWithoutTLS(text)
-                    .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  line-switch:") }.joined(separator: "\n")
-                    .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, TNBASIC]")
-            default:
-                return text
-            }
+        // Only the TnETOS world, both dialects through the VIP (the testbed's TNEMU is basic).
+        try relocateTnETOSPhonebook(to: definitions, block: block, resources: [
+            #"{ name: TNVIP, line: LAN1, host: "127.0.\#(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270e }"#,
+            #"{ name: TNBASIC, line: LAN1, host: "127.0.\#(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }"#,
+        ], lus: ["{ name: VIPLU01, address: 2, resource: TNVIP }", "{ name: EMU01, address: 2, resource: TNBASIC }"]) { text in
+            clusterYAMLWithoutTLS(text)
+                .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  line-switch:") }.joined(separator: "\n")
+                .replacingOccurrences(of: "resources: [TNVIP, TNREAL, SDLC1, BDLC1, X25R1, PSTN1, ISDNR1]", with: "resources: [TNVIP, TNBASIC]")
         }
         var behaviour = HostBehaviour()
         // A host that does not notice the frozen node: it holds its LUs until the node's connections close.

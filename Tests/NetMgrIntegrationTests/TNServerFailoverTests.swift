@@ -28,38 +28,20 @@ struct TNServerFailoverTests {
 
     static func makeCluster(in directory: TemporaryDirectory, block: Int = block, port: Int = port, section: String = section) throws -> LoopbackCluster {
         let definitions = directory.path + "/definitions"
-        try LoopbackCluster.relocateDefinitions(
-            from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
-        ) { file, text in
-            // Only the TnETOS world: no line switch, exchange or lines to start. TNVIP speaks basic
-            // TN3270 to the simulated host, which then answers input with a keyboard-restoring
-            // Write as an application would; with TN3270E RESPONSES it answers with a response
-            // only, and an emulator's keyboard would stay locked (a real application writes).
-            switch file {
-            case "lines.yaml":
-                return "lines:\n  - { name: LAN1, procedure: tnetos }\n"
-            case "phonebook.yaml":
-                return """
-                resources:
-                  - { name: TNVIP, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }
-                  - { name: TNREAL, line: LAN1, host: "127.0.\(block).100:2323", own-address: none, terminal-type: IBM-3278-2, dialect: tn3270 }
-
-                """
-            case "lus.yaml":
-                return """
-                lus:
-                  - { name: VIPLU01, address: 2, resource: TNVIP }
-                  - { name: VIPLU02, address: 3, resource: TNVIP }
-                  - { name: VIPLU03, address: 4, resource: TNVIP }
-                  - { name: REALLU01, address: 2, resource: TNREAL }
-
-                """
-            case "cluster.yaml":
-                break
-            default:
-                return text
-            }
-            return tnServerClusterYAML(clusterYAMLWithoutTLS(text), block: block, port: port, resources: ["TNVIP", "TNREAL"], section: section)
+        // Only the TnETOS world: no line switch, exchange or lines to start. TNVIP speaks basic
+        // TN3270 to the simulated host, which then answers input with a keyboard-restoring
+        // Write as an application would; with TN3270E RESPONSES it answers with a response
+        // only, and an emulator's keyboard would stay locked (a real application writes).
+        try relocateTnETOSPhonebook(to: definitions, block: block, resources: [
+            #"{ name: TNVIP, line: LAN1, host: "127.0.\#(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }"#,
+            #"{ name: TNREAL, line: LAN1, host: "127.0.\#(block).100:2323", own-address: none, terminal-type: IBM-3278-2, dialect: tn3270 }"#,
+        ], lus: [
+            "{ name: VIPLU01, address: 2, resource: TNVIP }",
+            "{ name: VIPLU02, address: 3, resource: TNVIP }",
+            "{ name: VIPLU03, address: 4, resource: TNVIP }",
+            "{ name: REALLU01, address: 2, resource: TNREAL }",
+        ]) { text in
+            tnServerClusterYAML(clusterYAMLWithoutTLS(text), block: block, port: port, resources: ["TNVIP", "TNREAL"], section: section)
         }
         return try LoopbackCluster(definitionsDirectory: definitions, workDirectory: directory.path + "/work",
                                    binaries: HarnessBinaries(directory: BuiltProducts.directory.path))

@@ -28,38 +28,20 @@ struct TNServerPrintTLSTests {
     /// "3270" (basic TN3270 to the host, which prints with 3270 Erase/Write start-printer records).
     static func makeCluster(in directory: TemporaryDirectory, printData: String) throws -> LoopbackCluster {
         let definitions = directory.path + "/definitions"
-        try LoopbackCluster.relocateDefinitions(
-            from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
-        ) { file, text in
-            // TNVIP carries the display (basic TN3270 to the host, see TNServerFailoverTests),
-            // TNPRT the printer: in TN3270E the host's SCS-DATA stays SCS-DATA to pr3287; in
-            // basic TN3270 the host prints with 3270 data, which reaches pr3287 as 3270-DATA.
-            switch file {
-            case "lines.yaml":
-                return "lines:\n  - { name: LAN1, procedure: tnetos }\n"
-            case "phonebook.yaml":
-                return """
-                resources:
-                  - { name: TNVIP, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }
-                  - { name: TNPRT, line: LAN1, host: "127.0.\(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: \(printData == "scs" ? "tn3270e" : "tn3270") }
-
-                """
-            case "lus.yaml":
-                return """
-                lus:
-                  - { name: VIPLU01, address: 2, resource: TNVIP }
-                  - { name: VIPLU02, address: 3, resource: TNVIP }
-                  - { name: VIPPR01, address: 2, resource: TNPRT, kind: printer }
-                  - { name: VIPPR02, address: 3, resource: TNPRT, kind: printer }
-
-                """
-            case "cluster.yaml":
-                break
-            default:
-                return text
-            }
+        // TNVIP carries the display (basic TN3270 to the host, see TNServerFailoverTests),
+        // TNPRT the printer: in TN3270E the host's SCS-DATA stays SCS-DATA to pr3287; in
+        // basic TN3270 the host prints with 3270 data, which reaches pr3287 as 3270-DATA.
+        try relocateTnETOSPhonebook(to: definitions, block: block, resources: [
+            #"{ name: TNVIP, line: LAN1, host: "127.0.\#(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: tn3270 }"#,
+            #"{ name: TNPRT, line: LAN1, host: "127.0.\#(block).100:2323", own-address: VIP1, terminal-type: IBM-3278-2, dialect: \#(printData == "scs" ? "tn3270e" : "tn3270") }"#,
+        ], lus: [
+            "{ name: VIPLU01, address: 2, resource: TNVIP }",
+            "{ name: VIPLU02, address: 3, resource: TNVIP }",
+            "{ name: VIPPR01, address: 2, resource: TNPRT, kind: printer }",
+            "{ name: VIPPR02, address: 3, resource: TNPRT, kind: printer }",
+        ]) { text in
             // TLS stays on: the node certificates the harness makes serve the emulators too.
-            return tnServerClusterYAML(text, block: block, port: port, tlsPort: tlsPort, resources: ["TNVIP", "TNPRT"], section: """
+            tnServerClusterYAML(text, block: block, port: port, tlsPort: tlsPort, resources: ["TNVIP", "TNPRT"], section: """
                 keep-lu: 60
                 starttls: offer
                 pools:

@@ -1,3 +1,24 @@
+import NetMgrHarness
+import NetMgrTestSupport
+
+/// The Phonebook relocated to `block` in `definitions` with only its TnETOS line LAN1 (no line
+/// switch, exchange or lines to start): `resources` and `lus` (YAML flow mappings) replace its
+/// phonebook and LU lists, `cluster` rewrites its cluster.yaml.
+func relocateTnETOSPhonebook(to definitions: String, block: Int, resources: [String], lus: [String],
+                             cluster: (String) -> String) throws {
+    try LoopbackCluster.relocateDefinitions(
+        from: BuiltProducts.packageRoot.appendingPathComponent("Phonebook").path, to: definitions, block: block
+    ) { file, text in
+        switch file {
+        case "lines.yaml": return "lines:\n  - { name: LAN1, procedure: tnetos }\n"
+        case "phonebook.yaml": return "resources:\n" + resources.map { "  - \($0)\n" }.joined()
+        case "lus.yaml": return "lus:\n" + lus.map { "  - \($0)\n" }.joined()
+        case "cluster.yaml": return cluster(text)
+        default: return text
+        }
+    }
+}
+
 /// The Phonebook's cluster.yaml made into a TN server test's (block `block`): the group holds
 /// `resources`, each node gets `tn-server:` on `port` (and `tn-server-tls:` on `tlsPort`),
 /// and `section`, the body of `cluster.tn-server` as written at the left margin, goes before
