@@ -14,6 +14,7 @@ public final class LaunchedProcess: @unchecked Sendable {
     private var output = Data()
     private var errors = Data()
     private var outputClosed = false
+    private var errorsClosed = false
     private var status: Int32?
 
     /// Starts `executable` (a path, or a name looked up in PATH); `input` is written to its
@@ -28,15 +29,13 @@ public final class LaunchedProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil }
+        // A thread per pipe with blocking reads, not readabilityHandler: on Linux the
+        // handler does not always see the end of the output, and exit() waits for it.
+        Self.drain(stdout.fileHandleForReading) { [weak self] data in
             self?.update { $0.output.append(data); if data.isEmpty { $0.outputClosed = true } }
         }
-        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil }
-            self?.update { $0.errors.append(data) }
+        Self.drain(stderr.fileHandleForReading) { [weak self] data in
+            self?.update { $0.errors.append(data); if data.isEmpty { $0.errorsClosed = true } }
         }
         process.terminationHandler = { [weak self] finished in
             self?.update { $0.status = finished.terminationStatus }
@@ -47,6 +46,18 @@ public final class LaunchedProcess: @unchecked Sendable {
             stdin.fileHandleForWriting.write(input)
             try? stdin.fileHandleForWriting.close()
         }
+    }
+
+    /// Hands each chunk read from `handle` to `received`, then an empty one at the end.
+    private static func drain(_ handle: FileHandle, _ received: @escaping @Sendable (Data) -> Void) {
+        let reader = Thread {
+            while true {
+                let data = (try? handle.read(upToCount: 65536)) ?? Data()
+                received(data)
+                if data.isEmpty { return }
+            }
+        }
+        reader.start()
     }
 
     deinit {
@@ -81,17 +92,25 @@ public final class LaunchedProcess: @unchecked Sendable {
         }
     }
 
-    /// Waits for the program to end; kills it at the deadline and throws.
+    /// Waits for the program to end; kills it at the deadline and throws. The exit is
+    /// reported before the pipes are drained, so it then waits (briefly: a child the
+    /// program left behind may hold them open) for the end of both outputs, so that
+    /// `standardOutput` holds everything the program wrote.
     @discardableResult
     public func exit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let status: Int32
         do {
-            return try await waitFor("the program to exit", timeout: timeout) { this in
+            status = try await waitFor("the program to exit", timeout: timeout) { this in
                 this.status.map { .found($0) } ?? .notYet
             }
         } catch {
             kill(pid, SIGKILL)
             throw error
         }
+        _ = try? await waitFor("the end of the program's output", timeout: .seconds(5)) { this in
+            this.outputClosed && this.errorsClosed ? .found(true) : .notYet
+        }
+        return status
     }
 
     /// Sends `signal` (unless it has ended), waits up to `timeout` for the exit, SIGKILL
