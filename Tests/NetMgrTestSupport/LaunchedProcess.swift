@@ -50,9 +50,14 @@ public final class LaunchedProcess: @unchecked Sendable {
 
     /// Hands each chunk read from `handle` to `received`, then an empty one at the end.
     private static func drain(_ handle: FileHandle, _ received: @escaping @Sendable (Data) -> Void) {
+        // read(2) returns what the pipe holds now (FileHandle.read(upToCount:) would wait
+        // for the whole count, holding back a `ready:` line until the program ends).
         let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let data = (try? handle.read(upToCount: 65536)) ?? Data()
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                let data = count > 0 ? Data(buffer[0..<count]) : Data()
                 received(data)
                 if data.isEmpty { return }
             }
